@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// The strangler CLI. TypeScript sources run through tsx's loader, so there is no build step.
+import { register } from 'tsx/esm/api';
+
+register();
+await import('../gateway/cli/main.ts');
