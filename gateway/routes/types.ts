@@ -1,0 +1,64 @@
+/**
+ * The route table's vocabulary. `routes.yaml` is loaded into a {@link RouteTable}: a frozen
+ * snapshot that the nginx generator, the Node edge and the TS server all read. A reload builds a new
+ * snapshot and swaps one reference; nothing mutates a live table.
+ */
+
+/** How a route is served. nginx and the edge only split `legacy` from the rest; the TS server decides the rest. */
+export const ROUTE_MODES = ['legacy', 'shadow', 'canary', 'next'] as const;
+export type RouteMode = (typeof ROUTE_MODES)[number];
+
+/** Modes this version can serve; the others are reserved in the schema and refused with a clear error. */
+export const SUPPORTED_MODES = ['legacy', 'next'] as const satisfies readonly RouteMode[];
+
+export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+/** The two backends every table names. */
+export const BACKEND_NAMES = ['legacy', 'ts'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+export interface Backend {
+  readonly name: BackendName;
+  /** Origin only, e.g. `http://127.0.0.1:8090` (env references already resolved). */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface Route {
+  /** 0-based position in the file's `routes` list. */
+  readonly index: number;
+  /** 1-based line in routes.yaml, for messages. */
+  readonly line: number;
+  /** Normalized path, e.g. `/api/v1/threads`. `/` is the default route. */
+  readonly path: string;
+  /** true: only this exact path; false: the path and everything below it (segment boundary). */
+  readonly exact: boolean;
+  readonly mode: RouteMode;
+  /** Which backend the front door sends the route to: `legacy` for mode legacy, `ts` otherwise. */
+  readonly backend: BackendName;
+  /** Name of the TS service that answers (required unless mode is legacy). */
+  readonly handler: string | null;
+  /** Methods the TS handler answers; other methods are proxied to legacy by the TS server.
+   *  null: every method. GET implies HEAD. */
+  readonly methods: readonly HttpMethod[] | null;
+}
+
+export interface RouteTable {
+  /** Where it was loaded from, for messages. */
+  readonly source: string;
+  readonly backends: Readonly<Record<BackendName, Backend>>;
+  /** In file order. */
+  readonly routes: readonly Route[];
+  /** Longest match for an already normalized path: exact routes first, then the longest prefix. Never null: `/` exists. */
+  match(normalizedPath: string): Route;
+}
+
+/** One problem found in a table: where it is, what is wrong, how to fix it. */
+export interface RouteTableProblem {
+  readonly line: number | null;
+  readonly column: number | null;
+  readonly message: string;
+  readonly fix: string;
+}
