@@ -1,0 +1,139 @@
+/**
+ * Start and stop the stack's server processes. Every server of the project logs JSON lines and, once it
+ * listens, a line with `"event":"listening"` and `"url"`; {@link spawnServer} resolves on that line, so
+ * nobody guesses ports (tests run everything on port 0).
+ *
+ * @example
+ * const legacy = await spawnServer({ name: 'legacy', command: 'python3', args: ['legacy-python/serve.py'], env: { LEGACY_PORT: '0' } });
+ * console.log(legacy.url); // http://127.0.0.1:41234
+ * await legacy.stop();
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect, createServer } from 'node:net';
+
+const START_TIMEOUT_MS = 30_000;
+const STOP_GRACE_MS = 5_000;
+
+export interface RunningProcess {
+  readonly name: string;
+  readonly url: string;
+  readonly port: number;
+  readonly child: ChildProcess;
+  /** Every line the process wrote so far, stdout and stderr interleaved. */
+  readonly output: string[];
+  stop(): Promise<void>;
+}
+
+export interface SpawnOptions {
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env?: Record<string, string>;
+  readonly cwd?: string;
+  /** Called with each line as it arrives (e.g. to echo it with a prefix). */
+  readonly onLine?: (line: string) => void;
+  readonly startTimeoutMs?: number;
+}
+
+/** Spawn a server and resolve once it logs its listening line. Rejects with its output if it exits first. */
+export function spawnServer(options: SpawnOptions): Promise<RunningProcess> {
+  const { name, command, args, env = {}, cwd = process.cwd(), onLine, startTimeoutMs = START_TIMEOUT_MS } = options;
+  const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  return new Promise((resolvePromise, reject) => {
+    let settled = false;
+    const timer = setTimeout(() => fail(new Error(`${name} did not log a listening line within ${startTimeoutMs} ms`)), startTimeoutMs);
+    const fail = (err: Error): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      const tail = output.slice(-30).join('\n');
+      reject(new Error(`${err.message}${tail ? `\n--- last lines of ${name} ---\n${tail}` : ''}`));
+    };
+    const handleLine = (line: string): void => {
+      output.push(line);
+      onLine?.(line);
+      if (settled || !line.includes('"listening"')) return;
+      const url = listeningUrl(line);
+      if (url === null) return;
+      settled = true;
+      clearTimeout(timer);
+      resolvePromise({ name, url, port: Number(new URL(url).port), child, output, stop: () => stopChild(child) });
+    };
+    for (const stream of [child.stdout, child.stderr]) forEachLine(stream, handleLine);
+    child.once('error', (err) => fail(new Error(`${name} could not be started (${command}): ${err.message}`)));
+    child.once('exit', (code, signal) => fail(new Error(`${name} exited (code ${code}, signal ${signal}) before listening`)));
+  });
+}
+
+const listeningUrl = (line: string): string | null => {
+  try {
+    const { url } = JSON.parse(line) as { url?: unknown };
+    return typeof url === 'string' ? url : null;
+  } catch {
+    return null;
+  }
+};
+
+/** Split a byte stream into lines, calling `onLine` for each complete one. */
+export function forEachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let buffered = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    buffered += chunk;
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    lines.forEach(onLine);
+  });
+  stream.on('end', () => buffered && onLine(buffered));
+}
+
+/** SIGTERM, then SIGKILL after a grace period; resolves when the process is gone. */
+export function stopChild(child: ChildProcess, graceMs = STOP_GRACE_MS): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      done();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** A port that was free a moment ago, for programs that cannot report the port they bound (nginx). */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((done, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? done(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Whether something accepts connections on host:port right now. */
+export function isListening(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect({ host, port });
+    const finish = (result: boolean): void => {
+      socket.destroy();
+      done(result);
+    };
+    socket.setTimeout(timeoutMs, () => finish(false));
+    socket.once('connect', () => finish(true));
+    socket.once('error', () => finish(false));
+  });
+}
+
+/** Poll until host:port accepts connections; false when the deadline passes first. */
+export async function waitForPort(host: string, port: number, timeoutMs = START_TIMEOUT_MS): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await isListening(host, port)) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
