@@ -1,0 +1,87 @@
+/**
+ * The whole stack for process-level tests: a seeded SQLite file, the real legacy app, the real TS server
+ * and a real front door (the Node edge, or nginx on the generated config), all on loopback.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { forEachLine } from '../../gateway/process/index.ts';
+import { loadRouteTable } from '../../gateway/routes/index.ts';
+import { nginxSupport, writeNginxConfig } from '../../gateway/nginx/index.ts';
+import { freePort, PYTHON, ROOT, spawnServer, stopChild, tempDir, waitForPort, type RunningProcess } from './processes.ts';
+
+export type FrontDoorKind = 'edge' | 'nginx';
+
+export const NGINX = nginxSupport();
+
+export interface Stack {
+  readonly db: string;
+  readonly dir: string;
+  readonly legacy: RunningProcess;
+  readonly ts: RunningProcess;
+  readonly front: { readonly url: string; stop(): Promise<void> };
+  readonly env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** Seed a fresh database of the given size into `dir` and return its path. */
+export function seedDatabase(dir: string, size: 'tiny' | 'demo' | 'bench' = 'tiny'): string {
+  const db = join(dir, 'forum.db');
+  const result = spawnSync(PYTHON, ['legacy-python/seed.py', '--db', db, '--size', size], { cwd: ROOT, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`seeding failed: ${result.stderr}${result.stdout}`);
+  return db;
+}
+
+export const startLegacy = (env: Record<string, string>): Promise<RunningProcess> =>
+  spawnServer({ name: 'legacy', command: PYTHON, args: ['legacy-python/serve.py'], env: { LEGACY_PORT: '0', ...env } });
+
+export const startTs = (env: Record<string, string>): Promise<RunningProcess> =>
+  spawnServer({ name: 'ts', command: process.execPath, args: ['--import', 'tsx', 'gateway/server/main.ts'], env: { TS_PORT: '0', ...env } });
+
+export const startEdge = (env: Record<string, string>): Promise<RunningProcess> =>
+  spawnServer({ name: 'edge', command: process.execPath, args: ['--import', 'tsx', 'gateway/edge/main.ts'], env: { FRONT_PORT: '0', ...env } });
+
+/** nginx on the config generated from the table, in a prefix of its own under `dir`. */
+export async function startNginx(dir: string, env: Record<string, string>): Promise<{ url: string; output: string[]; stop(): Promise<void> }> {
+  const port = await freePort();
+  const table = loadRouteTable(env.ROUTES ?? join(ROOT, 'routes.yaml'), { ...process.env, ...env });
+  const conf = writeNginxConfig(table, { listenHost: '127.0.0.1', listenPort: port, prefix: dir, outDir: dir });
+  const child = spawn('nginx', ['-p', dir, '-c', conf, '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  forEachLine(child.stdout, (line) => output.push(line));
+  forEachLine(child.stderr, (line) => output.push(line));
+  if (!(await waitForPort('127.0.0.1', port, 10_000))) {
+    child.kill('SIGKILL');
+    throw new Error(`nginx did not start:\n${output.join('\n')}`);
+  }
+  return { url: `http://127.0.0.1:${port}`, output, stop: () => stopChild(child) };
+}
+
+/** Start legacy, TS and the chosen front door on a fresh tiny database. */
+export async function startStack(kind: FrontDoorKind = 'edge', extraEnv: Record<string, string> = {}): Promise<Stack> {
+  const { dir, cleanup } = tempDir();
+  const db = seedDatabase(dir);
+  const env: Record<string, string> = { FORUM_DB: db, LOG_LEVEL: 'warn', ...extraEnv };
+  const legacy = await startLegacy(env);
+  env.LEGACY_PORT = String(legacy.port);
+  const ts = await startTs(env).catch(async (err: unknown) => {
+    await legacy.stop();
+    throw err;
+  });
+  env.TS_PORT = String(ts.port);
+  const front = await (kind === 'edge' ? startEdge(env) : startNginx(dir, env)).catch(async (err: unknown) => {
+    await Promise.all([legacy.stop(), ts.stop()]);
+    throw err;
+  });
+  return {
+    db,
+    dir,
+    legacy,
+    ts,
+    front,
+    env,
+    async stop() {
+      await Promise.all([front.stop(), ts.stop(), legacy.stop()]);
+      cleanup();
+    },
+  };
+}
