@@ -1,0 +1,133 @@
+/**
+ * The TS server's Hono app: per request, pick the route from the live table, hand the request to the
+ * service the route names when its method has moved, and forward everything else to legacy through the
+ * proxy. It knows services only by name; what they answer is their business.
+ */
+import { Hono, type Context } from 'hono';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import type { Logger } from '../log/index.ts';
+import { normalizeTarget } from '../routes/normalize.ts';
+import type { Backend, RouteTable } from '../routes/types.ts';
+import { accessLog } from './access-log.ts';
+import { serviceFor } from './dispatch.ts';
+import type { ServerEnv } from './env.ts';
+import { requestIdFrom } from './request-id.ts';
+import { assertHandlersMounted, type Service, type ServiceEnv } from './service.ts';
+
+/** The part of gateway/proxy the server uses. */
+export interface LegacyProxy {
+  forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: Backend,
+    options?: { path?: string; headers?: Record<string, string>; requestId?: string },
+  ): Promise<void>;
+}
+
+/** Renders the app's own error answer (JSON for an API, an HTML page otherwise) for a path. */
+export type ErrorRenderer = (status: 400 | 404 | 500, message: string, path: string) => Response;
+
+export interface TsServerOptions {
+  readonly table: RouteTable;
+  readonly services: readonly Service[];
+  readonly proxy: LegacyProxy;
+  readonly logger: Logger;
+  /** The app's answer for a path under a TS route that its service does not know. Default: plain 404. */
+  readonly notFound?: (c: Context<ServiceEnv>) => Response | Promise<Response>;
+  /** The app's answer for a malformed request target (400) or an unexpected error (500). Default: plain text. */
+  readonly errorResponse?: ErrorRenderer;
+}
+
+export interface TsServer {
+  readonly app: Hono<ServerEnv>;
+  /** The live table. */
+  table(): RouteTable;
+  /** Make `next` the live table, whole; throws (and keeps the current one) if it names an unmounted handler. */
+  swapTable(next: RouteTable): void;
+}
+
+const plainError: ErrorRenderer = (status, message) =>
+  new Response(`${status} ${message}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+
+/**
+ * Build the TS server. Refuses a table that names a handler no service answers.
+ *
+ * @example
+ * const server = createTsServer({ table, services: [boards, threads], proxy: createProxy({ logger }), logger });
+ * serve({ fetch: server.app.fetch, port: 8081 });
+ */
+export function createTsServer(options: TsServerOptions): TsServer {
+  const { services, proxy, logger, errorResponse = plainError } = options;
+  const names = services.map((service) => service.name);
+  const duplicate = names.find((name, i) => names.indexOf(name) !== i);
+  if (duplicate !== undefined) throw new TypeError(`two services are named "${duplicate}"; give each service its own name`);
+  assertHandlersMounted(options.table, names);
+  let live = options.table;
+
+  const onError = (err: Error, c: Context<ServerEnv>): Response => {
+    logger.error({ event: 'error', request_id: c.get('requestId'), err }, 'unhandled error');
+    const { outgoing } = c.env;
+    // Part of an answer is already on the wire: a 500 cannot follow it, only a cut connection.
+    if (outgoing.headersSent) {
+      outgoing.destroy();
+      return RESPONSE_ALREADY_SENT;
+    }
+    return errorResponse(500, 'internal server error', new URL(c.req.url).pathname);
+  };
+
+  const mounted = new Map<string, Hono<ServiceEnv>>();
+  for (const service of services) {
+    const wrapper = new Hono<ServiceEnv>().route('/', service.app);
+    if (options.notFound) wrapper.notFound(options.notFound);
+    // Errors go up to the one handler of the outer app, which knows the request id and the socket.
+    wrapper.onError((err) => {
+      throw err;
+    });
+    mounted.set(service.name, wrapper);
+  }
+
+  const app = new Hono<ServerEnv>();
+  app.use(async function requestId(c, next) {
+    c.set('requestId', requestIdFrom(c.req.header('x-request-id')));
+    await next();
+  });
+  app.use(accessLog({ logger }));
+  app.all('*', async function dispatch(c) {
+    const { incoming, outgoing } = c.env;
+    const requestId = c.get('requestId');
+    const table = live;
+    const target = normalizeTarget(incoming.url ?? '/');
+    if (!target.ok) return errorResponse(target.status, target.reason, '/');
+    const name = serviceFor(table.match(target.path), c.req.method);
+    const service = name === null ? undefined : mounted.get(name);
+    if (service) {
+      c.set('backend', 'ts');
+      return service.fetch(requestFor(c.req.raw, target.forwardPath + target.search), { requestId });
+    }
+    c.set('backend', 'legacy');
+    await proxy.forward(incoming, outgoing, table.backends.legacy, {
+      path: target.forwardPath + target.search,
+      headers: { 'x-request-id': requestId },
+      requestId,
+    });
+    return RESPONSE_ALREADY_SENT;
+  });
+  app.onError(onError);
+
+  return {
+    app,
+    table: () => live,
+    swapTable(next) {
+      assertHandlersMounted(next, names);
+      live = next;
+    },
+  };
+}
+
+/** The request as the service should see it: the normalized path, everything else unchanged. */
+function requestFor(raw: Request, pathAndQuery: string): Request {
+  const url = new URL(raw.url);
+  if (url.pathname + url.search === pathAndQuery) return raw;
+  return new Request(new URL(pathAndQuery, url.origin), raw);
+}

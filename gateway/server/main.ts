@@ -1,0 +1,109 @@
+/**
+ * The TS server process. Environment: TS_HOST (127.0.0.1), TS_PORT (8081; 0 picks a free port), ROUTES
+ * (routes.yaml in the repository root), LOG_LEVEL; the services read their own (the forum: FORUM_DB).
+ * SIGHUP reloads the route table (a bad one is logged and the last good one stays live); SIGTERM stops
+ * accepting, lets requests in flight finish and exits 0.
+ *
+ * @example
+ * TS_PORT=0 ROUTES=routes.yaml node --import tsx gateway/server/main.ts
+ */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from '@hono/node-server';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { composeServices } from '../../services/index.ts';
+import { createLogger } from '../log/index.ts';
+import { createProxy } from '../proxy/index.ts';
+import { loadRouteTable } from '../routes/index.ts';
+import type { RouteTable } from '../routes/types.ts';
+import { createTsServer, type TsServer } from './app.ts';
+
+// nginx keeps idle upstream connections for 60 s; staying open longer means nginx always closes first,
+// so it never sends a request on a connection Node is closing at the same moment.
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+const HEADERS_TIMEOUT_MS = 66_000;
+const DRAIN_TIMEOUT_MS = 10_000;
+const DRAIN_POLL_MS = 100;
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+const env = process.env;
+const logger = createLogger('ts');
+
+function fail(event: string, message: string, extra: Record<string, unknown> = {}): never {
+  logger.fatal({ event, ...extra }, message);
+  process.exit(1);
+}
+
+function parsePort(name: string, fallback: string): number {
+  const text = env[name] || fallback;
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) fail('bad_config', `${name}=${text} is not a port; use a number from 0 to 65535 (0 picks a free one)`);
+  return port;
+}
+
+function loadTable(file: string): RouteTable {
+  // loadRouteTable's errors list every problem with its line and fix; the message is the report.
+  return loadRouteTable(file, env);
+}
+
+const host = env.TS_HOST || '127.0.0.1';
+const port = parsePort('TS_PORT', '8081');
+const routesFile = resolve(ROOT, env.ROUTES || 'routes.yaml');
+
+let table: RouteTable;
+try {
+  table = loadTable(routesFile);
+} catch (err) {
+  fail('refused', `the route table ${routesFile} is invalid, not starting:\n${(err as Error).message}`);
+}
+
+const serviceSet = composeServices(env, logger);
+const proxy = createProxy({ logger });
+let tsServer: TsServer;
+try {
+  tsServer = createTsServer({ table, services: serviceSet.services, proxy, logger, notFound: serviceSet.notFound, errorResponse: serviceSet.errorResponse });
+} catch (err) {
+  fail('refused', `not starting: ${(err as Error).message}`);
+}
+
+const server = serve({ fetch: tsServer.app.fetch, hostname: host, port }, (info: AddressInfo) => {
+  const url = `http://${info.address}:${info.port}`;
+  logger.info({ event: 'listening', url, routes: routesFile, services: serviceSet.services.map((s) => s.name) }, `TS server listening on ${url}`);
+}) as Server;
+server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+server.headersTimeout = HEADERS_TIMEOUT_MS;
+server.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EADDRINUSE') fail('port_in_use', `port ${port} on ${host} is already in use; stop what holds it or start with TS_PORT=<another port>`);
+  if (err.code === 'EACCES') fail('port_denied', `not allowed to listen on ${host}:${port}; use a port above 1023`);
+  fail('listen_failed', `cannot listen on ${host}:${port}: ${err.message}`);
+});
+
+process.on('SIGHUP', () => {
+  try {
+    tsServer.swapTable(loadTable(routesFile));
+    logger.info({ event: 'routes_reloaded', routes: routesFile }, 'route table reloaded');
+  } catch (err) {
+    logger.error({ event: 'routes_reload_refused', routes: routesFile, reason: (err as Error).message }, 'route table reload refused; the last good table stays live');
+  }
+});
+
+let stopping = false;
+process.on('SIGTERM', () => {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ event: 'draining' }, 'SIGTERM: draining');
+  const deadline = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS);
+  deadline.unref();
+  // Keep-alive connections busy at SIGTERM become idle once their answer is out; close them then.
+  setInterval(() => server.closeIdleConnections(), DRAIN_POLL_MS).unref();
+  server.on('request', (_req, res) => res.setHeader('connection', 'close'));
+  server.close(() => {
+    void proxy.close().finally(() => {
+      serviceSet.close();
+      logger.info({ event: 'stopped' }, 'stopped');
+      process.exit(0);
+    });
+  });
+  server.closeIdleConnections();
+});

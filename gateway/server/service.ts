@@ -1,0 +1,67 @@
+/**
+ * What a migrated piece looks like to the TS server: a name the route table's `handler` refers to, and a
+ * Hono app that answers full paths (`/api/v1/boards`, not `/`). The server knows nothing else about it.
+ */
+import type { Hono } from 'hono';
+import type { RouteTable } from '../routes/types.ts';
+
+/** What a service's handlers find in `c.env`: the request id, never the raw Node objects. */
+export interface ServiceBindings {
+  readonly requestId: string;
+}
+
+export type ServiceEnv = { Bindings: ServiceBindings };
+
+export interface Service {
+  readonly name: string;
+  readonly app: Hono<ServiceEnv>;
+}
+
+const SERVICE_NAME = /^[a-z][a-z0-9-]*$/;
+
+/**
+ * Declare a service. The name is what routes.yaml puts in `handler:`.
+ *
+ * @example
+ * const app = new Hono<ServiceEnv>().get('/api/v1/boards', (c) => c.json({ boards: [] }));
+ * export const boards = defineService({ name: 'boards', app });
+ */
+export function defineService(service: Service): Service {
+  if (!SERVICE_NAME.test(service.name)) {
+    throw new TypeError(`service name ${JSON.stringify(service.name)} is invalid; use lowercase letters, digits and dashes, starting with a letter (e.g. "threads")`);
+  }
+  return Object.freeze({ ...service });
+}
+
+/**
+ * Handlers the table names that no mounted service answers, with the route lines that name them.
+ * Empty when every route that involves TS can be served.
+ *
+ * @example
+ * unknownHandlers(table, ['boards']); // [{ handler: 'threads', lines: [7] }]
+ */
+export function unknownHandlers(table: RouteTable, mounted: readonly string[]): { handler: string; lines: number[] }[] {
+  const known = new Set(mounted);
+  const missing = new Map<string, number[]>();
+  for (const route of table.routes) {
+    if (route.mode === 'legacy' || route.handler === null || known.has(route.handler)) continue;
+    missing.set(route.handler, [...(missing.get(route.handler) ?? []), route.line]);
+  }
+  return [...missing].map(([handler, lines]) => ({ handler, lines }));
+}
+
+/** Throw a message that names every unknown handler and every mounted service, or do nothing. */
+export function assertHandlersMounted(table: RouteTable, mounted: readonly string[]): void {
+  const missing = unknownHandlers(table, mounted);
+  if (missing.length === 0) return;
+  const list = missing.map(({ handler, lines }) => `"${handler}" (${table.source} line ${lines.join(', ')})`).join(', ');
+  const available = mounted.length > 0 ? mounted.map((name) => `"${name}"`).join(', ') : 'none';
+  throw new UnmountedHandlerError(
+    `the route table names handlers that are not mounted: ${list}; mounted services: ${available}. ` +
+      'Fix the handler names in the route table, or register the services in services/index.ts.',
+  );
+}
+
+export class UnmountedHandlerError extends Error {
+  override readonly name = 'UnmountedHandlerError';
+}

@@ -1,0 +1,30 @@
+/**
+ * `GET /api/v1/boards`: every board with its thread and post counts, as docs/forum-api.md shows it.
+ * Other methods on the path get legacy's 405; the rest of the prefix is the forum's 404.
+ */
+import { Hono } from 'hono';
+import { defineService, type Service, type ServiceEnv } from '../../gateway/server/index.ts';
+import { apiJson, forumErrors, methodNotAllowed, type ForumDb } from '../forum-common/index.ts';
+import { prepareBoardQueries } from './queries.ts';
+
+const BOARDS_ALLOW = ['GET'] as const;
+
+/**
+ * @example
+ * const boards = createBoardsService(openForumDb('data/forum.db'));
+ * await boards.app.request('/api/v1/boards'); // 200 {"boards":[…]}
+ */
+export function createBoardsService(db: ForumDb): Service {
+  const queries = prepareBoardQueries(db);
+  const app = new Hono<ServiceEnv>();
+  app.onError(forumErrors);
+  app.get('/api/v1/boards', () =>
+    apiJson({
+      boards: queries.listBoards().map(({ id, slug, name, description, thread_count, post_count }) => ({ id, slug, name, description, thread_count, post_count })),
+    }),
+  );
+  app.all('/api/v1/boards', (c) => {
+    throw methodNotAllowed(c.req.method, BOARDS_ALLOW);
+  });
+  return defineService({ name: 'boards', app });
+}

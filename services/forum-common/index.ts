@@ -1,0 +1,22 @@
+/**
+ * What the forum's TS services share: the database handle, the API's parameter rules, its JSON answers
+ * and error pages, all matching legacy byte for byte.
+ *
+ * @example
+ * app.onError(forumErrors);
+ * app.get('/api/v1/things/:id', (c) => apiJson({ thing: find(parseId(c.req.param('id'), 'thing')) }));
+ */
+import type { ErrorHandler } from 'hono';
+import { ApiError, apiErrorResponse } from './responses.ts';
+
+export { openForumDb, type ForumDb } from './db.ts';
+export { firstQueryValue, parseId, parsePage, parsePerPage, positiveInteger } from './params.ts';
+export { ApiError, apiErrorResponse, apiJson, methodNotAllowed, noEndpoint, type ApiErrorCode } from './responses.ts';
+export { escapeHtml, loadErrorPage, type ErrorPageFields } from './error-page.ts';
+export { createForumPages, isApiPath, type ForumPages } from './pages.ts';
+
+/** A service's onError: expected failures become the API's error JSON; anything else goes up to the server. */
+export const forumErrors: ErrorHandler = (err) => {
+  if (err instanceof ApiError) return apiErrorResponse(err);
+  throw err;
+};

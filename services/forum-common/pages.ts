@@ -1,0 +1,47 @@
+/**
+ * The forum's answers for what no handler answers: the API's error JSON under `/api/`, the forum's HTML
+ * error page everywhere else, with legacy's titles and messages.
+ */
+import type { Context } from 'hono';
+import { loadErrorPage } from './error-page.ts';
+import { ApiError, apiErrorResponse, noEndpoint, type ApiErrorCode } from './responses.ts';
+
+const TITLES: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 500: 'Internal Server Error' };
+const CODES: Record<number, ApiErrorCode> = { 400: 'bad_request', 404: 'not_found', 500: 'internal' };
+const PAGE_NOT_FOUND_MESSAGE = 'There is no page at this address.';
+const INTERNAL_ERROR_MESSAGE = 'Something went wrong on our side. Please try again.';
+
+export interface ForumPages {
+  /** For a path a service does not know. */
+  notFound(c: Context): Response;
+  /** For a malformed request target (400) or an unexpected error (500). */
+  errorResponse(status: 400 | 404 | 500, message: string, path: string): Response;
+  /** An HTML error page. */
+  htmlError(status: number, message: string): Response;
+}
+
+export const isApiPath = (path: string): boolean => path === '/api' || path.startsWith('/api/');
+
+/**
+ * @example
+ * const pages = createForumPages('legacy-python/forum/templates/error.html');
+ * app.notFound(pages.notFound);
+ */
+export function createForumPages(templateFile: string): ForumPages {
+  const render = loadErrorPage(templateFile);
+  const htmlError = (status: number, message: string): Response => {
+    const html = render({ status, title: TITLES[status] ?? 'Error', message });
+    return new Response(html, {
+      status,
+      headers: { 'content-type': 'text/html; charset=utf-8', 'content-length': String(Buffer.byteLength(html)) },
+    });
+  };
+  return {
+    htmlError,
+    notFound: (c) => (isApiPath(new URL(c.req.url).pathname) ? apiErrorResponse(noEndpoint()) : htmlError(404, PAGE_NOT_FOUND_MESSAGE)),
+    errorResponse: (status, message, path) => {
+      if (isApiPath(path)) return apiErrorResponse(new ApiError(status, CODES[status] ?? 'internal', status === 500 ? 'internal server error' : message));
+      return htmlError(status, status === 500 ? INTERNAL_ERROR_MESSAGE : message);
+    },
+  };
+}

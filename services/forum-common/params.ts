@@ -1,0 +1,76 @@
+/**
+ * Parameter rules of docs/forum-api.md: ids and pages are ASCII digits with no sign and no leading
+ * zero, from 1 to 2^53 - 1; per_page is such a number up to a per-endpoint maximum.
+ */
+import { ApiError } from './responses.ts';
+
+const POSITIVE_INTEGER = /^[1-9][0-9]{0,15}$/;
+
+/**
+ * The number `text` spells under the id rule, or null.
+ *
+ * @example
+ * positiveInteger('42'); // 42
+ * positiveInteger('042'); // null
+ */
+export function positiveInteger(text: string | undefined | null): number | null {
+  if (text === undefined || text === null || !POSITIVE_INTEGER.test(text)) return null;
+  const value = Number(text);
+  return Number.isSafeInteger(value) ? value : null;
+}
+
+/**
+ * A path id, or a 400 naming the thing: `thread id must be a positive integer`.
+ *
+ * @example
+ * parseId('7', 'thread'); // 7
+ */
+export function parseId(text: string, thing: string): number {
+  const id = positiveInteger(text);
+  if (id === null) throw new ApiError(400, 'bad_request', `${thing} id must be a positive integer`);
+  return id;
+}
+
+/** `page` (default 1), or a 400. */
+export function parsePage(text: string | null): number {
+  if (text === null) return 1;
+  const page = positiveInteger(text);
+  if (page === null) throw new ApiError(400, 'bad_request', 'page must be a positive integer');
+  return page;
+}
+
+/** `per_page` from 1 to `max` (default `fallback`), or a 400 that states the range. */
+export function parsePerPage(text: string | null, fallback: number, max: number): number {
+  if (text === null) return fallback;
+  const perPage = positiveInteger(text);
+  if (perPage === null || perPage > max) throw new ApiError(400, 'bad_request', `per_page must be an integer from 1 to ${max}`);
+  return perPage;
+}
+
+/**
+ * The first value of a query parameter, decoded as an HTML form would be (`+` is a space), or null when
+ * it is absent. Repeated parameters: the first one counts.
+ *
+ * @example
+ * firstQueryValue('?page=2&page=3', 'page'); // '2'
+ */
+export function firstQueryValue(search: string, name: string): string | null {
+  const query = search.startsWith('?') ? search.slice(1) : search;
+  for (const pair of query.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const key = decodeFormComponent(eq === -1 ? pair : pair.slice(0, eq));
+    if (key === name) return decodeFormComponent(eq === -1 ? '' : pair.slice(eq + 1));
+  }
+  return null;
+}
+
+function decodeFormComponent(text: string): string {
+  const spaced = text.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    // A stray '%' is not valid percent-encoding; the text as sent then fails validation on its own.
+    return spaced;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The forum's API answers, byte for byte as docs/forum-api.md defines them: compact JSON,
+ * `application/json; charset=utf-8`, `Cache-Control: no-store`, errors as
+ * `{"error":{"code":"…","message":"…"}}`.
+ */
+
+export const API_ERROR_CODES = ['bad_request', 'unauthorized', 'forbidden', 'not_found', 'method_not_allowed', 'too_large', 'invalid', 'internal'] as const;
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+
+/** An expected failure, thrown by a handler and turned into the error JSON by {@link apiErrorResponse}. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly status: number,
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A JSON answer with the API's headers. Content-Length is set so that HEAD reports the GET body's size.
+ *
+ * @example
+ * return apiJson({ boards });
+ */
+export function apiJson(body: unknown, status = 200, headers: Readonly<Record<string, string>> = {}): Response {
+  const text = JSON.stringify(body);
+  return new Response(text, {
+    status,
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      'content-length': String(Buffer.byteLength(text)),
+      ...headers,
+    },
+  });
+}
+
+/** The error JSON for an {@link ApiError}. */
+export const apiErrorResponse = (err: ApiError): Response =>
+  apiJson({ error: { code: err.code, message: err.message } }, err.status, err.headers);
+
+/**
+ * 405 for a known path: `Allow` lists the methods, the message says which to use.
+ *
+ * @example
+ * throw methodNotAllowed('DELETE', ['GET']); // 405, Allow: GET, "method DELETE is not allowed here; use GET"
+ */
+export function methodNotAllowed(method: string, allow: readonly string[]): ApiError {
+  const list = allow.join(', ');
+  return new ApiError(405, 'method_not_allowed', `method ${method} is not allowed here; use ${list}`, { allow: list });
+}
+
+/** 404 for a path no API endpoint answers. */
+export const noEndpoint = (): ApiError => new ApiError(404, 'not_found', 'no API endpoint at this path');

@@ -1,0 +1,72 @@
+/**
+ * `GET /api/v1/threads/<id>?page&per_page`: a thread with one page of its posts, as docs/forum-api.md
+ * shows it. Replying (`POST /api/v1/threads/<id>/posts`) has not moved: the route table sends POST to
+ * legacy, and a GET on that path gets legacy's 405.
+ */
+import { Hono } from 'hono';
+import { defineService, type Service, type ServiceEnv } from '../../gateway/server/index.ts';
+import { apiJson, firstQueryValue, forumErrors, methodNotAllowed, parseId, parsePage, parsePerPage, type ForumDb } from '../forum-common/index.ts';
+import { prepareThreadQueries, type PostRow, type ThreadRow } from './queries.ts';
+import { ApiError } from '../forum-common/responses.ts';
+
+const POSTS_PER_PAGE_DEFAULT = 50;
+const POSTS_PER_PAGE_MAX = 200;
+
+/**
+ * @example
+ * const threads = createThreadsService(openForumDb('data/forum.db'));
+ * await threads.app.request('/api/v1/threads/1?page=2'); // 200 {"thread":{…},"posts":[…],"page":2,…}
+ */
+export function createThreadsService(db: ForumDb): Service {
+  const queries = prepareThreadQueries(db);
+  const app = new Hono<ServiceEnv>();
+  app.onError(forumErrors);
+
+  app.get('/api/v1/threads/:id', (c) => {
+    const id = parseId(c.req.param('id'), 'thread');
+    const search = new URL(c.req.url).search;
+    const page = parsePage(firstQueryValue(search, 'page'));
+    const perPage = parsePerPage(firstQueryValue(search, 'per_page'), POSTS_PER_PAGE_DEFAULT, POSTS_PER_PAGE_MAX);
+    const thread = queries.thread(id);
+    if (thread === undefined) throw new ApiError(404, 'not_found', `thread ${id} does not exist`);
+    const total = queries.countPosts(id);
+    const offset = BigInt(page - 1) * BigInt(perPage);
+    const posts = offset >= BigInt(total) ? [] : queries.posts(id, perPage, offset);
+    return apiJson({
+      thread: threadJson(thread),
+      posts: posts.map(postJson),
+      page,
+      per_page: perPage,
+      total,
+      pages: Math.max(1, Math.ceil(total / perPage)),
+    });
+  });
+  app.all('/api/v1/threads/:id', (c) => {
+    throw methodNotAllowed(c.req.method, ['GET']);
+  });
+  app.all('/api/v1/threads/:id/posts', (c) => {
+    throw methodNotAllowed(c.req.method, ['POST']);
+  });
+  return defineService({ name: 'threads', app });
+}
+
+// Key order is part of the contract: these builders spell it out.
+const threadJson = (row: ThreadRow) => ({
+  id: row.id,
+  board: row.board,
+  title: row.title,
+  author: { id: row.author_id, username: row.author_username },
+  created_at: row.created_at,
+  last_post_at: row.last_post_at,
+  post_count: row.post_count,
+  view_count: row.view_count,
+});
+
+const postJson = (row: PostRow) => ({
+  id: row.id,
+  thread_id: row.thread_id,
+  author: { id: row.author_id, username: row.author_username },
+  body: row.body,
+  body_html: row.body_html,
+  created_at: row.created_at,
+});

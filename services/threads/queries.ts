@@ -1,0 +1,56 @@
+/** The threads service's reads, prepared once per database handle. */
+import type { ForumDb } from '../forum-common/index.ts';
+
+export interface ThreadRow {
+  readonly id: number;
+  readonly board: string;
+  readonly title: string;
+  readonly author_id: number;
+  readonly author_username: string;
+  readonly created_at: string;
+  readonly last_post_at: string;
+  readonly post_count: number;
+  readonly view_count: number;
+}
+
+export interface PostRow {
+  readonly id: number;
+  readonly thread_id: number;
+  readonly author_id: number;
+  readonly author_username: string;
+  readonly body: string;
+  readonly body_html: string;
+  readonly created_at: string;
+}
+
+export interface ThreadQueries {
+  thread(id: number): ThreadRow | undefined;
+  countPosts(threadId: number): number;
+  posts(threadId: number, limit: number, offset: bigint): PostRow[];
+}
+
+/**
+ * @example
+ * const queries = prepareThreadQueries(db);
+ * queries.posts(7, 50, 0n);
+ */
+export function prepareThreadQueries(db: ForumDb): ThreadQueries {
+  const thread = db.prepare<[number], ThreadRow>(`
+    SELECT t.id, b.slug AS board, t.title, u.id AS author_id, u.username AS author_username,
+           t.created_at, t.last_post_at, t.post_count, t.view_count
+    FROM threads t JOIN boards b ON b.id = t.board_id JOIN users u ON u.id = t.author_id
+    WHERE t.id = ?`);
+  const count = db.prepare<[number], { total: number }>('SELECT COUNT(*) AS total FROM posts WHERE thread_id = ?');
+  const posts = db.prepare<[number, number, bigint], PostRow>(`
+    SELECT p.id, p.thread_id, u.id AS author_id, u.username AS author_username, p.body, p.body_html, p.created_at
+    FROM posts p JOIN users u ON u.id = p.author_id
+    WHERE p.thread_id = ?
+    ORDER BY p.id
+    LIMIT ? OFFSET ?`);
+  return {
+    thread: (id) => thread.get(id),
+    countPosts: (threadId) => count.get(threadId)?.total ?? 0,
+    // OFFSET as a bigint: page × per_page can pass 2^53 (page 9007199254740991, per_page 200).
+    posts: (threadId, limit, offset) => posts.all(threadId, limit, offset),
+  };
+}
