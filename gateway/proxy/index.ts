@@ -1,0 +1,213 @@
+/**
+ * The one reverse proxy of the gateway, used by the Node edge and by the TS server: http-proxy-3 over a
+ * keep-alive agent, responses streamed through untouched (several Set-Cookie, trailers, HEAD), and
+ * every failure mapped to a status in one place (./errors.ts) and answered with the static error pages.
+ *
+ * @example
+ * const proxy = createProxy({ logger: createLogger('edge') });
+ * http.createServer((req, res) => proxy.forward(req, res, table.backends.legacy, { requestId: id }));
+ * // on shutdown:
+ * await proxy.close();
+ */
+import { Agent, type IncomingMessage, type ServerResponse, type ClientRequest } from 'node:http';
+import { createProxyServer, type ServerOptions } from 'http-proxy-3';
+import type { Logger } from '../log/index.ts';
+import type { Backend } from '../routes/types.ts';
+import { limitBody } from './body-limit.ts';
+import { loadErrorPages, sendErrorPage, type ErrorPages } from './error-pages.ts';
+import { BodyTooLargeError, classifyProxyError, FAILURE_STATUS, UpstreamAbortedError, UpstreamTimeoutError } from './errors.ts';
+import { buildRequestHeaders, filterResponseHeaders } from './headers.ts';
+
+export { FAILURE_STATUS, classifyProxyError, type ProxyFailure } from './errors.ts';
+export { loadErrorPages, sendErrorPage, DEFAULT_ERROR_PAGES_DIR, type ErrorPages, type ErrorPageStatus } from './error-pages.ts';
+
+export const DEFAULT_TIMEOUT_MS = 60_000;
+const MAX_SOCKETS_PER_BACKEND = 256;
+const MAX_FREE_SOCKETS_PER_BACKEND = 64;
+// Below Node's default server keepAliveTimeout (5 s) and any sane backend's, so the proxy closes an
+// idle connection before the backend does and never sends a request into a socket being closed.
+const IDLE_SOCKET_TIMEOUT_MS = 4_000;
+
+export interface ProxyOptions {
+  readonly logger: Logger;
+  /** Longest the upstream may stay silent (before and during the response), like nginx's proxy_read_timeout. */
+  readonly timeoutMs?: number;
+  /** Where `<status>.html` error pages live; default `nginx/pages` in the repository. */
+  readonly errorPagesDir?: string;
+}
+
+export interface ForwardOptions {
+  /** Request-target to send upstream (path and query); default `req.url`. Sent byte for byte. */
+  readonly path?: string;
+  /** Request headers to set upstream; `undefined` removes one. */
+  readonly headers?: Record<string, string | undefined>;
+  /** For log lines; also sent upstream as X-Request-Id unless `headers` says otherwise. */
+  readonly requestId?: string;
+  /** Refuse bodies larger than this with 413 (announced or counted while streaming). */
+  readonly maxBodyBytes?: number;
+}
+
+export interface Proxy {
+  /** Send `req` to `target` and stream the answer into `res`; resolves once the response is sent or the failure handled. Never rejects. */
+  forward(req: IncomingMessage, res: ServerResponse, target: Backend, options?: ForwardOptions): Promise<void>;
+  /** Close the idle upstream connections. */
+  close(): Promise<void>;
+}
+
+interface Exchange {
+  proxyReq: ClientRequest | null;
+  respond(proxyRes: IncomingMessage): void;
+  fail(err: unknown): void;
+}
+
+export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPagesDir }: ProxyOptions): Proxy {
+  const pages = loadErrorPages(errorPagesDir);
+  const agent = new Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_BACKEND, maxFreeSockets: MAX_FREE_SOCKETS_PER_BACKEND, timeout: IDLE_SOCKET_TIMEOUT_MS, scheduling: 'lifo' });
+  // toProxy: send the request-target as given; otherwise http-proxy-3 re-parses it with WHATWG URL,
+  // which resolves dot segments and rewrites backslashes behind the route matcher's back.
+  const server = createProxyServer({ agent, toProxy: true, selfHandleResponse: true, xfwd: false });
+  dropLengthRewrite(server);
+  const exchanges = new WeakMap<IncomingMessage, Exchange>();
+
+  server.on('proxyReq', (proxyReq, req) => {
+    const exchange = exchanges.get(req);
+    if (!exchange) return;
+    exchange.proxyReq = proxyReq;
+    proxyReq.setTimeout(timeoutMs, () => proxyReq.destroy(new UpstreamTimeoutError(timeoutMs)));
+  });
+  server.on('proxyRes', (proxyRes, req) => exchanges.get(req)?.respond(proxyRes));
+  server.on('econnreset', (err, req) => exchanges.get(req)?.fail(err));
+  // Only reached for errors outside a forward() call; logged so they can never crash the process.
+  server.on('error', (err, req) => {
+    const exchange = exchanges.get(req);
+    if (exchange) exchange.fail(err);
+    else logger.error({ event: 'proxy_error', err }, 'proxy error outside a request');
+  });
+
+  function forward(req: IncomingMessage, res: ServerResponse, target: Backend, options: ForwardOptions = {}): Promise<void> {
+    const { path = req.url ?? '/', headers = {}, requestId, maxBodyBytes } = options;
+    return new Promise<void>((resolve) => {
+      let failed = false;
+      const finish = (): void => {
+        exchanges.delete(req);
+        resolve();
+      };
+      res.once('close', finish);
+      res.once('finish', finish);
+      res.on('error', (err) => logger.debug({ event: 'client_write_failed', request_id: requestId, err: err.message }, 'client connection failed while answering'));
+
+      const exchange: Exchange = {
+        proxyReq: null,
+        respond: (proxyRes) => {
+          if (failed || res.destroyed) {
+            proxyRes.destroy();
+            return;
+          }
+          streamResponse(req, res, proxyRes, (err) => exchange.fail(err));
+        },
+        fail: (err) => {
+          if (failed || res.writableFinished) return;
+          failed = true;
+          exchange.proxyReq?.destroy();
+          const failure = classifyProxyError(err, { clientGone: res.destroyed || req.socket.destroyed });
+          const status = FAILURE_STATUS[failure];
+          const fields = { event: 'proxy_failed', request_id: requestId, failure, backend: target.name, status, err: errorMessage(err) };
+          if (status === null) {
+            logger.debug(fields, 'client went away before the response was complete');
+            res.destroy();
+          } else if (res.headersSent) {
+            // The status line is gone; all that is left is to tell the client the body is incomplete.
+            logger.warn({ ...fields, status: res.statusCode }, 'upstream failed mid-response; connection closed');
+            res.destroy();
+          } else {
+            (status === 413 ? logger.info : logger.warn).call(logger, fields, `answered ${status} for ${failure}`);
+            // 413: the rest of an oversized body is not read, so the connection cannot be reused.
+            sendErrorPage(res, status, pages, { close: status === 413 });
+          }
+        },
+      };
+      exchanges.set(req, exchange);
+
+      const announced = Number(req.headers['content-length'] ?? 0);
+      if (maxBodyBytes !== undefined && announced > maxBodyBytes) {
+        exchange.fail(new BodyTooLargeError(maxBodyBytes));
+        return;
+      }
+      const requestOptions: ServerOptions = { target: target.url };
+      if (maxBodyBytes !== undefined && req.headers['transfer-encoding'] !== undefined) {
+        const counted = limitBody(maxBodyBytes);
+        counted.on('error', (err) => exchange.fail(err));
+        req.pipe(counted);
+        requestOptions.buffer = counted;
+      }
+
+      const upstreamHeaders = buildRequestHeaders(req.headers, requestId === undefined ? headers : { 'x-request-id': requestId, ...headers });
+      // http-proxy-3 reads the target and headers from req synchronously inside web(); they are put
+      // back at once so the caller's view of the request does not change.
+      const original = { url: req.url, headers: req.headers };
+      req.url = path;
+      req.headers = upstreamHeaders;
+      try {
+        server.web(req, res, requestOptions, (err) => exchange.fail(err));
+      } catch (err) {
+        exchange.fail(err);
+      } finally {
+        req.url = original.url;
+        req.headers = original.headers;
+      }
+    });
+  }
+
+  return {
+    forward,
+    async close() {
+      agent.destroy();
+    },
+  };
+}
+
+/** Write status and headers of the upstream response, then stream its body and trailers through. */
+function streamResponse(req: IncomingMessage, res: ServerResponse, proxyRes: IncomingMessage, fail: (err: unknown) => void): void {
+  const status = proxyRes.statusCode ?? 502;
+  const hasBody = req.method !== 'HEAD' && status !== 204 && status !== 304 && status >= 200;
+  // Trailers can only follow a chunked body; Node refuses a Trailer header on anything else.
+  const chunked = hasBody && proxyRes.headers['content-length'] === undefined && req.httpVersion === '1.1';
+  proxyRes.on('aborted', () => fail(new UpstreamAbortedError()));
+  proxyRes.on('error', (err) => fail(err));
+  // Headers the caller set before forwarding (the edge's X-Request-Id) win over the upstream's.
+  const callerHeaders = new Set(res.getHeaderNames());
+  try {
+    for (const [name, value] of filterResponseHeaders(proxyRes.rawHeaders, { keepTrailer: chunked })) {
+      if (!callerHeaders.has(name.toLowerCase())) res.appendHeader(name, value);
+    }
+    res.writeHead(status, proxyRes.statusMessage);
+  } catch (err) {
+    proxyRes.destroy();
+    fail(err);
+    return;
+  }
+  proxyRes.on('end', () => {
+    if (chunked && proxyRes.rawTrailers.length > 0) res.addTrailers(pairs(proxyRes.rawTrailers));
+    res.end();
+  });
+  proxyRes.pipe(res, { end: false });
+}
+
+const pairs = (flat: readonly string[]): [string, string][] => {
+  const out: [string, string][] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!, flat[i + 1]!]);
+  return out;
+};
+
+const errorMessage = (err: unknown): string => (err instanceof Error ? `${err.message}${'code' in err ? ` (${String(err.code)})` : ''}` : String(err));
+
+/**
+ * http-proxy-3's `deleteLength` pass sets `Content-Length: 0` on DELETE and OPTIONS without one and
+ * drops Transfer-Encoding, so a chunked DELETE body would reach the upstream unframed: a smuggled
+ * request on a shared keep-alive connection. Framing stays as the client sent it.
+ */
+function dropLengthRewrite(server: object): void {
+  // webPasses is private in the typings; this is the only supported way to change the pass list.
+  const internals = server as { webPasses?: { name: string }[] };
+  if (Array.isArray(internals.webPasses)) internals.webPasses = internals.webPasses.filter((pass) => pass.name !== 'deleteLength');
+}
