@@ -4,11 +4,11 @@
  * proxy. It knows services only by name; what they answer is their business.
  */
 import { Hono, type Context } from 'hono';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Logger } from '../log/index.ts';
 import { normalizeTarget } from '../routes/normalize.ts';
-import type { Backend, RouteTable } from '../routes/types.ts';
+import type { Proxy } from '../proxy/index.ts';
+import type { RouteTable } from '../routes/types.ts';
 import { accessLog } from './access-log.ts';
 import { serviceFor } from './dispatch.ts';
 import type { ServerEnv } from './env.ts';
@@ -16,14 +16,7 @@ import { requestIdFrom } from './request-id.ts';
 import { assertHandlersMounted, type Service, type ServiceEnv } from './service.ts';
 
 /** The part of gateway/proxy the server uses. */
-export interface LegacyProxy {
-  forward(
-    req: IncomingMessage,
-    res: ServerResponse,
-    target: Backend,
-    options?: { path?: string; headers?: Record<string, string>; requestId?: string },
-  ): Promise<void>;
-}
+export type LegacyProxy = Pick<Proxy, 'forward'>;
 
 /** Renders the app's own error answer (JSON for an API, an HTML page otherwise) for a path. */
 export type ErrorRenderer = (status: 400 | 404 | 500, message: string, path: string) => Response;
@@ -106,11 +99,7 @@ export function createTsServer(options: TsServerOptions): TsServer {
       return service.fetch(requestFor(c.req.raw, target.forwardPath + target.search), { requestId });
     }
     c.set('backend', 'legacy');
-    await proxy.forward(incoming, outgoing, table.backends.legacy, {
-      path: target.forwardPath + target.search,
-      headers: { 'x-request-id': requestId },
-      requestId,
-    });
+    await proxy.forward(incoming, outgoing, table.backends.legacy, { path: target.forwardPath + target.search, requestId });
     return RESPONSE_ALREADY_SENT;
   });
   app.onError(onError);

@@ -1,0 +1,226 @@
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProxy } from '../proxy/index.ts';
+import type { Backend, Route, RouteTable } from '../routes/types.ts';
+import { createTsServer, type TsServer } from './app.ts';
+import { defineService, UnmountedHandlerError, type ServiceEnv } from './service.ts';
+
+// A hand-built table: the loader is not what these tests are about.
+function tableOf(legacyPort: number, routes: Omit<Route, 'index' | 'line' | 'backend'>[]): RouteTable {
+  const backend = (name: 'legacy' | 'ts', port: number): Backend => ({ name, url: `http://127.0.0.1:${port}`, host: '127.0.0.1', port });
+  const full: Route[] = routes.map((r, index) => ({ ...r, index, line: index + 5, backend: r.mode === 'legacy' ? 'legacy' : 'ts' }));
+  return Object.freeze({
+    source: 'test-routes.yaml',
+    backends: { legacy: backend('legacy', legacyPort), ts: backend('ts', 1) },
+    routes: full,
+    match: (path: string) =>
+      full
+        .filter((r) => (r.exact ? path === r.path : r.path === '/' || path === r.path || path.startsWith(`${r.path}/`)))
+        .sort((a, b) => b.path.length - a.path.length)[0]!,
+  });
+}
+
+const things = new Hono<ServiceEnv>()
+  .get('/api/things/boom', () => {
+    throw new Error('kaboom');
+  })
+  .get('/api/things/:id', (c) => c.json({ id: c.req.param('id'), requestId: c.env.requestId, query: c.req.query('q') ?? null }));
+const everything = new Hono<ServiceEnv>().all('/all', (c) => c.text(`all:${c.req.method}`));
+const services = [defineService({ name: 'things', app: things }), defineService({ name: 'everything', app: everything })];
+
+const routesFor = (port: number): RouteTable =>
+  tableOf(port, [
+    { path: '/', exact: false, mode: 'legacy', handler: null, methods: null },
+    { path: '/api/things', exact: false, mode: 'next', handler: 'things', methods: ['GET'] },
+    { path: '/all', exact: true, mode: 'next', handler: 'everything', methods: null },
+  ]);
+
+interface Seen {
+  method: string;
+  url: string;
+  requestId: string | undefined;
+  bodyBytes: number;
+}
+const seen: Seen[] = [];
+const logLines: Record<string, unknown>[] = [];
+let legacy: Server;
+let ts: Server;
+let tsServer: TsServer;
+let base: string;
+
+beforeAll(async () => {
+  legacy = createServer((req, res) => {
+    let bodyBytes = 0;
+    req.on('data', (chunk: Buffer) => (bodyBytes += chunk.length));
+    req.on('end', () => {
+      seen.push({ method: req.method!, url: req.url!, requestId: req.headers['x-request-id'] as string | undefined, bodyBytes });
+      res.setHeader('content-type', 'text/plain');
+      res.end(`legacy ${req.method} ${req.url} ${bodyBytes}`);
+    });
+  });
+  await new Promise<void>((done) => legacy.listen(0, '127.0.0.1', done));
+  const logStream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const logger = pino({ level: 'info' }, logStream);
+  tsServer = createTsServer({
+    table: routesFor((legacy.address() as AddressInfo).port),
+    services,
+    proxy: createProxy({ logger }),
+    logger,
+    notFound: () => new Response('custom not found', { status: 404 }),
+    errorResponse: (status, message) => new Response(`custom ${status}: ${message}`, { status }),
+  });
+  await new Promise<void>((done) => {
+    ts = serve({ fetch: tsServer.app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
+      base = `http://127.0.0.1:${info.port}`;
+      done();
+    }) as Server;
+  });
+});
+
+afterAll(async () => {
+  await new Promise((done) => ts.close(done));
+  await new Promise((done) => legacy.close(done));
+});
+
+/** A raw request: the target goes on the wire exactly as written (fetch would resolve dot segments). */
+function rawRequest(method: string, target: string, headers: Record<string, string> = {}, body?: Buffer): Promise<{ status: number; body: string; res: IncomingMessage }> {
+  return new Promise((done, fail) => {
+    const url = new URL(base);
+    const req = httpRequest({ host: url.hostname, port: url.port, method, path: target, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => done({ status: res.statusCode!, body: Buffer.concat(chunks).toString(), res }));
+    });
+    req.on('error', fail);
+    req.end(body);
+  });
+}
+
+describe('the TS server', () => {
+  it('answers a moved GET with its service, passing the front door request id', async () => {
+    const res = await fetch(`${base}/api/things/7?q=x`, { headers: { 'x-request-id': 'front-door-id-1' } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ id: '7', requestId: 'front-door-id-1', query: 'x' });
+    expect(logLines).toContainEqual(expect.objectContaining({ event: 'request', request_id: 'front-door-id-1', status: 200, backend: 'ts' }));
+  });
+
+  it('mints a 32-hex request id when the front door sent none or a malformed one', async () => {
+    const plain = (await (await fetch(`${base}/api/things/1`)).json()) as { requestId: string };
+    expect(plain.requestId).toMatch(/^[0-9a-f]{32}$/);
+    const forged = (await (await fetch(`${base}/api/things/1`, { headers: { 'x-request-id': 'a b {"level":"fatal"}' } })).json()) as { requestId: string };
+    expect(forged.requestId).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('answers HEAD on a GET route with the service and no body', async () => {
+    const res = await rawRequest('HEAD', '/api/things/3');
+    expect(res.status).toBe(200);
+    expect(res.body).toBe('');
+    expect(seen.some((s) => s.url === '/api/things/3')).toBe(false);
+  });
+
+  it('forwards a method that has not moved to legacy with the request id', async () => {
+    const res = await fetch(`${base}/api/things/7`, { method: 'POST', body: 'hello', headers: { 'x-request-id': 'post-id-1' } });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('legacy POST /api/things/7 5');
+    expect(seen.at(-1)).toMatchObject({ method: 'POST', url: '/api/things/7', requestId: 'post-id-1' });
+    expect(logLines).toContainEqual(expect.objectContaining({ event: 'request', request_id: 'post-id-1', status: 200, backend: 'legacy' }));
+  });
+
+  it('forwards paths outside every TS route to legacy, query intact', async () => {
+    const res = await fetch(`${base}/b/general?page=2`);
+    expect(await res.text()).toBe('legacy GET /b/general?page=2 0');
+  });
+
+  it('matches the normalized path: dot segments, repeated slashes and escapes cannot dodge a route', async () => {
+    const res = await rawRequest('GET', '/b/..//api/%74hings/9');
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toMatchObject({ id: '9' });
+  });
+
+  it('answers every method of a route without a method list with its service', async () => {
+    expect(await (await fetch(`${base}/all`, { method: 'DELETE' })).text()).toBe('all:DELETE');
+  });
+
+  it('answers 400 in the app shape for a request target that cannot be normalized', async () => {
+    const res = await rawRequest('GET', '/api/things/%zz');
+    expect(res).toMatchObject({ status: 400 });
+    expect(res.body).toMatch(/^custom 400: the path has a '%'/);
+  });
+
+  it('answers 404 from the notFound option for a path the service does not know', async () => {
+    const res = await fetch(`${base}/api/things/1/2/3`);
+    expect(res.status).toBe(404);
+    expect(await res.text()).toBe('custom not found');
+  });
+
+  it('answers 500 in the app shape and logs the error when a service throws, and keeps serving', async () => {
+    const res = await fetch(`${base}/api/things/boom`, { headers: { 'x-request-id': 'boom-id' } });
+    expect(res.status).toBe(500);
+    expect(await res.text()).toBe('custom 500: internal server error');
+    expect(logLines).toContainEqual(expect.objectContaining({ event: 'error', request_id: 'boom-id' }));
+    expect((await fetch(`${base}/api/things/1`)).status).toBe(200);
+  });
+
+  it('passes an unread 5 MB POST body to legacy intact and stays healthy', async () => {
+    const body = Buffer.alloc(5 * 1024 * 1024, 'x');
+    const res = await fetch(`${base}/api/things/1`, { method: 'POST', body });
+    expect(await res.text()).toBe(`legacy POST /api/things/1 ${body.length}`);
+    expect((await fetch(`${base}/api/things/1`)).status).toBe(200);
+  });
+
+  it('answers a 5 MB POST to a service that never reads it, then serves the next request on the same connection', async () => {
+    const agentless = await rawRequest('POST', '/all', { 'content-length': String(5 * 1024 * 1024) }, Buffer.alloc(5 * 1024 * 1024, 'y'));
+    expect(agentless).toMatchObject({ status: 200, body: 'all:POST' });
+    expect((await fetch(`${base}/all`)).status).toBe(200);
+  });
+});
+
+describe('route table swaps', () => {
+  it('serves from a swapped table at once and refuses one that names an unmounted handler', async () => {
+    const legacyPort = (legacy.address() as AddressInfo).port;
+    const original = tsServer.table();
+    try {
+      tsServer.swapTable(tableOf(legacyPort, [{ path: '/', exact: false, mode: 'legacy', handler: null, methods: null }]));
+      expect(await (await fetch(`${base}/api/things/4`)).text()).toBe('legacy GET /api/things/4 0');
+      const bad = tableOf(legacyPort, [
+        { path: '/', exact: false, mode: 'legacy', handler: null, methods: null },
+        { path: '/api/things', exact: false, mode: 'next', handler: 'gadgets', methods: ['GET'] },
+      ]);
+      expect(() => tsServer.swapTable(bad)).toThrow(UnmountedHandlerError);
+      expect(await (await fetch(`${base}/api/things/4`)).text()).toBe('legacy GET /api/things/4 0');
+    } finally {
+      tsServer.swapTable(original);
+    }
+    expect((await fetch(`${base}/api/things/4`)).status).toBe(200);
+  });
+});
+
+describe('createTsServer', () => {
+  it('refuses a table naming handlers that are not mounted, listing them and the mounted ones', () => {
+    const table = tableOf(1, [
+      { path: '/', exact: false, mode: 'legacy', handler: null, methods: null },
+      { path: '/api/gadgets', exact: false, mode: 'next', handler: 'gadgets', methods: ['GET'] },
+      { path: '/api/things', exact: false, mode: 'next', handler: 'things', methods: ['GET'] },
+    ]);
+    const logger = pino({ level: 'silent' });
+    expect(() => createTsServer({ table, services: services.slice(0, 1), proxy: createProxy({ logger }), logger })).toThrow(
+      'the route table names handlers that are not mounted: "gadgets" (test-routes.yaml line 6); mounted services: "things"',
+    );
+  });
+
+  it('refuses two services with the same name', () => {
+    const table = tableOf(1, [{ path: '/', exact: false, mode: 'legacy', handler: null, methods: null }]);
+    const logger = pino({ level: 'silent' });
+    expect(() => createTsServer({ table, services: [services[0]!, services[0]!], proxy: createProxy({ logger }), logger })).toThrow(/two services are named "things"/);
+  });
+});
