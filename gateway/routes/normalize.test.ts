@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { escapeUri, isInternalPath, normalizeTarget } from './normalize.ts';
+
+// Each expectation was checked against what nginx 1.22.1 forwarded to an echo upstream (proxy_pass with a URI).
+const forwarded = (target: string): string => {
+  const result = normalizeTarget(target);
+  return result.ok ? result.forwardPath + result.search : `400`;
+};
+
+describe('normalizeTarget', () => {
+  it.each([
+    ['/', '/'],
+    ['/a//b', '/a/b'],
+    ['///a', '/a'],
+    ['/a/./b', '/a/b'],
+    ['/a/../b', '/b'],
+    ['/a/b/c/../../..', '/'],
+    ['/a/..', '/'],
+    ['/a/.', '/a/'],
+    ['/.', '/'],
+    ['/..a', '/..a'],
+    ['/a/.../b', '/a/.../b'],
+    ['/A/B', '/A/B'],
+    ['/a;b=c/d', '/a;b=c/d'],
+    ['/a+b', '/a+b'],
+  ])('resolves %s to %s', (target, expected) => {
+    expect(forwarded(target)).toBe(expected);
+  });
+
+  it('decodes %2F and %2E so they act as separators and dot segments', () => {
+    expect(normalizeTarget('/a%2F..%2Fb')).toMatchObject({ ok: true, path: '/b', forwardPath: '/b' });
+    expect(normalizeTarget('/a/%2e%2E/b')).toMatchObject({ ok: true, path: '/b' });
+    expect(normalizeTarget('/a%2e%2E/b')).toMatchObject({ ok: true, path: '/a../b', forwardPath: '/a../b' });
+    expect(normalizeTarget('/%2F%2F')).toMatchObject({ ok: true, path: '/' });
+  });
+
+  it('re-escapes a path that used %-escapes the way nginx forwards it', () => {
+    expect(normalizeTarget('/a%25')).toMatchObject({ path: '/a%', forwardPath: '/a%25' });
+    expect(normalizeTarget('/a%3Fb?c=1')).toMatchObject({ path: '/a?b', forwardPath: '/a%3Fb', search: '?c=1' });
+    expect(normalizeTarget('/a%23b')).toMatchObject({ path: '/a#b', forwardPath: '/a%23b' });
+    expect(normalizeTarget('/%41%7e%22%3c')).toMatchObject({ path: '/A~"<', forwardPath: '/A~%22%3C' });
+    expect(forwarded('/a%20b')).toBe('/a%20b');
+    expect(forwarded('/%C3%A9')).toBe('/%C3%A9');
+  });
+
+  it('forwards raw bytes unescaped when the client used no %-escape, as nginx does', () => {
+    expect(forwarded('/a"<>^`{|}')).toBe('/a"<>^`{|}');
+    expect(forwarded('/\u00c3\u00a9')).toBe('/\u00c3\u00a9');
+    expect(forwarded('/\u00e9%41')).toBe('/%E9A');
+  });
+
+  it('encodes characters above U+00FF as UTF-8 bytes', () => {
+    expect(normalizeTarget('/€%41')).toMatchObject({ path: '/\u00e2\u0082\u00acA', forwardPath: '/%E2%82%ACA' });
+  });
+
+  it.each([
+    ['/..', "climbs above the root"],
+    ['/%2e%2e/x', 'climbs above the root'],
+    ['/a/b/c/../../../..', 'climbs above the root'],
+    ['/a%00', '%00'],
+    ['/a%zz', 'two hex digits'],
+    ['/a%4', "incomplete '%'"],
+    ['/a%', "incomplete '%'"],
+    ['/a b', 'space or a control character'],
+    ['/a\u0001', 'space or a control character'],
+    ['/a?\u007f', 'space or a control character'],
+    ['h/a', "must start with '/'"],
+    ['*', "must start with '/'"],
+    ['http://../a', 'not valid'],
+  ])('refuses %j with 400 (%s)', (target, reason) => {
+    const result = normalizeTarget(target);
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.status).toBe(400);
+      expect(result.reason).toContain(reason);
+    }
+  });
+
+  it('keeps the raw query, cuts it at #, and drops an empty one', () => {
+    expect(normalizeTarget('/a?x=%zz&y=/../')).toMatchObject({ ok: true, path: '/a', search: '?x=%zz&y=/../' });
+    expect(forwarded('/a?b#c')).toBe('/a?b');
+    expect(forwarded('/a#frag?x')).toBe('/a');
+    expect(forwarded('/a?')).toBe('/a');
+    expect(forwarded('/a/..?x')).toBe('/?x');
+  });
+
+  it('takes the path of an absolute-form target', () => {
+    expect(forwarded('http://h/a/../b?x')).toBe('/b?x');
+    expect(forwarded('http://h')).toBe('/');
+    expect(forwarded('http://h?x=1')).toBe('/?x=1');
+    expect(forwarded('HTTP://h:80/a')).toBe('/a');
+    expect(forwarded('http://[::1]:8080/a')).toBe('/a');
+  });
+});
+
+describe('escapeUri', () => {
+  it('leaves a path of safe characters as the same string', () => {
+    const path = "/api/v1/threads/7;x=1,2@a:b!$&'()*+=~";
+    expect(escapeUri(path)).toBe(path);
+  });
+});
+
+describe('isInternalPath', () => {
+  it.each(['/_internal', '/_INTERNAL/x', '/_Internal/v1', '/_internalfoo'])('treats %s as internal', (path) => {
+    expect(isInternalPath(path)).toBe(true);
+  });
+
+  it.each(['/', '/api/_internal', '/_interna', '/x/_internal', '//_internal'])('treats %s as public', (path) => {
+    expect(isInternalPath(path)).toBe(false);
+  });
+
+  it('sees /_internal behind encodings and dot segments once normalized', () => {
+    for (const target of ['/%5Finternal', '/x/../_internal', '/%2F_internal', '/._internal/../_INTERNAL/a']) {
+      const result = normalizeTarget(target);
+      expect(result.ok && isInternalPath(result.path)).toBe(true);
+    }
+  });
+});
