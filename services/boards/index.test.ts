@@ -33,11 +33,11 @@ describe('GET /api/v1/boards', () => {
     expect(await head.text()).toBe('');
   });
 
-  it('answers 405 with Allow: GET for other methods', async () => {
+  it('answers 405 with Allow: GET, HEAD for other methods, as legacy does', async () => {
     const res = await app.request('/api/v1/boards', { method: 'DELETE' });
     expect(res.status).toBe(405);
-    expect(res.headers.get('allow')).toBe('GET');
-    expect(await res.text()).toBe('{"error":{"code":"method_not_allowed","message":"method DELETE is not allowed here; use GET"}}');
+    expect(res.headers.get('allow')).toBe('GET, HEAD');
+    expect(await res.text()).toBe('{"error":{"code":"method_not_allowed","message":"method DELETE is not allowed here; use GET, HEAD"}}');
   });
 
   it('refuses to write to the database', () => {

@@ -7,7 +7,8 @@ import { defineService, type Service, type ServiceEnv } from '../../gateway/serv
 import { apiJson, forumErrors, methodNotAllowed, type ForumDb } from '../forum-common/index.ts';
 import { prepareBoardQueries } from './queries.ts';
 
-const BOARDS_ALLOW = ['GET'] as const;
+// legacy's router lists HEAD with GET in Allow.
+const BOARDS_ALLOW = ['GET', 'HEAD'] as const;
 
 /**
  * @example

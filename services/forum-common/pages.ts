@@ -8,8 +8,9 @@ import { ApiError, apiErrorResponse, noEndpoint, type ApiErrorCode } from './res
 
 const TITLES: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 500: 'Internal Server Error' };
 const CODES: Record<number, ApiErrorCode> = { 400: 'bad_request', 404: 'not_found', 500: 'internal' };
+// legacy-python/forum/app.py's wording, so that nobody can tell which side answered.
 const PAGE_NOT_FOUND_MESSAGE = 'There is no page at this address.';
-const INTERNAL_ERROR_MESSAGE = 'Something went wrong on our side. Please try again.';
+const INTERNAL_ERROR_MESSAGE = 'something went wrong on our side; try again later';
 
 export interface ForumPages {
   /** For a path a service does not know. */
@@ -33,15 +34,16 @@ export function createForumPages(templateFile: string): ForumPages {
     const html = render({ status, title: TITLES[status] ?? 'Error', message });
     return new Response(html, {
       status,
-      headers: { 'content-type': 'text/html; charset=utf-8', 'content-length': String(Buffer.byteLength(html)) },
+      headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-length': String(Buffer.byteLength(html)) },
     });
   };
   return {
     htmlError,
     notFound: (c) => (isApiPath(new URL(c.req.url).pathname) ? apiErrorResponse(noEndpoint()) : htmlError(404, PAGE_NOT_FOUND_MESSAGE)),
     errorResponse: (status, message, path) => {
-      if (isApiPath(path)) return apiErrorResponse(new ApiError(status, CODES[status] ?? 'internal', status === 500 ? 'internal server error' : message));
-      return htmlError(status, status === 500 ? INTERNAL_ERROR_MESSAGE : message);
+      // A 500's own message may tell an attacker about the inside; the page says what legacy says.
+      const text = status === 500 ? INTERNAL_ERROR_MESSAGE : message;
+      return isApiPath(path) ? apiErrorResponse(new ApiError(status, CODES[status] ?? 'internal', text)) : htmlError(status, text);
     },
   };
 }

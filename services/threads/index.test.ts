@@ -83,6 +83,13 @@ describe('GET /api/v1/threads/<id>', () => {
     expect(await res.text()).toBe(errorBody('not_found', 'thread 9007199254740991 does not exist'));
   });
 
+  it('answers 405 with Allow: GET, HEAD for other methods on a thread, before checking the id', async () => {
+    const res = await app.request('/api/v1/threads/abc', { method: 'PUT' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, HEAD');
+    expect(await res.text()).toBe(errorBody('method_not_allowed', 'method PUT is not allowed here; use GET, HEAD'));
+  });
+
   it('answers 405 with Allow: POST for GET on the replies path', async () => {
     const res = await app.request('/api/v1/threads/1/posts');
     expect(res.status).toBe(405);

@@ -5,12 +5,13 @@
  */
 import { Hono } from 'hono';
 import { defineService, type Service, type ServiceEnv } from '../../gateway/server/index.ts';
-import { apiJson, firstQueryValue, forumErrors, methodNotAllowed, parseId, parsePage, parsePerPage, type ForumDb } from '../forum-common/index.ts';
+import { ApiError, apiJson, firstQueryValue, forumErrors, methodNotAllowed, parseId, parsePage, parsePerPage, type ForumDb } from '../forum-common/index.ts';
 import { prepareThreadQueries, type PostRow, type ThreadRow } from './queries.ts';
-import { ApiError } from '../forum-common/responses.ts';
 
 const POSTS_PER_PAGE_DEFAULT = 50;
 const POSTS_PER_PAGE_MAX = 200;
+// legacy's router lists HEAD with GET in Allow.
+const THREAD_ALLOW = ['GET', 'HEAD'] as const;
 
 /**
  * @example
@@ -42,7 +43,7 @@ export function createThreadsService(db: ForumDb): Service {
     });
   });
   app.all('/api/v1/threads/:id', (c) => {
-    throw methodNotAllowed(c.req.method, ['GET']);
+    throw methodNotAllowed(c.req.method, THREAD_ALLOW);
   });
   app.all('/api/v1/threads/:id/posts', (c) => {
     throw methodNotAllowed(c.req.method, ['POST']);
