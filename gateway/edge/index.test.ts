@@ -1,0 +1,174 @@
+import { request, type IncomingHttpHeaders } from 'node:http';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startEchoBackend, type EchoBackend } from '../../test/helpers/echo-backend.ts';
+import { freePort } from '../process/index.ts';
+import type { Backend, BackendName, Route, RouteTable } from '../routes/types.ts';
+import { startEdge, type Edge } from './index.ts';
+
+// A hand-built table: the loader has its own tests; these are about what the edge does with a table.
+function fakeTable(backends: Record<BackendName, Backend>, prefixes: Record<string, BackendName>, settings?: object): RouteTable {
+  const routes: Route[] = Object.entries(prefixes).map(([path, backend], index) => ({
+    index, line: index + 1, path, exact: false, mode: backend === 'legacy' ? 'legacy' : 'next', backend, handler: backend === 'ts' ? 'svc' : null, methods: null,
+  }));
+  const covers = (prefix: string, path: string): boolean => prefix === '/' || path === prefix || path.startsWith(`${prefix}/`);
+  return Object.freeze({
+    source: 'test',
+    backends,
+    routes,
+    settings,
+    match: (path: string) => routes.filter((r) => covers(r.path, path)).sort((a, b) => b.path.length - a.path.length)[0]!,
+  });
+}
+
+const asBackend = (name: BackendName, echo: { url: string; host: string; port: number }): Backend => ({ name, url: echo.url, host: echo.host, port: echo.port });
+
+interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+function send(edge: Edge, path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
+  const { port } = new URL(edge.url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method: init.method ?? 'GET', headers: init.headers, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
+describe('startEdge', () => {
+  let legacy: EchoBackend;
+  let ts: EchoBackend;
+  let edge: Edge | undefined;
+  let logs: Record<string, unknown>[];
+  const start = async (table: RouteTable): Promise<Edge> => {
+    logs = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => logs.push(JSON.parse(line) as Record<string, unknown>) });
+    edge = await startEdge({ table, logger });
+    return edge;
+  };
+  const standardTable = (): RouteTable => fakeTable({ legacy: asBackend('legacy', legacy), ts: asBackend('ts', ts) }, { '/': 'legacy', '/api/v1/boards': 'ts' });
+
+  beforeEach(async () => {
+    [legacy, ts] = await Promise.all([startEchoBackend('legacy'), startEchoBackend('ts')]);
+  });
+  afterEach(async () => {
+    await edge?.close(1000);
+    edge = undefined;
+    await Promise.all([legacy.close(), ts.close()]);
+  });
+
+  it('routes the normalized path by longest prefix and forwards the re-escaped path with the query', async () => {
+    const e = await start(standardTable());
+    expect((await send(e, '/api/v1/boards?page=2')).headers['x-backend']).toBe('ts');
+    expect(ts.requests.at(-1)!.url).toBe('/api/v1/boards?page=2');
+    expect((await send(e, '/api/v1//x/../boards/7')).headers['x-backend']).toBe('ts');
+    expect(ts.requests.at(-1)!.url).toBe('/api/v1/boards/7');
+    expect((await send(e, '/api/v1/boardsX')).headers['x-backend']).toBe('legacy');
+    expect((await send(e, '/')).headers['x-backend']).toBe('legacy');
+  });
+
+  it.each(['/_internal/v1/x', '/_internal', '/%5Finternal/v1/x', '/a/../_internal/v1', '//_internal/v1', '/_internal%2Fv1', '/./_internal/'])(
+    'answers the 404 page for %s without reaching a backend',
+    async (path) => {
+      const e = await start(standardTable());
+      const res = await send(e, path);
+      expect(res.status).toBe(404);
+      expect(res.headers['content-type']).toMatch(/^text\/html/);
+      expect(legacy.requests).toHaveLength(0);
+      expect(ts.requests).toHaveLength(0);
+    },
+  );
+
+  it('answers the 400 page for a target nginx refuses', async () => {
+    const e = await start(standardTable());
+    const res = await send(e, '/a/%00b');
+    expect(res.status).toBe(400);
+    expect(legacy.requests).toHaveLength(0);
+  });
+
+  it('strips forged identity headers and sets forwarded headers from the socket', async () => {
+    const e = await start(standardTable());
+    await send(e, '/page', {
+      headers: {
+        Host: 'forum.example',
+        'X-Strangler-Shadow': '1',
+        'X-User-Id': 'admin',
+        'x-user-roles': 'root',
+        'X-Forwarded-For': '6.6.6.6',
+        'X-Real-IP': '6.6.6.6',
+        'X-Forwarded-Proto': 'https',
+        Forwarded: 'for=6.6.6.6',
+      },
+    });
+    const seen = legacy.requests.at(-1)!.headers;
+    expect(Object.keys(seen).filter((name) => name.startsWith('x-strangler-') || name.startsWith('x-user-'))).toEqual([]);
+    expect(seen['x-forwarded-for']).toBe('127.0.0.1');
+    expect(seen['x-real-ip']).toBe('127.0.0.1');
+    expect(seen['x-forwarded-proto']).toBe('http');
+    expect(seen['x-forwarded-host']).toBe('forum.example');
+    expect(seen.forwarded).toBeUndefined();
+  });
+
+  it('mints a fresh request id, replaces the client one, and sends the same id upstream and back', async () => {
+    const e = await start(standardTable());
+    const res = await send(e, '/', { headers: { 'X-Request-Id': 'client-chosen' } });
+    const id = res.headers['x-request-id'];
+    expect(id).toMatch(/^[0-9a-f]{32}$/);
+    expect(legacy.requests.at(-1)!.headers['x-request-id']).toBe(id);
+    const again = await send(e, '/');
+    expect(again.headers['x-request-id']).not.toBe(id);
+  });
+
+  it('writes one access-log line per request with id, method, path, backend, status and duration', async () => {
+    const e = await start(standardTable());
+    const res = await send(e, '/api/v1/boards', { method: 'POST', body: '{}' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const access = logs.filter((line) => line.event === 'access');
+    expect(access).toHaveLength(1);
+    expect(access[0]).toMatchObject({ request_id: res.headers['x-request-id'], method: 'POST', path: '/api/v1/boards', backend: 'ts', status: 200 });
+    expect(typeof access[0]!.duration_ms).toBe('number');
+  });
+
+  it('answers the 502 page for routes of a backend that is down while the other backend keeps working', async () => {
+    const port = await freePort();
+    const e = await start(fakeTable({ legacy: asBackend('legacy', legacy), ts: { name: 'ts', url: `http://127.0.0.1:${port}`, host: '127.0.0.1', port } }, { '/': 'legacy', '/api': 'ts' }));
+    const down = await send(e, '/api/x');
+    expect(down.status).toBe(502);
+    expect(down.headers['cache-control']).toBe('no-store');
+    expect(down.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
+    expect((await send(e, '/page')).status).toBe(200);
+  });
+
+  it("refuses a body over the table's maxBodyBytes with the 413 page", async () => {
+    const table = fakeTable({ legacy: asBackend('legacy', legacy), ts: asBackend('ts', ts) }, { '/': 'legacy' }, { maxBodyBytes: 100, proxyTimeoutMs: 1000 });
+    const e = await start(table);
+    expect((await send(e, '/upload', { method: 'POST', body: 'x'.repeat(101) })).status).toBe(413);
+    expect((await send(e, '/upload', { method: 'POST', body: 'x'.repeat(100) })).status).toBe(200);
+  });
+
+  it('routes by the new table after swapTable', async () => {
+    const e = await start(standardTable());
+    expect((await send(e, '/moved/1')).headers['x-backend']).toBe('legacy');
+    e.swapTable(fakeTable({ legacy: asBackend('legacy', legacy), ts: asBackend('ts', ts) }, { '/': 'legacy', '/moved': 'ts' }));
+    expect((await send(e, '/moved/1')).headers['x-backend']).toBe('ts');
+  });
+
+  it('finishes a request in flight when closed, then stops accepting', async () => {
+    const e = await start(standardTable());
+    const slow = send(e, '/?echo=slow&ms=300');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const closed = e.close(5000);
+    expect((await slow).status).toBe(200);
+    await closed;
+    await expect(send(e, '/')).rejects.toThrow(/ECONNREFUSED/);
+    edge = undefined;
+  });
+});
