@@ -1,0 +1,76 @@
+"""The forum's WSGI application: `application` for any WSGI server, `create_app()` for tests.
+
+    gunicorn --chdir legacy-python forum.app:application
+"""
+import os
+import traceback
+from html import escape
+from http import HTTPStatus
+from pathlib import Path
+from string import Template
+
+from . import api, live, pages, static_files
+from .db import Database, database_path
+from .logs import log
+from .router import Router
+from .web import HTML_TYPE, HTTPError, Request, Response, json_response
+
+ERROR_TEMPLATE = Template((Path(__file__).parent / "templates" / "error.html").read_text(encoding="utf-8"))
+PAGE_NOT_FOUND = "There is no page at this address."
+API_NOT_FOUND = "no API endpoint at this path"
+
+
+class Forum:
+    """One WSGI callable; expected failures are HTTPError, anything else a logged 500."""
+
+    def __init__(self, db_path=None, live_max_seconds=None, live_poll_seconds=1.0):
+        self.db = Database(db_path or database_path())
+        self.live_max_seconds = live_max_seconds or float(os.environ.get("FORUM_LIVE_MAX_SECONDS", "300"))
+        self.live_poll_seconds = live_poll_seconds
+        self.router = Router()
+        for module in (api, pages, live, static_files):
+            module.routes(self.router)
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        response = self.respond(request)
+        start_response(response.status_line, response.headers)
+        if request.method == "HEAD":
+            if hasattr(response.body, "close"):
+                response.body.close()
+            return [b""]
+        return [response.body] if isinstance(response.body, bytes) else response.body
+
+    def respond(self, request):
+        try:
+            handler, params = self.router.match(request.method, request.path)
+            if handler is None:
+                raise HTTPError(404, "not_found", API_NOT_FOUND if request.is_api else PAGE_NOT_FOUND)
+            return handler(self, request, **params)
+        except HTTPError as error:
+            return error_response(request, error)
+        except Exception:
+            log("error", "unhandled_error", request_id=request.request_id, method=request.method,
+                path=request.path, traceback=traceback.format_exc())
+            return error_response(request, HTTPError(500, "internal", "something went wrong on our side; try again later"))
+
+
+def error_response(request, error):
+    """JSON under /api, the forum's own error page elsewhere."""
+    if request.is_api:
+        return json_response({"error": {"code": error.code, "message": error.message}}, error.status, error.headers)
+    return Response(error.status, render_error_page(error.status, error.message), HTML_TYPE,
+                    [("Cache-Control", "no-store"), *error.headers])
+
+
+def render_error_page(status, message):
+    """The bytes of templates/error.html for this status and message."""
+    return ERROR_TEMPLATE.substitute(status=status, title=escape(HTTPStatus(status).phrase),
+                                     message=escape(message)).encode("utf-8")
+
+
+def create_app(db_path=None, **options):
+    return Forum(db_path, **options)
+
+
+application = create_app()

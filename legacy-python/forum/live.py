@@ -1,0 +1,39 @@
+"""Live updates: GET /live/t/<id> streams each new post of a thread as a server-sent event."""
+import time
+
+from . import store
+from .params import parse_id
+from .web import Response, json_bytes, not_found
+
+KEEPALIVE_SECONDS = 15
+
+
+def routes(router):
+    router.add("/live/t/<id>", GET=thread_events)
+
+
+def thread_events(forum, request, id):
+    thread_id = parse_id(id, "thread")
+    conn = forum.db.read()
+    if store.find_thread(conn, thread_id) is None:
+        raise not_found(f"thread {thread_id} does not exist")
+    last_id = request.environ.get("HTTP_LAST_EVENT_ID", "")
+    after = int(last_id) if last_id.isdigit() and len(last_id) < 17 else store.last_post_id(conn, thread_id)
+    headers = [("Cache-Control", "no-store"), ("X-Accel-Buffering", "no")]
+    return Response(200, _events(forum, thread_id, after), "text/event-stream; charset=utf-8", headers)
+
+
+def _events(forum, thread_id, after):
+    yield b": connected\n\n"
+    started = last_sent = time.monotonic()
+    while time.monotonic() - started < forum.live_max_seconds:
+        time.sleep(min(forum.live_poll_seconds, max(0.0, forum.live_max_seconds - (time.monotonic() - started))))
+        posts = store.posts_after(forum.db.read(), thread_id, after)
+        for post in posts:
+            after = post["id"]
+            yield b"event: post\nid: %d\ndata: " % after + json_bytes(post) + b"\n\n"
+        if posts:
+            last_sent = time.monotonic()
+        elif time.monotonic() - last_sent >= KEEPALIVE_SECONDS:
+            last_sent = time.monotonic()
+            yield b": keepalive\n\n"

@@ -1,0 +1,26 @@
+"""JSON-lines logging on stdout: one object per line, `time`, `level`, `service`, `event` first."""
+import json
+import os
+import sys
+import threading
+from datetime import datetime, timezone
+
+LEVELS = {"debug": 10, "info": 20, "warn": 30, "error": 40}
+_lock = threading.Lock()
+
+
+def _threshold():
+    return LEVELS.get(os.environ.get("LOG_LEVEL", "info").lower(), LEVELS["info"])
+
+
+def log(level, event, **fields):
+    """Write one JSON line, e.g. log("info", "listening", url="http://127.0.0.1:8090")."""
+    if LEVELS[level] < _threshold():
+        return
+    now = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    record = {"time": now, "level": level, "service": "legacy", "event": event}
+    record.update((key, value) for key, value in fields.items() if value is not None)
+    line = json.dumps(record, separators=(",", ":"), ensure_ascii=False, default=str)
+    with _lock:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()

@@ -1,0 +1,95 @@
+"""Reading and writing the forum's rows, shaped exactly as docs/forum-api.md writes them."""
+from .markdown import render
+
+_THREAD_SELECT = (
+    "SELECT threads.*, boards.slug AS board_slug, users.username AS author_name FROM threads"
+    " JOIN boards ON boards.id = threads.board_id JOIN users ON users.id = threads.author_id")
+_POST_SELECT = "SELECT posts.*, users.username AS author_name FROM posts JOIN users ON users.id = posts.author_id"
+_BOARD_SELECT = (
+    "SELECT boards.*, COUNT(threads.id) AS thread_count, COALESCE(SUM(threads.post_count), 0) AS post_count"
+    " FROM boards LEFT JOIN threads ON threads.board_id = boards.id")
+
+
+def board_json(row):
+    return {"id": row["id"], "slug": row["slug"], "name": row["name"], "description": row["description"],
+            "thread_count": row["thread_count"], "post_count": row["post_count"]}
+
+
+def thread_json(row):
+    return {"id": row["id"], "board": row["board_slug"], "title": row["title"],
+            "author": {"id": row["author_id"], "username": row["author_name"]},
+            "created_at": row["created_at"], "last_post_at": row["last_post_at"],
+            "post_count": row["post_count"], "view_count": row["view_count"]}
+
+
+def post_json(row):
+    return {"id": row["id"], "thread_id": row["thread_id"],
+            "author": {"id": row["author_id"], "username": row["author_name"]},
+            "body": row["body"], "body_html": row["body_html"], "created_at": row["created_at"]}
+
+
+def list_boards(conn):
+    rows = conn.execute(_BOARD_SELECT + " GROUP BY boards.id ORDER BY boards.position, boards.id")
+    return [board_json(row) for row in rows]
+
+
+def find_board(conn, slug):
+    row = conn.execute(_BOARD_SELECT + " WHERE boards.slug = ? GROUP BY boards.id", (slug,)).fetchone()
+    return board_json(row) if row else None
+
+
+def board_threads(conn, board_id, page, per_page):
+    """(total, threads of that page) newest activity first."""
+    total = conn.execute("SELECT COUNT(*) FROM threads WHERE board_id = ?", (board_id,)).fetchone()[0]
+    rows = conn.execute(_THREAD_SELECT + " WHERE threads.board_id = ?"
+                        " ORDER BY threads.last_post_at DESC, threads.id DESC LIMIT ? OFFSET ?",
+                        (board_id, per_page, (page - 1) * per_page))
+    return total, [thread_json(row) for row in rows]
+
+
+def find_thread(conn, thread_id):
+    row = conn.execute(_THREAD_SELECT + " WHERE threads.id = ?", (thread_id,)).fetchone()
+    return thread_json(row) if row else None
+
+
+def thread_posts(conn, thread_id, page, per_page):
+    """(total, posts of that page) in id order."""
+    total = conn.execute("SELECT COUNT(*) FROM posts WHERE thread_id = ?", (thread_id,)).fetchone()[0]
+    rows = conn.execute(_POST_SELECT + " WHERE posts.thread_id = ? ORDER BY posts.id LIMIT ? OFFSET ?",
+                        (thread_id, per_page, (page - 1) * per_page))
+    return total, [post_json(row) for row in rows]
+
+
+def posts_after(conn, thread_id, after_id):
+    rows = conn.execute(_POST_SELECT + " WHERE posts.thread_id = ? AND posts.id > ? ORDER BY posts.id",
+                        (thread_id, after_id))
+    return [post_json(row) for row in rows]
+
+
+def last_post_id(conn, thread_id):
+    return conn.execute("SELECT COALESCE(MAX(id), 0) FROM posts WHERE thread_id = ?", (thread_id,)).fetchone()[0]
+
+
+def insert_post(conn, thread_id, author_id, body, now):
+    """Insert a post and bump its thread, inside the caller's write transaction; returns the post id."""
+    cursor = conn.execute(
+        "INSERT INTO posts (thread_id, author_id, body, body_html, created_at) VALUES (?, ?, ?, ?, ?)",
+        (thread_id, author_id, body, render(body), now))
+    conn.execute("UPDATE threads SET post_count = post_count + 1, last_post_at = ? WHERE id = ?", (now, thread_id))
+    return cursor.lastrowid
+
+
+def insert_thread(conn, board_id, author_id, title, body, now):
+    """Insert a thread with its first post inside the caller's write transaction; returns (thread id, post id)."""
+    cursor = conn.execute(
+        "INSERT INTO threads (board_id, author_id, title, created_at, last_post_at) VALUES (?, ?, ?, ?, ?)",
+        (board_id, author_id, title, now, now))
+    return cursor.lastrowid, insert_post(conn, cursor.lastrowid, author_id, body, now)
+
+
+def find_post(conn, post_id):
+    return post_json(conn.execute(_POST_SELECT + " WHERE posts.id = ?", (post_id,)).fetchone())
+
+
+def count_view(conn, thread_id):
+    conn.execute("UPDATE threads SET view_count = view_count + 1 WHERE id = ?", (thread_id,))

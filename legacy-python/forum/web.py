@@ -1,0 +1,123 @@
+"""Requests, responses and HTTP errors: the seam between WSGI and the forum's handlers."""
+import json
+from http import HTTPStatus
+from urllib.parse import parse_qsl
+
+MAX_BODY_BYTES = 1024 * 1024
+JSON_TYPE = "application/json; charset=utf-8"
+HTML_TYPE = "text/html; charset=utf-8"
+
+
+class HTTPError(Exception):
+    """An expected failure, answered as JSON under /api and as the forum's error page elsewhere."""
+
+    def __init__(self, status, code, message, headers=()):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = list(headers)
+
+
+def bad_request(message):
+    return HTTPError(400, "bad_request", message)
+
+
+def not_found(message):
+    return HTTPError(404, "not_found", message)
+
+
+def invalid(message):
+    return HTTPError(422, "invalid", message)
+
+
+class Response:
+    """A status, headers and a body: bytes, or an iterable of bytes for a stream."""
+
+    def __init__(self, status=200, body=b"", content_type=HTML_TYPE, headers=()):
+        self.status = status
+        self.headers = [("Content-Type", content_type)] if content_type else []
+        self.headers.extend(headers)
+        self.body = body
+        if isinstance(body, bytes):
+            self.headers.append(("Content-Length", str(len(body))))
+
+    @property
+    def status_line(self):
+        return f"{self.status} {HTTPStatus(self.status).phrase}"
+
+
+def json_bytes(value):
+    """The contract's encoding: compact, keys in insertion order, UTF-8 rather than \\u escapes."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def json_response(value, status=200, headers=()):
+    return Response(status, json_bytes(value), JSON_TYPE, [("Cache-Control", "no-store"), *headers])
+
+
+def redirect(location, headers=()):
+    return Response(303, b"", None, [("Location", location), *headers])
+
+
+class Request:
+    def __init__(self, environ):
+        self.environ = environ
+        self.method = environ["REQUEST_METHOD"].upper()
+        self.path = environ.get("PATH_INFO") or "/"
+        self.query = _first_values(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+        self.request_id = environ.get("HTTP_X_REQUEST_ID")
+        self.cookies = parse_cookies(environ.get("HTTP_COOKIE", ""))
+        self._body = None
+
+    @property
+    def is_api(self):
+        return self.path == "/api" or self.path.startswith("/api/")
+
+    @property
+    def content_type(self):
+        return self.environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+
+    def body(self):
+        """The request body, at most MAX_BODY_BYTES; larger bodies are refused with 413."""
+        if self._body is None:
+            length = self.environ.get("CONTENT_LENGTH") or "0"
+            if not length.isdigit():
+                raise bad_request("Content-Length must be a non-negative integer")
+            if int(length) > MAX_BODY_BYTES:
+                raise HTTPError(413, "too_large", "the request body is larger than 1 MiB")
+            self._body = self.environ["wsgi.input"].read(int(length)) if int(length) else b""
+        return self._body
+
+    def json_object(self):
+        try:
+            value = json.loads(self.body().decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise bad_request("the request body must be a JSON object") from None
+        if not isinstance(value, dict):
+            raise bad_request("the request body must be a JSON object")
+        return value
+
+    def form(self):
+        try:
+            text = self.body().decode("utf-8")
+        except UnicodeDecodeError:
+            raise bad_request("the form must be sent as UTF-8") from None
+        return _first_values(parse_qsl(text, keep_blank_values=True))
+
+
+def _first_values(pairs):
+    """Repeated parameters: the first one counts."""
+    values = {}
+    for key, value in pairs:
+        values.setdefault(key, value)
+    return values
+
+
+def parse_cookies(header):
+    cookies = {}
+    for part in header.split(";"):
+        name, sep, value = part.strip().partition("=")
+        if sep and name:
+            cookies.setdefault(name, value.strip().strip('"'))
+    return cookies
