@@ -45,10 +45,19 @@ export interface Route {
   readonly methods: readonly HttpMethod[] | null;
 }
 
+/** Limits shared by every front door (`settings:` in routes.yaml). */
+export interface RouteSettings {
+  /** Largest request body a front door accepts (`max_body_mb`, default 16 MiB); larger gets 413. */
+  readonly maxBodyBytes: number;
+  /** How long a front door waits on a backend (`proxy_timeout_s`, default 60 s) before it answers 504. */
+  readonly proxyTimeoutMs: number;
+}
+
 export interface RouteTable {
   /** Where it was loaded from, for messages. */
   readonly source: string;
   readonly backends: Readonly<Record<BackendName, Backend>>;
+  readonly settings: RouteSettings;
   /** In file order. */
   readonly routes: readonly Route[];
   /** Longest match for an already normalized path: exact routes first, then the longest prefix. Never null: `/` exists. */
