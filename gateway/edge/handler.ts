@@ -13,7 +13,6 @@ import { sendErrorPage, type ErrorPages, type Proxy } from '../proxy/index.ts';
 import { isInternalPath, normalizeTarget } from '../routes/normalize.ts';
 import type { RouteTable } from '../routes/types.ts';
 import { edgeRequestHeaders, mintRequestId } from './headers.ts';
-import { edgeSettings } from './settings.ts';
 
 export interface EdgeHandlerOptions {
   /** The live table; read once per request so a reload never changes a request half-way. */
@@ -59,6 +58,6 @@ export const createEdgeHandler = ({ currentTable, proxy, pages, logger }: EdgeHa
       path: target.forwardPath + target.search,
       headers: edgeRequestHeaders(req, requestId),
       requestId,
-      maxBodyBytes: edgeSettings(table).maxBodyBytes,
+      maxBodyBytes: table.settings.maxBodyBytes,
     });
   };

@@ -3,11 +3,11 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startEchoBackend, type EchoBackend } from '../../test/helpers/echo-backend.ts';
 import { freePort } from '../process/index.ts';
-import type { Backend, BackendName, Route, RouteTable } from '../routes/types.ts';
+import type { Backend, BackendName, Route, RouteSettings, RouteTable } from '../routes/types.ts';
 import { startEdge, type Edge } from './index.ts';
 
 // A hand-built table: the loader has its own tests; these are about what the edge does with a table.
-function fakeTable(backends: Record<BackendName, Backend>, prefixes: Record<string, BackendName>, settings?: object): RouteTable {
+function fakeTable(backends: Record<BackendName, Backend>, prefixes: Record<string, BackendName>, settings: RouteSettings = { maxBodyBytes: 16 * 1024 * 1024, proxyTimeoutMs: 60_000 }): RouteTable {
   const routes: Route[] = Object.entries(prefixes).map(([path, backend], index) => ({
     index, line: index + 1, path, exact: false, mode: backend === 'legacy' ? 'legacy' : 'next', backend, handler: backend === 'ts' ? 'svc' : null, methods: null,
   }));

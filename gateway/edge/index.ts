@@ -15,9 +15,7 @@ import type { Logger } from '../log/index.ts';
 import { createProxy, loadErrorPages } from '../proxy/index.ts';
 import type { RouteTable } from '../routes/types.ts';
 import { createEdgeHandler } from './handler.ts';
-import { edgeSettings } from './settings.ts';
 
-export { edgeSettings, DEFAULT_EDGE_SETTINGS, type EdgeSettings } from './settings.ts';
 export { mintRequestId, edgeRequestHeaders, isForgeableHeader } from './headers.ts';
 
 // Longer than a browser's idle keep-alive so the client, not the edge, closes an idle connection
@@ -51,7 +49,7 @@ export interface Edge {
 /** Listen and serve; rejects with the listen error (EADDRINUSE, EACCES) when the port cannot be bound. */
 export async function startEdge({ table: initialTable, logger, host = '127.0.0.1', port = 0, errorPagesDir }: EdgeOptions): Promise<Edge> {
   let table = initialTable;
-  const { proxyTimeoutMs } = edgeSettings(table);
+  const { proxyTimeoutMs } = table.settings;
   const proxy = createProxy({ logger, timeoutMs: proxyTimeoutMs, errorPagesDir });
   const pages = loadErrorPages(errorPagesDir);
   const inFlight = new Set<ServerResponse>();
@@ -83,8 +81,8 @@ export async function startEdge({ table: initialTable, logger, host = '127.0.0.1
     server,
     table: () => table,
     swapTable(next) {
-      const before = edgeSettings(table).proxyTimeoutMs;
-      const after = edgeSettings(next).proxyTimeoutMs;
+      const before = table.settings.proxyTimeoutMs;
+      const after = next.settings.proxyTimeoutMs;
       if (before !== after) logger.warn({ event: 'restart_needed', setting: 'proxyTimeoutMs', live: before, wanted: after }, 'the upstream timeout changes on restart, not on reload');
       table = next;
     },
