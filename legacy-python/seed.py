@@ -114,6 +114,9 @@ def seed(db_path, size, force=False):
                          " view_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", threads)
         conn.executemany("INSERT INTO posts (id, thread_id, author_id, body, body_html, created_at)"
                          " VALUES (?, ?, ?, ?, ?, ?)", posts)
+    # Fold the write-ahead log into the file so it can be copied or shipped on its own.
+    db.read().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.read().close()
     return {"users": len(users), "boards": len(boards), "threads": len(threads), "posts": len(posts)}
 
 

@@ -64,7 +64,7 @@ class Request:
     def __init__(self, environ):
         self.environ = environ
         self.method = environ["REQUEST_METHOD"].upper()
-        self.path = environ.get("PATH_INFO") or "/"
+        self.path = _decode_path(environ.get("PATH_INFO") or "/")
         self.query = _first_values(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
         self.request_id = environ.get("HTTP_X_REQUEST_ID")
         self.cookies = parse_cookies(environ.get("HTTP_COOKIE", ""))
@@ -104,6 +104,14 @@ class Request:
         except UnicodeDecodeError:
             raise bad_request("the form must be sent as UTF-8") from None
         return _first_values(parse_qsl(text, keep_blank_values=True))
+
+
+def _decode_path(path):
+    # PEP 3333 hands the path over as latin-1; the forum's URLs are UTF-8.
+    try:
+        return path.encode("latin-1").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        return path
 
 
 def _first_values(pairs):
