@@ -308,8 +308,8 @@ function checkTable(check: Checker, list: Node, routes: readonly Route[], defaul
         seen.set(key, route);
         continue;
       }
-      const what = earlier.path === route.path ? `a duplicate of the route on line ${earlier.line}` : `covers the same paths as '${earlier.path}' on line ${earlier.line}`;
-      check.problems.push({ line: route.line, column: null, message: `route '${route.path}'${route.exact ? ' (exact)' : ''} is ${what}`, fix: 'keep one of them; use `exact: true` on one to split the path itself from what is below it' });
+      const what = earlier.path === route.path ? `duplicates the route on line ${earlier.line}` : `covers the same paths as '${earlier.path}' on line ${earlier.line}`;
+      check.problems.push({ line: route.line, column: null, message: `route '${route.path}'${route.exact ? ' (exact)' : ''} ${what}`, fix: 'keep one of them; use `exact: true` on one to split the path itself from what is below it' });
     }
   }
   const fallback = routes.find((route) => route.path === '/' && !route.exact);
