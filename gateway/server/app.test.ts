@@ -6,24 +6,22 @@ import { Hono } from 'hono';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProxy } from '../proxy/index.ts';
-import type { Backend, Route, RouteTable } from '../routes/types.ts';
+import { parseRouteTable, type RouteTable } from '../routes/index.ts';
 import { createTsServer, type TsServer } from './app.ts';
 import { defineService, UnmountedHandlerError, type ServiceEnv } from './service.ts';
 
-// A hand-built table: the loader is not what these tests are about.
-function tableOf(legacyPort: number, routes: Omit<Route, 'index' | 'line' | 'backend'>[]): RouteTable {
-  const backend = (name: 'legacy' | 'ts', port: number): Backend => ({ name, url: `http://127.0.0.1:${port}`, host: '127.0.0.1', port });
-  const full: Route[] = routes.map((r, index) => ({ ...r, index, line: index + 5, backend: r.mode === 'legacy' ? 'legacy' : 'ts' }));
-  return Object.freeze({
-    source: 'test-routes.yaml',
-    backends: { legacy: backend('legacy', legacyPort), ts: backend('ts', 1) },
-    routes: full,
-    match: (path: string) =>
-      full
-        .filter((r) => (r.exact ? path === r.path : r.path === '/' || path === r.path || path.startsWith(`${r.path}/`)))
-        .sort((a, b) => b.path.length - a.path.length)[0]!,
-  });
-}
+const tableOf = (legacyPort: number, routes: string): RouteTable =>
+  parseRouteTable(
+    `version: 1
+backends:
+  legacy: { url: "http://127.0.0.1:${legacyPort}" }
+  ts: { url: "http://127.0.0.1:8081" }
+routes:
+  - { path: /, mode: legacy }
+${routes}`,
+    'test-routes.yaml',
+    {},
+  );
 
 const things = new Hono<ServiceEnv>()
   .get('/api/things/boom', () => {
@@ -34,11 +32,11 @@ const everything = new Hono<ServiceEnv>().all('/all', (c) => c.text(`all:${c.req
 const services = [defineService({ name: 'things', app: things }), defineService({ name: 'everything', app: everything })];
 
 const routesFor = (port: number): RouteTable =>
-  tableOf(port, [
-    { path: '/', exact: false, mode: 'legacy', handler: null, methods: null },
-    { path: '/api/things', exact: false, mode: 'next', handler: 'things', methods: ['GET'] },
-    { path: '/all', exact: true, mode: 'next', handler: 'everything', methods: null },
-  ]);
+  tableOf(
+    port,
+    `  - { path: /api/things, mode: next, handler: things, methods: [GET] }
+  - { path: /all, exact: true, mode: next, handler: everything }`,
+  );
 
 interface Seen {
   method: string;
@@ -190,12 +188,9 @@ describe('route table swaps', () => {
     const legacyPort = (legacy.address() as AddressInfo).port;
     const original = tsServer.table();
     try {
-      tsServer.swapTable(tableOf(legacyPort, [{ path: '/', exact: false, mode: 'legacy', handler: null, methods: null }]));
+      tsServer.swapTable(tableOf(legacyPort, ''));
       expect(await (await fetch(`${base}/api/things/4`)).text()).toBe('legacy GET /api/things/4 0');
-      const bad = tableOf(legacyPort, [
-        { path: '/', exact: false, mode: 'legacy', handler: null, methods: null },
-        { path: '/api/things', exact: false, mode: 'next', handler: 'gadgets', methods: ['GET'] },
-      ]);
+      const bad = tableOf(legacyPort, '  - { path: /api/things, mode: next, handler: gadgets, methods: [GET] }');
       expect(() => tsServer.swapTable(bad)).toThrow(UnmountedHandlerError);
       expect(await (await fetch(`${base}/api/things/4`)).text()).toBe('legacy GET /api/things/4 0');
     } finally {
@@ -207,19 +202,19 @@ describe('route table swaps', () => {
 
 describe('createTsServer', () => {
   it('refuses a table naming handlers that are not mounted, listing them and the mounted ones', () => {
-    const table = tableOf(1, [
-      { path: '/', exact: false, mode: 'legacy', handler: null, methods: null },
-      { path: '/api/gadgets', exact: false, mode: 'next', handler: 'gadgets', methods: ['GET'] },
-      { path: '/api/things', exact: false, mode: 'next', handler: 'things', methods: ['GET'] },
-    ]);
+    const table = tableOf(
+      1,
+      `  - { path: /api/gadgets, mode: next, handler: gadgets, methods: [GET] }
+  - { path: /api/things, mode: next, handler: things, methods: [GET] }`,
+    );
     const logger = pino({ level: 'silent' });
     expect(() => createTsServer({ table, services: services.slice(0, 1), proxy: createProxy({ logger }), logger })).toThrow(
-      'the route table names handlers that are not mounted: "gadgets" (test-routes.yaml line 6); mounted services: "things"',
+      'the route table names handlers that are not mounted: "gadgets" (test-routes.yaml line 7); mounted services: "things"',
     );
   });
 
   it('refuses two services with the same name', () => {
-    const table = tableOf(1, [{ path: '/', exact: false, mode: 'legacy', handler: null, methods: null }]);
+    const table = tableOf(1, '');
     const logger = pino({ level: 'silent' });
     expect(() => createTsServer({ table, services: [services[0]!, services[0]!], proxy: createProxy({ logger }), logger })).toThrow(/two services are named "things"/);
   });

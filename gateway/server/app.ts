@@ -99,7 +99,11 @@ export function createTsServer(options: TsServerOptions): TsServer {
       return service.fetch(requestFor(c.req.raw, target.forwardPath + target.search), { requestId });
     }
     c.set('backend', 'legacy');
-    await proxy.forward(incoming, outgoing, table.backends.legacy, { path: target.forwardPath + target.search, requestId });
+    await proxy.forward(incoming, outgoing, table.backends.legacy, {
+      path: target.forwardPath + target.search,
+      requestId,
+      maxBodyBytes: table.settings.maxBodyBytes,
+    });
     return RESPONSE_ALREADY_SENT;
   });
   app.onError(onError);

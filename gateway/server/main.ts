@@ -59,7 +59,8 @@ try {
 }
 
 const serviceSet = composeServices(env, logger);
-const proxy = createProxy({ logger });
+// The timeout is fixed at start: the proxy's agent outlives table reloads.
+const proxy = createProxy({ logger, timeoutMs: table.settings.proxyTimeoutMs });
 let tsServer: TsServer;
 try {
   tsServer = createTsServer({ table, services: serviceSet.services, proxy, logger, notFound: serviceSet.notFound, errorResponse: serviceSet.errorResponse });
@@ -69,7 +70,8 @@ try {
 
 const server = serve({ fetch: tsServer.app.fetch, hostname: host, port }, (info: AddressInfo) => {
   const url = `http://${info.address}:${info.port}`;
-  logger.info({ event: 'listening', url, routes: routesFile, services: serviceSet.services.map((s) => s.name) }, `TS server listening on ${url}`);
+  // Whatever LOG_LEVEL says, the listening line is how supervisors and tests learn the port.
+  logger.child({}, { level: 'info' }).info({ event: 'listening', url, routes: routesFile, services: serviceSet.services.map((s) => s.name) }, `TS server listening on ${url}`);
 }) as Server;
 server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
 server.headersTimeout = HEADERS_TIMEOUT_MS;
