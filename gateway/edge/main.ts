@@ -58,7 +58,8 @@ try {
   if (code === 'EACCES') fail('port_denied', `not allowed to listen on ${host}:${port}; use a port above 1023`);
   fail('listen_failed', `cannot listen on ${host}:${port}: ${(err as Error).message}`);
 }
-logger.info({ event: 'listening', url: edge.url, routes: routesFile }, `edge listening on ${edge.url}`);
+// The listening line is the process's contract with whoever started it: logged whatever LOG_LEVEL says.
+logger.child({}, { level: 'info' }).info({ event: 'listening', url: edge.url, routes: routesFile }, `edge listening on ${edge.url}`);
 
 process.on('SIGHUP', () => {
   try {
