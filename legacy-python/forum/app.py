@@ -5,7 +5,6 @@
 import os
 import traceback
 from html import escape
-from http import HTTPStatus
 from pathlib import Path
 from string import Template
 
@@ -13,7 +12,7 @@ from . import api, live, pages, static_files
 from .db import Database, database_path
 from .logs import log
 from .router import Router
-from .web import HTML_TYPE, HTTPError, Request, Response, json_response
+from .web import HTML_TYPE, HTTPError, Request, Response, json_response, status_title
 
 ERROR_TEMPLATE = Template((Path(__file__).parent / "templates" / "error.html").read_text(encoding="utf-8"))
 PAGE_NOT_FOUND = "There is no page at this address."
@@ -65,7 +64,7 @@ def error_response(request, error):
 
 def render_error_page(status, message):
     """The bytes of templates/error.html for this status and message."""
-    return ERROR_TEMPLATE.substitute(status=status, title=escape(HTTPStatus(status).phrase),
+    return ERROR_TEMPLATE.substitute(status=status, title=escape(status_title(status)),
                                      message=escape(message)).encode("utf-8")
 
 

@@ -8,6 +8,17 @@ JSON_TYPE = "application/json; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
 
 
+# Fixed here rather than taken from http.HTTPStatus, whose phrases change between Python versions
+# (413, 422): the error page's bytes must not depend on the interpreter.
+TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+          413: "Content Too Large", 422: "Unprocessable Content", 500: "Internal Server Error",
+          501: "Not Implemented"}
+
+
+def status_title(status):
+    return TITLES.get(status) or HTTPStatus(status).phrase
+
+
 class HTTPError(Exception):
     """An expected failure, answered as JSON under /api and as the forum's error page elsewhere."""
 
@@ -44,7 +55,7 @@ class Response:
 
     @property
     def status_line(self):
-        return f"{self.status} {HTTPStatus(self.status).phrase}"
+        return f"{self.status} {status_title(self.status)}"
 
 
 def json_bytes(value):
