@@ -1,0 +1,131 @@
+/**
+ * The nginx front door: a complete nginx.conf generated from the route table and the template in
+ * `nginx/nginx.conf.template`, runnable by an ordinary user with
+ * `nginx -p <prefix> -c <file> -e stderr -g 'daemon off;'`. Everything nginx-specific lives here.
+ *
+ * @example
+ * const table = loadRouteTable('routes.yaml');
+ * const file = writeNginxConfig(table, { listenHost: '127.0.0.1', listenPort: 8080, prefix: 'nginx/run' });
+ * // spawn('nginx', ['-p', 'nginx/run', '-c', file, '-e', 'stderr', '-g', 'daemon off;'])
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Backend, BackendName, RouteTable } from '../routes/types.ts';
+import { buildLocations, type NginxLocation } from './locations.ts';
+import { findHeadersMoreModule, HEADERS_MORE_PACKAGE } from './support.ts';
+
+export { nginxSupport, findNginx, findHeadersMoreModule, HEADERS_MORE_PACKAGE, type NginxSupport } from './support.ts';
+export { buildLocations, type NginxLocation } from './locations.ts';
+
+const NGINX_DIR = fileURLToPath(new URL('../../nginx', import.meta.url));
+export const TEMPLATE_FILE = join(NGINX_DIR, 'nginx.conf.template');
+export const DEFAULT_PAGES_DIR = join(NGINX_DIR, 'pages');
+export const DEFAULT_OUT_DIR = join(NGINX_DIR, 'generated');
+const UPSTREAM_KEEPALIVE_CONNECTIONS = 32;
+const BYTES_PER_MB = 1024 * 1024;
+
+export interface NginxConfigOptions {
+  readonly listenHost: string;
+  readonly listenPort: number;
+  /** nginx's prefix (-p): pid file and temp directories go under it. */
+  readonly prefix: string;
+  /** Static error pages; default `nginx/pages`. */
+  readonly pagesDir?: string;
+  /** The headers-more module file; default: found in the usual module directories. */
+  readonly headersMoreModule?: string;
+  /** Default `auto` (one per core). */
+  readonly workerProcesses?: number | 'auto';
+}
+
+export interface WriteNginxConfigOptions extends NginxConfigOptions {
+  /** Where nginx.conf is written; default `nginx/generated`. */
+  readonly outDir?: string;
+}
+
+/** Thrown when a table or the options cannot become a working nginx config; the message says why and what to do. */
+export class NginxConfigError extends Error {
+  override readonly name = 'NginxConfigError';
+}
+
+/**
+ * The nginx.conf text for a table.
+ *
+ * @example
+ * const text = generateNginxConfig(table, { listenHost: '127.0.0.1', listenPort: 8080, prefix: '/tmp/front' });
+ */
+export function generateNginxConfig(table: RouteTable, options: NginxConfigOptions): string {
+  const { listenHost, listenPort, prefix, pagesDir = DEFAULT_PAGES_DIR, workerProcesses = 'auto' } = options;
+  const headersMoreModule = options.headersMoreModule ?? findHeadersMoreModule();
+  if (headersMoreModule === null) {
+    throw new NginxConfigError(`the nginx headers-more module is not installed; install the Debian package ${HEADERS_MORE_PACKAGE} (or set NGINX_MODULES_DIR), or use the Node edge front door`);
+  }
+  if (!Number.isInteger(listenPort) || listenPort < 1 || listenPort > 65535) {
+    throw new NginxConfigError(`nginx cannot listen on port ${listenPort}: give a port from 1 to 65535 (nginx cannot report a port it picked, so 0 does not work; tests take one from freePort())`);
+  }
+  for (const backend of Object.values(table.backends)) {
+    if (backend.port === 0) throw new NginxConfigError(`backend '${backend.name}' has port 0 in ${table.source}; nginx needs its real port: set ${backend.name === 'ts' ? 'TS_PORT' : 'LEGACY_PORT'} before generating the config`);
+  }
+  const values: Record<string, string> = {
+    source: table.source,
+    prefix: configPath(resolve(prefix)),
+    pages_dir: configPath(resolve(pagesDir)),
+    headers_more_module: configPath(headersMoreModule),
+    worker_processes: String(workerProcesses),
+    listen: hostPort(listenHost, listenPort),
+    client_max_body_size: table.settings.maxBodyBytes % BYTES_PER_MB === 0 ? `${table.settings.maxBodyBytes / BYTES_PER_MB}m` : String(table.settings.maxBodyBytes),
+    proxy_timeout: `${Math.ceil(table.settings.proxyTimeoutMs / 1000)}s`,
+    upstreams: Object.values(table.backends).map(upstreamBlock).join('\n'),
+    locations: buildLocations(table).map(locationBlock).join('\n'),
+  };
+  return readFileSync(TEMPLATE_FILE, 'utf8').replace(/\{\{(\w+)\}\}/g, (marker, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new NginxConfigError(`${TEMPLATE_FILE} uses ${marker}, which the generator does not fill; remove it or add it to gateway/nginx`);
+    return value;
+  });
+}
+
+/**
+ * Write the config to `<outDir>/nginx.conf` (default `nginx/generated/`), create the prefix's temp
+ * directory, and return the file's absolute path.
+ *
+ * @example
+ * const file = writeNginxConfig(table, { listenHost: '127.0.0.1', listenPort: 8080, prefix: 'nginx/run' });
+ */
+export function writeNginxConfig(table: RouteTable, options: WriteNginxConfigOptions): string {
+  const text = generateNginxConfig(table, options);
+  const outDir = resolve(options.outDir ?? DEFAULT_OUT_DIR);
+  mkdirSync(outDir, { recursive: true });
+  mkdirSync(join(resolve(options.prefix), 'tmp'), { recursive: true });
+  const file = join(outDir, 'nginx.conf');
+  writeFileSync(file, text);
+  return file;
+}
+
+const upstreamName = (name: BackendName): string => `strangler_${name}`;
+
+function upstreamBlock(backend: Backend): string {
+  return [
+    `    upstream ${upstreamName(backend.name)} {`,
+    `        server ${hostPort(backend.host, backend.port)};`,
+    `        keepalive ${UPSTREAM_KEEPALIVE_CONNECTIONS};`,
+    '        keepalive_timeout 60s;',
+    '    }',
+    '',
+  ].join('\n');
+}
+
+function locationBlock(location: NginxLocation): string {
+  // Route paths are limited to RFC 3986 path characters without '%', '"', '\', '$' and ';' (checked at
+  // load), so inside double quotes they can neither end the string nor start a variable.
+  const name = `"${location.match}"`;
+  return [`        location ${location.exact ? '= ' : ''}${name} {`, `            proxy_pass "http://${upstreamName(location.backend)}${location.match}";`, '        }'].join('\n');
+}
+
+const hostPort = (host: string, port: number): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
+
+/** A filesystem path as one nginx config token; paths with quotes, spaces or '$' are refused. */
+function configPath(path: string): string {
+  if (/[\s"'\\;{}$#]/.test(path)) throw new NginxConfigError(`the path '${path}' cannot be written into an nginx config (spaces, quotes, ';', '{', '}', '$' or '#'); move it to a plain path`);
+  return path;
+}

@@ -1,0 +1,38 @@
+/**
+ * The nginx locations that reproduce a route table's matching: `= /p` for an exact route and for the
+ * path of a segment prefix, `/p/` for what is below a prefix, `/` for the default. Each location's
+ * backend is whatever `table.match()` picks for it, so nginx and the Node edge cannot disagree.
+ *
+ * @example
+ * buildLocations(table); // [{ match: '/', exact: false, backend: 'legacy' }, { match: '/api/v1/boards', exact: true, backend: 'ts' }, ...]
+ */
+import type { BackendName, RouteTable } from '../routes/types.ts';
+
+export interface NginxLocation {
+  /** The location's path as nginx matches it. */
+  readonly match: string;
+  /** true: `location = match`; false: a prefix location. */
+  readonly exact: boolean;
+  readonly backend: BackendName;
+}
+
+export function buildLocations(table: RouteTable): NginxLocation[] {
+  const exact = new Set<string>();
+  const prefix = new Set<string>();
+  for (const route of table.routes) {
+    if (route.exact) exact.add(route.path);
+    else if (route.path.endsWith('/')) {
+      prefix.add(route.path);
+      // nginx answers a request for '/p' with a 301 to '/p/' when only a proxied '/p/' location exists;
+      // an exact location for '/p' sends it wherever the table does instead.
+      if (route.path !== '/') exact.add(route.path.slice(0, -1));
+    } else {
+      exact.add(route.path);
+      prefix.add(`${route.path}/`);
+    }
+  }
+  const locations: NginxLocation[] = [];
+  for (const path of [...prefix].sort()) locations.push({ match: path, exact: false, backend: table.match(path).backend });
+  for (const path of [...exact].sort()) locations.push({ match: path, exact: true, backend: table.match(path).backend });
+  return locations;
+}
