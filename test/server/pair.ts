@@ -33,11 +33,17 @@ export const startLegacy = (env: Record<string, string>): Promise<RunningProcess
 export const startTs = (env: Record<string, string>): Promise<RunningProcess> =>
   spawnServer({ name: 'ts', command: process.execPath, args: ['--import', 'tsx', 'gateway/server/main.ts'], env: { TS_PORT: '0', ...env } });
 
-/** A seeded database, legacy on it, and the TS server pointed at that legacy; `tsEnv` adds to the TS server's environment. */
-export async function startPair(tsEnv: (dir: string) => Record<string, string> = () => ({})): Promise<Pair> {
+export interface PairOptions {
+  /** Added to the TS server's environment; gets the pair's directory (e.g. to write a routes file there). */
+  readonly tsEnv?: (dir: string) => Record<string, string>;
+  readonly legacyEnv?: Record<string, string>;
+}
+
+/** A seeded database, legacy on it, and the TS server pointed at that legacy. */
+export async function startPair({ tsEnv = () => ({}), legacyEnv = {} }: PairOptions = {}): Promise<Pair> {
   const { dir, cleanup } = tempDir('strangler-ts-');
   const env = { FORUM_DB: seedTiny(dir), LOG_LEVEL: 'info' };
-  const legacy = await startLegacy(env).catch((err: unknown) => {
+  const legacy = await startLegacy({ ...env, ...legacyEnv }).catch((err: unknown) => {
     cleanup();
     throw err;
   });
