@@ -1,5 +1,5 @@
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { connect, createServer as createNetServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -214,6 +214,34 @@ describe('createProxy', () => {
     expect(echo.requests.at(-1)!.bodyBytes).toBe(5);
   });
 
+  it('sends a bodiless GET again on a fresh connection when a reused keep-alive connection was reset', async () => {
+    const flaky = await startResettingBackend();
+    front = await startFront(flaky.backend);
+    try {
+      expect((await send(front, '/one')).status).toBe(200);
+      expect((await send(front, '/two')).status).toBe(200);
+      expect(flaky.connections()).toBe(2);
+    } finally {
+      await front.close();
+      front = undefined;
+      await flaky.close();
+    }
+  });
+
+  it('answers 502 rather than sending a POST twice when a reused connection was reset', async () => {
+    const flaky = await startResettingBackend();
+    front = await startFront(flaky.backend);
+    try {
+      expect((await send(front, '/one')).status).toBe(200);
+      expect((await send(front, '/two', { method: 'POST', body: 'once only' })).status).toBe(502);
+      expect(flaky.connections()).toBe(1);
+    } finally {
+      await front.close();
+      front = undefined;
+      await flaky.close();
+    }
+  });
+
   it('treats a client that goes away mid-response as no error and keeps serving', async () => {
     front = await startFront(asBackend(echo));
     await new Promise<void>((resolve, reject) => {
@@ -233,6 +261,26 @@ describe('createProxy', () => {
     expect(front.logs.filter((line) => (line.level as number) >= 40)).toEqual([]);
   });
 });
+
+/** A backend that answers the first request of a connection and resets the connection on the next one. */
+async function startResettingBackend(): Promise<{ backend: Backend; connections: () => number; close(): Promise<void> }> {
+  let connections = 0;
+  const server = createNetServer((socket) => {
+    connections += 1;
+    let served = 0;
+    socket.on('data', () => {
+      if (served++ === 0) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok');
+      else socket.destroy();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    backend: { name: 'legacy', url: `http://127.0.0.1:${port}`, host: '127.0.0.1', port },
+    connections: () => connections,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
 
 /** Write raw bytes and collect the whole answer until the server closes. */
 function sendRaw(port: number, bytes: string): Promise<string> {

@@ -88,6 +88,7 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
     const { path = req.url ?? '/', headers = {}, requestId, maxBodyBytes } = options;
     return new Promise<void>((resolve) => {
       let failed = false;
+      let retried = false;
       const finish = (): void => {
         exchanges.delete(req);
         resolve();
@@ -107,9 +108,18 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
         },
         fail: (err) => {
           if (failed || res.writableFinished) return;
+          const failure = classifyProxyError(err, { clientGone: res.destroyed || req.socket.destroyed });
+          if (failure === 'upstream-unreachable' && !retried && isRetryable(req, res, exchange.proxyReq)) {
+            // The upstream closed an idle keep-alive connection just as this request went out on it:
+            // nothing reached the application, so a bodiless safe request goes once more on a new one.
+            retried = true;
+            logger.debug({ event: 'proxy_retry', request_id: requestId, backend: target.name, err: errorMessage(err) }, 'retrying on a fresh connection');
+            exchange.proxyReq = null;
+            dispatch();
+            return;
+          }
           failed = true;
           exchange.proxyReq?.destroy();
-          const failure = classifyProxyError(err, { clientGone: res.destroyed || req.socket.destroyed });
           const status = FAILURE_STATUS[failure];
           const fields = { event: 'proxy_failed', request_id: requestId, failure, backend: target.name, status, err: errorMessage(err) };
           if (status === null) {
@@ -142,19 +152,22 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
       }
 
       const upstreamHeaders = buildRequestHeaders(req.headers, requestId === undefined ? headers : { 'x-request-id': requestId, ...headers });
-      // http-proxy-3 reads the target and headers from req synchronously inside web(); they are put
-      // back at once so the caller's view of the request does not change.
-      const original = { url: req.url, headers: req.headers };
-      req.url = path;
-      req.headers = upstreamHeaders;
-      try {
-        server.web(req, res, requestOptions, (err) => exchange.fail(err));
-      } catch (err) {
-        exchange.fail(err);
-      } finally {
-        req.url = original.url;
-        req.headers = original.headers;
+      function dispatch(): void {
+        // http-proxy-3 reads the target and headers from req synchronously inside web(); they are put
+        // back at once so the caller's view of the request does not change.
+        const original = { url: req.url, headers: req.headers };
+        req.url = path;
+        req.headers = upstreamHeaders;
+        try {
+          server.web(req, res, requestOptions, (err) => exchange.fail(err));
+        } catch (err) {
+          exchange.fail(err);
+        } finally {
+          req.url = original.url;
+          req.headers = original.headers;
+        }
       }
+      dispatch();
     });
   }
 
@@ -191,6 +204,14 @@ function streamResponse(req: IncomingMessage, res: ServerResponse, proxyRes: Inc
     res.end();
   });
   proxyRes.pipe(res, { end: false });
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Only a safe request without a body, on a reused connection, before any answer, may be sent twice. */
+function isRetryable(req: IncomingMessage, res: ServerResponse, proxyReq: ClientRequest | null): boolean {
+  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  return proxyReq?.reusedSocket === true && SAFE_METHODS.has(req.method ?? '') && !hasBody && !res.headersSent;
 }
 
 const pairs = (flat: readonly string[]): [string, string][] => {
