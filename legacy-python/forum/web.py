@@ -50,7 +50,7 @@ class Response:
         self.headers = [("Content-Type", content_type)] if content_type else []
         self.headers.extend(headers)
         self.body = body
-        if isinstance(body, bytes):
+        if isinstance(body, bytes) and status not in (204, 304):
             self.headers.append(("Content-Length", str(len(body))))
 
     @property
@@ -68,7 +68,7 @@ def json_response(value, status=200, headers=()):
 
 
 def redirect(location, headers=()):
-    return Response(303, b"", None, [("Location", location), *headers])
+    return Response(303, b"", HTML_TYPE, [("Location", location), *headers])
 
 
 class Request:
