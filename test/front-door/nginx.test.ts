@@ -1,0 +1,275 @@
+/**
+ * The nginx front door on the generated config: `nginx -t` accepts every shape of table the generator
+ * can be given, and a real nginx in front of two echo backends routes, strips forged headers, mints
+ * request ids and answers its own errors with the static pages.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_PAGES_DIR, nginxSupport, writeNginxConfig } from '../../gateway/nginx/index.ts';
+import { forEachLine } from '../../gateway/process/index.ts';
+import { parseRouteTable } from '../../gateway/routes/index.ts';
+import type { RouteTable } from '../../gateway/routes/types.ts';
+import { startEchoBackend, type EchoBackend } from '../helpers/echo-backend.ts';
+import { freePort, stopChild, tempDir, waitForPort } from '../helpers/processes.ts';
+
+const SUPPORT = nginxSupport();
+const NGINX = SUPPORT.ok ? SUPPORT.binary : 'nginx';
+
+const tableText = (routes: string, settings = '', ports = { legacy: 8090, ts: 8081 }): string => `version: 1
+backends:
+  legacy: { url: "http://127.0.0.1:${ports.legacy}" }
+  ts: { url: "http://127.0.0.1:${ports.ts}" }
+${settings}routes:
+  - { path: /, mode: legacy }
+${routes}`;
+
+// Many shapes: prefixes, exact routes, trailing-slash prefixes, nested overrides, every allowed character.
+const SHAPES: Record<string, string> = {
+  'only the default route': '',
+  'only legacy routes': '  - { path: /a, mode: legacy }\n  - { path: /b/, mode: legacy }\n  - { path: /c, exact: true, mode: legacy }\n',
+  'exact and prefix on one path': '  - { path: /x, exact: true, mode: legacy }\n  - { path: /x, mode: next, handler: x }\n',
+  'exact root': '  - { path: /, exact: true, mode: next, handler: home }\n',
+  'trailing-slash prefix next to an exact path': '  - { path: /s/, mode: next, handler: s }\n  - { path: /s, exact: true, mode: next, handler: s2 }\n',
+  'nested overrides': '  - { path: /api, mode: next, handler: api }\n  - { path: /api/v1/legacy, mode: legacy }\n  - { path: /api/v1/legacy/new, exact: true, mode: next, handler: n }\n',
+  'method lists': '  - { path: /m, mode: next, handler: m, methods: [GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS] }\n  - { path: /g, mode: next, handler: g, methods: [GET] }\n',
+  'every allowed character': `  - { path: "/a-b_c.d~e!f&g'h(i)j*k+l,m=n:o@p", mode: next, handler: chars }\n  - { path: "/'quoted'/", mode: next, handler: q }\n`,
+  'many routes': Array.from({ length: 60 }, (_, i) => `  - { path: /r${i}/s${i % 7}${i % 3 === 0 ? '/' : ''}, ${i % 4 === 0 ? 'exact: true, ' : ''}mode: ${i % 2 ? 'legacy' : `next, handler: h${i}`} }\n`).join(''),
+  'fractional body limit and short timeout': ['  - { path: /up, mode: next, handler: up }\n', 'settings: { max_body_mb: 0.25, proxy_timeout_s: 1 }\n'].join('§'),
+};
+
+function shapeTable(shape: string): RouteTable {
+  const [routes = '', settings = ''] = shape.split('§');
+  return parseRouteTable(tableText(routes, settings), 'shape.yaml', {});
+}
+
+describe.skipIf(!SUPPORT.ok)('nginx -t on generated configs', () => {
+  it.each(Object.keys(SHAPES))('accepts the config for a table with %s', (name) => {
+    const { dir, cleanup } = tempDir('strangler-nginx-t-');
+    try {
+      const conf = writeNginxConfig(shapeTable(SHAPES[name]!), { listenHost: '127.0.0.1', listenPort: 18080, prefix: dir, outDir: dir, workerProcesses: 1 });
+      const result = spawnSync(NGINX, ['-t', '-q', '-p', dir, '-c', conf, '-e', 'stderr'], { encoding: 'utf8' });
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('accepts the repository routes.yaml on an IPv6 listen address', () => {
+    const { dir, cleanup } = tempDir('strangler-nginx-t-');
+    try {
+      const table = parseRouteTable(readFileSync(join(import.meta.dirname, '../../routes.yaml'), 'utf8'), 'routes.yaml', {});
+      const conf = writeNginxConfig(table, { listenHost: '::1', listenPort: 18080, prefix: dir, outDir: dir });
+      const result = spawnSync(NGINX, ['-t', '-q', '-p', dir, '-c', conf, '-e', 'stderr'], { encoding: 'utf8' });
+      expect(result.status, result.stderr).toBe(0);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+interface Reply {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: string;
+}
+
+/** One request over a fresh connection; the path goes on the wire exactly as given. */
+function send(url: string, path: string, init: { method?: string; headers?: Record<string, string>; body?: Buffer } = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { path, method: init.method ?? 'GET', headers: init.headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
+const page = (status: number): string => readFileSync(join(DEFAULT_PAGES_DIR, `${status}.html`), 'utf8');
+
+describe.skipIf(!SUPPORT.ok)('a real nginx on the generated config', () => {
+  let legacy: EchoBackend;
+  let ts: EchoBackend;
+  let front: string;
+  let stop: () => Promise<void>;
+  let cleanup: () => void;
+  let accessLog: string;
+  const output: string[] = [];
+
+  beforeAll(async () => {
+    legacy = await startEchoBackend('legacy');
+    ts = await startEchoBackend('ts');
+    const routes = [
+      '  - { path: /api/v1/boards, exact: true, mode: next, handler: boards, methods: [GET] }',
+      '  - { path: /api/v1/threads, mode: next, handler: threads, methods: [GET] }',
+      '  - { path: /static/, mode: next, handler: assets }',
+      '  - { path: /down, mode: next, handler: down }',
+      '',
+    ].join('\n');
+    const table = parseRouteTable(tableText(routes, 'settings: { max_body_mb: 1, proxy_timeout_s: 1 }\n', { legacy: legacy.port, ts: ts.port }), 'front.yaml', {});
+    const temp = tempDir('strangler-nginx-');
+    cleanup = temp.cleanup;
+    accessLog = join(temp.dir, 'access.log');
+    const port = await freePort();
+    const conf = writeNginxConfig(table, { listenHost: '127.0.0.1', listenPort: port, prefix: temp.dir, outDir: temp.dir, workerProcesses: 1 });
+    const child = spawn(NGINX, ['-p', temp.dir, '-c', conf, '-e', 'stderr', '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    forEachLine(child.stdout, (line) => output.push(line));
+    forEachLine(child.stderr, (line) => output.push(line));
+    stop = () => stopChild(child);
+    if (!(await waitForPort('127.0.0.1', port, 10_000))) throw new Error(`nginx did not start:\n${output.join('\n')}`);
+    front = `http://127.0.0.1:${port}`;
+  });
+
+  afterAll(async () => {
+    await stop?.();
+    await Promise.all([legacy?.close(), ts?.close()]);
+    cleanup?.();
+  });
+
+  const backendOf = async (path: string): Promise<string> => {
+    const reply = await send(front, path);
+    return `${reply.headers['x-backend'] ?? reply.status} ${reply.headers['x-backend'] ? (JSON.parse(reply.body) as { url: string }).url : ''}`.trim();
+  };
+
+  it.each([
+    ['/', 'legacy /'],
+    ['/b/general', 'legacy /b/general'],
+    ['/api/v1/boards', 'ts /api/v1/boards'],
+    ['/api/v1/boards/general/threads', 'legacy /api/v1/boards/general/threads'],
+    ['/api/v1/threads', 'ts /api/v1/threads'],
+    ['/api/v1/threads/7?page=2', 'ts /api/v1/threads/7?page=2'],
+    ['/api/v1/threadsX', 'legacy /api/v1/threadsX'],
+    ['/api/v1/%74hreads/./x/..//7', 'ts /api/v1/threads/7'],
+    ['/api/v1/threads%2F7', 'ts /api/v1/threads/7'],
+    ['/api/v1/THREADS/7', 'legacy /api/v1/THREADS/7'],
+    ['/static/app.css', 'ts /static/app.css'],
+    ['/static', 'legacy /static'],
+  ])('sends %s to %s', async (path, expected) => {
+    expect(await backendOf(path)).toBe(expected);
+  });
+
+  it.each(['/_internal/v1/boards', '/_INTERNAL', '/_Internal/x', '/%5Finternal/v1', '/x/../_internal/v1', '/api/..%2F_internal', '/_internalfoo', '/_internal/strangler/pages/404.html'])(
+    'answers 404 with the static page for %s and forwards nothing',
+    async (path) => {
+      const before = legacy.requests.length + ts.requests.length;
+      const reply = await send(front, path);
+      expect(reply.status).toBe(404);
+      expect(reply.headers['content-type']).toBe('text/html');
+      expect(reply.body).toBe(page(404));
+      expect(legacy.requests.length + ts.requests.length).toBe(before);
+    },
+  );
+
+  it('answers 400 with the static page for a path nginx cannot normalize', async () => {
+    for (const path of ['/a%zz', '/..', '/a/%00']) {
+      const reply = await send(front, path);
+      expect(reply.status).toBe(400);
+      expect(reply.body).toBe(page(400));
+    }
+  });
+
+  it('strips forged identity and forwarded headers and passes its own instead', async () => {
+    const reply = await send(front, '/whoami', {
+      headers: {
+        'X-Strangler-Shadow': '1',
+        'X-Strangler-Route': 'next',
+        'X-User-Id': '1',
+        'x-user-role': 'admin',
+        'X-Forwarded-For': '203.0.113.9',
+        'X-Real-IP': '203.0.113.9',
+        'X-Forwarded-Proto': 'https',
+        'X-Forwarded-Port': '443',
+        Forwarded: 'for=203.0.113.9',
+        'X-Request-Id': 'forged-id',
+        Host: 'forum.example:8080',
+      },
+    });
+    const seen = (JSON.parse(reply.body) as { headers: Record<string, string> }).headers;
+    expect(Object.keys(seen).filter((name) => /^x-(strangler|user)-/.test(name))).toEqual([]);
+    expect(seen['x-forwarded-for']).toBe('127.0.0.1');
+    expect(seen['x-real-ip']).toBe('127.0.0.1');
+    expect(seen['x-forwarded-proto']).toBe('http');
+    expect(seen['x-forwarded-host']).toBe('forum.example:8080');
+    expect(seen.host).toBe('forum.example:8080');
+    expect(seen['x-forwarded-port']).toBeUndefined();
+    expect(seen.forwarded).toBeUndefined();
+    expect(seen.connection).toBeUndefined();
+    expect(seen['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
+    expect(reply.headers['x-request-id']).toBe(seen['x-request-id']);
+  });
+
+  it('adds a fresh X-Request-Id to every response, its own error pages included', async () => {
+    const ids = await Promise.all(['/', '/_internal', '/a%zz'].map(async (path) => (await send(front, path)).headers['x-request-id']));
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{32}$/);
+    expect(new Set(ids).size).toBe(3);
+  });
+
+  it('hides which side answered: no Server or X-Powered-By header', async () => {
+    const reply = await send(front, '/api/v1/boards');
+    expect(reply.headers['x-backend']).toBe('ts');
+    expect(reply.headers.server).toBeUndefined();
+    expect(reply.headers['x-powered-by']).toBeUndefined();
+  });
+
+  it('keeps several Set-Cookie headers apart', async () => {
+    const reply = await send(front, '/login?echo=cookies');
+    expect(reply.headers['set-cookie']).toEqual(['a=1; Path=/; HttpOnly', 'b=2; Path=/; Expires=Wed, 21 Oct 2037 07:28:00 GMT']);
+  });
+
+  it('streams a response before the backend has finished it', async () => {
+    const first = await new Promise<string>((resolve, reject) => {
+      const req = request(`${front}/live?echo=stream`, { agent: false }, (res) => {
+        res.once('data', (chunk: Buffer) => {
+          resolve(chunk.toString('utf8'));
+          res.destroy();
+        });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(first).toBe('first chunk\n');
+    legacy.release();
+  });
+
+  it('answers 413 with the static page for a body over max_body_mb', async () => {
+    const reply = await send(front, '/upload', { method: 'POST', body: Buffer.alloc(1024 * 1024 + 1, 0x61) });
+    expect(reply.status).toBe(413);
+    expect(reply.body).toBe(page(413));
+  });
+
+  it('passes a body under max_body_mb through whole', async () => {
+    const reply = await send(front, '/upload', { method: 'POST', body: Buffer.alloc(1024 * 1024 - 1, 0x61) });
+    expect((JSON.parse(reply.body) as { bodyBytes: number }).bodyBytes).toBe(1024 * 1024 - 1);
+  });
+
+  it('answers 504 with the static page when a backend says nothing for proxy_timeout_s', async () => {
+    const reply = await send(front, '/slow?echo=slow&ms=2500');
+    expect(reply.status).toBe(504);
+    expect(reply.body).toBe(page(504));
+  });
+
+  it('answers 502 with the static page for a route whose backend is down, and keeps serving the other', async () => {
+    await ts.close();
+    const down = await send(front, '/api/v1/threads/1');
+    expect(down.status).toBe(502);
+    expect(down.headers['content-type']).toBe('text/html');
+    expect(down.body).toBe(page(502));
+    expect((await send(front, '/')).headers['x-backend']).toBe('legacy');
+  });
+
+  it('logs one JSON access line per request with its request id, upstream and timings', async () => {
+    const reply = await send(front, '/logged');
+    const id = reply.headers['x-request-id'] as string;
+    await new Promise((r) => setTimeout(r, 100));
+    const line = readFileSync(accessLog, 'utf8').split('\n').find((l) => l.includes(id));
+    expect(line).toBeDefined();
+    const entry = JSON.parse(line!) as Record<string, unknown>;
+    expect(entry).toMatchObject({ event: 'access', request_id: id, status: 200, upstream: `127.0.0.1:${legacy.port}`, uri: '/logged' });
+    expect(typeof entry.request_time).toBe('number');
+  });
+});
