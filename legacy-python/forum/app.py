@@ -22,10 +22,11 @@ API_NOT_FOUND = "no API endpoint at this path"
 class Forum:
     """One WSGI callable; expected failures are HTTPError, anything else a logged 500."""
 
-    def __init__(self, db_path=None, live_max_seconds=None, live_poll_seconds=1.0):
+    def __init__(self, db_path=None, live_max_seconds=None, live_poll_seconds=1.0, live_keepalive_seconds=15.0):
         self.db = Database(db_path or database_path())
         self.live_max_seconds = live_max_seconds or float(os.environ.get("FORUM_LIVE_MAX_SECONDS", "300"))
         self.live_poll_seconds = live_poll_seconds
+        self.live_keepalive_seconds = live_keepalive_seconds
         self.router = Router()
         for module in (api, pages, live, static_files):
             module.routes(self.router)

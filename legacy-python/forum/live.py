@@ -5,9 +5,6 @@ from . import store
 from .params import parse_id
 from .web import Response, json_bytes, not_found
 
-KEEPALIVE_SECONDS = 15
-
-
 def routes(router):
     router.add("/live/t/<id>", GET=thread_events)
 
@@ -34,6 +31,6 @@ def _events(forum, thread_id, after):
             yield b"event: post\nid: %d\ndata: " % after + json_bytes(post) + b"\n\n"
         if posts:
             last_sent = time.monotonic()
-        elif time.monotonic() - last_sent >= KEEPALIVE_SECONDS:
+        elif time.monotonic() - last_sent >= forum.live_keepalive_seconds:
             last_sent = time.monotonic()
             yield b": keepalive\n\n"

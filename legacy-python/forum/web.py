@@ -103,7 +103,7 @@ class Request:
     def json_object(self):
         try:
             value = json.loads(self.body().decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             raise bad_request("the request body must be a JSON object") from None
         if not isinstance(value, dict):
             raise bad_request("the request body must be a JSON object")

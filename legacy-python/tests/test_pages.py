@@ -175,6 +175,12 @@ class LiveTest(ForumTestCase):
         self.assertRegex(result.text, r'event: post\nid: \d+\ndata: \{"id":\d+,"thread_id":1,"author":\{"id":2,'
                                       r'"username":"bob"\},"body":"live","body_html":"<p>live</p>",')
 
+    def test_a_quiet_stream_sends_keepalive_comments(self):
+        self.app.live_keepalive_seconds = 0.4
+        text = self.request("GET", "/live/t/1").text
+        self.assertIn(text.count(": keepalive\n\n"), (2, 3))  # every 0.4 s of a 1.5 s stream
+        self.assertNotIn("event: post", text)
+
     def test_a_stream_for_a_missing_thread_is_404(self):
         self.assertEqual(self.request("GET", "/live/t/999").status, 404)
 
