@@ -50,7 +50,7 @@ async function startFrontDoor(kind: FrontDoorKind, dir: string, env: Record<stri
   const child = spawn('nginx', ['-p', dir, '-c', conf, '-e', 'stderr', '-g', 'daemon off;'], { stdio: ['ignore', stdout, 'pipe'] });
   closeSync(stdout);
   let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   if (!(await waitForPort('127.0.0.1', port, 10_000))) {
     child.kill('SIGKILL');
     throw new Error(`nginx did not start:\n${stderr}`);
