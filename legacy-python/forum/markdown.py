@@ -52,7 +52,7 @@ Inline, in three passes over one paragraph or heading.
   tokens get pass 3 on their own. Anything else stays as it is.
  Pass 3, emphasis: a delimiter run is a maximal sequence of plain * tokens (a link splits runs). Runs of
   3 or more are literal. The character before a run and after it is "space" when it is a space, a
-  newline, a break, or the edge of the text; any other token (a literal, a code span, a link) is not.
+  newline, a break, or the edge of the text (or of a link's text); any other token (a literal, a code span, a link) is not.
   A run can open when the token after it is not space, and close when the token before it is not space.
   Runs are visited left to right with one stack of openers per length (1 and 2): a run that can close
   and finds an opener on its own length's stack pairs with the top one, and openers of the other length

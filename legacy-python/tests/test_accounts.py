@@ -1,6 +1,5 @@
 """Password hashing and sessions."""
 import os
-import re
 import shutil
 import sqlite3
 import tempfile

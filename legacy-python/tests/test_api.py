@@ -3,9 +3,10 @@ import contextlib
 import io
 import json
 import sqlite3
+import threading
 import unittest
 
-from tests.support import ForumTestCase
+from tests.support import ForumTestCase, call
 
 
 class ReadEndpointsTest(ForumTestCase):
@@ -241,6 +242,29 @@ class WriteEndpointsTest(ForumTestCase):
     def test_a_body_over_one_mebibyte_is_413(self):
         result = self.request("POST", "/api/v1/login", b"x" * (1024 * 1024 + 1), {"Content-Type": "application/json"})
         self.assertApiError(result, 413, "too_large", "the request body is larger than 1 MiB")
+
+
+class ConcurrencyTest(ForumTestCase):
+    def test_concurrent_replies_from_many_threads_are_all_stored(self):
+        self.login()
+        cookie = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        statuses = []
+
+        def reply(worker):
+            for n in range(5):
+                result = call(self.app, "POST", "/api/v1/threads/2/posts", json.dumps({"body": f"concurrent {worker}-{n}"}).encode(),
+                              {"Content-Type": "application/json", "Cookie": cookie})
+                statuses.append(result.status)
+
+        workers = [threading.Thread(target=reply, args=(w,)) for w in range(8)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        self.assertEqual(statuses, [201] * 40)
+        thread = self.request("GET", "/api/v1/threads/2", query="per_page=200").json()
+        self.assertEqual(thread["thread"]["post_count"], thread["total"])
+        self.assertEqual(len({p["body"] for p in thread["posts"] if p["body"].startswith("concurrent ")}), 40)
 
 
 class UnexpectedErrorsTest(ForumTestCase):
