@@ -165,6 +165,36 @@ class ServeTest(unittest.TestCase):
         self.assertTrue(response.startswith(b"HTTP/1.1 413"), response)
         self.assertIn(b"Connection: close", response)
 
+    def test_malformed_framing_is_refused_and_the_connection_closed(self):
+        cases = [
+            (b"Transfer-Encoding: chunked\r\n\r\nzz\r\n", b"HTTP/1.1 400", b"malformed chunk size"),
+            (b"Transfer-Encoding: gzip\r\n\r\n", b"HTTP/1.1 501", b"only the chunked transfer coding"),
+            (b"Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!", b"HTTP/1.1 400", b"Content-Length must be one"),
+        ]
+        for headers, status, message in cases:
+            with self.subTest(headers=headers):
+                response = raw_exchange(self.port, b"POST /api/v1/login HTTP/1.1\r\nHost: x\r\n" + headers,
+                                        read_until_close=True)
+                self.assertTrue(response.startswith(status), response)
+                self.assertIn(message, response)
+                self.assertIn(b"Connection: close", response)
+
+    def test_chunked_together_with_content_length_is_answered_then_closed(self):
+        request = (b"POST /api/v1/logout HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                   b"Transfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n"
+                   b"GET /api/v1/boards HTTP/1.1\r\nHost: x\r\n\r\n")
+        response = raw_exchange(self.port, request, read_until_close=True)
+        self.assertTrue(response.startswith(b"HTTP/1.1 200"), response)
+        self.assertIn(b"Connection: close", response)
+        self.assertEqual(response.count(b"HTTP/1.1 "), 1)
+
+    def test_an_http_1_0_stream_is_delimited_by_closing(self):
+        response = raw_exchange(self.port, b"GET /live/t/1 HTTP/1.0\r\n\r\n", read_until_close=True, timeout=10)
+        self.assertTrue(response.startswith(b"HTTP/1.1 200"), response)
+        self.assertIn(b"Connection: close", response)
+        self.assertNotIn(b"Transfer-Encoding", response)
+        self.assertIn(b"\r\n\r\n: connected\n\n", response)
+
     def test_a_body_on_a_get_is_read_and_ignored(self):
         conn = self.connection()
         conn.request("GET", "/api/v1/boards", b"unexpected" * 1000)
