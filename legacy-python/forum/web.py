@@ -38,6 +38,10 @@ def not_found(message):
     return HTTPError(404, "not_found", message)
 
 
+def _too_large():
+    return HTTPError(413, "too_large", "the request body is larger than 1 MiB")
+
+
 def invalid(message):
     return HTTPError(422, "invalid", message)
 
@@ -92,13 +96,24 @@ class Request:
     def body(self):
         """The request body, at most MAX_BODY_BYTES; larger bodies are refused with 413."""
         if self._body is None:
-            length = self.environ.get("CONTENT_LENGTH") or "0"
-            if not length.isdigit():
-                raise bad_request("Content-Length must be a non-negative integer")
-            if int(length) > MAX_BODY_BYTES:
-                raise HTTPError(413, "too_large", "the request body is larger than 1 MiB")
-            self._body = self.environ["wsgi.input"].read(int(length)) if int(length) else b""
+            self._body = self._read_body()
         return self._body
+
+    def _read_body(self):
+        length, stream = self.environ.get("CONTENT_LENGTH") or "", self.environ["wsgi.input"]
+        if not length and self.environ.get("wsgi.input_terminated"):
+            # A chunked body under a server that ends the stream with it (gunicorn).
+            data = stream.read(MAX_BODY_BYTES + 1)
+            if len(data) > MAX_BODY_BYTES:
+                raise _too_large()
+            return data
+        if not length:
+            return b""
+        if not length.isdigit():
+            raise bad_request("Content-Length must be a non-negative integer")
+        if int(length) > MAX_BODY_BYTES:
+            raise _too_large()
+        return stream.read(int(length))
 
     def json_object(self):
         try:

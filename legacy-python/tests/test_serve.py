@@ -281,6 +281,10 @@ class ServeLifecycleTest(unittest.TestCase):
         response = conn.getresponse()
         self.assertEqual(response.status, 200)
         self.assertEqual(json.loads(response.read())["thread"]["id"], 1)
+        conn.request("POST", "/api/v1/login", iter([b'{"username":"alice",', b'"password":"alice-password"}']),
+                     {"Content-Type": "application/json"}, encode_chunked=True)
+        login = conn.getresponse()
+        self.assertEqual((login.status, login.read()), (200, b'{"user":{"id":1,"username":"alice"}}'))
         conn.close()
 
 
