@@ -4,7 +4,10 @@
  *
  * - `path` is what locations are matched against: every %XX decoded (including %2F and %2E, which then act
  *   as '/' and '.'), dot segments resolved, repeated slashes merged, case kept. It is a byte string: one
- *   char per byte (latin1), so nothing is lost when the bytes are not UTF-8.
+ *   char per byte (latin1), so nothing is lost when the decoded bytes are not UTF-8.
+ * - One deliberate difference from bare nginx, which the generated nginx config makes too: raw bytes
+ *   outside ASCII in the target are refused (RFC 9112 allows only ASCII there, and Node's HTTP parser
+ *   refuses them before the edge sees the request), so both front doors answer them with 400.
  * - `forwardPath` is what nginx sends upstream when `proxy_pass` carries a URI: the path re-escaped with
  *   ngx_escape_uri(NGX_ESCAPE_URI) when the client used any %-escape in it, else the bytes as normalized.
  * - `search` is the query as nginx forwards it: '' when there is none or it is empty, else '?' + raw args.
@@ -42,11 +45,6 @@ const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0
 
 const bad = (reason: string): NormalizedTarget => ({ ok: false, status: 400, reason });
 
-/** Decode a request target as Node hands it over (latin1, one char per byte); wider chars are UTF-8 encoded. */
-function toBytes(target: string): Uint8Array {
-  for (let i = 0; i < target.length; i++) if (target.charCodeAt(i) > 0xff) return Buffer.from(target, 'utf8');
-  return Buffer.from(target, 'latin1');
-}
 
 const isHex = (c: number): number => {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
@@ -64,9 +62,13 @@ const isHex = (c: number): number => {
  * const route = table.match(target.path);
  */
 export function normalizeTarget(requestTarget: string): NormalizedTarget {
-  const bytes = toBytes(requestTarget);
-  // nginx 1.22 refuses spaces and control characters anywhere in the request line.
-  for (const b of bytes) if (b <= 0x20 || b === 0x7f) return bad('the request target contains a space or a control character');
+  for (let i = 0; i < requestTarget.length; i++) {
+    const c = requestTarget.charCodeAt(i);
+    // nginx 1.22 refuses spaces and control characters anywhere in the request line.
+    if (c <= 0x20 || c === 0x7f) return bad('the request target contains a space or a control character');
+    if (c > 0x7f) return bad('the request target contains a character outside ASCII; percent-encode it (é is %C3%A9)');
+  }
+  const bytes = Buffer.from(requestTarget, 'latin1');
 
   let start = 0;
   let emptyPath = false;

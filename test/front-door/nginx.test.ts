@@ -165,8 +165,8 @@ describe.skipIf(!SUPPORT.ok)('a real nginx on the generated config', () => {
     },
   );
 
-  it('answers 400 with the static page for a path nginx cannot normalize', async () => {
-    for (const path of ['/a%zz', '/..', '/a/%00']) {
+  it('answers 400 with the static page for a target nginx cannot normalize or that is not ASCII', async () => {
+    for (const path of ['/a%zz', '/..', '/a/%00', '/caf\u00c3\u00a9', '/a?q=\u00e9', '/_internal/\u00e9']) {
       const reply = await send(front, path);
       expect(reply.status).toBe(400);
       expect(reply.body).toBe(page(400));
