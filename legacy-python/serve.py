@@ -6,6 +6,7 @@ LOG_LEVEL. Logs JSON lines on stdout; SIGTERM or SIGINT stops it with exit statu
 import io
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -20,6 +21,7 @@ MAX_DRAIN_BYTES = 32 * 1024 * 1024
 MAX_REQUEST_LINE = 65536
 IDLE_TIMEOUT_SECONDS = 60
 READ_SIZE = 64 * 1024
+LINGER_SECONDS = 2
 NO_BODY_STATUSES = (204, 304)
 
 
@@ -60,6 +62,7 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         except FramingError as failure:
             self.close_connection = True
             self.send_app_error(failure.error)
+            self.discard_rest()
         else:
             self.write_response(self.app(self.environ(body, length), self.start_response))
         finally:
@@ -194,6 +197,19 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         else:
             self.wfile.write(data)
         self.wfile.flush()
+
+    def discard_rest(self):
+        """Stop sending, then read what the client still sends for a moment: closing a socket with unread
+        data resets the connection, and the client might lose the answer it has not read yet."""
+        try:
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(LINGER_SECONDS)
+            deadline = time.monotonic() + LINGER_SECONDS
+            while time.monotonic() < deadline and self.connection.recv(READ_SIZE):
+                pass
+        except OSError:
+            pass
 
     def send_app_error(self, error):
         environ = {"REQUEST_METHOD": self.command, "PATH_INFO": self.path.partition("?")[0]}

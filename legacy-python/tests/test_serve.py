@@ -165,6 +165,24 @@ class ServeTest(unittest.TestCase):
         self.assertTrue(response.startswith(b"HTTP/1.1 413"), response)
         self.assertIn(b"Connection: close", response)
 
+    def test_a_client_still_sending_a_huge_body_receives_the_413(self):
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as sock:
+            def send():
+                try:
+                    sock.sendall(b"POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Length: 40000000\r\n\r\n"
+                                 + b"x" * 40_000_000)
+                except OSError:
+                    pass  # the server stops reading after a while; what matters is the answer
+
+            sender = threading.Thread(target=send)
+            sender.start()
+            response = b""
+            while chunk := sock.recv(65536):
+                response += chunk
+            sender.join()
+        self.assertTrue(response.startswith(b"HTTP/1.1 413"), response[:200])
+        self.assertIn(b'"code":"too_large"', response)
+
     def test_malformed_framing_is_refused_and_the_connection_closed(self):
         cases = [
             (b"Transfer-Encoding: chunked\r\n\r\nzz\r\n", b"HTTP/1.1 400", b"malformed chunk size"),
