@@ -15,7 +15,7 @@ def thread_events(forum, request, id):
     if store.find_thread(conn, thread_id) is None:
         raise not_found(f"thread {thread_id} does not exist")
     last_id = request.environ.get("HTTP_LAST_EVENT_ID", "")
-    after = int(last_id) if last_id.isdigit() and len(last_id) < 17 else store.last_post_id(conn, thread_id)
+    after = int(last_id) if last_id.isascii() and last_id.isdigit() and len(last_id) < 17 else store.last_post_id(conn, thread_id)
     headers = [("Cache-Control", "no-store"), ("X-Accel-Buffering", "no")]
     return Response(200, _events(forum, thread_id, after), "text/event-stream; charset=utf-8", headers)
 

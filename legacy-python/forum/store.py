@@ -60,9 +60,9 @@ def thread_posts(conn, thread_id, page, per_page):
     return total, [post_json(row) for row in rows]
 
 
-def posts_after(conn, thread_id, after_id):
-    rows = conn.execute(_POST_SELECT + " WHERE posts.thread_id = ? AND posts.id > ? ORDER BY posts.id",
-                        (thread_id, after_id))
+def posts_after(conn, thread_id, after_id, limit=100):
+    rows = conn.execute(_POST_SELECT + " WHERE posts.thread_id = ? AND posts.id > ? ORDER BY posts.id LIMIT ?",
+                        (thread_id, after_id, limit))
     return [post_json(row) for row in rows]
 
 

@@ -175,6 +175,10 @@ class LiveTest(ForumTestCase):
         self.assertRegex(result.text, r'event: post\nid: \d+\ndata: \{"id":\d+,"thread_id":1,"author":\{"id":2,'
                                       r'"username":"bob"\},"body":"live","body_html":"<p>live</p>",')
 
+    def test_a_reconnecting_client_gets_the_posts_after_its_last_event_id(self):
+        text = self.request("GET", "/live/t/1", headers={"Last-Event-ID": "1"}).text
+        self.assertEqual(re.findall(r"^id: (\d+)$", text, re.MULTILINE), ["2", "3"])
+
     def test_a_quiet_stream_sends_keepalive_comments(self):
         self.app.live_keepalive_seconds = 0.4
         text = self.request("GET", "/live/t/1").text
