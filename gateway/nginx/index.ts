@@ -32,8 +32,10 @@ export interface NginxConfigOptions {
   readonly prefix: string;
   /** Static error pages; default `nginx/pages`. */
   readonly pagesDir?: string;
-  /** The headers-more module file; default: found in the usual module directories. */
+  /** The headers-more module file; default: found in NGINX_MODULES_DIR or the usual module directories. */
   readonly headersMoreModule?: string;
+  /** Where to look for it instead of NGINX_MODULES_DIR and the usual module directories. */
+  readonly moduleDirs?: readonly string[];
   /** Default `auto` (one per core). */
   readonly workerProcesses?: number | 'auto';
 }
@@ -56,7 +58,7 @@ export class NginxConfigError extends Error {
  */
 export function generateNginxConfig(table: RouteTable, options: NginxConfigOptions): string {
   const { listenHost, listenPort, prefix, pagesDir = DEFAULT_PAGES_DIR, workerProcesses = 'auto' } = options;
-  const headersMoreModule = options.headersMoreModule ?? findHeadersMoreModule();
+  const headersMoreModule = options.headersMoreModule ?? (options.moduleDirs ? findHeadersMoreModule({}, options.moduleDirs) : findHeadersMoreModule());
   if (headersMoreModule === null) {
     throw new NginxConfigError(`the nginx headers-more module is not installed; install the Debian package ${HEADERS_MORE_PACKAGE} (or set NGINX_MODULES_DIR), or use the Node edge front door`);
   }

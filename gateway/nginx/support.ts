@@ -40,8 +40,8 @@ export function findNginx(env: NodeJS.ProcessEnv = process.env): string | null {
 }
 
 /** The headers-more module file, or null. NGINX_MODULES_DIR names a directory to look in first. */
-export function findHeadersMoreModule(env: NodeJS.ProcessEnv = process.env): string | null {
-  const dirs = env.NGINX_MODULES_DIR ? [env.NGINX_MODULES_DIR, ...MODULE_DIRS] : MODULE_DIRS;
+export function findHeadersMoreModule(env: NodeJS.ProcessEnv = process.env, moduleDirs: readonly string[] = MODULE_DIRS): string | null {
+  const dirs = env.NGINX_MODULES_DIR ? [env.NGINX_MODULES_DIR, ...moduleDirs] : moduleDirs;
   for (const dir of dirs) {
     const file = join(dir, MODULE_FILE);
     if (existsSync(file)) return file;

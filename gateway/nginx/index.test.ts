@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { parseRouteTable } from '../routes/index.ts';
+import { buildLocations, generateNginxConfig, NginxConfigError } from './index.ts';
+
+const MODULE = '/usr/lib/nginx/modules/ngx_http_headers_more_filter_module.so';
+const OPTIONS = { listenHost: '127.0.0.1', listenPort: 8080, prefix: '/srv/front', pagesDir: '/srv/pages', headersMoreModule: MODULE, workerProcesses: 2 } as const;
+
+const table = (routes: string, extra = '', ports = { legacy: 8090, ts: 8081 }) =>
+  parseRouteTable(
+    `version: 1\nbackends:\n  legacy: { url: "http://127.0.0.1:${ports.legacy}" }\n  ts: { url: "http://[::1]:${ports.ts}" }\n${extra}routes:\n  - { path: /, mode: legacy }\n${routes}`,
+    'gen.yaml',
+    {},
+  );
+
+describe('buildLocations', () => {
+  it('gives a prefix route an exact location and a slash location, both to its backend', () => {
+    expect(buildLocations(table('  - { path: /api/v1/threads, mode: next, handler: t }\n'))).toEqual([
+      { match: '/', exact: false, backend: 'legacy' },
+      { match: '/api/v1/threads/', exact: false, backend: 'ts' },
+      { match: '/api/v1/threads', exact: true, backend: 'ts' },
+    ]);
+  });
+
+  it("sends the bare path of a trailing-slash route where the table does, instead of nginx's 301", () => {
+    expect(buildLocations(table('  - { path: /static/, mode: next, handler: s }\n'))).toEqual([
+      { match: '/', exact: false, backend: 'legacy' },
+      { match: '/static/', exact: false, backend: 'ts' },
+      { match: '/static', exact: true, backend: 'legacy' },
+    ]);
+  });
+
+  it('lets an exact route and a prefix route on one path keep their own backends', () => {
+    const locations = buildLocations(table('  - { path: /x, exact: true, mode: legacy }\n  - { path: /x, mode: next, handler: x }\n'));
+    expect(locations).toContainEqual({ match: '/x', exact: true, backend: 'legacy' });
+    expect(locations).toContainEqual({ match: '/x/', exact: false, backend: 'ts' });
+    expect(locations).toHaveLength(3);
+  });
+});
+
+describe('generateNginxConfig', () => {
+  const config = generateNginxConfig(table('  - { path: /api/v1/boards, exact: true, mode: next, handler: b }\n', 'settings: { max_body_mb: 0.5, proxy_timeout_s: 7 }\n'), OPTIONS);
+
+  it('fills every marker of the template', () => {
+    expect(config).not.toMatch(/\{\{\w+\}\}/);
+  });
+
+  it('writes upstreams with keep-alive, an IPv6 server in brackets, and proxy_pass carrying the URI', () => {
+    expect(config).toContain('upstream strangler_legacy {\n        server 127.0.0.1:8090;\n        keepalive 32;\n        keepalive_timeout 60s;');
+    expect(config).toContain('server [::1]:8081;');
+    expect(config).toContain('location = "/api/v1/boards" {\n            proxy_pass "http://strangler_ts/api/v1/boards";');
+    expect(config).toContain('location "/" {\n            proxy_pass "http://strangler_legacy/";');
+  });
+
+  it('takes the listen address, prefix, module, pages and limits from the options and settings', () => {
+    expect(config).toContain('listen 127.0.0.1:8080;');
+    expect(config).toContain(`load_module ${MODULE};`);
+    expect(config).toContain('pid /srv/front/nginx.pid;');
+    expect(config).toContain('client_body_temp_path /srv/front/tmp/client_body;');
+    expect(config).toContain('alias /srv/pages/;');
+    expect(config).toContain('worker_processes 2;');
+    expect(config).toContain(`client_max_body_size ${512 * 1024};`);
+    expect(config).toContain('proxy_read_timeout 7s;');
+    expect(generateNginxConfig(table(''), { ...OPTIONS, listenHost: '::' })).toContain('listen [::]:8080;');
+  });
+
+  it('keeps the security settings: internal 404, forged headers cleared, no version, request id', () => {
+    expect(config).toContain('location ~* ^/_internal {\n            return 404;');
+    expect(config).toContain("more_clear_input_headers 'X-Strangler-*' 'X-User-*';");
+    expect(config).toContain('server_tokens off;');
+    expect(config).toContain('proxy_set_header X-Request-Id $request_id;');
+    expect(config).toContain('add_header X-Request-Id $request_id always;');
+    expect(config).toContain('proxy_set_header X-Forwarded-For $remote_addr;');
+  });
+
+  it('refuses a missing headers-more module, naming the Debian package', () => {
+    expect(() => generateNginxConfig(table(''), { ...OPTIONS, headersMoreModule: undefined, moduleDirs: ['/nonexistent'] })).toThrow(
+      /headers-more module is not installed; install the Debian package libnginx-mod-http-headers-more-filter/,
+    );
+  });
+
+  it('refuses port 0 for nginx and for a backend, saying what to set', () => {
+    expect(() => generateNginxConfig(table(''), { ...OPTIONS, listenPort: 0 })).toThrow(NginxConfigError);
+    expect(() => generateNginxConfig(table(''), { ...OPTIONS, listenPort: 0 })).toThrow(/port from 1 to 65535/);
+    expect(() => generateNginxConfig(table('', '', { legacy: 8090, ts: 0 }), OPTIONS)).toThrow(/backend 'ts' has port 0 in gen.yaml.*set TS_PORT/);
+  });
+
+  it('refuses a prefix path nginx could not read as one token', () => {
+    expect(() => generateNginxConfig(table(''), { ...OPTIONS, prefix: '/tmp/my front' })).toThrow(/cannot be written into an nginx config/);
+  });
+});
