@@ -46,6 +46,7 @@ interface Seen {
 }
 const seen: Seen[] = [];
 const logLines: Record<string, unknown>[] = [];
+const errorPaths: string[] = [];
 let legacy: Server;
 let ts: Server;
 let tsServer: TsServer;
@@ -75,7 +76,10 @@ beforeAll(async () => {
     proxy: createProxy({ logger }),
     logger,
     notFound: () => new Response('custom not found', { status: 404 }),
-    errorResponse: (status, message) => new Response(`custom ${status}: ${message}`, { status }),
+    errorResponse: (status, message, path) => {
+      errorPaths.push(path);
+      return new Response(`custom ${status}: ${message}`, { status });
+    },
   });
   await new Promise<void>((done) => {
     ts = serve({ fetch: tsServer.app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
@@ -153,6 +157,7 @@ describe('the TS server', () => {
     const res = await rawRequest('GET', '/api/things/%zz');
     expect(res).toMatchObject({ status: 400 });
     expect(res.body).toMatch(/^custom 400: the path has a '%'/);
+    expect(errorPaths.at(-1)).toBe('/api/things/%zz');
   });
 
   it('answers 404 from the notFound option for a path the service does not know', async () => {

@@ -91,7 +91,8 @@ export function createTsServer(options: TsServerOptions): TsServer {
     const requestId = c.get('requestId');
     const table = live;
     const target = normalizeTarget(incoming.url ?? '/');
-    if (!target.ok) return errorResponse(target.status, target.reason, '/');
+    // The raw path still tells an API request from a page request, which decides the error's shape.
+    if (!target.ok) return errorResponse(target.status, target.reason, (incoming.url ?? '/').split('?')[0]!);
     const name = serviceFor(table.match(target.path), c.req.method);
     const service = name === null ? undefined : mounted.get(name);
     if (service) {

@@ -18,6 +18,7 @@ import { createProxy } from '../proxy/index.ts';
 import { loadRouteTable } from '../routes/index.ts';
 import type { RouteTable } from '../routes/types.ts';
 import { createTsServer, type TsServer } from './app.ts';
+import type { ServiceSet } from './index.ts';
 
 // nginx keeps idle upstream connections for 60 s; staying open longer means nginx always closes first,
 // so it never sends a request on a connection Node is closing at the same moment.
@@ -58,7 +59,12 @@ try {
   fail('refused', `the route table ${routesFile} is invalid, not starting:\n${(err as Error).message}`);
 }
 
-const serviceSet = composeServices(env, logger);
+let serviceSet: ServiceSet;
+try {
+  serviceSet = composeServices(env, logger);
+} catch (err) {
+  fail('refused', `not starting: the services could not be set up: ${(err as Error).message}`);
+}
 // The timeout is fixed at start: the proxy's agent outlives table reloads.
 const proxy = createProxy({ logger, timeoutMs: table.settings.proxyTimeoutMs });
 let tsServer: TsServer;

@@ -106,6 +106,13 @@ describe('TS server start-up and signals', () => {
     }
   });
 
+  it('exits 1 saying how to create the database when FORUM_DB does not exist', () => {
+    const result = runTs({ FORUM_DB: '/nonexistent/forum.db' });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('the forum database /nonexistent/forum.db does not exist');
+    expect(result.stdout).toContain('python3 legacy-python/seed.py --db /nonexistent/forum.db --size tiny');
+  });
+
   it('exits 1 with a clear message when its port is taken', async () => {
     blocker = createServer();
     const port = await new Promise<number>((done) => blocker!.listen(0, '127.0.0.1', () => done((blocker!.address() as { port: number }).port)));
