@@ -2,7 +2,7 @@
  * The TS server process. Environment: TS_HOST (127.0.0.1), TS_PORT (8081; 0 picks a free port), ROUTES
  * (routes.yaml in the repository root), LOG_LEVEL; the services read their own (the forum: FORUM_DB).
  * SIGHUP reloads the route table (a bad one is logged and the last good one stays live); SIGTERM stops
- * accepting, lets requests in flight finish and exits 0.
+ * accepting, lets requests in flight finish (for up to 10 s) and exits 0; SIGINT does the same.
  *
  * @example
  * TS_PORT=0 ROUTES=routes.yaml node --import tsx gateway/server/main.ts
@@ -97,10 +97,10 @@ process.on('SIGHUP', () => {
 });
 
 let stopping = false;
-process.on('SIGTERM', () => {
+const drain = (signal: NodeJS.Signals): void => {
   if (stopping) return;
   stopping = true;
-  logger.info({ event: 'draining' }, 'SIGTERM: draining');
+  logger.info({ event: 'draining', signal }, `${signal}: draining`);
   const deadline = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS);
   deadline.unref();
   // Keep-alive connections busy at SIGTERM become idle once their answer is out; close them then.
@@ -114,4 +114,6 @@ process.on('SIGTERM', () => {
     });
   });
   server.closeIdleConnections();
-});
+};
+process.on('SIGTERM', drain);
+process.on('SIGINT', drain);

@@ -68,6 +68,21 @@ describe('the TS server on the repository route table', () => {
     expect(thread.posts.at(-1)).toMatchObject({ id: post.id, body });
   });
 
+  it('keeps reading while legacy writes to the same SQLite file: no busy errors, every reply visible', async () => {
+    const cookie = await logIn(pair.ts.url);
+    const before = ((await (await fetch(`${pair.ts.url}/api/v1/threads/2`)).json()) as { total: number }).total;
+    const writes = Array.from({ length: 20 }, (_, i) =>
+      fetch(`${pair.ts.url}/api/v1/threads/2/posts`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ body: `concurrent ${i}` }) }),
+    );
+    const reads = Array.from({ length: 60 }, () => fetch(`${pair.ts.url}/api/v1/threads/2?per_page=200`));
+    const [written, read] = await Promise.all([Promise.all(writes), Promise.all(reads)]);
+    expect(written.map((res) => res.status)).toEqual(Array(20).fill(201));
+    expect(read.map((res) => res.status)).toEqual(Array(60).fill(200));
+    const after = (await (await fetch(`${pair.ts.url}/api/v1/threads/2`)).json()) as { total: number; thread: { post_count: number } };
+    expect(after.total).toBe(before + 20);
+    expect(after.thread.post_count).toBe(after.total);
+  });
+
   it('passes a 5 MB reply body through to legacy and brings back its 413 whole, then keeps serving', async () => {
     const cookie = await logIn(pair.ts.url);
     const big = JSON.stringify({ body: 'x'.repeat(5 * 1024 * 1024) });
