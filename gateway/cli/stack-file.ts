@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { expandEnv } from './env.ts';
+import { expandEnv } from '../routes/env.ts';
 
 const commandSchema = z.array(z.string().min(1)).min(1, 'give the program and its arguments as a list, e.g. [python3, app.py]');
 
@@ -39,9 +39,12 @@ export function loadStackFile(file: string, env: NodeJS.ProcessEnv): StackFile {
     throw new StackFileError(lines.join('\n'));
   }
   const merged = { ...parsed.data.env, ...definedOnly(env) };
-  const expand = (value: string): string => expandEnv(value, merged, (name) => {
-    throw new StackFileError(`${file}: \${${name}} is not set; set it in the environment or under env: in ${file}`);
-  });
+  const expand = (value: string): string => {
+    const expanded = expandEnv(value, merged);
+    if (expanded.ok) return expanded.value;
+    const what = expanded.missing.length ? `\${${expanded.missing.join('}, ${')}} is not set` : `'${value}' has a malformed \${...} reference`;
+    throw new StackFileError(`${file}: ${what}; set it in the environment or under env: in ${file}`);
+  };
   const { legacy } = parsed.data;
   return {
     env: merged,

@@ -126,9 +126,10 @@ type FrontDoor = Child & { readonly url: string };
 async function startFrontDoor(root: string, env: Record<string, string>, echo: (name: string) => (line: string) => void): Promise<FrontDoor> {
   const wanted = env.STRANGLER_FRONT_DOOR ?? 'auto';
   const support = nginxSupport();
+  if (wanted !== 'auto' && wanted !== 'nginx' && wanted !== 'edge') throw new Error(`STRANGLER_FRONT_DOOR=${wanted}: use auto, nginx or edge`);
   if (wanted === 'nginx' && !support.ok) throw new Error(`STRANGLER_FRONT_DOOR=nginx but ${support.reason}`);
-  if (wanted === 'edge' || (wanted === 'auto' && !support.ok)) {
-    if (wanted === 'auto') echo('up')(`using the Node edge as front door: ${support.reason}`);
+  if (wanted === 'edge' || !support.ok) {
+    if (!support.ok) echo('up')(`using the Node edge as front door: ${support.reason}`);
     const edge = await spawnServer({ name: 'edge', command: process.execPath, args: ['--import', 'tsx', join(root, 'gateway/edge/main.ts')], cwd: root, env, onLine: echo('edge') });
     return { ...edge, name: 'Node edge' };
   }
@@ -138,7 +139,7 @@ async function startFrontDoor(root: string, env: Record<string, string>, echo: (
   const prefix = join(root, 'nginx/run');
   mkdirSync(prefix, { recursive: true });
   const conf = writeNginxConfig(table, { listenHost: env.FRONT_HOST ?? HOST, listenPort: port, prefix });
-  const child = spawn('nginx', ['-p', prefix, '-c', conf, '-g', 'daemon off;'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(support.binary, ['-p', prefix, '-c', conf, '-g', 'daemon off;'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const onLine = (line: string): void => {
     output.push(line);
