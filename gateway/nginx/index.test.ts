@@ -29,6 +29,14 @@ describe('buildLocations', () => {
     ]);
   });
 
+  it("adds the bare path of an exact route ending in '/' too, which nginx would also redirect", () => {
+    expect(buildLocations(table('  - { path: /b/, exact: true, mode: next, handler: b }\n'))).toEqual([
+      { match: '/', exact: false, backend: 'legacy' },
+      { match: '/b', exact: true, backend: 'legacy' },
+      { match: '/b/', exact: true, backend: 'ts' },
+    ]);
+  });
+
   it('lets an exact route and a prefix route on one path keep their own backends', () => {
     const locations = buildLocations(table('  - { path: /x, exact: true, mode: legacy }\n  - { path: /x, mode: next, handler: x }\n'));
     expect(locations).toContainEqual({ match: '/x', exact: true, backend: 'legacy' });

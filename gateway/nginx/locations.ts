@@ -20,17 +20,15 @@ export function buildLocations(table: RouteTable): NginxLocation[] {
   const exact = new Set<string>();
   const prefix = new Set<string>();
   for (const route of table.routes) {
-    if (route.exact) exact.add(route.path);
-    else if (route.path.endsWith('/')) {
-      prefix.add(route.path);
-      // nginx answers a request for '/p' with a 301 to '/p/' when only a proxied '/p/' location exists;
-      // an exact location for '/p' sends it wherever the table does instead.
-      if (route.path !== '/') exact.add(route.path.slice(0, -1));
-    } else {
+    if (route.exact || route.path.endsWith('/')) (route.exact ? exact : prefix).add(route.path);
+    else {
       exact.add(route.path);
       prefix.add(`${route.path}/`);
     }
   }
+  // nginx answers a request for '/p' with a 301 to '/p/' when a proxied location '/p/' or '= /p/' exists
+  // and no location '= /p' does; an exact location for '/p' sends it wherever the table does instead.
+  for (const path of [...prefix, ...exact]) if (path.length > 1 && path.endsWith('/')) exact.add(path.slice(0, -1));
   const locations: NginxLocation[] = [];
   for (const path of [...prefix].sort()) locations.push({ match: path, exact: false, backend: table.match(path).backend });
   for (const path of [...exact].sort()) locations.push({ match: path, exact: true, backend: table.match(path).backend });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PAGES_DIR, nginxSupport, writeNginxConfig } from '../../gateway/nginx/index.ts';
 import { forEachLine } from '../../gateway/process/index.ts';
-import { parseRouteTable } from '../../gateway/routes/index.ts';
+import { isInternalPath, normalizeTarget, parseRouteTable } from '../../gateway/routes/index.ts';
 import type { RouteTable } from '../../gateway/routes/types.ts';
 import { startEchoBackend, type EchoBackend } from '../helpers/echo-backend.ts';
 import { freePort, stopChild, tempDir, waitForPort } from '../helpers/processes.ts';
@@ -65,6 +65,65 @@ describe.skipIf(!SUPPORT.ok)('nginx -t on generated configs', () => {
       const conf = writeNginxConfig(table, { listenHost: '::1', listenPort: 18080, prefix: dir, outDir: dir });
       const result = spawnSync(NGINX, ['-t', '-q', '-p', dir, '-c', conf, '-e', 'stderr'], { encoding: 'utf8' });
       expect(result.status, result.stderr).toBe(0);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+/** A small seeded PRNG so a failing random table can be reproduced from its seed. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+const SEGMENTS = ['api', 'v1', 'v2', 'threads', 'boards', 'static', 'a', 'b', "it's", '(x)', 'a+b', 'k=v', '@me', 'x:y', 'a,b', '~u', 'x!', 'a&b', 'a*', 'a.b', '..x', 'x..'];
+
+/** A valid table of up to 12 random routes (candidates that make it invalid, such as duplicates, are dropped). */
+function randomTable(seed: number, ports = { legacy: 8090, ts: 8081 }): RouteTable {
+  const next = random(seed);
+  const pick = <T,>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+  let routes = '';
+  for (let i = 0; i < 12; i++) {
+    const depth = 1 + Math.floor(next() * 3);
+    const path = `/${Array.from({ length: depth }, () => pick(SEGMENTS)).join('/')}${next() < 0.15 ? '/' : ''}`;
+    const exact = next() < 0.3 ? 'exact: true, ' : '';
+    const mode = next() < 0.5 ? 'mode: legacy' : `mode: next, handler: h${i}${next() < 0.5 ? ', methods: [GET]' : ''}`;
+    const candidate = `${routes}  - { path: "${path}", ${exact}${mode} }\n`;
+    try {
+      parseRouteTable(tableText(candidate, '', ports), 'random.yaml', {});
+      routes = candidate;
+    } catch {
+      // an invalid candidate (duplicate, overlap) is simply not added
+    }
+  }
+  return parseRouteTable(tableText(routes, '', ports), `random-${seed}.yaml`, {});
+}
+
+/** Paths around every route of a table: itself, below it, beside it, above it, in other spellings. */
+function probePaths(table: RouteTable): string[] {
+  const paths = new Set<string>(['/', '/other', '/_internal/x']);
+  for (const { path } of table.routes) {
+    const bare = path.replace(/\/$/, '') || '/';
+    for (const probe of [path, bare, `${bare}/`, `${bare}/deeper/x`, `${bare}x`, bare.slice(0, -1) || '/', bare.toUpperCase(), `/q/..${bare}`, `${bare.replace(/\//g, '//')}/`, bare.replace(/a/, '%61')]) {
+      paths.add(probe);
+    }
+  }
+  return [...paths].filter((probe) => /^[\x21-\x7e]+$/.test(probe) && !probe.includes('"'));
+}
+
+describe.skipIf(!SUPPORT.ok)('nginx -t on random tables', () => {
+  it('accepts the config for 40 random valid tables', () => {
+    const { dir, cleanup } = tempDir('strangler-nginx-t-');
+    try {
+      for (let seed = 1; seed <= 40; seed++) {
+        const conf = writeNginxConfig(randomTable(seed), { listenHost: '127.0.0.1', listenPort: 18080, prefix: dir, outDir: dir, workerProcesses: 1 });
+        const result = spawnSync(NGINX, ['-t', '-q', '-p', dir, '-c', conf, '-e', 'stderr'], { encoding: 'utf8' });
+        expect({ seed, status: result.status, stderr: result.stderr }).toEqual({ seed, status: 0, stderr: '' });
+      }
     } finally {
       cleanup();
     }
@@ -271,5 +330,35 @@ describe.skipIf(!SUPPORT.ok)('a real nginx on the generated config', () => {
     const entry = JSON.parse(line!) as Record<string, unknown>;
     expect(entry).toMatchObject({ event: 'access', request_id: id, status: 200, upstream: `127.0.0.1:${legacy.port}`, uri: '/logged' });
     expect(typeof entry.request_time).toBe('number');
+  });
+});
+
+describe.skipIf(!SUPPORT.ok)('nginx on random tables', () => {
+  it('routes and forwards every probe path as table.match and normalizeTarget say, for 16 random tables', async () => {
+    const [legacy, ts] = await Promise.all([startEchoBackend('legacy'), startEchoBackend('ts')]);
+    const { dir, cleanup } = tempDir('strangler-nginx-random-');
+    try {
+      for (let seed = 100; seed < 116; seed++) {
+        const table = randomTable(seed, { legacy: legacy.port, ts: ts.port });
+        const port = await freePort();
+        const conf = writeNginxConfig(table, { listenHost: '127.0.0.1', listenPort: port, prefix: dir, outDir: dir, workerProcesses: 1 });
+        const child = spawn(NGINX, ['-p', dir, '-c', conf, '-e', 'stderr', '-g', 'daemon off;'], { stdio: 'ignore' });
+        try {
+          expect(await waitForPort('127.0.0.1', port, 10_000)).toBe(true);
+          for (const path of probePaths(table)) {
+            const normalized = normalizeTarget(path);
+            const expected = !normalized.ok ? 'status 400' : isInternalPath(normalized.path) ? 'status 404' : `${table.match(normalized.path).backend} ${normalized.forwardPath}`;
+            const reply = await send(`http://127.0.0.1:${port}`, path);
+            const got = reply.headers['x-backend'] ? `${reply.headers['x-backend']} ${(JSON.parse(reply.body) as { url: string }).url}` : `status ${reply.status}`;
+            expect({ seed, path, got }).toEqual({ seed, path, got: expected });
+          }
+        } finally {
+          await stopChild(child);
+        }
+      }
+    } finally {
+      await Promise.all([legacy.close(), ts.close()]);
+      cleanup();
+    }
   });
 });
