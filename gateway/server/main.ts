@@ -43,18 +43,14 @@ function parsePort(name: string, fallback: string): number {
   return port;
 }
 
-function loadTable(file: string): RouteTable {
-  // loadRouteTable's errors list every problem with its line and fix; the message is the report.
-  return loadRouteTable(file, env);
-}
-
 const host = env.TS_HOST || '127.0.0.1';
 const port = parsePort('TS_PORT', '8081');
 const routesFile = resolve(ROOT, env.ROUTES || 'routes.yaml');
 
 let table: RouteTable;
 try {
-  table = loadTable(routesFile);
+  // loadRouteTable's errors list every problem with its line and fix; the message is the report.
+  table = loadRouteTable(routesFile, env);
 } catch (err) {
   fail('refused', `the route table ${routesFile} is invalid, not starting:\n${(err as Error).message}`);
 }
@@ -89,7 +85,7 @@ server.on('error', (err: NodeJS.ErrnoException) => {
 
 process.on('SIGHUP', () => {
   try {
-    tsServer.swapTable(loadTable(routesFile));
+    tsServer.swapTable(loadRouteTable(routesFile, env));
     logger.info({ event: 'routes_reloaded', routes: routesFile }, 'route table reloaded');
   } catch (err) {
     logger.error({ event: 'routes_reload_refused', routes: routesFile, reason: (err as Error).message }, 'route table reload refused; the last good table stays live');

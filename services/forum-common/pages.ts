@@ -21,6 +21,13 @@ export interface ForumPages {
   htmlError(status: number, message: string): Response;
 }
 
+/**
+ * Whether legacy treats the path as API (JSON errors) rather than a page (HTML errors).
+ *
+ * @example
+ * isApiPath('/api/v1/boards'); // true
+ * isApiPath('/apix'); // false
+ */
 export const isApiPath = (path: string): boolean => path === '/api' || path.startsWith('/api/');
 
 /**

@@ -39,7 +39,12 @@ export function apiJson(body: unknown, status = 200, headers: Readonly<Record<st
   });
 }
 
-/** The error JSON for an {@link ApiError}. */
+/**
+ * The error JSON for an {@link ApiError}.
+ *
+ * @example
+ * apiErrorResponse(new ApiError(404, 'not_found', 'thread 9 does not exist')); // 404 {"error":{"code":"not_found",…}}
+ */
 export const apiErrorResponse = (err: ApiError): Response =>
   apiJson({ error: { code: err.code, message: err.message } }, err.status, err.headers);
 
@@ -54,5 +59,10 @@ export function methodNotAllowed(method: string, allow: readonly string[]): ApiE
   return new ApiError(405, 'method_not_allowed', `method ${method} is not allowed here; use ${list}`, { allow: list });
 }
 
-/** 404 for a path no API endpoint answers. */
+/**
+ * 404 for a path no API endpoint answers.
+ *
+ * @example
+ * throw noEndpoint(); // {"error":{"code":"not_found","message":"no API endpoint at this path"}}
+ */
 export const noEndpoint = (): ApiError => new ApiError(404, 'not_found', 'no API endpoint at this path');
