@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nginxSupport, writeNginxConfig } from '../../gateway/nginx/index.ts';
 import { forEachLine } from '../../gateway/process/index.ts';
-import { loadRouteTable } from '../../gateway/routes/index.ts';
-import { freePort, ROOT, spawnServer, stopChild, tempDir, waitForPort, type RunningProcess } from '../helpers/processes.ts';
+import { loadRouteTable, parseRouteTable } from '../../gateway/routes/index.ts';
+import { freePort, ROOT, spawnServer, stopChild, tempDir, waitForPort } from '../helpers/processes.ts';
 
 const SUPPORT = nginxSupport();
 
@@ -147,12 +147,40 @@ async function outcomes(port: number, targets: readonly string[]): Promise<strin
 
 // ---- the test --------------------------------------------------------------------------------------
 
+interface FrontDoors {
+  readonly nginxPort: number;
+  readonly edgePort: number;
+  stop(): Promise<void>;
+}
+
+/** nginx on the generated config and the Node edge process, both on the table in `routesFile`. */
+async function startFrontDoors(dir: string, routesFile: string, env: Record<string, string>): Promise<FrontDoors> {
+  const nginxPort = await freePort();
+  const conf = writeNginxConfig(loadRouteTable(routesFile, env), { listenHost: '127.0.0.1', listenPort: nginxPort, prefix: dir, outDir: dir, workerProcesses: 1 });
+  const output: string[] = [];
+  const child = spawn(SUPPORT.ok ? SUPPORT.binary : 'nginx', ['-p', dir, '-c', conf, '-e', 'stderr', '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  forEachLine(child.stderr, (line) => output.push(line));
+  if (!(await waitForPort('127.0.0.1', nginxPort, 10_000))) {
+    await stopChild(child);
+    throw new Error(`nginx did not start:\n${output.join('\n')}`);
+  }
+  const edge = await spawnServer({ name: 'edge', command: process.execPath, args: ['--import', 'tsx', join(ROOT, 'gateway/edge/main.ts')], env: { ...env, ROUTES: routesFile, FRONT_PORT: '0' } }).catch(async (err: unknown) => {
+    await stopChild(child);
+    throw err;
+  });
+  return { nginxPort, edgePort: edge.port, stop: async () => void (await Promise.all([stopChild(child), edge.stop()])) };
+}
+
+/** Targets on which the two front doors disagree, with what each did. */
+async function disagreements(doors: FrontDoors, targets: readonly string[]): Promise<{ target: string; nginx: string; edge: string }[]> {
+  const [viaNginx, viaEdge] = await Promise.all([outcomes(doors.nginxPort, targets), outcomes(doors.edgePort, targets)]);
+  return targets.flatMap((target, i) => (viaNginx[i] === viaEdge[i] ? [] : [{ target, nginx: viaNginx[i]!, edge: viaEdge[i]! }]));
+}
+
 describe.skipIf(!SUPPORT.ok)(`nginx and the Node edge agree${SUPPORT.ok ? '' : ` (skipped: ${SUPPORT.reason})`}`, () => {
   let legacy: RawEcho;
   let ts: RawEcho;
-  let edge: RunningProcess;
-  let nginxPort: number;
-  let stopNginx: () => Promise<void>;
+  let doors: FrontDoors;
   let cleanup: () => void;
 
   beforeAll(async () => {
@@ -161,32 +189,21 @@ describe.skipIf(!SUPPORT.ok)(`nginx and the Node edge agree${SUPPORT.ok ? '' : `
     cleanup = temp.cleanup;
     const routes = join(temp.dir, 'routes.yaml');
     writeFileSync(routes, TABLE);
-    const env = { ROUTES: routes, LEGACY_PORT: String(legacy.port), TS_PORT: String(ts.port), LOG_LEVEL: 'warn' };
-
-    nginxPort = await freePort();
-    const conf = writeNginxConfig(loadRouteTable(routes, env), { listenHost: '127.0.0.1', listenPort: nginxPort, prefix: temp.dir, outDir: temp.dir, workerProcesses: 1 });
-    const output: string[] = [];
-    const child = spawn(SUPPORT.ok ? SUPPORT.binary : 'nginx', ['-p', temp.dir, '-c', conf, '-e', 'stderr', '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    forEachLine(child.stderr, (line) => output.push(line));
-    stopNginx = () => stopChild(child);
-    if (!(await waitForPort('127.0.0.1', nginxPort, 10_000))) throw new Error(`nginx did not start:\n${output.join('\n')}`);
-
-    edge = await spawnServer({ name: 'edge', command: process.execPath, args: ['--import', 'tsx', join(ROOT, 'gateway/edge/main.ts')], env: { ...env, FRONT_PORT: '0' } });
+    doors = await startFrontDoors(temp.dir, routes, { LEGACY_PORT: String(legacy.port), TS_PORT: String(ts.port), LOG_LEVEL: 'warn' });
   });
 
   afterAll(async () => {
-    await Promise.all([stopNginx?.(), edge?.stop()]);
+    await doors?.stop();
     await Promise.all([legacy?.close(), ts?.close()]);
     cleanup?.();
   });
 
   it(`sends each of ${CORPUS.length} request targets to the same backend with the same path, or refuses it with the same status`, async () => {
     expect(CORPUS.length).toBeGreaterThanOrEqual(200);
-    const [viaNginx, viaEdge] = await Promise.all([outcomes(nginxPort, CORPUS), outcomes(edge.port, CORPUS)]);
-    const disagreements = CORPUS.flatMap((target, i) => (viaNginx[i] === viaEdge[i] ? [] : [{ target, nginx: viaNginx[i], edge: viaEdge[i] }]));
-    expect(disagreements).toEqual([]);
+    expect(await disagreements(doors, CORPUS)).toEqual([]);
 
     // The corpus is only a judge if it reaches every kind of outcome.
+    const viaNginx = await outcomes(doors.nginxPort, CORPUS);
     const kinds = new Set(viaNginx.map((result) => result.split(' ')[0] === 'status' ? result : result.split(' ')[0]));
     expect([...kinds].sort()).toEqual(['legacy', 'status 400', 'status 404', 'ts']);
   });
@@ -204,7 +221,54 @@ describe.skipIf(!SUPPORT.ok)(`nginx and the Node edge agree${SUPPORT.ok ? '' : `
       '/a/%00': 'status 400',
     };
     const targets = Object.keys(cases);
-    expect(await outcomes(nginxPort, targets)).toEqual(Object.values(cases));
-    expect(await outcomes(edge.port, targets)).toEqual(Object.values(cases));
+    expect(await outcomes(doors.nginxPort, targets)).toEqual(Object.values(cases));
+    expect(await outcomes(doors.edgePort, targets)).toEqual(Object.values(cases));
+  });
+});
+
+// ---- random tables -----------------------------------------------------------------------------
+
+const SEGMENTS = ['api', 'v1', 'threads', 'static', 'a', "it's", '(x)', 'a+b', 'k=v', '@me', 'x:y', 'a.b', '..x', 'x..', '~u'];
+
+/** A valid random table text: up to 10 routes from a seeded generator; candidates that would make it invalid are dropped. */
+function randomTableText(seed: number): string {
+  let state = seed >>> 0;
+  const next = (): number => (state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+  const pick = <T,>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+  const head = TABLE.slice(0, TABLE.indexOf('routes:\n') + 'routes:\n'.length) + '  - { path: /, mode: legacy }\n';
+  let text = head;
+  for (let i = 0; i < 10; i++) {
+    const path = `/${Array.from({ length: 1 + Math.floor(next() * 3) }, () => pick(SEGMENTS)).join('/')}${next() < 0.2 ? '/' : ''}`;
+    const candidate = `${text}  - { path: "${path}", ${next() < 0.3 ? 'exact: true, ' : ''}${next() < 0.5 ? 'mode: legacy' : `mode: next, handler: h${i}`} }\n`;
+    try {
+      parseRouteTable(candidate, 'random.yaml', { LEGACY_PORT: '1', TS_PORT: '2' });
+      text = candidate;
+    } catch {
+      // a duplicate or overlapping candidate is left out
+    }
+  }
+  return text;
+}
+
+describe.skipIf(!SUPPORT.ok)('nginx and the Node edge agree on random tables', () => {
+  it.each([7, 21, 42])('agrees on every probe of the random table with seed %i', async (seed) => {
+    const [legacy, ts] = await Promise.all([startRawEcho('legacy'), startRawEcho('ts')]);
+    const { dir, cleanup } = tempDir('strangler-differential-random-');
+    const text = randomTableText(seed);
+    const routesFile = join(dir, 'routes.yaml');
+    writeFileSync(routesFile, text);
+    const env = { LEGACY_PORT: String(legacy.port), TS_PORT: String(ts.port), LOG_LEVEL: 'warn' };
+    const table = loadRouteTable(routesFile, env);
+    const doors = await startFrontDoors(dir, routesFile, env);
+    try {
+      const bases = table.routes.flatMap(({ path }) => [path, path.replace(/\/$/, '') || '/', `${path.replace(/\/$/, '')}x`, `${path.replace(/\/$/, '')}/deeper`]);
+      const probes = [...new Set(bases.flatMap((base) => [MUTATIONS['as is']!, MUTATIONS['trailing slash']!, MUTATIONS['encoded letter']!, MUTATIONS['encoded dot-dot']!, MUTATIONS['upper case']!, MUTATIONS['encoded slash']!].map((mutate) => mutate(base))))];
+      expect(probes.length).toBeGreaterThan(20);
+      expect({ table: text, disagreements: await disagreements(doors, probes) }).toEqual({ table: text, disagreements: [] });
+    } finally {
+      await doors.stop();
+      await Promise.all([legacy.close(), ts.close()]);
+      cleanup();
+    }
   });
 });
