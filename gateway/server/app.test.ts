@@ -181,6 +181,14 @@ describe('the TS server', () => {
     expect((await fetch(`${base}/api/things/1`)).status).toBe(200);
   });
 
+  it('answers 413 whole for a 20 MB POST over the table limit that nobody reads, and stays healthy', async () => {
+    const body = Buffer.alloc(20 * 1024 * 1024, 'z');
+    const res = await rawRequest('POST', '/api/things/1', { 'content-length': String(body.length) }, body).catch((err: Error) => err);
+    expect(res).toMatchObject({ status: 413 });
+    expect(seen.some((s) => s.bodyBytes === body.length)).toBe(false);
+    expect((await fetch(`${base}/api/things/1`)).status).toBe(200);
+  });
+
   it('answers a 5 MB POST to a service that never reads it, then serves the next request on the same connection', async () => {
     const agentless = await rawRequest('POST', '/all', { 'content-length': String(5 * 1024 * 1024) }, Buffer.alloc(5 * 1024 * 1024, 'y'));
     expect(agentless).toMatchObject({ status: 200, body: 'all:POST' });
