@@ -16,6 +16,7 @@ import { nginxSupport, writeNginxConfig } from '../nginx/index.ts';
 import { loadStackFile, StackFileError } from './stack-file.ts';
 
 const HOST = '127.0.0.1';
+const SIGNAL_GRACE_MS = 200;
 const PORT_DEFAULTS = { FRONT_PORT: '8080', TS_PORT: '8081', LEGACY_PORT: '8090' } as const;
 
 interface Child {
@@ -92,9 +93,9 @@ export async function up({ root, env: processEnv, print = (line) => process.stdo
     children.push(front);
     print('');
     print('Strangler is up:');
-    print(`  front door  ${front.url}  (${front.name})   <- open this one`);
-    print(`  TS server   ${ts.url}`);
-    print(`  legacy      ${legacy.url}`);
+    print(`  front door  ${front.url}  (${front.name}, pid ${front.child.pid})   <- open this one`);
+    print(`  TS server   ${ts.url}  (pid ${ts.child.pid})`);
+    print(`  legacy      ${legacy.url}  (pid ${legacy.child.pid})`);
     print(`  routes      ${routesFile}`);
     print('Press Ctrl-C to stop.');
   } catch (err) {
@@ -111,12 +112,13 @@ export async function up({ root, env: processEnv, print = (line) => process.stdo
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     for (const { name, child, output } of children) {
-      child.once('exit', (code, signal) => {
+      child.once('exit', (code, signal) => setTimeout(() => {
+        // Ctrl-C in a terminal signals the children too; give our own SIGINT handler the first word.
         if (stopping) return;
         print(`strangler up: ${name} exited unexpectedly (code ${code}, signal ${signal}); stopping the stack.`);
         print(`--- last lines of ${name} ---\n${output.slice(-15).join('\n')}`);
         void stopAll().then(() => done(1));
-      });
+      }, SIGNAL_GRACE_MS));
     }
   });
 }

@@ -15,7 +15,8 @@ def _threshold():
 
 def log(level, event, **fields):
     """Write one JSON line, e.g. log("info", "listening", url="http://127.0.0.1:8090")."""
-    if LEVELS[level] < _threshold():
+    # The listening line is how supervisors learn the port (0 = any free port): never filtered out.
+    if LEVELS[level] < _threshold() and event != "listening":
         return
     now = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     record = {"time": now, "level": level, "service": "legacy", "event": event}

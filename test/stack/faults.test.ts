@@ -14,8 +14,8 @@ describe.each(FRONT_DOORS)('through the %s front door', (kind) => {
     stack = undefined;
   });
 
-  it('serves legacy pages and TS endpoints side by side, with one request id in both logs', async () => {
-    stack = await startStack(kind);
+  it('serves legacy pages and TS endpoints side by side, each request id in the log of the side that served it', async () => {
+    stack = await startStack(kind, { LOG_LEVEL: 'info' });
     const home = await fetch(`${stack.front.url}/`);
     expect(home.status).toBe(200);
     expect(home.headers.get('content-type')).toMatch(/^text\/html/);
