@@ -141,7 +141,7 @@ async function startFrontDoor(root: string, env: Record<string, string>, echo: (
   const prefix = join(root, 'nginx/run');
   mkdirSync(prefix, { recursive: true });
   const conf = writeNginxConfig(table, { listenHost: env.FRONT_HOST ?? HOST, listenPort: port, prefix });
-  const child = spawn(support.binary, ['-p', prefix, '-c', conf, '-g', 'daemon off;'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(support.binary, ['-p', prefix, '-e', 'stderr', '-c', conf, '-g', 'daemon off;'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const onLine = (line: string): void => {
     output.push(line);

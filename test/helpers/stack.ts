@@ -45,7 +45,7 @@ export async function startNginx(dir: string, env: Record<string, string>): Prom
   const port = await freePort();
   const table = loadRouteTable(env.ROUTES ?? join(ROOT, 'routes.yaml'), { ...process.env, ...env });
   const conf = writeNginxConfig(table, { listenHost: '127.0.0.1', listenPort: port, prefix: dir, outDir: dir });
-  const child = spawn(NGINX.ok ? NGINX.binary : 'nginx', ['-p', dir, '-c', conf, '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(NGINX.ok ? NGINX.binary : 'nginx', ['-p', dir, '-e', 'stderr', '-c', conf, '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   forEachLine(child.stdout, (line) => output.push(line));
   forEachLine(child.stderr, (line) => output.push(line));
