@@ -5,19 +5,16 @@
  * and a streaming response. Raw node:http and node:net, so nothing is normalized on the way.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { spawn } from 'node:child_process';
-import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEchoBackend, type EchoBackend } from '../helpers/echo-backend.ts';
-import { loadRouteTable } from '../../gateway/routes/index.ts';
-import { freePort, spawnServer, stopChild, tempDir, waitForPort } from '../helpers/processes.ts';
+import { spawnServer, tempDir } from '../helpers/processes.ts';
+import { NGINX, startNginx, type FrontDoorKind } from '../helpers/stack.ts';
 
-type FrontDoorKind = 'edge' | 'nginx';
-const nginx = await import('../../gateway/nginx/index.ts').catch(() => null);
-const FRONT_DOORS: FrontDoorKind[] = nginx?.nginxSupport().ok ? ['edge', 'nginx'] : ['edge'];
+const FRONT_DOORS: FrontDoorKind[] = NGINX.ok ? ['edge', 'nginx'] : ['edge'];
 
 const ROUTES = `version: 1
 backends:
@@ -41,21 +38,18 @@ async function startFrontDoor(kind: FrontDoorKind, dir: string, env: Record<stri
     const edge = await spawnServer({ name: 'edge', command: process.execPath, args: ['--import', 'tsx', 'gateway/edge/main.ts'], env: { FRONT_PORT: '0', ...env } });
     return { url: edge.url, port: edge.port, alive: () => edge.child.exitCode === null && edge.child.signalCode === null, stop: edge.stop };
   }
-  const port = await freePort();
-  const table = loadRouteTable(env.ROUTES!, { ...process.env, ...env });
-  const conf = nginx!.writeNginxConfig(table, { listenHost: '127.0.0.1', listenPort: port, prefix: dir, outDir: dir });
-  // nginx opens /dev/stdout for its access log, which fails on the socket Node's 'pipe' stdio gives it;
-  // a plain file works.
-  const stdout = openSync(join(dir, 'nginx-stdout.log'), 'a');
-  const child = spawn('nginx', ['-p', dir, '-c', conf, '-e', 'stderr', '-g', 'daemon off;'], { stdio: ['ignore', stdout, 'pipe'] });
-  closeSync(stdout);
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  if (!(await waitForPort('127.0.0.1', port, 10_000))) {
-    child.kill('SIGKILL');
-    throw new Error(`nginx did not start:\n${stderr}`);
-  }
-  return { url: `http://127.0.0.1:${port}`, port, alive: () => child.exitCode === null && child.signalCode === null, stop: () => stopChild(child) };
+  const nginx = await startNginx(dir, env);
+  let stopped = false;
+  return {
+    url: nginx.url,
+    port: Number(new URL(nginx.url).port),
+    // nginx's master process is not exposed; every check after an odd request also sends a normal one.
+    alive: () => !stopped,
+    stop: async () => {
+      stopped = true;
+      await nginx.stop();
+    },
+  };
 }
 
 interface RawAnswer {
