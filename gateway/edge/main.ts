@@ -9,7 +9,8 @@
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLogger } from '../log/index.ts';
+import { createLogger, failWith, type Fail } from '../log/index.ts';
+import { portFromEnv } from '../process/index.ts';
 import { loadRouteTable, RouteTableError } from '../routes/index.ts';
 import type { RouteTable } from '../routes/types.ts';
 import { startEdge, type Edge } from './index.ts';
@@ -18,17 +19,7 @@ const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const env = process.env;
 const logger = createLogger('edge');
 
-function fail(event: string, message: string, extra: Record<string, unknown> = {}): never {
-  logger.fatal({ event, ...extra }, message);
-  process.exit(1);
-}
-
-function parsePort(name: string, fallback: string): number {
-  const text = env[name] || fallback;
-  const port = Number(text);
-  if (!/^\d+$/.test(text) || port > 65535) fail('bad_config', `${name}=${text} is not a port; use a number from 0 to 65535 (0 picks a free one)`);
-  return port;
-}
+const fail: Fail = failWith(logger);
 
 /** Every problem of a refused table, one per line, for people; the JSON line carries them as data too. */
 function describeTableError(err: unknown): { message: string; problems?: unknown } {
@@ -37,7 +28,7 @@ function describeTableError(err: unknown): { message: string; problems?: unknown
 }
 
 const host = env.FRONT_HOST || '127.0.0.1';
-const port = parsePort('FRONT_PORT', '8080');
+const port = portFromEnv(env, 'FRONT_PORT', '8080', fail);
 const routesFile = resolve(ROOT, env.ROUTES || 'routes.yaml');
 
 let table: RouteTable;

@@ -16,3 +16,16 @@ export const createLogger = (service: string, level = process.env.LOG_LEVEL ?? '
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
   });
+
+/** Log a fatal JSON line and exit 1: for a process that cannot start (bad config, port taken). */
+export type Fail = (event: string, message: string, extra?: Record<string, unknown>) => never;
+
+/**
+ * @example
+ * const fail = failWith(logger);
+ * if (!table) fail('refused', 'the route table is invalid, not starting');
+ */
+export const failWith = (logger: Logger): Fail => (event, message, extra = {}) => {
+  logger.fatal({ event, ...extra }, message);
+  process.exit(1);
+};

@@ -13,7 +13,8 @@ import { serve } from '@hono/node-server';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { composeServices } from '../../services/index.ts';
-import { createLogger } from '../log/index.ts';
+import { createLogger, failWith, type Fail } from '../log/index.ts';
+import { portFromEnv } from '../process/index.ts';
 import { createProxy } from '../proxy/index.ts';
 import { loadRouteTable } from '../routes/index.ts';
 import type { RouteTable } from '../routes/types.ts';
@@ -31,20 +32,10 @@ const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const env = process.env;
 const logger = createLogger('ts');
 
-function fail(event: string, message: string, extra: Record<string, unknown> = {}): never {
-  logger.fatal({ event, ...extra }, message);
-  process.exit(1);
-}
-
-function parsePort(name: string, fallback: string): number {
-  const text = env[name] || fallback;
-  const port = Number(text);
-  if (!/^\d+$/.test(text) || port > 65535) fail('bad_config', `${name}=${text} is not a port; use a number from 0 to 65535 (0 picks a free one)`);
-  return port;
-}
+const fail: Fail = failWith(logger);
 
 const host = env.TS_HOST || '127.0.0.1';
-const port = parsePort('TS_PORT', '8081');
+const port = portFromEnv(env, 'TS_PORT', '8081', fail);
 const routesFile = resolve(ROOT, env.ROUTES || 'routes.yaml');
 
 let table: RouteTable;

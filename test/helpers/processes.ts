@@ -2,6 +2,7 @@
  * Start the real processes of the stack on port 0 for process-level tests. The spawning itself lives in
  * gateway/process (the CLI's `up` uses the same code); this adds what only tests need.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -22,3 +23,20 @@ export function tempDir(prefix = 'strangler-'): { dir: string; cleanup: () => vo
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/** Seed a fresh database of the given size into `dir` and return its path. */
+export function seedDatabase(dir: string, size: 'tiny' | 'demo' | 'bench' = 'tiny'): string {
+  const db = join(dir, 'forum.db');
+  const result = spawnSync(PYTHON, ['legacy-python/seed.py', '--db', db, '--size', size], { cwd: ROOT, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`seeding failed: ${result.stderr}${result.stdout}`);
+  return db;
+}
+
+export const startLegacy = (env: Record<string, string>): Promise<RunningProcess> =>
+  spawnServer({ name: 'legacy', command: PYTHON, args: ['legacy-python/serve.py'], env: { LEGACY_PORT: '0', ...env } });
+
+export const startTs = (env: Record<string, string>): Promise<RunningProcess> =>
+  spawnServer({ name: 'ts', command: process.execPath, args: ['--import', 'tsx', 'gateway/server/main.ts'], env: { TS_PORT: '0', ...env } });
+
+export const startEdge = (env: Record<string, string>): Promise<RunningProcess> =>
+  spawnServer({ name: 'edge', command: process.execPath, args: ['--import', 'tsx', 'gateway/edge/main.ts'], env: { FRONT_PORT: '0', ...env } });

@@ -2,12 +2,14 @@
  * The whole stack for process-level tests: a seeded SQLite file, the real legacy app, the real TS server
  * and a real front door (the Node edge, or nginx on the generated config), all on loopback.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { forEachLine } from '../../gateway/process/index.ts';
 import { loadRouteTable } from '../../gateway/routes/index.ts';
 import { nginxSupport, writeNginxConfig } from '../../gateway/nginx/index.ts';
-import { freePort, PYTHON, ROOT, spawnServer, stopChild, tempDir, waitForPort, type RunningProcess } from './processes.ts';
+import { freePort, ROOT, seedDatabase, startEdge, startLegacy, startTs, stopChild, tempDir, waitForPort, type RunningProcess } from './processes.ts';
+
+export { seedDatabase, startEdge, startLegacy, startTs };
 
 export type FrontDoorKind = 'edge' | 'nginx';
 
@@ -22,23 +24,6 @@ export interface Stack {
   readonly env: Record<string, string>;
   stop(): Promise<void>;
 }
-
-/** Seed a fresh database of the given size into `dir` and return its path. */
-export function seedDatabase(dir: string, size: 'tiny' | 'demo' | 'bench' = 'tiny'): string {
-  const db = join(dir, 'forum.db');
-  const result = spawnSync(PYTHON, ['legacy-python/seed.py', '--db', db, '--size', size], { cwd: ROOT, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`seeding failed: ${result.stderr}${result.stdout}`);
-  return db;
-}
-
-export const startLegacy = (env: Record<string, string>): Promise<RunningProcess> =>
-  spawnServer({ name: 'legacy', command: PYTHON, args: ['legacy-python/serve.py'], env: { LEGACY_PORT: '0', ...env } });
-
-export const startTs = (env: Record<string, string>): Promise<RunningProcess> =>
-  spawnServer({ name: 'ts', command: process.execPath, args: ['--import', 'tsx', 'gateway/server/main.ts'], env: { TS_PORT: '0', ...env } });
-
-export const startEdge = (env: Record<string, string>): Promise<RunningProcess> =>
-  spawnServer({ name: 'edge', command: process.execPath, args: ['--import', 'tsx', 'gateway/edge/main.ts'], env: { FRONT_PORT: '0', ...env } });
 
 /** nginx on the config generated from the table, in a prefix of its own under `dir`. */
 export async function startNginx(dir: string, env: Record<string, string>): Promise<{ url: string; output: string[]; stop(): Promise<void> }> {

@@ -8,8 +8,7 @@
 import { request as httpRequest } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir, type RunningProcess } from '../helpers/processes.ts';
-import { seedTiny, startLegacy, startTs } from '../server/pair.ts';
+import { seedDatabase, startLegacy, startTs, tempDir, type RunningProcess } from '../helpers/processes.ts';
 
 export interface ParityCase {
   readonly name: string;
@@ -53,7 +52,7 @@ export interface ParityStack {
 /** Seed a tiny database and start legacy and the TS server on it. */
 export async function startParityStack(): Promise<ParityStack> {
   const { dir, cleanup } = tempDir('strangler-parity-');
-  const db = seedTiny(dir);
+  const db = seedDatabase(dir);
   const routes = join(dir, 'routes.yaml');
   writeFileSync(routes, PARITY_ROUTES);
   const env = { FORUM_DB: db, LOG_LEVEL: 'info' };

@@ -8,7 +8,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, tempDir, type RunningProcess } from '../helpers/processes.ts';
-import { seedTiny, startPair, type Pair } from './pair.ts';
+import { seedDatabase } from '../helpers/processes.ts';
+import { startPair, type Pair } from './pair.ts';
 
 const loggedLines = (process: RunningProcess, requestId: string): string[] => process.output.filter((line) => line.includes(requestId));
 
@@ -112,7 +113,7 @@ describe('TS server start-up and signals', () => {
     try {
       const routes = join(dir, 'routes.yaml');
       writeFileSync(routes, readFileSync(join(ROOT, 'routes.yaml'), 'utf8') + '  - { path: /api/v1/me, exact: true, mode: next, handler: profile, methods: [GET] }\n');
-      const result = runTs({ ROUTES: routes, FORUM_DB: seedTiny(dir) });
+      const result = runTs({ ROUTES: routes, FORUM_DB: seedDatabase(dir) });
       expect(result.status).toBe(1);
       expect(result.stdout).toContain('handlers that are not mounted: \\"profile\\"');
       expect(result.stdout).toContain('mounted services: \\"boards\\", \\"threads\\"');
@@ -133,7 +134,7 @@ describe('TS server start-up and signals', () => {
     const port = await new Promise<number>((done) => blocker!.listen(0, '127.0.0.1', () => done((blocker!.address() as { port: number }).port)));
     const { dir, cleanup } = tempDir();
     try {
-      const result = runTs({ TS_PORT: String(port), FORUM_DB: seedTiny(dir) });
+      const result = runTs({ TS_PORT: String(port), FORUM_DB: seedDatabase(dir) });
       expect(result.status).toBe(1);
       expect(result.stdout).toContain(`port ${port} on 127.0.0.1 is already in use`);
     } finally {
