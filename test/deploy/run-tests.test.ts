@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+// @ts-expect-error -- bin/run-tests.js is plain JavaScript without type declarations
+import { parseUnittest } from '../../bin/run-tests.js';
+
+type Counts = { passed: number; failed: number; skipped: number; verdict?: string } | null;
+const parse = parseUnittest as (output: string) => Counts;
+
+describe("npm test's reading of unittest output", () => {
+  it('counts every test as passed when unittest says OK', () => {
+    expect(parse('....\n----------------------------------------------------------------------\nRan 4 tests in 0.01s\n\nOK\n')).toEqual({ passed: 4, failed: 0, skipped: 0, verdict: 'OK' });
+  });
+
+  it('takes skips out of the passed count', () => {
+    expect(parse('Ran 10 tests in 1.2s\n\nOK (skipped=3)\n')).toMatchObject({ passed: 7, failed: 0, skipped: 3 });
+  });
+
+  it('counts failures, errors and unexpected successes as failed', () => {
+    expect(parse('Ran 12 tests in 0.5s\n\nFAILED (failures=2, errors=1, skipped=1, expected failures=1, unexpected successes=1)\n')).toEqual({ passed: 7, failed: 4, skipped: 1, verdict: 'FAILED' });
+  });
+
+  it('reads a single test in the singular', () => {
+    expect(parse('Ran 1 test in 0.001s\n\nOK\n')).toMatchObject({ passed: 1, failed: 0 });
+  });
+
+  it('ignores "Ran N tests" printed by a test itself before the real summary', () => {
+    expect(parse('Ran 99 tests in 9s (a test printing)\n...\nRan 3 tests in 0.1s\n\nFAILED (errors=1)\n')).toMatchObject({ passed: 2, failed: 1 });
+  });
+
+  it('returns null when unittest never reported a count', () => {
+    expect(parse('Traceback (most recent call last):\nImportError: no module named forum\n')).toBeNull();
+  });
+});
