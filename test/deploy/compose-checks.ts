@@ -164,7 +164,8 @@ export function checkDeployment(compose: unknown, repo: RepoView, routesFile: st
   checkBackends(built, routesFile, problems);
   checkFrontDoor(built, problems);
   for (const service of built.values()) checkCopies(service, repo, problems);
-  return problems;
+  // A service reached by two consumers would otherwise be reported twice.
+  return [...new Set(problems)];
 }
 
 /** The stage that generates the nginx config, and its build-time variables (ARG defaults + compose args). */
@@ -219,6 +220,7 @@ function checkBackends(built: ReadonlyMap<string, Built>, routesFile: string, pr
       if (own && own.backends[name].port !== backend.port) {
         problems.push(`${where}, but service '${target.name}' listens on port ${own.backends[name].port}; make the ports agree`);
       }
+      checkHealthcheckPort(target, backend.port, problems);
       if (!containerPorts(target.service).has(backend.port)) {
         problems.push(`${where}, but service '${target.name}' does not expose port ${backend.port}; add it under expose`);
       }
@@ -227,6 +229,14 @@ function checkBackends(built: ReadonlyMap<string, Built>, routesFile: string, pr
       }
     }
   }
+}
+
+/** A healthcheck that probes another port than the service listens on reports on nothing. */
+function checkHealthcheckPort(service: Built, port: number, problems: string[]): void {
+  const health = isObject(service.service.healthcheck) ? service.service.healthcheck : null;
+  if (!health?.test) return; // reported as missing
+  const text = Array.isArray(health.test) ? health.test.join(' ') : String(health.test);
+  if (!new RegExp(`(^|\\D)${port}(\\D|$)`).test(text)) problems.push(`service '${service.name}' listens on port ${port} but its healthcheck never mentions that port: ${text}`);
 }
 
 /** Value of a `-x value` option in a command. */
@@ -258,6 +268,7 @@ function checkFrontDoor(built: ReadonlyMap<string, Built>, problems: string[]): 
   const listenPort = Number(listen?.split(':').at(-1));
   if (!listen) problems.push(`${front.dockerfile}: 'strangler.js nginx' needs --listen 0.0.0.0:<port>; its default listens on 127.0.0.1, unreachable from outside the container`);
   else if (!listen.startsWith('0.0.0.0:') && !listen.startsWith('[::]:')) problems.push(`${front.dockerfile}: nginx listens on ${listen}; listen on 0.0.0.0 to be reachable from outside the container`);
+  if (listen) checkHealthcheckPort(front, listenPort, problems);
   if (!publishedTargets(front.service).has(listenPort)) problems.push(`service '${FRONT_DOOR}' listens on ${listenPort} but does not publish it; add ports: ["${listenPort}:${listenPort}"]`);
 }
 

@@ -153,6 +153,15 @@ describe('compose.yaml, its Dockerfiles and the route table', () => {
     expect(checkDeployment(COMPOSE, view, ROUTES)).toEqual(expect.arrayContaining([expect.stringMatching(/needs services\/forum-common\/\S+, but .dockerignore keeps it out of the build context/)]));
   });
 
+  it.each([
+    ['ts', 'http://127.0.0.1:8081/', 'http://127.0.0.1:8082/'],
+    ['nginx', '/dev/tcp/127.0.0.1/8080', '/dev/tcp/127.0.0.1/80'],
+  ])("reports the %s healthcheck probing another port than the service's", (name, from, to) => {
+    const doc = mutated((d) => { d.services[name].healthcheck.test = d.services[name].healthcheck.test.map((word: string) => word.replace(from, to)); });
+    expect(JSON.stringify(doc.services[name].healthcheck)).toContain(to);
+    expect(checkDeployment(doc, repo, ROUTES)).toEqual([expect.stringContaining(`service '${name}' listens on port`)]);
+  });
+
   it('reports a service without a healthcheck', () => {
     const doc = mutated((d) => { delete d.services.legacy.healthcheck; });
     expect(checkDeployment(doc, repo, ROUTES)).toEqual([expect.stringContaining("service 'legacy' has no healthcheck")]);
