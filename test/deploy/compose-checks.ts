@@ -273,7 +273,7 @@ function checkFrontDoor(built: ReadonlyMap<string, Built>, problems: string[]): 
 }
 
 /** `.dockerignore` patterns as predicates on repository-relative paths; a path is excluded when it or a parent matches. */
-function dockerignore(repo: RepoView): (file: string) => boolean {
+export function dockerignore(repo: RepoView): (file: string) => boolean {
   const rules = (repo.read('.dockerignore') ?? '').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#')).map((line) => {
     const negate = line.startsWith('!');
     const glob = posix.normalize(line.replace(/^!/, '').replace(/^\//, '')).replace(/\/$/, '');
@@ -292,7 +292,7 @@ function dockerignore(repo: RepoView): (file: string) => boolean {
   };
 }
 
-function hasNodeModules(stage: Stage): boolean {
+export function hasNodeModules(stage: Stage): boolean {
   const target = posix.join(stage.workdir, 'node_modules');
   return stage.runs.some((run) => /\bnpm\s+(ci|install)\b/.test(run.command)) || stage.copies.some((copy) => copy.from !== null && copy.dest.replace(/\/$/, '') === target);
 }

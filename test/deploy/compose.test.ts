@@ -131,6 +131,11 @@ describe('compose.yaml, its Dockerfiles and the route table', () => {
     expect(checkDeployment(COMPOSE, view, ROUTES)).toEqual([expect.stringContaining('which reads nginx/pages/, but docker/ts.Dockerfile does not copy it to /app/nginx/pages/')]);
   });
 
+  it('reports a TS image without the legacy error template its services render', () => {
+    const view = editedFile('docker/ts.Dockerfile', /^COPY legacy-python\/.*$/m, '');
+    expect(checkDeployment(COMPOSE, view, ROUTES)).toEqual([expect.stringContaining('which needs legacy-python/forum/templates/error.html, but docker/ts.Dockerfile does not copy it')]);
+  });
+
   it('reports a TS image without node_modules', () => {
     const view = editedFile('docker/ts.Dockerfile', /^COPY --from=deps .*$/m, '');
     expect(checkDeployment(COMPOSE, view, ROUTES)).toEqual([expect.stringContaining('needs node_modules')]);

@@ -1,7 +1,8 @@
 /**
  * What a program needs from the repository at run time: its own file, the files it imports
  * (relative ES imports for TypeScript/JavaScript, package-local imports for Python), and the paths it
- * reads relative to itself with `new URL('…', import.meta.url)`.
+ * reads relative to itself with `new URL('…', import.meta.url)` or from the repository root with
+ * `resolve(ROOT, '…')`.
  *
  * @example
  * const needs = runtimeNeeds(repo, 'gateway/server/main.ts');
@@ -34,6 +35,8 @@ const JS_IMPORTS = [
   /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
 ];
 const JS_URLS = /new\s+URL\(\s*['"]([^'"]+)['"]\s*,\s*import\.meta\.url\s*\)/g;
+/** `resolve(ROOT, 'legacy-python/forum/templates/error.html')`: this repository's way to name a file from its root. */
+const JS_ROOT_PATHS = /\b(?:resolve|join)\(\s*ROOT\s*,\s*['"]([^'"]+)['"]\s*\)/g;
 
 function jsStep(repo: RepoView, file: string, text: string, needs: RuntimeNeeds, queue: string[]): void {
   const code = stripJsComments(text);
@@ -47,11 +50,16 @@ function jsStep(repo: RepoView, file: string, text: string, needs: RuntimeNeeds,
       queue.push(posix.join(posix.dirname(file), specifier));
     }
   }
-  for (const match of code.matchAll(JS_URLS)) {
-    const target = posix.join(posix.dirname(file), match[1]!).replace(/\/$/, '');
+  const targets = [
+    ...[...code.matchAll(JS_URLS)].map((match) => posix.join(posix.dirname(file), match[1]!)),
+    ...[...code.matchAll(JS_ROOT_PATHS)].map((match) => posix.normalize(match[1]!)),
+  ];
+  for (const found of targets) {
+    const target = found.replace(/\/$/, '');
     if (target === '.' || target.startsWith('..')) continue; // the repository root itself, or outside it
+    // A path that does not exist is one the program writes (nginx/run, nginx/generated), not one it needs.
     if (repo.isDir(target)) needs.dirs.add(target);
-    else queue.push(target);
+    else if (repo.isFile(target)) queue.push(target);
   }
 }
 
@@ -102,7 +110,7 @@ export function runtimeNeeds(repo: RepoView, entry: string): RuntimeNeeds {
     }
     needs.files.add(file);
     if (file.endsWith('.py')) pyStep(repo, file, text, pyRoot, queue);
-    else jsStep(repo, file, text, needs, queue);
+    else if (isScript(file)) jsStep(repo, file, text, needs, queue);
   }
   return needs;
 }
