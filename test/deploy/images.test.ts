@@ -9,8 +9,9 @@ import { join, posix } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ROOT, spawnServer, tempDir, type RunningProcess } from '../helpers/processes.ts';
+import { findHeadersMoreModule } from '../../gateway/nginx/index.ts';
 import { dockerignore, hasNodeModules } from './compose-checks.ts';
-import { imagePathOf, parseDockerfile } from './dockerfile.ts';
+import { imagePathOf, parseDockerfile, type Stage } from './dockerfile.ts';
 import { RepoView } from './repo-view.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- parsed YAML
@@ -20,6 +21,7 @@ const scratch = tempDir('strangler-images-');
 afterAll(() => scratch.cleanup());
 
 interface Image {
+  readonly stage: Stage;
   /** Host directory standing for the image's WORKDIR. */
   readonly dir: string;
   readonly env: Record<string, string>;
@@ -27,12 +29,12 @@ interface Image {
   readonly healthcheck: string[];
 }
 
-/** The final stage of a service's image, laid out under the scratch directory. */
-function assemble(name: string): Image {
+/** A stage of a service's image (default: the final one), laid out under the scratch directory. */
+function assemble(name: string, pickStage: (stages: readonly Stage[]) => Stage = (stages) => stages.at(-1)!): Image {
   const service = COMPOSE.services[name] as Json;
-  const { stages } = parseDockerfile(repo.read(service.build.dockerfile)!);
-  const final = stages.at(-1)!;
-  const dir = join(scratch.dir, name);
+  const stages = parseDockerfile(repo.read(service.build.dockerfile)!).stages;
+  const final = pickStage(stages);
+  const dir = join(scratch.dir, `${name}-${final.index}`);
   const ignored = dockerignore(repo);
   const context = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter((file) => file && repo.isFile(file) && !ignored(file));
   let copied = 0;
@@ -48,9 +50,9 @@ function assemble(name: string): Image {
   // What `npm ci` produced in the image: the repository's installed packages stand in for it.
   if (hasNodeModules(final)) symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
   // Compose turns `$$` into a literal `$` for the shell in the container.
-  const command = (service.command as string[]).map((word) => word.replaceAll('$$', '$'));
+  const command = ((service.command as string[] | undefined) ?? []).map((word) => word.replaceAll('$$', '$'));
   const healthcheck = (service.healthcheck.test as string[]).slice(1);
-  return { dir, env: { ...final.env, ...(service.environment as Record<string, string>) }, command, healthcheck };
+  return { stage: final, dir, env: { ...final.env, ...(service.environment as Record<string, string>) }, command, healthcheck };
 }
 
 /** Run a healthcheck command with the container's port swapped for the one the process got. */
@@ -115,4 +117,24 @@ describe('the legacy and TS images, run from only the files their Dockerfiles co
     expect(viaTs.status).toBe(401);
     expect(await viaTs.json()).toEqual(await direct.json());
   }, 60_000);
+});
+
+describe('the nginx image', () => {
+  it.skipIf(findHeadersMoreModule() === null)('generates a config listening on all interfaces with the service names as upstreams, from only the files its config stage copies', () => {
+    const service = COMPOSE.services.nginx as Json;
+    const generates = (stage: Stage) => stage.runs.find((run) => run.command.includes('strangler.js nginx'));
+    const image = assemble('nginx', (stages) => stages.find(generates)!);
+    const { stage } = image;
+    const run = generates(stage)!;
+    // Build args reach RUN as environment variables, the compose values over the ARG defaults.
+    const env = { ...process.env, ...stage.args, ...(service.build.args as Record<string, string>) };
+    execFileSync('sh', ['-c', run.command], { cwd: image.dir, env, stdio: 'pipe' });
+    const config = readFileSync(join(image.dir, 'nginx/generated/nginx.conf'), 'utf8');
+    expect(config).toMatch(/^\s*listen 0\.0\.0\.0:8080;$/m);
+    expect(config).toMatch(/^\s*server legacy:8090;$/m);
+    expect(config).toMatch(/^\s*server ts:8081;$/m);
+    // The generator writes absolute paths: in the image they are under the same WORKDIR as here.
+    expect(config).toContain(`pid ${join(image.dir, 'nginx/run')}/nginx.pid;`);
+    expect(config).toContain(`alias ${join(image.dir, 'nginx/pages')}/;`);
+  });
 });
