@@ -8,18 +8,20 @@
  */
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
-import { posix, relative, join } from 'node:path';
+import { posix, relative } from 'node:path';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { DEFAULT_OUT_DIR, DEFAULT_PAGES_DIR } from '../../gateway/nginx/index.ts';
 import { loadRouteTable } from '../../gateway/routes/index.ts';
 import type { BackendName, RouteTable } from '../../gateway/routes/types.ts';
 import { imagePathOf, parseDockerfile, type Stage } from './dockerfile.ts';
+import { ROOT } from '../helpers/processes.ts';
 import type { RepoView } from './repo-view.ts';
 import { isScript, runtimeNeeds } from './sources.ts';
 
-/** Where `strangler nginx` writes the config and the prefix it puts in it, repository-relative. */
-export const GENERATED_CONFIG = posix.join(relative(join(DEFAULT_OUT_DIR, '../..'), DEFAULT_OUT_DIR), 'nginx.conf');
-export const PAGES_DIR = relative(join(DEFAULT_OUT_DIR, '../..'), DEFAULT_PAGES_DIR);
+/** Where `strangler nginx` writes the config, repository-relative. */
+export const GENERATED_CONFIG = posix.join(relative(ROOT, DEFAULT_OUT_DIR), 'nginx.conf');
+/** The error pages the generated config serves. */
+export const PAGES_DIR = relative(ROOT, DEFAULT_PAGES_DIR);
 /** gateway/cli/main.ts: `prefix: resolve(ROOT, 'nginx/run')`. */
 export const NGINX_PREFIX = 'nginx/run';
 export const FRONT_DOOR = 'nginx';
