@@ -40,3 +40,12 @@ export const startTs = (env: Record<string, string>): Promise<RunningProcess> =>
 
 export const startEdge = (env: Record<string, string>): Promise<RunningProcess> =>
   spawnServer({ name: 'edge', command: process.execPath, args: ['--import', 'tsx', 'gateway/edge/main.ts'], env: { FRONT_PORT: '0', ...env } });
+
+/** Poll `check` until it holds; throws naming `what` after the timeout (log lines arrive a moment after the response). */
+export async function waitUntil(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

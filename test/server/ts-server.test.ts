@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, tempDir, type RunningProcess } from '../helpers/processes.ts';
-import { seedDatabase } from '../helpers/processes.ts';
+import { seedDatabase, waitUntil as waitFor } from '../helpers/processes.ts';
 import { startPair, type Pair } from './pair.ts';
 
 const loggedLines = (process: RunningProcess, requestId: string): string[] => process.output.filter((line) => line.includes(requestId));
@@ -26,13 +26,6 @@ async function logIn(baseUrl: string): Promise<string> {
     .join('; ');
 }
 
-const waitFor = async (check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 describe('the TS server on the repository route table', () => {
   let pair: Pair;

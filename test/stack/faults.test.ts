@@ -3,6 +3,7 @@
  * proper 502 page from the front door, not a hang or a reset. Run through every installed front door.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitUntil } from '../helpers/processes.ts';
 import { NGINX, startStack, type FrontDoorKind, type Stack } from '../helpers/stack.ts';
 
 const FRONT_DOORS: FrontDoorKind[] = NGINX.ok ? ['edge', 'nginx'] : ['edge'];
@@ -23,11 +24,12 @@ describe.each(FRONT_DOORS)('through the %s front door', (kind) => {
     expect(boards.status).toBe(200);
     const requestId = boards.headers.get('x-request-id');
     expect(requestId).toMatch(/^[0-9a-f]{32}$/);
-    expect(stack.ts.output.some((line) => line.includes(requestId!))).toBe(true);
-    expect(stack.legacy.output.some((line) => line.includes(requestId!))).toBe(false);
-
     const homeId = home.headers.get('x-request-id');
-    expect(stack.legacy.output.some((line) => line.includes(homeId!))).toBe(true);
+    const logged = (process: { output: string[] }, id: string): boolean => process.output.some((line) => line.includes(id));
+    await waitUntil(() => logged(stack!.ts, requestId!), 'the TS log line of the boards request');
+    await waitUntil(() => logged(stack!.legacy, homeId!), 'the legacy log line of the home page request');
+    expect(logged(stack.legacy, requestId!)).toBe(false);
+    expect(logged(stack.ts, homeId!)).toBe(false);
   });
 
   it('keeps TS endpoints working and answers a 502 page for legacy routes when legacy is down', async () => {
