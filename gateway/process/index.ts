@@ -151,3 +151,4 @@ export function portFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: stri
   if (!/^\d+$/.test(text) || port > 65535) fail('bad_config', `${name}=${text} is not a port; use a number from 0 to 65535 (0 picks a free one)`);
   return port;
 }
+export { loadTableOrFail, reloadOnSighup, failOnListenError, type ReloadOptions } from './startup.ts';

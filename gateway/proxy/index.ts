@@ -14,7 +14,7 @@ import { createProxyServer, type ServerOptions } from 'http-proxy-3';
 import type { Logger } from '../log/index.ts';
 import type { Backend } from '../routes/types.ts';
 import { limitBody } from './body-limit.ts';
-import { loadErrorPages, sendErrorPage, type ErrorPages } from './error-pages.ts';
+import { loadErrorPages, sendErrorPage } from './error-pages.ts';
 import { BodyTooLargeError, classifyProxyError, FAILURE_STATUS, UpstreamAbortedError, UpstreamTimeoutError } from './errors.ts';
 import { buildRequestHeaders, filterResponseHeaders } from './headers.ts';
 

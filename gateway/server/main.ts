@@ -14,10 +14,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { composeServices } from '../../services/index.ts';
 import { createLogger, failWith, type Fail } from '../log/index.ts';
-import { portFromEnv } from '../process/index.ts';
+import { failOnListenError, loadTableOrFail, portFromEnv, reloadOnSighup } from '../process/index.ts';
 import { createProxy } from '../proxy/index.ts';
-import { loadRouteTable } from '../routes/index.ts';
-import type { RouteTable } from '../routes/types.ts';
 import { createTsServer, type TsServer } from './app.ts';
 import type { ServiceSet } from './index.ts';
 
@@ -38,13 +36,7 @@ const host = env.TS_HOST || '127.0.0.1';
 const port = portFromEnv(env, 'TS_PORT', '8081', fail);
 const routesFile = resolve(ROOT, env.ROUTES || 'routes.yaml');
 
-let table: RouteTable;
-try {
-  // loadRouteTable's errors list every problem with its line and fix; the message is the report.
-  table = loadRouteTable(routesFile, env);
-} catch (err) {
-  fail('refused', `the route table ${routesFile} is invalid, not starting:\n${(err as Error).message}`);
-}
+const table = loadTableOrFail(routesFile, env, fail);
 
 let serviceSet: ServiceSet;
 try {
@@ -68,20 +60,9 @@ const server = serve({ fetch: tsServer.app.fetch, hostname: host, port }, (info:
 }) as Server;
 server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
 server.headersTimeout = HEADERS_TIMEOUT_MS;
-server.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EADDRINUSE') fail('port_in_use', `port ${port} on ${host} is already in use; stop what holds it or start with TS_PORT=<another port>`);
-  if (err.code === 'EACCES') fail('port_denied', `not allowed to listen on ${host}:${port}; use a port above 1023`);
-  fail('listen_failed', `cannot listen on ${host}:${port}: ${err.message}`);
-});
+server.on('error', (err) => failOnListenError(err, { host, port, portVariable: 'TS_PORT' }, fail));
 
-process.on('SIGHUP', () => {
-  try {
-    tsServer.swapTable(loadRouteTable(routesFile, env));
-    logger.info({ event: 'routes_reloaded', routes: routesFile }, 'route table reloaded');
-  } catch (err) {
-    logger.error({ event: 'routes_reload_refused', routes: routesFile, reason: (err as Error).message }, 'route table reload refused; the last good table stays live');
-  }
-});
+reloadOnSighup({ routesFile, env, logger, swap: (next) => tsServer.swapTable(next) });
 
 let stopping = false;
 const drain = (signal: NodeJS.Signals): void => {
