@@ -19,7 +19,9 @@ from forum.web import MAX_BODY_BYTES, HTTPError, Request
 
 MAX_DRAIN_BYTES = 32 * 1024 * 1024
 MAX_REQUEST_LINE = 65536
-IDLE_TIMEOUT_SECONDS = 60
+# A reverse proxy in front (nginx keeps idle upstream connections 60 s) must always close first, so it
+# never sends a request into a connection this server is closing at the same moment.
+IDLE_TIMEOUT_SECONDS = 75
 READ_SIZE = 64 * 1024
 LINGER_SECONDS = 2
 NO_BODY_STATUSES = (204, 304)
