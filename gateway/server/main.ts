@@ -17,6 +17,7 @@ import { createLogger, failWith, type Fail } from '../log/index.ts';
 import { failOnListenError, loadTableOrFail, portFromEnv, reloadOnSighup } from '../process/index.ts';
 import { createProxy } from '../proxy/index.ts';
 import { createTsServer, type TsServer } from './app.ts';
+import { ConventionalHeaderCase } from './header-case.ts';
 import type { ServiceSet } from './index.ts';
 
 // nginx keeps idle upstream connections for 60 s; staying open longer means nginx always closes first,
@@ -53,7 +54,7 @@ try {
   fail('refused', `not starting: ${(err as Error).message}`);
 }
 
-const server = serve({ fetch: tsServer.app.fetch, hostname: host, port }, (info: AddressInfo) => {
+const server = serve({ fetch: tsServer.app.fetch, hostname: host, port, serverOptions: { ServerResponse: ConventionalHeaderCase } }, (info: AddressInfo) => {
   const url = `http://${info.address}:${info.port}`;
   // Whatever LOG_LEVEL says, the listening line is how supervisors and tests learn the port.
   logger.child({}, { level: 'info' }).info({ event: 'listening', url, routes: routesFile, services: serviceSet.services.map((s) => s.name) }, `TS server listening on ${url}`);

@@ -29,7 +29,11 @@ export interface Observation {
   readonly allow: string | null;
   readonly contentLength: string | null;
   readonly body: string;
+  /** The compared headers' names as spelled on the wire (`Cache-Control` vs `cache-control` is a tell). */
+  readonly headerNames?: readonly string[];
 }
+
+const COMPARED_HEADERS = new Set(['content-type', 'cache-control', 'allow', 'content-length']);
 
 // The routes the suite holds to parity go to TS here whatever routes.yaml says today, so a rollback in
 // the real table cannot turn the suite into legacy-against-legacy.
@@ -97,6 +101,7 @@ export function observe(baseUrl: string, testCase: ParityCase): Promise<Observat
           allow: header('allow'),
           contentLength: header('content-length'),
           body: Buffer.concat(chunks).toString('utf8'),
+          headerNames: res.rawHeaders.filter((name, i) => i % 2 === 0 && COMPARED_HEADERS.has(name.toLowerCase())).sort(),
         });
       });
     });
