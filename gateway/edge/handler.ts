@@ -12,7 +12,8 @@ import type { Logger } from '../log/index.ts';
 import { sendErrorPage, type ErrorPages, type Proxy } from '../proxy/index.ts';
 import { isInternalPath, normalizeTarget } from '../routes/normalize.ts';
 import type { RouteTable } from '../routes/types.ts';
-import { edgeRequestHeaders, mintRequestId } from './headers.ts';
+import { mintRequestId } from '../request-id/index.ts';
+import { edgeRequestHeaders } from './headers.ts';
 
 export interface EdgeHandlerOptions {
   /** The live table; read once per request so a reload never changes a request half-way. */

@@ -5,18 +5,14 @@
  * the nginx config.
  *
  * @example
- * const id = mintRequestId(); // '3f9a…' (32 lowercase hex chars, like nginx's $request_id)
+ * const id = mintRequestId(); // from gateway/request-id
  * proxy.forward(req, res, backend, { headers: edgeRequestHeaders(req, id), requestId: id });
  */
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { TLSSocket } from 'node:tls';
 
 /** Header name prefixes only the gateway may set; a client's are dropped. */
 export const FORGEABLE_PREFIXES = ['x-strangler-', 'x-user-'] as const;
-
-/** 16 random bytes as 32 lowercase hex chars, the shape of nginx's $request_id. */
-export const mintRequestId = (): string => randomBytes(16).toString('hex');
 
 export const isForgeableHeader = (name: string): boolean => {
   const lower = name.toLowerCase();

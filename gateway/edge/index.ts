@@ -16,7 +16,7 @@ import { createProxy, loadErrorPages } from '../proxy/index.ts';
 import type { RouteTable } from '../routes/types.ts';
 import { createEdgeHandler } from './handler.ts';
 
-export { mintRequestId, edgeRequestHeaders, isForgeableHeader } from './headers.ts';
+export { edgeRequestHeaders, isForgeableHeader } from './headers.ts';
 
 // Longer than a browser's idle keep-alive so the client, not the edge, closes an idle connection
 // (nginx's keepalive_timeout default is 75 s too).

@@ -12,7 +12,7 @@ import type { RouteTable } from '../routes/types.ts';
 import { accessLog } from './access-log.ts';
 import { serviceFor } from './dispatch.ts';
 import type { ServerEnv } from './env.ts';
-import { requestIdFrom } from './request-id.ts';
+import { requestIdFrom } from '../request-id/index.ts';
 import { assertHandlersMounted, type Service, type ServiceEnv } from './service.ts';
 
 /** The part of gateway/proxy the server uses. */

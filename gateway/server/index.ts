@@ -16,7 +16,7 @@ import type { Service, ServiceEnv } from './service.ts';
 export { createTsServer, type ErrorRenderer, type LegacyProxy, type TsServer, type TsServerOptions } from './app.ts';
 export { defineService, assertHandlersMounted, unknownHandlers, UnmountedHandlerError, type Service, type ServiceEnv, type ServiceBindings } from './service.ts';
 export { serviceFor } from './dispatch.ts';
-export { requestIdFrom, mintRequestId } from './request-id.ts';
+export { requestIdFrom, mintRequestId } from '../request-id/index.ts';
 
 /** What an app's composition point (`services/index.ts`) hands the server. */
 export interface ServiceSet {

@@ -1,6 +1,7 @@
 /**
- * The request id every log line carries: the front door's `X-Request-Id` when it looks like one, a fresh
- * 32-hex-character id otherwise (a direct request, or a header someone crafted to forge log lines).
+ * The request id every log line carries. The front door mints one per request in nginx's `$request_id`
+ * format; behind it, a process keeps the front door's `X-Request-Id` when it looks like one and mints a
+ * fresh one otherwise (a direct request, or a header someone crafted to forge log lines).
  */
 import { randomBytes } from 'node:crypto';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { requestIdFrom } from './request-id.ts';
+import { requestIdFrom } from './index.ts';
 
 describe('requestIdFrom', () => {
   it('keeps the front door id', () => expect(requestIdFrom('0123456789abcdef0123456789abcdef')).toBe('0123456789abcdef0123456789abcdef'));
