@@ -55,22 +55,7 @@ export function parsePerPage(text: string | null, fallback: number, max: number)
  * firstQueryValue('?page=2&page=3', 'page'); // '2'
  */
 export function firstQueryValue(search: string, name: string): string | null {
-  const query = search.startsWith('?') ? search.slice(1) : search;
-  for (const pair of query.split('&')) {
-    if (pair === '') continue;
-    const eq = pair.indexOf('=');
-    const key = decodeFormComponent(eq === -1 ? pair : pair.slice(0, eq));
-    if (key === name) return decodeFormComponent(eq === -1 ? '' : pair.slice(eq + 1));
-  }
-  return null;
-}
-
-function decodeFormComponent(text: string): string {
-  const spaced = text.replace(/\+/g, ' ');
-  try {
-    return decodeURIComponent(spaced);
-  } catch {
-    // A stray '%' is not valid percent-encoding; the text as sent then fails validation on its own.
-    return spaced;
-  }
+  // URLSearchParams decodes as a form does and leaves a malformed escape as sent, as legacy's
+  // parse_qsl(keep_blank_values=True) does; the text then fails validation on its own.
+  return new URLSearchParams(search).get(name);
 }
