@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nginxSupport, writeNginxConfig } from '../../gateway/nginx/index.ts';
 import { forEachLine } from '../../gateway/process/index.ts';
-import { loadRouteTable, parseRouteTable } from '../../gateway/routes/index.ts';
+import { loadRouteTable } from '../../gateway/routes/index.ts';
 import { freePort, ROOT, spawnServer, stopChild, tempDir, waitForPort } from '../helpers/processes.ts';
+import { randomRoutes } from '../helpers/random-table.ts';
 
 const SUPPORT = nginxSupport();
 
@@ -228,26 +229,10 @@ describe.skipIf(!SUPPORT.ok)(`nginx and the Node edge agree${SUPPORT.ok ? '' : `
 
 // ---- random tables -----------------------------------------------------------------------------
 
-const SEGMENTS = ['api', 'v1', 'threads', 'static', 'a', "it's", '(x)', 'a+b', 'k=v', '@me', 'x:y', 'a.b', '..x', 'x..', '~u'];
-
-/** A valid random table text: up to 10 routes from a seeded generator; candidates that would make it invalid are dropped. */
+/** A valid random table text: the test table's head and default route, and up to 10 random routes. */
 function randomTableText(seed: number): string {
-  let state = seed >>> 0;
-  const next = (): number => (state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32;
-  const pick = <T,>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
   const head = TABLE.slice(0, TABLE.indexOf('routes:\n') + 'routes:\n'.length) + '  - { path: /, mode: legacy }\n';
-  let text = head;
-  for (let i = 0; i < 10; i++) {
-    const path = `/${Array.from({ length: 1 + Math.floor(next() * 3) }, () => pick(SEGMENTS)).join('/')}${next() < 0.2 ? '/' : ''}`;
-    const candidate = `${text}  - { path: "${path}", ${next() < 0.3 ? 'exact: true, ' : ''}${next() < 0.5 ? 'mode: legacy' : `mode: next, handler: h${i}`} }\n`;
-    try {
-      parseRouteTable(candidate, 'random.yaml', { LEGACY_PORT: '1', TS_PORT: '2' });
-      text = candidate;
-    } catch {
-      // a duplicate or overlapping candidate is left out
-    }
-  }
-  return text;
+  return head + randomRoutes({ seed, count: 10, wrap: (lines) => head + lines, env: { LEGACY_PORT: '1', TS_PORT: '2' } });
 }
 
 describe.skipIf(!SUPPORT.ok)('nginx and the Node edge agree on random tables', () => {

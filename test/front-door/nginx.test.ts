@@ -14,6 +14,7 @@ import { isInternalPath, normalizeTarget, parseRouteTable } from '../../gateway/
 import type { RouteTable } from '../../gateway/routes/types.ts';
 import { startEchoBackend, type EchoBackend } from '../helpers/echo-backend.ts';
 import { freePort, stopChild, tempDir, waitForPort } from '../helpers/processes.ts';
+import { randomRoutes } from '../helpers/random-table.ts';
 
 const SUPPORT = nginxSupport();
 const NGINX = SUPPORT.ok ? SUPPORT.binary : 'nginx';
@@ -71,35 +72,9 @@ describe.skipIf(!SUPPORT.ok)('nginx -t on generated configs', () => {
   });
 });
 
-/** A small seeded PRNG so a failing random table can be reproduced from its seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
-const SEGMENTS = ['api', 'v1', 'v2', 'threads', 'boards', 'static', 'a', 'b', "it's", '(x)', 'a+b', 'k=v', '@me', 'x:y', 'a,b', '~u', 'x!', 'a&b', 'a*', 'a.b', '..x', 'x..'];
-
-/** A valid table of up to 12 random routes (candidates that make it invalid, such as duplicates, are dropped). */
+/** A valid table of up to 12 random routes. */
 function randomTable(seed: number, ports = { legacy: 8090, ts: 8081 }): RouteTable {
-  const next = random(seed);
-  const pick = <T,>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
-  let routes = '';
-  for (let i = 0; i < 12; i++) {
-    const depth = 1 + Math.floor(next() * 3);
-    const path = `/${Array.from({ length: depth }, () => pick(SEGMENTS)).join('/')}${next() < 0.15 ? '/' : ''}`;
-    const exact = next() < 0.3 ? 'exact: true, ' : '';
-    const mode = next() < 0.5 ? 'mode: legacy' : `mode: next, handler: h${i}${next() < 0.5 ? ', methods: [GET]' : ''}`;
-    const candidate = `${routes}  - { path: "${path}", ${exact}${mode} }\n`;
-    try {
-      parseRouteTable(tableText(candidate, '', ports), 'random.yaml', {});
-      routes = candidate;
-    } catch {
-      // an invalid candidate (duplicate, overlap) is simply not added
-    }
-  }
+  const routes = randomRoutes({ seed, count: 12, wrap: (lines) => tableText(lines, '', ports) });
   return parseRouteTable(tableText(routes, '', ports), `random-${seed}.yaml`, {});
 }
 
