@@ -8,22 +8,38 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ComposeServices } from '../gateway/server/index.ts';
+import { createInternalCaller } from '../gateway/internal/index.ts';
 import { createBoardsService } from './boards/index.ts';
-import { createForumPages, openForumDb } from './forum-common/index.ts';
+import { createForumPages, openForumDb, openForumDbForWriting } from './forum-common/index.ts';
+import { createMarkdownService } from './markdown/index.ts';
+import { createSessionResolver, createSessionsService } from './sessions/index.ts';
 import { createThreadsService } from './threads/index.ts';
+import { createUsersService, iterationsFrom } from './users/index.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const ERROR_TEMPLATE = resolve(ROOT, 'legacy-python/forum/templates/error.html');
 
-export const composeServices: ComposeServices = (env, logger) => {
+export const composeServices: ComposeServices = (env, logger, { legacyUrl, internalToken }) => {
   const dbFile = resolve(ROOT, env.FORUM_DB || 'data/forum.db');
   const db = openForumDb(dbFile);
+  // The users table is this side's: its service alone gets a handle that can write.
+  const writer = openForumDbForWriting(dbFile);
   const pages = createForumPages(ERROR_TEMPLATE);
   logger.debug({ event: 'forum_db_opened', file: dbFile }, 'forum database opened');
+  const sessions = createSessionResolver({ legacy: createInternalCaller({ baseUrl: legacyUrl, token: internalToken }) });
   return {
-    services: [createBoardsService(db), createThreadsService(db)],
+    services: [
+      createBoardsService(db),
+      createThreadsService(db),
+      createUsersService({ db: writer, sessions, iterations: iterationsFrom(env), logger }),
+      createSessionsService(sessions),
+      createMarkdownService(),
+    ],
     notFound: pages.notFound,
     errorResponse: pages.errorResponse,
-    close: () => db.close(),
+    close: () => {
+      db.close();
+      writer.close();
+    },
   };
 };

@@ -2,22 +2,25 @@
  * `strangler up`: the whole stack on one machine. Starts the legacy app (as `stack.yaml` says), the TS
  * server and a front door (nginx when it is installed with the headers-more module, the Node edge
  * otherwise; STRANGLER_FRONT_DOOR=nginx|edge forces one), prints the URLs, and stops every child on
- * Ctrl-C. When a child dies the whole stack stops and says which one and why.
+ * Ctrl-C. Both sides get the internal endpoints' address and a fresh STRANGLER_INTERNAL_TOKEN per run
+ * (unless the environment sets one). When a child dies the whole stack stops and says which one and why.
  *
  * @example
  * FRONT_PORT=9080 npx strangler up
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { forEachLine, isListening, spawnServer, stopChild, waitForPort } from '../process/index.ts';
+import { internalTokenFrom } from '../internal/index.ts';
+import { forEachLine, freePort, isListening, spawnServer, stopChild, waitForPort } from '../process/index.ts';
 import { loadRouteTable, RouteTableError } from '../routes/index.ts';
 import { nginxSupport, writeNginxConfig } from '../nginx/index.ts';
 import { loadStackFile, StackFileError } from './stack-file.ts';
 
 const HOST = '127.0.0.1';
 const SIGNAL_GRACE_MS = 200;
-const PORT_DEFAULTS = { FRONT_PORT: '8080', TS_PORT: '8081', LEGACY_PORT: '8090' } as const;
+const PORT_DEFAULTS = { FRONT_PORT: '8080', TS_PORT: '8081', INTERNAL_PORT: '8082', LEGACY_PORT: '8090' } as const;
 
 interface Child {
   readonly name: string;
@@ -44,7 +47,7 @@ export async function up({ root, env: processEnv, print = (line) => process.stdo
     if (err instanceof StackFileError) return fail(err.message);
     throw err;
   }
-  const env: Record<string, string> = { ...PORT_DEFAULTS, LEGACY_HOST: HOST, TS_HOST: HOST, FRONT_HOST: HOST, ...stack.env };
+  const env: Record<string, string> = { ...PORT_DEFAULTS, LEGACY_HOST: HOST, TS_HOST: HOST, INTERNAL_HOST: HOST, FRONT_HOST: HOST, ...stack.env };
   const routesFile = resolve(root, env.ROUTES ?? 'routes.yaml');
   env.ROUTES = routesFile;
 
@@ -55,6 +58,13 @@ export async function up({ root, env: processEnv, print = (line) => process.stdo
       return fail(`port ${port} (${name}) is already in use on ${HOST}; stop what holds it or start with ${name}=<another port>`);
     }
   }
+  // Legacy learns where to call before the TS server exists, so the internal port is fixed up front.
+  if (env.INTERNAL_PORT === '0') env.INTERNAL_PORT = String(await freePort(HOST));
+  env.STRANGLER_INTERNAL_URL ??= `http://${env.INTERNAL_HOST}:${env.INTERNAL_PORT}`;
+  // One secret per run, shared by both sides only through their environment.
+  env.STRANGLER_INTERNAL_TOKEN ??= randomBytes(32).toString('hex');
+  const tokenCheck = internalTokenFrom(env);
+  if (!tokenCheck.ok) return fail(tokenCheck.reason);
   try {
     loadRouteTable(routesFile, env);
   } catch (err) {
@@ -94,7 +104,7 @@ export async function up({ root, env: processEnv, print = (line) => process.stdo
     print('');
     print('Strangler is up:');
     print(`  front door  ${front.url}  (${front.name}, pid ${front.child.pid})   <- open this one`);
-    print(`  TS server   ${ts.url}  (pid ${ts.child.pid})`);
+    print(`  TS server   ${ts.url}  (pid ${ts.child.pid}); internal endpoints on ${ts.internalUrl ?? env.STRANGLER_INTERNAL_URL}, token in its environment`);
     print(`  legacy      ${legacy.url}  (pid ${legacy.child.pid})`);
     print(`  routes      ${routesFile}`);
     print('Press Ctrl-C to stop.');

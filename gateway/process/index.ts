@@ -18,6 +18,8 @@ export interface RunningProcess {
   readonly name: string;
   readonly url: string;
   readonly port: number;
+  /** Other listeners the process named in its listening line (`internal_url`), if any. */
+  readonly internalUrl?: string;
   readonly child: ChildProcess;
   /** Every line the process wrote so far, stdout and stderr interleaved. */
   readonly output: string[];
@@ -55,11 +57,12 @@ export function spawnServer(options: SpawnOptions): Promise<RunningProcess> {
       output.push(line);
       onLine?.(line);
       if (settled || !line.includes('"listening"')) return;
-      const url = listeningUrl(line);
-      if (url === null) return;
+      const urls = listeningUrls(line);
+      if (urls === null) return;
       settled = true;
       clearTimeout(timer);
-      resolvePromise({ name, url, port: Number(new URL(url).port), child, output, stop: () => stopChild(child) });
+      const { url, internalUrl } = urls;
+      resolvePromise({ name, url, port: Number(new URL(url).port), ...(internalUrl ? { internalUrl } : {}), child, output, stop: () => stopChild(child) });
     };
     for (const stream of [child.stdout, child.stderr]) forEachLine(stream, handleLine);
     child.once('error', (err) => fail(new Error(`${name} could not be started (${command}): ${err.message}`)));
@@ -67,10 +70,11 @@ export function spawnServer(options: SpawnOptions): Promise<RunningProcess> {
   });
 }
 
-const listeningUrl = (line: string): string | null => {
+const listeningUrls = (line: string): { url: string; internalUrl?: string } | null => {
   try {
-    const { url } = JSON.parse(line) as { url?: unknown };
-    return typeof url === 'string' ? url : null;
+    const { url, internal_url: internalUrl } = JSON.parse(line) as { url?: unknown; internal_url?: unknown };
+    if (typeof url !== 'string') return null;
+    return typeof internalUrl === 'string' ? { url, internalUrl } : { url };
   } catch {
     return null;
   }

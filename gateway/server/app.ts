@@ -6,7 +6,7 @@
 import { Hono, type Context } from 'hono';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Logger } from '../log/index.ts';
-import { normalizeTarget } from '../routes/normalize.ts';
+import { isInternalPath, normalizeTarget } from '../routes/normalize.ts';
 import type { Proxy } from '../proxy/index.ts';
 import type { RouteTable } from '../routes/types.ts';
 import { accessLog } from './access-log.ts';
@@ -52,9 +52,11 @@ const plainError: ErrorRenderer = (status, message) =>
  */
 export function createTsServer(options: TsServerOptions): TsServer {
   const { services, proxy, logger, errorResponse = plainError } = options;
-  const names = services.map((service) => service.name);
-  const duplicate = names.find((name, i) => names.indexOf(name) !== i);
+  const all = services.map((service) => service.name);
+  const duplicate = all.find((name, i) => all.indexOf(name) !== i);
   if (duplicate !== undefined) throw new TypeError(`two services are named "${duplicate}"; give each service its own name`);
+  // Only services with public routes can answer what the table hands them.
+  const names = services.filter((service) => service.app).map((service) => service.name);
   assertHandlersMounted(options.table, names);
   let live = options.table;
 
@@ -71,6 +73,7 @@ export function createTsServer(options: TsServerOptions): TsServer {
 
   const mounted = new Map<string, Hono<ServiceEnv>>();
   for (const service of services) {
+    if (!service.app) continue;
     const wrapper = new Hono<ServiceEnv>().route('/', service.app);
     if (options.notFound) wrapper.notFound(options.notFound);
     // Errors go up to the one handler of the outer app, which knows the request id and the socket.
@@ -93,6 +96,8 @@ export function createTsServer(options: TsServerOptions): TsServer {
     const target = normalizeTarget(incoming.url ?? '/');
     // The raw path still tells an API request from a page request, which decides the error's shape.
     if (!target.ok) return errorResponse(target.status, target.reason, (incoming.url ?? '/').split('?')[0]!);
+    // The front doors already refuse these; the public listener does too, should it ever be reached directly.
+    if (isInternalPath(target.path)) return errorResponse(404, 'not found', target.path);
     const name = serviceFor(table.match(target.path), c.req.method);
     const service = name === null ? undefined : mounted.get(name);
     if (service) {

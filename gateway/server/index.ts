@@ -14,7 +14,7 @@ import type { ErrorRenderer } from './app.ts';
 import type { Service, ServiceEnv } from './service.ts';
 
 export { createTsServer, type ErrorRenderer, type LegacyProxy, type TsServer, type TsServerOptions } from './app.ts';
-export { defineService, assertHandlersMounted, unknownHandlers, UnmountedHandlerError, type Service, type ServiceEnv, type ServiceBindings } from './service.ts';
+export { defineService, assertHandlersMounted, unknownHandlers, UnmountedHandlerError, type PublicService, type Service, type ServiceEnv, type ServiceBindings } from './service.ts';
 export { serviceFor } from './dispatch.ts';
 export { requestIdFrom, mintRequestId } from '../request-id/index.ts';
 
@@ -27,5 +27,13 @@ export interface ServiceSet {
   close(): void;
 }
 
+/** What the server knows that services may need: where legacy is, and the internal token to call it with. */
+export interface ServiceContext {
+  /** Origin of the legacy backend from the route table, e.g. `http://127.0.0.1:8090`. */
+  readonly legacyUrl: string;
+  /** The shared secret of internal endpoints, on both sides (already checked: at least 32 bytes). */
+  readonly internalToken: string;
+}
+
 /** The signature `services/index.ts` exports as `composeServices`. */
-export type ComposeServices = (env: NodeJS.ProcessEnv, logger: Logger) => ServiceSet;
+export type ComposeServices = (env: NodeJS.ProcessEnv, logger: Logger, context: ServiceContext) => ServiceSet;

@@ -3,6 +3,7 @@
  * Hono app that answers full paths (`/api/v1/boards`, not `/`). The server knows nothing else about it.
  */
 import type { Hono } from 'hono';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { RouteTable } from '../routes/types.ts';
 
 /** What a service's handlers find in `c.env`: the request id, never the raw Node objects. */
@@ -12,24 +13,35 @@ export interface ServiceBindings {
 
 export type ServiceEnv = { Bindings: ServiceBindings };
 
+/** A service with public routes. */
+export type PublicService = Service & { readonly app: Hono<ServiceEnv> };
+
 export interface Service {
   readonly name: string;
-  readonly app: Hono<ServiceEnv>;
+  /** Public routes, answered when the route table hands a request to this service. */
+  readonly app?: Hono<ServiceEnv>;
+  /** Internal routes (`/_internal/v1/<name>/...`), served only on the internal listener. */
+  readonly internal?: OpenAPIHono<ServiceEnv>;
 }
 
 const SERVICE_NAME = /^[a-z][a-z0-9-]*$/;
 
 /**
- * Declare a service. The name is what routes.yaml puts in `handler:`.
+ * Declare a service. The name is what routes.yaml puts in `handler:`; the internal routes, if any, live
+ * under `/_internal/v1/<name>/`.
  *
  * @example
  * const app = new Hono<ServiceEnv>().get('/api/v1/boards', (c) => c.json({ boards: [] }));
  * export const boards = defineService({ name: 'boards', app });
  */
-export function defineService(service: Service): Service {
+export function defineService<S extends Service>(service: S): Readonly<S> {
   if (!SERVICE_NAME.test(service.name)) {
     throw new TypeError(`service name ${JSON.stringify(service.name)} is invalid; use lowercase letters, digits and dashes, starting with a letter (e.g. "threads")`);
   }
+  const prefix = `/_internal/v1/${service.name}`;
+  const stray = service.internal?.routes.find((route) => route.path !== prefix && !route.path.startsWith(`${prefix}/`) && route.path !== '/*');
+  if (stray) throw new TypeError(`service "${service.name}" declares the internal route ${stray.path}; internal routes of this service must live under ${prefix}/`);
+  if (!service.app && !service.internal) throw new TypeError(`service "${service.name}" has neither public nor internal routes; give it an app, an internal app, or both`);
   return Object.freeze({ ...service });
 }
 

@@ -3,7 +3,7 @@
  * Other methods on the path get legacy's 405; the rest of the prefix is the forum's 404.
  */
 import { Hono } from 'hono';
-import { defineService, type Service, type ServiceEnv } from '../../gateway/server/index.ts';
+import { defineService, type PublicService, type ServiceEnv } from '../../gateway/server/index.ts';
 import { apiJson, forumErrors, methodNotAllowed, type ForumDb } from '../forum-common/index.ts';
 import { prepareBoardQueries } from './queries.ts';
 
@@ -15,7 +15,7 @@ const BOARDS_ALLOW = ['GET', 'HEAD'] as const;
  * const boards = createBoardsService(openForumDb('data/forum.db'));
  * await boards.app.request('/api/v1/boards'); // 200 {"boards":[…]}
  */
-export function createBoardsService(db: ForumDb): Service {
+export function createBoardsService(db: ForumDb): PublicService {
   const queries = prepareBoardQueries(db);
   const app = new Hono<ServiceEnv>();
   app.onError(forumErrors);

@@ -16,13 +16,30 @@ const BUSY_TIMEOUT_MS = 5_000;
  * const db = openForumDb(process.env.FORUM_DB ?? 'data/forum.db');
  */
 export function openForumDb(file: string): ForumDb {
+  const db = openShared(file);
+  // Set last: switching to WAL is itself a write. From here on any write attempt is an error.
+  db.pragma('query_only = ON');
+  return db;
+}
+
+/**
+ * A second handle for a service that owns a table and writes it. Writes run as `BEGIN IMMEDIATE`
+ * transactions (better-sqlite3's `.immediate()`), so a writer waits for the lock up front rather than
+ * failing half-way; only the owning service's own statements use this handle.
+ *
+ * @example
+ * const writer = openForumDbForWriting(process.env.FORUM_DB ?? 'data/forum.db');
+ */
+export function openForumDbForWriting(file: string): ForumDb {
+  return openShared(file);
+}
+
+function openShared(file: string): ForumDb {
   if (!existsSync(file)) {
     throw new Error(`the forum database ${file} does not exist; set FORUM_DB to the legacy app's SQLite file, or create one with: python3 legacy-python/seed.py --db ${file} --size tiny`);
   }
   const db = new Database(file, { fileMustExist: true });
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma('journal_mode = WAL');
-  // Set last: switching to WAL is itself a write. From here on any write attempt is an error.
-  db.pragma('query_only = ON');
   return db;
 }

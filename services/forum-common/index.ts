@@ -9,9 +9,10 @@
 import type { ErrorHandler } from 'hono';
 import { ApiError, apiErrorResponse } from './responses.ts';
 
-export { openForumDb, type ForumDb } from './db.ts';
+export { openForumDb, openForumDbForWriting, type ForumDb } from './db.ts';
 export { firstQueryValue, parseId, parsePage, parsePerPage, positiveInteger } from './params.ts';
 export { ApiError, apiErrorResponse, apiJson, methodNotAllowed, noEndpoint, type ApiErrorCode } from './responses.ts';
+export { cookieValue, SESSION_COOKIE } from './cookies.ts';
 export { escapeHtml, loadErrorPage, type ErrorPageFields } from './error-page.ts';
 export { createForumPages, isApiPath, type ForumPages } from './pages.ts';
 

@@ -4,7 +4,7 @@
  * `{"error":{"code":"…","message":"…"}}`.
  */
 
-export const API_ERROR_CODES = ['bad_request', 'unauthorized', 'forbidden', 'not_found', 'method_not_allowed', 'too_large', 'invalid', 'internal'] as const;
+export const API_ERROR_CODES = ['bad_request', 'unauthorized', 'forbidden', 'not_found', 'method_not_allowed', 'too_large', 'invalid', 'internal', 'unavailable'] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 
 /** An expected failure, thrown by a handler and turned into the error JSON by {@link apiErrorResponse}. */

@@ -4,7 +4,7 @@
  * legacy, and a GET on that path gets legacy's 405.
  */
 import { Hono } from 'hono';
-import { defineService, type Service, type ServiceEnv } from '../../gateway/server/index.ts';
+import { defineService, type PublicService, type ServiceEnv } from '../../gateway/server/index.ts';
 import { ApiError, apiJson, firstQueryValue, forumErrors, methodNotAllowed, parseId, parsePage, parsePerPage, type ForumDb } from '../forum-common/index.ts';
 import { prepareThreadQueries, type PostRow, type ThreadRow } from './queries.ts';
 
@@ -18,7 +18,7 @@ const THREAD_ALLOW = ['GET', 'HEAD'] as const;
  * const threads = createThreadsService(openForumDb('data/forum.db'));
  * await threads.app.request('/api/v1/threads/1?page=2'); // 200 {"thread":{…},"posts":[…],"page":2,…}
  */
-export function createThreadsService(db: ForumDb): Service {
+export function createThreadsService(db: ForumDb): PublicService {
   const queries = prepareThreadQueries(db);
   const app = new Hono<ServiceEnv>();
   app.onError(forumErrors);

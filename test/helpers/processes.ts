@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawnServer as spawnAnyServer, type SpawnOptions, type RunningProcess } from '../../gateway/process/index.ts';
+import { freePort, spawnServer as spawnAnyServer, type SpawnOptions, type RunningProcess } from '../../gateway/process/index.ts';
 
 export { stopChild, freePort, waitForPort, isListening } from '../../gateway/process/index.ts';
 export type { RunningProcess, SpawnOptions };
@@ -32,11 +32,28 @@ export function seedDatabase(dir: string, size: 'tiny' | 'demo' | 'bench' = 'tin
   return db;
 }
 
+/** The internal token test processes share unless a test sets its own. */
+export const TEST_INTERNAL_TOKEN = 'test-internal-token-0123456789abcdef0123456789';
+
+/**
+ * The environment both sides need for internal calls: the token, and a port for the TS server's internal
+ * listener chosen before legacy starts (legacy is told where to call before the TS server exists).
+ */
+export async function internalEnv(token = TEST_INTERNAL_TOKEN): Promise<Record<string, string>> {
+  const port = await freePort();
+  return { STRANGLER_INTERNAL_TOKEN: token, INTERNAL_PORT: String(port), STRANGLER_INTERNAL_URL: `http://127.0.0.1:${port}` };
+}
+
 export const startLegacy = (env: Record<string, string>): Promise<RunningProcess> =>
-  spawnServer({ name: 'legacy', command: PYTHON, args: ['legacy-python/serve.py'], env: { LEGACY_PORT: '0', ...env } });
+  spawnServer({ name: 'legacy', command: PYTHON, args: ['legacy-python/serve.py'], env: { LEGACY_PORT: '0', STRANGLER_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN, ...env } });
 
 export const startTs = (env: Record<string, string>): Promise<RunningProcess> =>
-  spawnServer({ name: 'ts', command: process.execPath, args: ['--import', 'tsx', 'gateway/server/main.ts'], env: { TS_PORT: '0', ...env } });
+  spawnServer({
+    name: 'ts',
+    command: process.execPath,
+    args: ['--import', 'tsx', 'gateway/server/main.ts'],
+    env: { TS_PORT: '0', INTERNAL_PORT: '0', STRANGLER_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN, ...env },
+  });
 
 export const startEdge = (env: Record<string, string>): Promise<RunningProcess> =>
   spawnServer({ name: 'edge', command: process.execPath, args: ['--import', 'tsx', 'gateway/edge/main.ts'], env: { FRONT_PORT: '0', ...env } });

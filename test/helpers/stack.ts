@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { forEachLine } from '../../gateway/process/index.ts';
 import { loadRouteTable } from '../../gateway/routes/index.ts';
 import { nginxSupport, writeNginxConfig } from '../../gateway/nginx/index.ts';
-import { freePort, ROOT, seedDatabase, startEdge, startLegacy, startTs, stopChild, tempDir, waitForPort, type RunningProcess } from './processes.ts';
+import { freePort, internalEnv, ROOT, seedDatabase, startEdge, startLegacy, startTs, stopChild, tempDir, waitForPort, type RunningProcess } from './processes.ts';
 
 export { seedDatabase, startEdge, startLegacy, startTs };
 
@@ -45,7 +45,7 @@ export async function startNginx(dir: string, env: Record<string, string>): Prom
 export async function startStack(kind: FrontDoorKind = 'edge', extraEnv: Record<string, string> = {}): Promise<Stack> {
   const { dir, cleanup } = tempDir();
   const db = seedDatabase(dir);
-  const env: Record<string, string> = { FORUM_DB: db, LOG_LEVEL: 'warn', ...extraEnv };
+  const env: Record<string, string> = { FORUM_DB: db, LOG_LEVEL: 'warn', ...(await internalEnv()), ...extraEnv };
   const legacy = await startLegacy(env);
   env.LEGACY_PORT = String(legacy.port);
   const ts = await startTs(env).catch(async (err: unknown) => {

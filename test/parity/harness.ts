@@ -8,7 +8,7 @@
 import { request as httpRequest } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { seedDatabase, startLegacy, startTs, tempDir, type RunningProcess } from '../helpers/processes.ts';
+import { internalEnv, seedDatabase, startLegacy, startTs, tempDir, type RunningProcess } from '../helpers/processes.ts';
 
 export interface ParityCase {
   readonly name: string;
@@ -59,7 +59,7 @@ export async function startParityStack(): Promise<ParityStack> {
   const db = seedDatabase(dir);
   const routes = join(dir, 'routes.yaml');
   writeFileSync(routes, PARITY_ROUTES);
-  const env = { FORUM_DB: db, LOG_LEVEL: 'info' };
+  const env = { FORUM_DB: db, LOG_LEVEL: 'info', ...(await internalEnv()) };
   const legacy = await startLegacy(env);
   const ts = await startTs({ ...env, ROUTES: routes, LEGACY_PORT: String(legacy.port) }).catch(async (err: unknown) => {
     await legacy.stop();

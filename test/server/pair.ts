@@ -7,7 +7,7 @@
  * await fetch(`${pair.ts.url}/api/v1/boards`);
  * await pair.stop();
  */
-import { seedDatabase, startLegacy, startTs, tempDir, type RunningProcess } from '../helpers/processes.ts';
+import { internalEnv, seedDatabase, startLegacy, startTs, tempDir, type RunningProcess } from '../helpers/processes.ts';
 
 export interface Pair {
   readonly legacy: RunningProcess;
@@ -26,7 +26,7 @@ export interface PairOptions {
 /** A seeded database, legacy on it, and the TS server pointed at that legacy. */
 export async function startPair({ tsEnv = () => ({}), legacyEnv = {} }: PairOptions = {}): Promise<Pair> {
   const { dir, cleanup } = tempDir('strangler-ts-');
-  const env = { FORUM_DB: seedDatabase(dir), LOG_LEVEL: 'info' };
+  const env = { FORUM_DB: seedDatabase(dir), LOG_LEVEL: 'info', ...(await internalEnv()) };
   const legacy = await startLegacy({ ...env, ...legacyEnv }).catch((err: unknown) => {
     cleanup();
     throw err;

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, tempDir, type RunningProcess } from '../helpers/processes.ts';
-import { seedDatabase, waitUntil as waitFor } from '../helpers/processes.ts';
+import { seedDatabase, TEST_INTERNAL_TOKEN, waitUntil as waitFor } from '../helpers/processes.ts';
 import { startPair, type Pair } from './pair.ts';
 
 const loggedLines = (process: RunningProcess, requestId: string): string[] => process.output.filter((line) => line.includes(requestId));
@@ -99,17 +99,22 @@ describe('TS server start-up and signals', () => {
   });
 
   const runTs = (env: Record<string, string>) =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'gateway/server/main.ts'], { cwd: ROOT, env: { ...process.env, TS_PORT: '0', ...env }, encoding: 'utf8', timeout: 30_000 });
+    spawnSync(process.execPath, ['--import', 'tsx', 'gateway/server/main.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, TS_PORT: '0', INTERNAL_PORT: '0', STRANGLER_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN, ...env },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
 
   it('refuses to start when a route names a handler that is not mounted, naming it and the mounted ones', () => {
     const { dir, cleanup } = tempDir();
     try {
       const routes = join(dir, 'routes.yaml');
-      writeFileSync(routes, readFileSync(join(ROOT, 'routes.yaml'), 'utf8') + '  - { path: /api/v1/me, exact: true, mode: next, handler: profile, methods: [GET] }\n');
+      writeFileSync(routes, readFileSync(join(ROOT, 'routes.yaml'), 'utf8') + '  - { path: /api/v1/profile, exact: true, mode: next, handler: profile, methods: [GET] }\n');
       const result = runTs({ ROUTES: routes, FORUM_DB: seedDatabase(dir) });
       expect(result.status).toBe(1);
       expect(result.stdout).toContain('handlers that are not mounted: \\"profile\\"');
-      expect(result.stdout).toContain('mounted services: \\"boards\\", \\"threads\\"');
+      expect(result.stdout).toContain('mounted services: \\"boards\\", \\"threads\\", \\"users\\"');
     } finally {
       cleanup();
     }
@@ -120,6 +125,36 @@ describe('TS server start-up and signals', () => {
     expect(result.status).toBe(1);
     expect(result.stdout).toContain('the forum database /nonexistent/forum.db does not exist');
     expect(result.stdout).toContain('python3 legacy-python/seed.py --db /nonexistent/forum.db --size tiny');
+  });
+
+  it.each([
+    ['is not set', '', 'STRANGLER_INTERNAL_TOKEN is not set'],
+    ['is under 32 bytes', 'x'.repeat(31), 'STRANGLER_INTERNAL_TOKEN is 31 bytes long, too short to be a secret'],
+  ])('refuses to start when the internal token %s, saying how to make one', (_case, token, message) => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const result = runTs({ STRANGLER_INTERNAL_TOKEN: token, FORUM_DB: seedDatabase(dir) });
+      expect(result.status).toBe(1);
+      expect(result.stdout).toContain(message);
+      expect(result.stdout).toContain('openssl rand -hex 32');
+      expect(result.stdout).not.toContain('"listening"');
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('exits 1 naming INTERNAL_PORT when the internal listener\'s port is taken', async () => {
+    blocker = createServer();
+    const port = await new Promise<number>((done) => blocker!.listen(0, '127.0.0.1', () => done((blocker!.address() as { port: number }).port)));
+    const { dir, cleanup } = tempDir();
+    try {
+      const result = runTs({ INTERNAL_PORT: String(port), FORUM_DB: seedDatabase(dir) });
+      expect(result.status).toBe(1);
+      expect(result.stdout).toContain(`port ${port} on 127.0.0.1 is already in use`);
+      expect(result.stdout).toContain('INTERNAL_PORT');
+    } finally {
+      cleanup();
+    }
   });
 
   it('exits 1 with a clear message when its port is taken', async () => {

@@ -1,0 +1,72 @@
+/**
+ * The TS server's side of calling the other way: a JSON POST to one of legacy's internal endpoints
+ * (`/_internal/legacy/...`) with the shared token, a deadline, and the request id of the request being
+ * served. Connections are kept alive by fetch's pool; failures come back as one typed error.
+ */
+import { requestIdFrom } from '../request-id/index.ts';
+
+export interface InternalCallerOptions {
+  /** Origin of the side being called, e.g. `http://127.0.0.1:8090`. */
+  readonly baseUrl: string;
+  readonly token: string;
+  readonly timeoutMs?: number;
+}
+
+export type InternalCallFailure = 'unavailable' | 'timeout' | 'unauthorized' | 'bad_answer';
+
+/** Why a call to the other side did not give an answer; the message names the call. */
+export class InternalCallError extends Error {
+  override readonly name = 'InternalCallError';
+  constructor(
+    readonly kind: InternalCallFailure,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface InternalCaller {
+  post<T>(path: string, body: unknown, options?: { requestId?: string }): Promise<T>;
+}
+
+const DEFAULT_TIMEOUT_MS = 2_000;
+
+/**
+ * @example
+ * const legacy = createInternalCaller({ baseUrl: 'http://127.0.0.1:8090', token });
+ * const answer = await legacy.post<{ session: Session | null }>('/_internal/legacy/sessions/resolve', { token: cookie });
+ */
+export function createInternalCaller({ baseUrl, token, timeoutMs = DEFAULT_TIMEOUT_MS }: InternalCallerOptions): InternalCaller {
+  return {
+    async post<T>(path: string, body: unknown, { requestId }: { requestId?: string } = {}): Promise<T> {
+      const call = `POST ${baseUrl}${path}`;
+      let response: Response;
+      try {
+        response = await fetch(baseUrl + path, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-request-id': requestIdFrom(requestId) },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+      } catch (err) {
+        const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+        if (timedOut) throw new InternalCallError('timeout', `${call} gave no answer within ${timeoutMs} ms`, { cause: err });
+        throw new InternalCallError('unavailable', `${call} failed: ${describeCause(err)}`, { cause: err });
+      }
+      const text = await response.text().catch(() => '');
+      if (response.status === 401) throw new InternalCallError('unauthorized', `${call} refused the token (401); both sides must have the same STRANGLER_INTERNAL_TOKEN`);
+      if (response.status !== 200) throw new InternalCallError(response.status >= 500 ? 'unavailable' : 'bad_answer', `${call} answered ${response.status}: ${text.slice(0, 200)}`);
+      try {
+        return JSON.parse(text) as T;
+      } catch {
+        throw new InternalCallError('bad_answer', `${call} answered 200 with a body that is not JSON: ${JSON.stringify(text.slice(0, 200))}`);
+      }
+    },
+  };
+}
+
+function describeCause(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (err as Error).message ?? String(err);
+}

@@ -1,0 +1,136 @@
+import { execFileSync } from 'node:child_process';
+import { pino } from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createInternalApp } from '../../gateway/internal/index.ts';
+import { openForumDbForWriting } from '../forum-common/index.ts';
+import { createFixtureDb } from '../forum-common/testing.ts';
+import type { Session, SessionResolver } from '../sessions/index.ts';
+import { createUsersService, hashPassword, verifyPassword } from './index.ts';
+
+const TOKEN = 't'.repeat(40);
+const ITERATIONS = 1_000;
+const fixture = createFixtureDb();
+const db = openForumDbForWriting(fixture.file);
+const sessionsByToken = new Map<string, Session>([['alice-cookie', { user_id: 1, expires_at: '2099-01-01T00:00:00Z' }], ['ghost-cookie', { user_id: 999, expires_at: '2099-01-01T00:00:00Z' }]]);
+const sessions: SessionResolver = {
+  resolve: async (token) => {
+    if (token === 'legacy-down') throw new (await import('../../gateway/internal/index.ts')).InternalCallError('unavailable', 'POST http://legacy/_internal/legacy/sessions/resolve failed: ECONNREFUSED');
+    return sessionsByToken.get(token) ?? null;
+  },
+  forget: () => false,
+};
+const users = createUsersService({ db, sessions, iterations: ITERATIONS, logger: pino({ level: 'silent' }) });
+const internal = createInternalApp({ services: [users], token: TOKEN, logger: pino({ level: 'silent' }) });
+afterAll(() => {
+  db.close();
+  fixture.cleanup();
+});
+
+const call = async (path: string, body?: unknown) => {
+  const init: RequestInit = body === undefined ? {} : { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } };
+  const res = await internal.request(path, { ...init, headers: { authorization: `Bearer ${TOKEN}`, ...(init.headers as Record<string, string>) } });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+};
+
+describe('users internal endpoints', () => {
+  it('looks a user up by id', async () => {
+    expect(await call('/_internal/v1/users/1')).toEqual({ status: 200, body: { user: { id: 1, username: 'alice', created_at: '2026-01-02T03:00:05Z' } } });
+  });
+
+  it('answers 404 naming the id for a user that does not exist', async () => {
+    expect(await call('/_internal/v1/users/424242')).toEqual({ status: 404, body: { error: { code: 'not_found', message: 'user 424242 does not exist' } } });
+  });
+
+  it('answers 400 for an id that is not a positive integer', async () => {
+    expect((await call('/_internal/v1/users/0')).status).toBe(400);
+    expect((await call('/_internal/v1/users/01')).status).toBe(400);
+  });
+
+  it('looks a user up by username in any letter case', async () => {
+    expect(await call('/_internal/v1/users/by-username/ALICE')).toMatchObject({ status: 200, body: { user: { id: 1, username: 'alice' } } });
+  });
+
+  it('returns users for a list of ids in the order asked, leaving unknown ones out', async () => {
+    const res = await call('/_internal/v1/users?ids=2,999,1,2');
+    expect(res.status).toBe(200);
+    expect((res.body.users as { id: number }[]).map((u) => u.id)).toEqual([2, 1, 2]);
+  });
+
+  it('refuses more than 500 ids, and a malformed list, with a 400 that says why', async () => {
+    const many = Array.from({ length: 501 }, (_, i) => i + 1).join(',');
+    expect(await call(`/_internal/v1/users?ids=${many}`)).toEqual({ status: 400, body: { error: { code: 'bad_request', message: 'ids: at most 500 ids per call' } } });
+    expect((await call('/_internal/v1/users?ids=1,,2')).status).toBe(400);
+    expect(await call('/_internal/v1/users')).toMatchObject({ status: 400, body: { error: { message: 'ids: required' } } });
+  });
+
+  it('registers a user, then verifies the password and refuses a wrong one', async () => {
+    const made = await call('/_internal/v1/users', { username: 'dora', password: 'dora-password' });
+    expect(made).toMatchObject({ status: 201, body: { user: { username: 'dora', created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/) } } });
+    expect(await call('/_internal/v1/users/verify', { username: 'DORA', password: 'dora-password' })).toMatchObject({ status: 200, body: { user: { username: 'dora' } } });
+    expect(await call('/_internal/v1/users/verify', { username: 'dora', password: 'wrong-password' })).toEqual({ status: 200, body: { user: null } });
+    expect(await call('/_internal/v1/users/verify', { username: 'nobody', password: 'whatever-password' })).toEqual({ status: 200, body: { user: null } });
+  });
+
+  it('answers 409 for a username taken in another letter case', async () => {
+    expect(await call('/_internal/v1/users', { username: 'Alice', password: 'another-password' })).toEqual({ status: 409, body: { error: { code: 'conflict', message: "username 'Alice' is taken; choose another" } } });
+  });
+
+  it('answers 409 to all but one of many simultaneous registrations of the same name', async () => {
+    const answers = await Promise.all(Array.from({ length: 8 }, () => call('/_internal/v1/users', { username: 'racer', password: 'racer-password' })));
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
+  });
+
+  it('names each invalid registration field', async () => {
+    expect(await call('/_internal/v1/users', { username: 'a b', password: 'short' })).toEqual({
+      status: 400,
+      body: { error: { code: 'bad_request', message: 'username: must be 3 to 32 characters of A-Z a-z 0-9 _ -; password: must be at least 8 characters' } },
+    });
+  });
+});
+
+describe('password hashes', () => {
+  const python = (script: string, ...args: string[]) => execFileSync('python3', ['-c', script, ...args], { cwd: 'legacy-python', encoding: 'utf8' }).trim();
+
+  it('verifies a hash legacy made', async () => {
+    const stored = python('import sys; from forum.passwords import hash_password; print(hash_password(sys.argv[1], iterations=1000))', 'pässwörd ✓');
+    expect(await verifyPassword('pässwörd ✓', stored)).toBe(true);
+    expect(await verifyPassword('passwörd ✓', stored)).toBe(false);
+  });
+
+  it('makes hashes legacy verifies', async () => {
+    const stored = await hashPassword('pässwörd ✓', 1000);
+    expect(python('import sys; from forum.passwords import verify_password; print(verify_password(sys.argv[1], sys.argv[2]))', 'pässwörd ✓', stored)).toBe('True');
+  });
+
+  it.each(['', 'plain', 'md5$1$a$b', 'pbkdf2_sha256$x$a$b', 'pbkdf2_sha256$0$a$b', 'pbkdf2_sha256$1$a$'])('never matches a malformed stored value %j', async (stored) => {
+    expect(await verifyPassword('anything', stored)).toBe(false);
+  });
+});
+
+describe('GET /api/v1/me', () => {
+  const me = async (cookie?: string) => {
+    const res = await users.app.request('/api/v1/me', cookie ? { headers: { cookie } } : {}, { requestId: 'test' });
+    return { status: res.status, text: await res.text() };
+  };
+
+  it('answers the user of a live legacy session', async () => {
+    expect(await me('x=1; forum_session=alice-cookie')).toEqual({ status: 200, text: '{"user":{"id":1,"username":"alice"}}' });
+  });
+
+  it('answers 401 "log in first" without a cookie, for an unknown session, and for a session of a deleted user', async () => {
+    const loginFirst = { status: 401, text: '{"error":{"code":"unauthorized","message":"log in first"}}' };
+    expect(await me()).toEqual(loginFirst);
+    expect(await me('forum_session=nope')).toEqual(loginFirst);
+    expect(await me('forum_session=ghost-cookie')).toEqual(loginFirst);
+  });
+
+  it('answers 503 with a clear message when legacy cannot say whose session it is', async () => {
+    expect(await me('forum_session=legacy-down')).toEqual({ status: 503, text: '{"error":{"code":"unavailable","message":"cannot check your session right now; try again in a moment"}}' });
+  });
+
+  it('answers 405 with legacy\'s Allow for other methods', async () => {
+    const res = await users.app.request('/api/v1/me', { method: 'DELETE' }, { requestId: 'test' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, HEAD');
+  });
+});

@@ -1,0 +1,57 @@
+/**
+ * The users service owns the users table. Internally it answers lookups, password checks and
+ * registrations for legacy (see internal.ts and docs/internal-api.md); publicly it answers
+ * `GET /api/v1/me` for a session legacy started, by asking legacy whose session the cookie is.
+ */
+import { Hono } from 'hono';
+import { InternalCallError } from '../../gateway/internal/index.ts';
+import type { Logger } from '../../gateway/log/index.ts';
+import { defineService, type PublicService, type ServiceEnv } from '../../gateway/server/index.ts';
+import { ApiError, apiJson, cookieValue, forumErrors, methodNotAllowed, SESSION_COOKIE, type ForumDb } from '../forum-common/index.ts';
+import type { SessionResolver } from '../sessions/index.ts';
+import { createUsersInternal } from './internal.ts';
+import { prepareUserQueries } from './queries.ts';
+
+export { iterationsFrom, hashPassword, verifyPassword } from './passwords.ts';
+
+export interface UsersServiceOptions {
+  /** A writable handle (openForumDbForWriting): this service is the users table's owner. */
+  readonly db: ForumDb;
+  readonly sessions: SessionResolver;
+  readonly iterations: number;
+  readonly logger: Logger;
+}
+
+const ME_ALLOW = ['GET', 'HEAD'] as const;
+
+/**
+ * @example
+ * const users = createUsersService({ db: openForumDbForWriting(file), sessions, iterations: 600_000, logger });
+ * await users.app.request('/api/v1/me', { headers: { cookie: 'forum_session=…' } }); // {"user":{"id":1,"username":"alice"}}
+ */
+export function createUsersService({ db, sessions, iterations, logger }: UsersServiceOptions): PublicService {
+  const queries = prepareUserQueries(db);
+  const app = new Hono<ServiceEnv>();
+  app.onError(forumErrors);
+  app.get('/api/v1/me', async (c) => {
+    const token = cookieValue(c.req.header('cookie'), SESSION_COOKIE);
+    if (!token) throw loginFirst();
+    let session;
+    try {
+      session = await sessions.resolve(token, c.env.requestId);
+    } catch (err) {
+      if (!(err instanceof InternalCallError)) throw err;
+      logger.error({ event: 'internal_call_failed', request_id: c.env.requestId, call: 'legacy sessions/resolve', kind: err.kind, err: err.message }, err.message);
+      throw new ApiError(503, 'unavailable', 'cannot check your session right now; try again in a moment');
+    }
+    const user = session ? queries.byId(session.user_id) : undefined;
+    if (!user) throw loginFirst();
+    return apiJson({ user: { id: user.id, username: user.username } });
+  });
+  app.all('/api/v1/me', (c) => {
+    throw methodNotAllowed(c.req.method, ME_ALLOW);
+  });
+  return defineService({ name: 'users', app, internal: createUsersInternal({ queries, iterations }) });
+}
+
+const loginFirst = (): ApiError => new ApiError(401, 'unauthorized', 'log in first');
