@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEchoBackend, type EchoBackend } from '../helpers/echo-backend.ts';
 import { spawnServer, tempDir } from '../helpers/processes.ts';
+import { sendRaw } from '../helpers/raw-http.ts';
 import { NGINX, startNginx, type FrontDoorKind } from '../helpers/stack.ts';
 
 const FRONT_DOORS: FrontDoorKind[] = NGINX.ok ? ['edge', 'nginx'] : ['edge'];
@@ -71,18 +72,6 @@ function send(front: FrontDoor, path: string, init: { method?: string; headers?:
   });
 }
 
-/** Write raw bytes on a fresh connection and collect everything until the server closes it. */
-function sendRaw(front: FrontDoor, bytes: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port: front.port }, () => socket.write(bytes));
-    let answer = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => (answer += chunk));
-    socket.on('end', () => resolve(answer));
-    socket.on('error', reject);
-  });
-}
-
 const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -123,7 +112,7 @@ describe.each(FRONT_DOORS)('odd requests through the %s front door', (kind) => {
 
   it('passes a chunked body sent with a Trailer header through intact and keeps serving', async () => {
     const answer = await sendRaw(
-      front,
+      front.url,
       'POST /trailer-upload HTTP/1.1\r\nHost: forum.test\r\nTransfer-Encoding: chunked\r\nTrailer: X-Checksum\r\nConnection: close\r\n\r\n' +
         '5\r\nhello\r\n6\r\n world\r\n0\r\nX-Checksum: 0123\r\n\r\n',
     );
@@ -174,7 +163,7 @@ describe.each(FRONT_DOORS)('odd requests through the %s front door', (kind) => {
     expect(seen.method).toBe('GET');
     expect(seen.bodySha256).toBe(sha256(body));
 
-    const chunked = await sendRaw(front, 'GET /get-with-chunked-body HTTP/1.1\r\nHost: forum.test\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n4\r\nabcd\r\n0\r\n\r\n');
+    const chunked = await sendRaw(front.url, 'GET /get-with-chunked-body HTTP/1.1\r\nHost: forum.test\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n4\r\nabcd\r\n0\r\n\r\n');
     expect(chunked).toMatch(/^HTTP\/1\.1 200 /);
     expect((await arrived(legacy, '/get-with-chunked-body')).bodySha256).toBe(sha256('abcd'));
   });
@@ -206,7 +195,7 @@ describe.each(FRONT_DOORS)('odd requests through the %s front door', (kind) => {
     ['both Content-Length and Transfer-Encoding', 'Content-Length: 4\r\nTransfer-Encoding: chunked\r\n'],
     ['two different Content-Length headers', 'Content-Length: 4\r\nContent-Length: 40\r\n'],
   ])('refuses a request with %s with 400 and never forwards it', async (_name, framing) => {
-    const answer = await sendRaw(front, `POST /smuggle HTTP/1.1\r\nHost: forum.test\r\n${framing}Connection: close\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: forum.test\r\n\r\n`);
+    const answer = await sendRaw(front.url, `POST /smuggle HTTP/1.1\r\nHost: forum.test\r\n${framing}Connection: close\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: forum.test\r\n\r\n`);
     expect(answer).toMatch(/^HTTP\/1\.1 400 /);
     await expectStillServing();
     expect(legacy.requests.some((r) => r.url === '/smuggle' || r.url === '/smuggled')).toBe(false);
@@ -218,7 +207,7 @@ describe.each(FRONT_DOORS)('odd requests through the %s front door', (kind) => {
   });
 
   it('answers HEAD with headers and no body bytes', async () => {
-    const answer = await sendRaw(front, 'HEAD /head-check?echo=status&status=200 HTTP/1.1\r\nHost: forum.test\r\nConnection: close\r\n\r\n');
+    const answer = await sendRaw(front.url, 'HEAD /head-check?echo=status&status=200 HTTP/1.1\r\nHost: forum.test\r\nConnection: close\r\n\r\n');
     const [head, rest] = [answer.slice(0, answer.indexOf('\r\n\r\n')), answer.slice(answer.indexOf('\r\n\r\n') + 4)];
     expect(head).toMatch(/^HTTP\/1\.1 200 /);
     expect(head).toMatch(/\r\nx-backend: legacy/i);

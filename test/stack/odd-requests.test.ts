@@ -6,22 +6,10 @@
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendRaw } from '../helpers/raw-http.ts';
 import { NGINX, startStack, type FrontDoorKind, type Stack } from '../helpers/stack.ts';
 
 const FRONT_DOORS: FrontDoorKind[] = NGINX.ok ? ['edge', 'nginx'] : ['edge'];
-
-/** Send raw bytes, read until the server closes; the request should say `Connection: close`. */
-function raw(url: string, bytes: string): Promise<string> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: hostname, port: Number(port) });
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
-    socket.on('error', reject);
-    socket.write(bytes);
-  });
-}
 
 interface Answer { status: number; headers: IncomingHttpHeaders; body: Buffer }
 
@@ -60,7 +48,7 @@ describe.each(FRONT_DOORS)('odd requests through the %s front door to the real b
   it('answers a chunked POST carrying a Trailer header, proxied through TS to legacy', async () => {
     const host = new URL(stack.front.url).host;
     const body = '{"body":"hi"}';
-    const answer = await raw(stack.front.url, `POST /api/v1/threads/1/posts HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nTrailer: X-Checksum\r\nConnection: close\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\nX-Checksum: 1\r\n\r\n`);
+    const answer = await sendRaw(stack.front.url, `POST /api/v1/threads/1/posts HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nTrailer: X-Checksum\r\nConnection: close\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\nX-Checksum: 1\r\n\r\n`);
     expect(answer).toMatch(/^HTTP\/1\.1 401 /);
     expect(answer).toContain('{"error":{"code":"unauthorized","message":"log in first"}}');
     allAlive();
