@@ -7,13 +7,21 @@
  * const handle = createEdgeHandler({ currentTable: () => table, proxy, pages, logger });
  * http.createServer(handle);
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Logger } from '../log/index.ts';
 import { sendErrorPage, type ErrorPages, type Proxy } from '../proxy/index.ts';
 import { isInternalPath, normalizeTarget } from '../routes/normalize.ts';
 import type { RouteTable } from '../routes/types.ts';
 import { mintRequestId } from '../request-id/index.ts';
 import { edgeRequestHeaders } from './headers.ts';
+
+// Some servers read '\' as '/' (IIS, anything that tidies Windows-style paths): to them '/\_internal'
+// and '/a\..\_internal' are /_internal, while nginx keeps '\' as data. Refused as the nginx config's
+// internal location refuses them: '_internal' anywhere after a backslash.
+const INTERNAL_AFTER_BACKSLASH = /\\.*_internal/i;
+
+const countHostLines = (rawHeaders: readonly string[]): number => rawHeaders.filter((name, i) => i % 2 === 0 && name.toLowerCase() === 'host').length;
 
 export interface EdgeHandlerOptions {
   /** The live table; read once per request so a reload never changes a request half-way. */
@@ -48,7 +56,13 @@ export const createEdgeHandler = ({ currentTable, proxy, pages, logger }: EdgeHa
       sendErrorPage(res, 400, pages, { close: true });
       return;
     }
-    if (isInternalPath(target.path)) {
+    // RFC 9112 §3.2 (and nginx): more than one Host line is a 400. Node keeps the first and drops the
+    // rest, so the edge and a backend reading the raw request could disagree on the host.
+    if (countHostLines(req.rawHeaders) > 1) {
+      sendErrorPage(res, 400, pages, { close: true });
+      return;
+    }
+    if (isInternalPath(target.path) || INTERNAL_AFTER_BACKSLASH.test(target.path)) {
       sendErrorPage(res, 404, pages);
       return;
     }
@@ -62,3 +76,16 @@ export const createEdgeHandler = ({ currentTable, proxy, pages, logger }: EdgeHa
       maxBodyBytes: table.settings.maxBodyBytes,
     });
   };
+
+/**
+ * Answer a CONNECT as nginx does: 400 to an authority-form target (`host:port`), which its parser
+ * refuses, else 405. Without a listener Node drops the connection without a word.
+ *
+ * @example
+ * server.on('connect', refuseConnect);
+ */
+export function refuseConnect(req: IncomingMessage, socket: Duplex): void {
+  const status = normalizeTarget(req.url ?? '').ok ? 405 : 400;
+  socket.on('error', () => socket.destroy());
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+}

@@ -1,8 +1,8 @@
 /**
  * What the front door does to a client's request headers before any backend sees them: identity
- * headers a client could forge are removed, the request id is minted here and nowhere else, and the
- * forwarded-for family is rebuilt from the socket (client values are never trusted). Same rules as
- * the nginx config.
+ * headers a client could forge and path overrides are removed, the request id is minted here and
+ * nowhere else, and the forwarded-for family is rebuilt from the socket (client values are never
+ * trusted). Same rules as the nginx config.
  *
  * @example
  * const id = mintRequestId(); // from gateway/request-id
@@ -11,18 +11,30 @@
 import type { IncomingMessage } from 'node:http';
 import { TLSSocket } from 'node:tls';
 
-/** Header name prefixes only the gateway may set; a client's are dropped. */
+/** Header name prefixes only the gateway may set; a client's are dropped, and so are the bare names. */
 export const FORGEABLE_PREFIXES = ['x-strangler-', 'x-user-'] as const;
+const FORGEABLE_NAMES: ReadonlySet<string> = new Set(FORGEABLE_PREFIXES.map((prefix) => prefix.slice(0, -1)));
+
+// Symfony, Zend and IIS's URL Rewrite take these as the path really asked for: a client could name a
+// path the front door refuses (/_internal) in one of them.
+const PATH_OVERRIDE_HEADERS: ReadonlySet<string> = new Set(['x-original-url', 'x-rewrite-url']);
 
 export const isForgeableHeader = (name: string): boolean => {
   const lower = name.toLowerCase();
-  return FORGEABLE_PREFIXES.some((prefix) => lower.startsWith(prefix));
+  return FORGEABLE_NAMES.has(lower) || FORGEABLE_PREFIXES.some((prefix) => lower.startsWith(prefix));
 };
+
+/**
+ * Whether a client's header never reaches a backend. A name with '_' is dropped as nginx drops it
+ * (underscores_in_headers off): WSGI and CGI servers read `X_User_Id` as `X-User-Id`, so it is a
+ * forgery that no prefix check would see.
+ */
+const isDroppedHeader = (name: string): boolean => name.includes('_') || isForgeableHeader(name) || PATH_OVERRIDE_HEADERS.has(name.toLowerCase());
 
 /** Header overrides for {@link Proxy.forward}: a string sets, undefined removes. */
 export function edgeRequestHeaders(req: IncomingMessage, requestId: string): Record<string, string | undefined> {
   const overrides: Record<string, string | undefined> = {};
-  for (const name of Object.keys(req.headers)) if (isForgeableHeader(name)) overrides[name] = undefined;
+  for (const name of Object.keys(req.headers)) if (isDroppedHeader(name)) overrides[name] = undefined;
   const clientIp = req.socket.remoteAddress ?? '';
   return {
     ...overrides,

@@ -2,6 +2,7 @@ import { request, type IncomingHttpHeaders } from 'node:http';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startEchoBackend, type EchoBackend } from '../../test/helpers/echo-backend.ts';
+import { sendRaw } from '../../test/helpers/raw-http.ts';
 import { freePort } from '../process/index.ts';
 import type { Backend, BackendName, Route, RouteSettings, RouteTable } from '../routes/types.ts';
 import { startEdge, type Edge } from './index.ts';
@@ -75,7 +76,7 @@ describe('startEdge', () => {
     expect((await send(e, '/')).headers['x-backend']).toBe('legacy');
   });
 
-  it.each(['/_internal/v1/x', '/_internal', '/%5Finternal/v1/x', '/a/../_internal/v1', '//_internal/v1', '/_internal%2Fv1', '/./_internal/'])(
+  it.each(['/_internal/v1/x', '/_internal', '/%5Finternal/v1/x', '/a/../_internal/v1', '//_internal/v1', '/_internal%2Fv1', '/./_internal/', '/\\_internal/v1', '/%5C_INTERNAL', '/a\\..\\_internal'])(
     'answers the 404 page for %s without reaching a backend',
     async (path) => {
       const e = await start(standardTable());
@@ -94,7 +95,15 @@ describe('startEdge', () => {
     expect(legacy.requests).toHaveLength(0);
   });
 
-  it('strips forged identity headers and sets forwarded headers from the socket', async () => {
+  it('answers 400 to a request with two Host lines and 405 or 400 to CONNECT, as nginx does', async () => {
+    const e = await start(standardTable());
+    expect(await sendRaw(e.url, 'GET /page HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
+    expect(await sendRaw(e.url, 'CONNECT 127.0.0.1:8082 HTTP/1.1\r\nHost: 127.0.0.1:8082\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
+    expect(await sendRaw(e.url, 'CONNECT /page HTTP/1.1\r\nHost: a\r\n\r\n')).toMatch(/^HTTP\/1\.1 405 /);
+    expect(legacy.requests).toHaveLength(0);
+  });
+
+  it('strips forged identity headers and path overrides, and sets forwarded headers from the socket', async () => {
     const e = await start(standardTable());
     await send(e, '/page', {
       headers: {
@@ -102,6 +111,11 @@ describe('startEdge', () => {
         'X-Strangler-Shadow': '1',
         'X-User-Id': 'admin',
         'x-user-roles': 'root',
+        'X-User': 'admin',
+        // nginx drops names with '_' (underscores_in_headers off); WSGI would read this one as X-User-Id.
+        X_User_Id: 'admin',
+        'X-Original-URL': '/_internal/v1/users/1',
+        'X-Rewrite-URL': '/_internal/v1/users/1',
         'X-Forwarded-For': '6.6.6.6',
         'X-Real-IP': '6.6.6.6',
         'X-Forwarded-Proto': 'https',
@@ -109,7 +123,7 @@ describe('startEdge', () => {
       },
     });
     const seen = legacy.requests.at(-1)!.headers;
-    expect(Object.keys(seen).filter((name) => name.startsWith('x-strangler-') || name.startsWith('x-user-'))).toEqual([]);
+    expect(Object.keys(seen).filter((name) => /^x[-_](strangler|user)([-_]|$)|^x-(original|rewrite)-url$/.test(name))).toEqual([]);
     expect(seen['x-forwarded-for']).toBe('127.0.0.1');
     expect(seen['x-real-ip']).toBe('127.0.0.1');
     expect(seen['x-forwarded-proto']).toBe('http');

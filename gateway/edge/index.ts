@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log/index.ts';
 import { createProxy, loadErrorPages } from '../proxy/index.ts';
 import type { RouteTable } from '../routes/types.ts';
-import { createEdgeHandler } from './handler.ts';
+import { createEdgeHandler, refuseConnect } from './handler.ts';
 
 export { edgeRequestHeaders, isForgeableHeader } from './headers.ts';
 
@@ -64,6 +64,7 @@ export async function startEdge({ table: initialTable, logger, host = '127.0.0.1
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   // A malformed request line never reaches the handler; Node's default answers 400/408/431 and closes.
+  server.on('connect', refuseConnect);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

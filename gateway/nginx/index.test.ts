@@ -72,8 +72,9 @@ describe('generateNginxConfig', () => {
   });
 
   it('keeps the security settings: internal 404, forged headers cleared, no version, request id', () => {
-    expect(config).toContain('location ~* ^/_internal {\n            return 404;');
-    expect(config).toContain("more_clear_input_headers 'X-Strangler-*' 'X-User-*';");
+    expect(config).toContain('location ~* "^/_internal|\\x5C.*_internal" {\n            return 404;');
+    expect(config).toContain("more_clear_input_headers 'X-Strangler-*' 'X-User-*' 'X-Strangler' 'X-User';");
+    expect(config).toContain("more_clear_input_headers 'X-Original-URL' 'X-Rewrite-URL';");
     expect(config).toContain('server_tokens off;');
     expect(config).toContain('proxy_set_header X-Request-Id $request_id;');
     expect(config).toContain('add_header X-Request-Id $request_id always;');
