@@ -5,53 +5,17 @@
  * and a streaming response. Raw node:http and node:net, so nothing is normalized on the way.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEchoBackend, type EchoBackend } from '../helpers/echo-backend.ts';
-import { spawnServer, tempDir } from '../helpers/processes.ts';
+import type { EchoBackend } from '../helpers/echo-backend.ts';
+import { startEchoFrontDoor, type EchoFrontDoor } from '../helpers/echo-front-door.ts';
 import { sendRaw } from '../helpers/raw-http.ts';
-import { NGINX, startNginx, type FrontDoorKind } from '../helpers/stack.ts';
+import { NGINX, type FrontDoorKind } from '../helpers/stack.ts';
 
 const FRONT_DOORS: FrontDoorKind[] = NGINX.ok ? ['edge', 'nginx'] : ['edge'];
 
-const ROUTES = `version: 1
-backends:
-  legacy: { url: "http://127.0.0.1:\${LEGACY_PORT}" }
-  ts: { url: "http://127.0.0.1:\${TS_PORT}" }
-routes:
-  - { path: /, mode: legacy }
-  - { path: /api/v1/boards, mode: next, handler: boards }
-`;
-
-interface FrontDoor {
-  readonly url: string;
-  readonly port: number;
-  /** Whether the front door's process is still running. */
-  alive(): boolean;
-  stop(): Promise<void>;
-}
-
-async function startFrontDoor(kind: FrontDoorKind, dir: string, env: Record<string, string>): Promise<FrontDoor> {
-  if (kind === 'edge') {
-    const edge = await spawnServer({ name: 'edge', command: process.execPath, args: ['--import', 'tsx', 'gateway/edge/main.ts'], env: { FRONT_PORT: '0', ...env } });
-    return { url: edge.url, port: edge.port, alive: () => edge.child.exitCode === null && edge.child.signalCode === null, stop: edge.stop };
-  }
-  const nginx = await startNginx(dir, env);
-  let stopped = false;
-  return {
-    url: nginx.url,
-    port: Number(new URL(nginx.url).port),
-    // nginx's master process is not exposed; every check after an odd request also sends a normal one.
-    alive: () => !stopped,
-    stop: async () => {
-      stopped = true;
-      await nginx.stop();
-    },
-  };
-}
+const ROUTES = '  - { path: /api/v1/boards, mode: next, handler: boards }\n';
 
 interface RawAnswer {
   status: number;
@@ -59,7 +23,7 @@ interface RawAnswer {
   body: Buffer;
 }
 
-function send(front: FrontDoor, path: string, init: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<RawAnswer> {
+function send(front: EchoFrontDoor, path: string, init: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: front.port, path, method: init.method ?? 'GET', headers: init.headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
@@ -88,21 +52,14 @@ async function arrived(backend: EchoBackend, url: string, timeoutMs = 5000): Pro
 
 describe.each(FRONT_DOORS)('odd requests through the %s front door', (kind) => {
   let legacy: EchoBackend;
-  let ts: EchoBackend;
-  let front: FrontDoor;
-  let cleanup: () => void;
+  let front: EchoFrontDoor;
 
   beforeAll(async () => {
-    [legacy, ts] = await Promise.all([startEchoBackend('legacy'), startEchoBackend('ts')]);
-    const temp = tempDir(`strangler-odd-${kind}-`);
-    cleanup = temp.cleanup;
-    writeFileSync(join(temp.dir, 'routes.yaml'), ROUTES);
-    front = await startFrontDoor(kind, temp.dir, { ROUTES: join(temp.dir, 'routes.yaml'), LEGACY_PORT: String(legacy.port), TS_PORT: String(ts.port), LOG_LEVEL: 'warn' });
+    front = await startEchoFrontDoor(kind, ROUTES);
+    legacy = front.legacy;
   });
   afterAll(async () => {
     await front?.stop();
-    await Promise.all([legacy?.close(), ts?.close()]);
-    cleanup?.();
   });
 
   const expectStillServing = async (): Promise<void> => {
