@@ -58,7 +58,8 @@ export const createEdgeHandler = ({ currentTable, proxy, pages, logger }: EdgeHa
     }
     // RFC 9112 §3.2 (and nginx): more than one Host line is a 400. Node keeps the first and drops the
     // rest, so the edge and a backend reading the raw request could disagree on the host.
-    if (countHostLines(req.rawHeaders) > 1) {
+    // nginx also refuses an empty Host ("client sent invalid host header").
+    if (countHostLines(req.rawHeaders) > 1 || req.headers.host === '') {
       sendErrorPage(res, 400, pages, { close: true });
       return;
     }

@@ -24,12 +24,15 @@ export const isForgeableHeader = (name: string): boolean => {
   return FORGEABLE_NAMES.has(lower) || FORGEABLE_PREFIXES.some((prefix) => lower.startsWith(prefix));
 };
 
+// nginx's ignore_invalid_headers keeps only names of letters, digits and '-' (underscores_in_headers off).
+const INVALID_HEADER_NAME = /[^A-Za-z0-9-]/;
+
 /**
- * Whether a client's header never reaches a backend. A name with '_' is dropped as nginx drops it
- * (underscores_in_headers off): WSGI and CGI servers read `X_User_Id` as `X-User-Id`, so it is a
- * forgery that no prefix check would see.
+ * Whether a client's header never reaches a backend. A name with '_' (or '.', or anything but letters,
+ * digits and '-') is dropped as nginx drops it: WSGI and CGI servers read `X_User_Id` as `X-User-Id`,
+ * so it is a forgery that no prefix check would see.
  */
-const isDroppedHeader = (name: string): boolean => name.includes('_') || isForgeableHeader(name) || PATH_OVERRIDE_HEADERS.has(name.toLowerCase());
+const isDroppedHeader = (name: string): boolean => INVALID_HEADER_NAME.test(name) || isForgeableHeader(name) || PATH_OVERRIDE_HEADERS.has(name.toLowerCase());
 
 /** Header overrides for {@link Proxy.forward}: a string sets, undefined removes. */
 export function edgeRequestHeaders(req: IncomingMessage, requestId: string): Record<string, string | undefined> {

@@ -100,6 +100,7 @@ describe('startEdge', () => {
     expect(await sendRaw(e.url, 'GET /page HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
     expect(await sendRaw(e.url, 'CONNECT 127.0.0.1:8082 HTTP/1.1\r\nHost: 127.0.0.1:8082\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
     expect(await sendRaw(e.url, 'CONNECT /page HTTP/1.1\r\nHost: a\r\n\r\n')).toMatch(/^HTTP\/1\.1 405 /);
+    expect(await sendRaw(e.url, 'GET /page HTTP/1.1\r\nHost:\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
     expect(legacy.requests).toHaveLength(0);
   });
 
@@ -114,6 +115,8 @@ describe('startEdge', () => {
         'X-User': 'admin',
         // nginx drops names with '_' (underscores_in_headers off); WSGI would read this one as X-User-Id.
         X_User_Id: 'admin',
+        // ...and any name with a character other than letters, digits and '-'.
+        'X.User.Id': 'admin',
         'X-Original-URL': '/_internal/v1/users/1',
         'X-Rewrite-URL': '/_internal/v1/users/1',
         'X-Forwarded-For': '6.6.6.6',
@@ -123,7 +126,7 @@ describe('startEdge', () => {
       },
     });
     const seen = legacy.requests.at(-1)!.headers;
-    expect(Object.keys(seen).filter((name) => /^x[-_](strangler|user)([-_]|$)|^x-(original|rewrite)-url$/.test(name))).toEqual([]);
+    expect(Object.keys(seen).filter((name) => /^x[-_.](strangler|user)([-_.]|$)|^x-(original|rewrite)-url$/.test(name))).toEqual([]);
     expect(seen['x-forwarded-for']).toBe('127.0.0.1');
     expect(seen['x-real-ip']).toBe('127.0.0.1');
     expect(seen['x-forwarded-proto']).toBe('http');
