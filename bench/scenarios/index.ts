@@ -1,0 +1,44 @@
+/**
+ * Every benchmark scenario, in the order a run measures them. Adding one is one file in this folder
+ * exporting a {@link Scenario} and one line here; a scenario whose feature has not landed is listed as
+ * pending, with the reason, so the results say it was not measured instead of leaving it out.
+ */
+import type { PendingScenario, Scenario } from '../lib/types.ts';
+import { honoTax } from './hono-tax.ts';
+import { migratedEndpoint } from './migrated-endpoint.ts';
+import { nginxHop } from './nginx-hop.ts';
+import { nodeEdge } from './node-edge.ts';
+import { sqliteCrossProcess } from './sqlite-cross-process.ts';
+import { tsProxy } from './ts-proxy.ts';
+
+export const SCENARIOS: readonly (Scenario | PendingScenario)[] = [
+  migratedEndpoint,
+  {
+    name: 'migrated-page',
+    title: 'Migrated HTML page (thread page)',
+    measuredAs: 'TS render time in-process; TS / legacy end to end',
+    goal: 'p50 render ≤ 2 ms; ≥ 5× end to end',
+    reason: 'not landed: the TS server does not serve the thread page /t/<id> yet (no route or service for it)',
+  },
+  nginxHop,
+  nodeEdge,
+  tsProxy,
+  {
+    name: 'shadow',
+    title: 'Shadow mode',
+    measuredAs: 'user-facing p50 shadowed / plain legacy',
+    goal: '≤ 1.1×',
+    reason: 'not landed: the route table refuses mode `shadow`',
+  },
+  {
+    name: 'internal-call',
+    title: 'Internal call from Python',
+    measuredAs: 'reused connection round trip; new connection per call',
+    goal: 'p50 ≤ 1 ms; report the ratio',
+    reason: 'not landed: the Python client and the internal listener are being built',
+  },
+  sqliteCrossProcess,
+  honoTax,
+];
+
+export const isPending = (scenario: Scenario | PendingScenario): scenario is PendingScenario => 'reason' in scenario;
