@@ -10,11 +10,14 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { NGINX, type FrontDoorKind } from '../../test/helpers/stack.ts';
 import { tempDir } from '../../test/helpers/processes.ts';
 import { runLoad, type LoadOptions } from './load.ts';
 import type { BenchOptions } from './options.ts';
 import type { LoadResult } from './types.ts';
+
+const CPU_PROFILE_PRELOAD = fileURLToPath(new URL('./cpu-profile.mjs', import.meta.url));
 
 export interface Stoppable {
   stop(): Promise<void>;
@@ -111,7 +114,10 @@ export class BenchRun {
   #env(extra: Record<string, string>): Record<string, string> {
     const env: Record<string, string> = { LOG_LEVEL: 'warn' };
     const profiles = this.options.cpuProfDir;
-    if (profiles !== null) env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${profiles}`.trim();
+    if (profiles !== null) {
+      env.BENCH_CPU_PROF_DIR = profiles;
+      env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import=${CPU_PROFILE_PRELOAD}`.trim();
+    }
     return { ...env, ...extra };
   }
 
