@@ -101,7 +101,8 @@ def is_empty(conn):
 
 def seed(db_path, size, force=False):
     """Create the schema and fill it; refuses a non-empty database unless force. Returns the row counts."""
-    db = Database(db_path)
+    # The seed builds every table before either side runs, so it alone may write the TS-owned users table.
+    db = Database(db_path, foreign_tables=())
     if not is_empty(db.read()) and not force:
         raise SystemExit(f"seed.py: {db_path} already has data; pass --force to replace it")
     users, boards, threads, posts = build(size)

@@ -1,7 +1,8 @@
 """The forum's threaded HTTP/1.1 server, used by `npm start`: python3 legacy-python/serve.py
 
 Environment: LEGACY_HOST (default 127.0.0.1), LEGACY_PORT (default 8090, 0 = any free port), FORUM_DB,
-LOG_LEVEL. Logs JSON lines on stdout; SIGTERM or SIGINT stops it with exit status 0.
+LOG_LEVEL, STRANGLER_INTERNAL_URL (the TS server's internal listener, default http://127.0.0.1:8082) and
+STRANGLER_INTERNAL_TOKEN (required: users and markdown are served by the TS side now). Logs JSON lines on stdout; SIGTERM or SIGINT stops it with exit status 0.
 """
 import io
 import os
@@ -245,6 +246,12 @@ def main():
     port_text = os.environ.get("LEGACY_PORT", "8090")
     if not port_text.isdigit() or int(port_text) > 65535:
         log("error", "bad_config", message=f"LEGACY_PORT must be a port number from 0 to 65535, got {port_text!r}")
+        return 2
+    token = os.environ.get("STRANGLER_INTERNAL_TOKEN", "")
+    if len(token.encode()) < 32:
+        log("error", "bad_config", message="STRANGLER_INTERNAL_TOKEN must be set to the TS server's internal token "
+            "(at least 32 bytes): the forum's users and markdown are served by the TS side now. npm start sets it; "
+            "otherwise use the same value for both, e.g. STRANGLER_INTERNAL_TOKEN=$(openssl rand -hex 32)")
         return 2
     WSGIRequestHandler.app = create_app()
     try:

@@ -20,6 +20,7 @@ def routes(router):
     router.add("/api/v1/login", POST=login)
     router.add("/api/v1/logout", POST=logout)
     router.add("/api/v1/me", GET=me)
+    router.add("/api/v1/users", POST=register)
 
 
 def list_boards(forum, request):
@@ -31,6 +32,7 @@ def list_threads(forum, request, slug):
     conn = forum.db.read()
     board = _board(conn, slug)
     total, threads = store.board_threads(conn, board["id"], page, per_page)
+    forum.moved.fill_authors(*threads)
     return json_response({"board": board, "threads": threads, "page": page, "per_page": per_page,
                           "total": total, "pages": page_count(total, per_page)})
 
@@ -41,6 +43,7 @@ def show_thread(forum, request, id):
     conn = forum.db.read()
     thread = _thread(conn, thread_id)
     total, posts = store.thread_posts(conn, thread_id, page, per_page)
+    forum.moved.fill_authors(thread, *posts)
     return json_response({"thread": thread, "posts": posts, "page": page, "per_page": per_page,
                           "total": total, "pages": page_count(total, per_page)})
 
@@ -54,9 +57,12 @@ def create_thread(forum, request, slug):
     if not 1 <= len(title) <= MAX_TITLE_CHARS:
         raise invalid(f"title must be 1 to {MAX_TITLE_CHARS} characters after trimming")
     body = _body(fields)
+    body_html = forum.moved.render(body)
     with forum.db.write() as conn:
-        thread_id, post_id = store.insert_thread(conn, board["id"], user["id"], title, body, utc_now())
+        thread_id, post_id = store.insert_thread(conn, board["id"], user["id"], title, body, body_html, utc_now())
         thread, post = store.find_thread(conn, thread_id), store.find_post(conn, post_id)
+    for record in (thread, post):
+        record["author"]["username"] = user["username"]
     return json_response({"thread": thread, "post": post}, status=201)
 
 
@@ -67,8 +73,10 @@ def create_post(forum, request, id):
     fields = request.json_object()
     _thread(forum.db.read(), thread_id)
     body = _body(fields)
+    body_html = forum.moved.render(body)
     with forum.db.write() as conn:
-        post = store.find_post(conn, store.insert_post(conn, thread_id, user["id"], body, utc_now()))
+        post = store.find_post(conn, store.insert_post(conn, thread_id, user["id"], body, body_html, utc_now()))
+    post["author"]["username"] = user["username"]
     return json_response({"post": post}, status=201)
 
 
@@ -76,7 +84,7 @@ def login(forum, request):
     _require_json(request)
     fields = request.json_object()
     username, password = _text(fields, "username", 100), _text(fields, "password", 1000)
-    user = sessions.authenticate(forum.db.read(), username, password)
+    user = forum.moved.verify(username, password)
     if user is None:
         raise HTTPError(401, "unauthorized", "wrong username or password")
     token, csrf = sessions.start(forum.db, user["id"])
@@ -86,8 +94,18 @@ def login(forum, request):
 
 def logout(forum, request):
     _require_json(request)
-    sessions.end(forum.db, request.cookies.get(sessions.SESSION_COOKIE))
+    sessions.end(forum, request.cookies.get(sessions.SESSION_COOKIE))
     return json_response({"ok": True}, headers=sessions.logout_cookies())
+
+
+def register(forum, request):
+    """POST /api/v1/users {"username", "password"}: 201, the new user, logged in (cookies set)."""
+    _require_json(request)
+    fields = request.json_object()
+    username, password = _text(fields, "username", 100), _text(fields, "password", 1000)
+    user = forum.moved.register(username, password)
+    token, csrf = sessions.start(forum.db, user["id"])
+    return json_response({"user": user}, status=201, headers=sessions.login_cookies(token, csrf))
 
 
 def me(forum, request):
@@ -101,7 +119,7 @@ def _require_json(request):
 
 
 def _require_user(forum, request):
-    user = sessions.current_user(forum.db.read(), request.cookies.get(sessions.SESSION_COOKIE))
+    user = sessions.current_user(forum, request.cookies.get(sessions.SESSION_COOKIE))
     if user is None:
         raise HTTPError(401, "unauthorized", "log in first")
     return user

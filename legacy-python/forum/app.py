@@ -1,4 +1,5 @@
 """The forum's WSGI application: `application` for any WSGI server, `create_app()` for tests.
+Both need STRANGLER_INTERNAL_URL and STRANGLER_INTERNAL_TOKEN: users and markdown are the TS side's.
 
     gunicorn --chdir legacy-python forum.app:application
 """
@@ -8,8 +9,11 @@ from html import escape
 from pathlib import Path
 from string import Template
 
-from . import api, live, pages, static_files
+import strangler_client
+
+from . import api, internal_api, live, pages, static_files
 from .db import Database, database_path
+from .internal import Moved
 from .logs import log
 from .router import Router
 from .web import HTML_TYPE, HTTPError, Request, Response, json_response, status_title
@@ -22,13 +26,16 @@ API_NOT_FOUND = "no API endpoint at this path"
 class Forum:
     """One WSGI callable; expected failures are HTTPError, anything else a logged 500."""
 
-    def __init__(self, db_path=None, live_max_seconds=None, live_poll_seconds=1.0, live_keepalive_seconds=15.0):
+    def __init__(self, db_path=None, live_max_seconds=None, live_poll_seconds=1.0, live_keepalive_seconds=15.0,
+                 client=None):
         self.db = Database(db_path or database_path())
+        # Users and markdown live on the TS side now (forum/internal.py); one client, one connection pool.
+        self.moved = Moved(client or strangler_client.InternalClient.from_env())
         self.live_max_seconds = live_max_seconds or float(os.environ.get("FORUM_LIVE_MAX_SECONDS", "300"))
         self.live_poll_seconds = live_poll_seconds
         self.live_keepalive_seconds = live_keepalive_seconds
         self.router = Router()
-        for module in (api, pages, live, static_files):
+        for module in (api, pages, live, static_files, internal_api):
             module.routes(self.router)
 
     def __call__(self, environ, start_response):
@@ -42,6 +49,11 @@ class Forum:
         return [response.body] if isinstance(response.body, bytes) else response.body
 
     def respond(self, request):
+        # Calls to the TS side made while answering carry this request's id.
+        with strangler_client.request_context(request.request_id):
+            return self._respond(request)
+
+    def _respond(self, request):
         try:
             handler, params = self.router.match(request.method, request.path)
             if handler is None:
@@ -73,4 +85,10 @@ def create_app(db_path=None, **options):
     return Forum(db_path, **options)
 
 
-application = create_app()
+def __getattr__(name):
+    # `application` is built on first use (gunicorn forum.app:application), not at import, so importing
+    # the module never needs the environment that talking to the TS side does.
+    if name == "application":
+        globals()["application"] = create_app()
+        return globals()["application"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,4 +1,10 @@
-"""SQLite access: one connection per thread, autocommit, `BEGIN IMMEDIATE` for every write."""
+"""SQLite access: one connection per thread, autocommit, `BEGIN IMMEDIATE` for every write.
+
+Each table has one owner side. The users table belongs to the TypeScript users service now: legacy
+reaches it only through the internal client (forum/internal.py), and every connection opened here
+refuses any statement that reads or writes it, so a leftover query fails loudly instead of quietly
+bypassing the owner.
+"""
 import os
 import sqlite3
 import threading
@@ -9,6 +15,10 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = Path(__file__).with_name("schema.sql")
 BUSY_TIMEOUT_MS = 5000
+# Tables another side owns: statements on them are refused on legacy's connections.
+FOREIGN_TABLES = frozenset({"users"})
+_TABLE_ACTIONS = {sqlite3.SQLITE_READ, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_INSERT, sqlite3.SQLITE_DELETE,
+                  sqlite3.SQLITE_DROP_TABLE, sqlite3.SQLITE_ALTER_TABLE, sqlite3.SQLITE_CREATE_INDEX}
 
 
 def database_path(environ=os.environ):
@@ -23,8 +33,11 @@ def utc_now():
 class Database:
     """db.read() gives this thread's connection; `with db.write() as conn:` runs one write transaction."""
 
-    def __init__(self, path):
+    def __init__(self, path, foreign_tables=FOREIGN_TABLES):
+        """foreign_tables: what this process may not touch; only the seed, which builds the whole file
+        before either side runs, passes an empty set."""
         self.path = str(path)
+        self.foreign_tables = frozenset(foreign_tables)
         self._local = threading.local()
         self._schema_lock = threading.Lock()
         self._schema_applied = False
@@ -58,4 +71,18 @@ class Database:
             if not self._schema_applied:
                 conn.executescript(SCHEMA_PATH.read_text(encoding="utf-8"))
                 self._schema_applied = True
+        if self.foreign_tables:
+            conn.set_authorizer(self._authorize)
         return conn
+
+    def _authorize(self, action, arg1, arg2, db_name, trigger):
+        # Where SQLite puts the table name: second for ALTER TABLE (after the database) and CREATE INDEX
+        # (after the index), first for the rest (READ and UPDATE then give the column second).
+        table = arg2 if action in (sqlite3.SQLITE_ALTER_TABLE, sqlite3.SQLITE_CREATE_INDEX) else arg1
+        if action not in _TABLE_ACTIONS or table not in self.foreign_tables:
+            return sqlite3.SQLITE_OK
+        if action == sqlite3.SQLITE_READ and arg2 == "id":
+            # Foreign key checks (posts.author_id -> users.id) read the parent key; the key alone says
+            # nothing about a user, and any query that reads the table itself is still refused.
+            return sqlite3.SQLITE_OK
+        return sqlite3.SQLITE_DENY

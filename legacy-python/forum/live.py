@@ -3,7 +3,7 @@ import time
 
 from . import store
 from .params import parse_id
-from .web import Response, json_bytes, not_found
+from .web import HTTPError, Response, json_bytes, not_found
 
 def routes(router):
     router.add("/live/t/<id>", GET=thread_events)
@@ -25,7 +25,12 @@ def _events(forum, thread_id, after):
     started = last_sent = time.monotonic()
     while time.monotonic() - started < forum.live_max_seconds:
         time.sleep(min(forum.live_poll_seconds, max(0.0, forum.live_max_seconds - (time.monotonic() - started))))
-        posts = store.posts_after(forum.db.read(), thread_id, after)
+        try:
+            posts = forum.moved.fill_authors(*store.posts_after(forum.db.read(), thread_id, after))
+        except HTTPError:
+            # The names cannot be looked up right now (already logged); end the stream and let the
+            # browser reconnect with Last-Event-ID rather than send posts without their authors.
+            return
         for post in posts:
             after = post["id"]
             yield b"event: post\nid: %d\ndata: " % after + json_bytes(post) + b"\n\n"

@@ -14,12 +14,13 @@ def routes(router):
     router.add("/t/<id>", GET=thread_page)
     router.add("/t/<id>/reply", POST=forms.reply)
     router.add("/login", GET=forms.login_page, POST=forms.login)
+    router.add("/register", GET=forms.register_page, POST=forms.register)
     router.add("/logout", POST=forms.logout)
 
 
 def viewer(forum, request):
     """(user or None, csrf token for forms) of the request's session."""
-    user = sessions.current_user(forum.db.read(), request.cookies.get(sessions.SESSION_COOKIE))
+    user = sessions.current_user(forum, request.cookies.get(sessions.SESSION_COOKIE))
     return user, request.cookies.get(sessions.CSRF_COOKIE, "")
 
 
@@ -37,6 +38,7 @@ def board_page(forum, request, slug):
     if board is None:
         raise not_found(f"board '{slug}' does not exist")
     total, threads = store.board_threads(conn, board["id"], page_number, per_page)
+    forum.moved.fill_authors(*threads)
     rows = [fragment("thread_row", author=t["author"]["username"], **_without(t, "author")) for t in threads]
     slug_url = url_part(slug)
     form = (fragment("new_thread_form", slug_url=slug_url, csrf=csrf) if user
@@ -59,6 +61,7 @@ def thread_page(forum, request, id):
     if thread is None:
         raise not_found(f"thread {thread_id} does not exist")
     total, posts = store.thread_posts(conn, thread_id, page_number, per_page)
+    forum.moved.fill_authors(*posts)
     rendered = [fragment("post", author=p["author"]["username"], body_html=Markup(p["body_html"]),
                          **_without(p, "author", "body_html")) for p in posts]
     form = (fragment("reply_form", id=thread_id, csrf=csrf) if user

@@ -1,10 +1,13 @@
-"""Login sessions: a random cookie token, stored only as its sha256 hex, valid for 14 days."""
+"""Login sessions: a random cookie token, stored only as its sha256 hex, valid for 14 days.
+
+Legacy owns the sessions table; the users they belong to live with the TypeScript users service, so
+credentials are checked and names looked up through forum.moved. The TS side asks legacy whose session
+a cookie is (POST /_internal/legacy/sessions/resolve) and is told about every logout.
+"""
 import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta, timezone
-
-from . import passwords
 
 SESSION_COOKIE = "forum_session"
 CSRF_COOKIE = "forum_csrf"
@@ -12,17 +15,9 @@ SESSION_SECONDS = 14 * 24 * 3600
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
-def _token_hash(token):
+def token_hash(token):
+    """How a session is named everywhere but in its cookie: the sha256 hex of the cookie value."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def authenticate(conn, username, password):
-    """The user row for these credentials, or None."""
-    user = conn.execute("SELECT id, username, password_hash FROM users WHERE username = ?", (username,)).fetchone()
-    if user is None:
-        passwords.dummy_verify(password)
-        return None
-    return user if passwords.verify_password(password, user["password_hash"]) else None
 
 
 def start(db, user_id, now=None):
@@ -33,25 +28,32 @@ def start(db, user_id, now=None):
     with db.write() as conn:
         conn.execute("DELETE FROM sessions WHERE expires_at <= ?", (now.strftime(_TIME_FORMAT),))
         conn.execute("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                     (_token_hash(token), user_id, now.strftime(_TIME_FORMAT), expires.strftime(_TIME_FORMAT)))
+                     (token_hash(token), user_id, now.strftime(_TIME_FORMAT), expires.strftime(_TIME_FORMAT)))
     return token, secrets.token_urlsafe(32)
 
 
-def current_user(conn, token, now=None):
-    """{"id", "username"} of the live session with this cookie value, or None."""
+def live_session(conn, token, now=None):
+    """{"user_id", "expires_at"} of the live session with this cookie value, or None."""
     if not token:
         return None
     now = (now or datetime.now(timezone.utc)).strftime(_TIME_FORMAT)
-    row = conn.execute(
-        "SELECT users.id, users.username FROM sessions JOIN users ON users.id = sessions.user_id"
-        " WHERE sessions.token_hash = ? AND sessions.expires_at > ?", (_token_hash(token), now)).fetchone()
-    return {"id": row["id"], "username": row["username"]} if row else None
+    row = conn.execute("SELECT user_id, expires_at FROM sessions WHERE token_hash = ? AND expires_at > ?",
+                       (token_hash(token), now)).fetchone()
+    return {"user_id": row["user_id"], "expires_at": row["expires_at"]} if row else None
 
 
-def end(db, token):
+def current_user(forum, token):
+    """{"id", "username"} of the live session with this cookie value, or None."""
+    session = live_session(forum.db.read(), token)
+    return forum.moved.user(session["user_id"]) if session else None
+
+
+def end(forum, token):
+    """Delete the session, then tell the TS side so its cache forgets it at once."""
     if token:
-        with db.write() as conn:
-            conn.execute("DELETE FROM sessions WHERE token_hash = ?", (_token_hash(token),))
+        with forum.db.write() as conn:
+            conn.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash(token),))
+        forum.moved.forget_session(token_hash(token))
 
 
 def login_cookies(token, csrf):

@@ -1,10 +1,13 @@
-"""Reading and writing the forum's rows, shaped exactly as docs/forum-api.md writes them."""
-from .markdown import render
+"""Reading and writing the forum's rows, shaped exactly as docs/forum-api.md writes them.
+
+The users table belongs to the TypeScript side: threads and posts come back with author ids only
+(`"author": {"id": 1, "username": None}`), and the caller fills the names in with one call
+(forum.moved.fill_authors). Post bodies arrive here already rendered.
+"""
 
 _THREAD_SELECT = (
-    "SELECT threads.*, boards.slug AS board_slug, users.username AS author_name FROM threads"
-    " JOIN boards ON boards.id = threads.board_id JOIN users ON users.id = threads.author_id")
-_POST_SELECT = "SELECT posts.*, users.username AS author_name FROM posts JOIN users ON users.id = posts.author_id"
+    "SELECT threads.*, boards.slug AS board_slug FROM threads JOIN boards ON boards.id = threads.board_id")
+_POST_SELECT = "SELECT posts.* FROM posts"
 _BOARD_SELECT = (
     "SELECT boards.*, COUNT(threads.id) AS thread_count, COALESCE(SUM(threads.post_count), 0) AS post_count"
     " FROM boards LEFT JOIN threads ON threads.board_id = boards.id")
@@ -17,14 +20,14 @@ def board_json(row):
 
 def thread_json(row):
     return {"id": row["id"], "board": row["board_slug"], "title": row["title"],
-            "author": {"id": row["author_id"], "username": row["author_name"]},
+            "author": {"id": row["author_id"], "username": None},
             "created_at": row["created_at"], "last_post_at": row["last_post_at"],
             "post_count": row["post_count"], "view_count": row["view_count"]}
 
 
 def post_json(row):
     return {"id": row["id"], "thread_id": row["thread_id"],
-            "author": {"id": row["author_id"], "username": row["author_name"]},
+            "author": {"id": row["author_id"], "username": None},
             "body": row["body"], "body_html": row["body_html"], "created_at": row["created_at"]}
 
 
@@ -70,21 +73,22 @@ def last_post_id(conn, thread_id):
     return conn.execute("SELECT COALESCE(MAX(id), 0) FROM posts WHERE thread_id = ?", (thread_id,)).fetchone()[0]
 
 
-def insert_post(conn, thread_id, author_id, body, now):
-    """Insert a post and bump its thread, inside the caller's write transaction; returns the post id."""
+def insert_post(conn, thread_id, author_id, body, body_html, now):
+    """Insert a post and bump its thread, inside the caller's write transaction; returns the post id.
+    body_html is rendered before the transaction starts, so no call is made while the lock is held."""
     cursor = conn.execute(
         "INSERT INTO posts (thread_id, author_id, body, body_html, created_at) VALUES (?, ?, ?, ?, ?)",
-        (thread_id, author_id, body, render(body), now))
+        (thread_id, author_id, body, body_html, now))
     conn.execute("UPDATE threads SET post_count = post_count + 1, last_post_at = ? WHERE id = ?", (now, thread_id))
     return cursor.lastrowid
 
 
-def insert_thread(conn, board_id, author_id, title, body, now):
+def insert_thread(conn, board_id, author_id, title, body, body_html, now):
     """Insert a thread with its first post inside the caller's write transaction; returns (thread id, post id)."""
     cursor = conn.execute(
         "INSERT INTO threads (board_id, author_id, title, created_at, last_post_at) VALUES (?, ?, ?, ?, ?)",
         (board_id, author_id, title, now, now))
-    return cursor.lastrowid, insert_post(conn, cursor.lastrowid, author_id, body, now)
+    return cursor.lastrowid, insert_post(conn, cursor.lastrowid, author_id, body, body_html, now)
 
 
 def find_post(conn, post_id):

@@ -1,5 +1,6 @@
 """Requests, responses and HTTP errors: the seam between WSGI and the forum's handlers."""
 import json
+import secrets
 from http import HTTPStatus
 from urllib.parse import parse_qsl
 
@@ -81,13 +82,14 @@ class Request:
         self.method = environ["REQUEST_METHOD"].upper()
         self.path = _decode_path(environ.get("PATH_INFO") or "/")
         self.query = _first_values(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
-        self.request_id = environ.get("HTTP_X_REQUEST_ID")
+        self.request_id = _request_id(environ.get("HTTP_X_REQUEST_ID"))
         self.cookies = parse_cookies(environ.get("HTTP_COOKIE", ""))
         self._body = None
 
     @property
     def is_api(self):
-        return self.path == "/api" or self.path.startswith("/api/")
+        """JSON errors for the API and for internal endpoints; HTML pages for everything else."""
+        return self.path in ("/api", "/_internal") or self.path.startswith(("/api/", "/_internal/"))
 
     @property
     def content_type(self):
@@ -130,6 +132,13 @@ class Request:
         except UnicodeDecodeError:
             raise bad_request("the form must be sent as UTF-8") from None
         return _first_values(parse_qsl(text, keep_blank_values=True))
+
+
+def _request_id(header):
+    """The front door's X-Request-Id when it looks like one; a fresh id otherwise (same rule as the TS side)."""
+    if header and len(header) <= 128 and header.isascii() and all(c.isalnum() or c in "._-" for c in header):
+        return header
+    return secrets.token_hex(16)
 
 
 def _decode_path(path):

@@ -1,10 +1,21 @@
-"""Shared test fixtures: a seeded SQLite file in a temp dir and a WSGI client through wsgiref.validate."""
+"""Shared test fixtures: a seeded SQLite file, the real TS server the forum calls for users and markdown,
+and a WSGI client through wsgiref.validate.
+
+The TS server is started once per test run (node --import tsx gateway/server/main.ts, so `npm ci` must
+have run) on one database file; each ForumTestCase restores that file to the tiny seed before it runs.
+"""
 import atexit
 import json
 import os
+import secrets
 import shutil
+import sqlite3
+import subprocess
 import tempfile
+import threading
+import time
 import unittest
+from pathlib import Path
 from io import BytesIO
 from wsgiref.util import setup_testing_defaults
 from wsgiref.validate import validator
@@ -19,6 +30,70 @@ _TEMPLATE_DIR = tempfile.mkdtemp(prefix="forum-template-")
 _TEMPLATE_DB = os.path.join(_TEMPLATE_DIR, "tiny.db")
 atexit.register(shutil.rmtree, _TEMPLATE_DIR, True)
 seed(_TEMPLATE_DB, "tiny")
+
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+_shared = {}
+
+
+def internal_server():
+    """The real TS server on the shared database: {"url", "internal_url", "token", "db", "output"}. Starting
+    it also points this process (and the servers it spawns) at it through the environment."""
+    if _shared:
+        return _shared
+    db = os.path.join(_TEMPLATE_DIR, "shared.db")
+    shutil.copyfile(_TEMPLATE_DB, db)
+    token = secrets.token_hex(32)
+    env = {**os.environ, "TS_PORT": "0", "INTERNAL_PORT": "0", "STRANGLER_INTERNAL_TOKEN": token, "FORUM_DB": db,
+           "LOG_LEVEL": os.environ.get("TS_LOG_LEVEL", "info")}
+    try:
+        process = subprocess.Popen(["node", "--import", "tsx", "gateway/server/main.ts"], cwd=REPO_ROOT, env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    except FileNotFoundError:
+        raise RuntimeError("the forum's tests need the TS server: install Node.js and run `npm ci` in the repository root")
+    atexit.register(_stop, process)
+    output = []
+    for line in process.stdout:
+        output.append(line)
+        if '"listening"' in line:
+            listening = json.loads(line)
+            break
+    else:
+        raise RuntimeError("the TS server did not start (did `npm ci` run?):\n" + "".join(output[-30:]))
+    threading.Thread(target=lambda: output.extend(process.stdout), daemon=True).start()
+    _shared.update(url=listening["url"], internal_url=listening["internal_url"], token=token, db=db, output=output,
+                   process=process)
+    os.environ["STRANGLER_INTERNAL_URL"] = listening["internal_url"]
+    os.environ["STRANGLER_INTERNAL_TOKEN"] = token
+    return _shared
+
+
+def ts_logged(predicate, timeout=5.0):
+    """Whether the TS server writes a log line matching predicate within timeout (lines arrive a moment
+    after the answer)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if any(predicate(line) for line in list(internal_server()["output"])):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+
+
+def _stop(process):
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def reset_shared_db():
+    """Put the shared database back to the tiny seed, in place: the TS server keeps its connection open."""
+    path = internal_server()["db"]
+    with sqlite3.connect(_TEMPLATE_DB) as source, sqlite3.connect(path, timeout=5) as target:
+        source.backup(target)
+    return path
 
 
 def seeded_db(directory):
@@ -74,10 +149,9 @@ class ForumTestCase(unittest.TestCase):
     """A fresh copy of the tiny seed per test and helpers to talk JSON to the app."""
 
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="forum-test-")
-        self.addCleanup(shutil.rmtree, self.tmp, True)
-        self.db_path = seeded_db(self.tmp)
+        self.db_path = reset_shared_db()
         self.app = create_app(self.db_path, live_max_seconds=1.5, live_poll_seconds=0.1)
+        self.addCleanup(self.app.moved.client.close)
         self.cookies = {}
 
     def request(self, method, path, body=b"", headers=None, query=""):

@@ -1,4 +1,5 @@
 """Password hashing and sessions."""
+import hashlib
 import os
 import shutil
 import sqlite3
@@ -9,7 +10,7 @@ from unittest import mock
 
 from forum import passwords, sessions
 from forum.db import Database
-from tests.support import seeded_db
+from tests.support import ForumTestCase, seeded_db, ts_logged
 
 
 class PasswordsTest(unittest.TestCase):
@@ -48,29 +49,40 @@ class SessionsTest(unittest.TestCase):
         self.addCleanup(shutil.rmtree, self.tmp, True)
         self.db = Database(seeded_db(self.tmp))
 
-    def test_a_session_finds_its_user_until_it_expires_after_fourteen_days(self):
+    def test_a_session_names_its_user_until_it_expires_after_fourteen_days(self):
         now = datetime(2026, 3, 1, tzinfo=timezone.utc)
         token, csrf = sessions.start(self.db, 1, now)
         self.assertNotEqual(token, csrf)
         conn = self.db.read()
-        self.assertEqual(sessions.current_user(conn, token, now + timedelta(days=13)), {"id": 1, "username": "alice"})
-        self.assertIsNone(sessions.current_user(conn, token, now + timedelta(days=14)))
-        self.assertIsNone(sessions.current_user(conn, token + "x", now))
+        self.assertEqual(sessions.live_session(conn, token, now + timedelta(days=13)),
+                         {"user_id": 1, "expires_at": "2026-03-15T00:00:00Z"})
+        self.assertIsNone(sessions.live_session(conn, token, now + timedelta(days=14)))
+        self.assertIsNone(sessions.live_session(conn, token + "x", now))
+        self.assertIsNone(sessions.live_session(conn, "", now))
 
-    def test_ending_a_session_forgets_it(self):
+    def test_a_session_is_named_by_the_sha256_of_its_cookie(self):
         token, _ = sessions.start(self.db, 2)
-        sessions.end(self.db, token)
-        self.assertIsNone(sessions.current_user(self.db.read(), token))
-
-    def test_authenticate_is_case_insensitive_on_the_username_only(self):
-        conn = self.db.read()
-        self.assertEqual(sessions.authenticate(conn, "ALICE", "alice-password")["username"], "alice")
-        self.assertIsNone(sessions.authenticate(conn, "alice", "ALICE-PASSWORD"))
+        self.assertEqual(sessions.token_hash(token), hashlib.sha256(token.encode()).hexdigest())
+        row = self.db.read().execute("SELECT token_hash FROM sessions").fetchone()
+        self.assertEqual(row["token_hash"], sessions.token_hash(token))
 
     def test_csrf_tokens_must_be_present_and_equal(self):
         self.assertTrue(sessions.csrf_matches("abc", "abc"))
         for cookie, submitted in (("abc", "abd"), ("", ""), (None, "abc"), ("abc", None)):
             self.assertFalse(sessions.csrf_matches(cookie, submitted))
+
+
+class SessionEndTest(ForumTestCase):
+    def test_ending_a_session_forgets_it_here_and_tells_the_ts_side(self):
+        self.login("bob")
+        token = self.cookies["forum_session"]
+        self.assertEqual(self.request("GET", "/api/v1/me").status, 200)
+        sessions.end(self.app, token)
+        self.assertIsNone(sessions.live_session(self.app.db.read(), token))
+        self.assertEqual(self.request("GET", "/api/v1/me").status, 401)
+        forgotten = f"/_internal/v1/sessions/{sessions.token_hash(token)}"
+        self.assertTrue(ts_logged(lambda line: forgotten in line and '"DELETE"' in line),
+                        "the TS server did not log the DELETE that makes it forget the session")
 
 
 class DatabaseTest(unittest.TestCase):
