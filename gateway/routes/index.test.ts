@@ -33,6 +33,7 @@ describe('parseRouteTable', () => {
       ['/', false, 'legacy', null, null],
       ['/api/v1/boards', true, 'next', 'boards', ['GET']],
       ['/api/v1/threads', false, 'next', 'threads', ['GET']],
+      ['/api/v1/me', true, 'next', 'users', ['GET']],
     ]);
     expect(repo.settings).toEqual({ maxBodyBytes: 16 * 1024 * 1024, proxyTimeoutMs: 60_000 });
   });

@@ -8,7 +8,7 @@ import { cpSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ROOT, spawnServer, tempDir, type RunningProcess } from '../helpers/processes.ts';
+import { ROOT, spawnServer, tempDir, TEST_INTERNAL_TOKEN, type RunningProcess } from '../helpers/processes.ts';
 import { findHeadersMoreModule } from '../../gateway/nginx/index.ts';
 import { dockerignore, hasNodeModules } from './compose-checks.ts';
 import { imagePathOf, parseDockerfile, type Stage } from './dockerfile.ts';
@@ -66,6 +66,9 @@ function healthcheck(image: Image, containerPort: string, port: number): Promise
   });
 }
 
+// What compose interpolates from the operator's environment (or .env) into both services.
+const INTERNAL = { STRANGLER_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN, STRANGLER_INTERNAL_URL: 'http://127.0.0.1:1' };
+
 describe('the legacy and TS images, run from only the files their Dockerfiles copy', () => {
   const dataDir = join(scratch.dir, 'data');
   const forumDb = join(dataDir, 'forum.db');
@@ -84,7 +87,7 @@ describe('the legacy and TS images, run from only the files their Dockerfiles co
 
   const startLegacy = async (): Promise<RunningProcess> => {
     const [command, ...args] = legacy.command;
-    const child = await spawnServer({ name: 'legacy image', command: command!, args, cwd: legacy.dir, env: { ...legacy.env, LEGACY_HOST: '127.0.0.1', LEGACY_PORT: '0', FORUM_DB: forumDb }, startTimeoutMs: 60_000 });
+    const child = await spawnServer({ name: 'legacy image', command: command!, args, cwd: legacy.dir, env: { ...legacy.env, ...INTERNAL, LEGACY_HOST: '127.0.0.1', LEGACY_PORT: '0', FORUM_DB: forumDb }, startTimeoutMs: 60_000 });
     running.push(child);
     return child;
   };
@@ -105,7 +108,7 @@ describe('the legacy and TS images, run from only the files their Dockerfiles co
   it('ts serves the shared database, passes its healthcheck and proxies unmoved methods to legacy', async () => {
     const legacyServer = running.at(-1)!;
     const [command, ...args] = ts.command;
-    const child = await spawnServer({ name: 'ts image', command: command!, args, cwd: ts.dir, env: { ...ts.env, TS_HOST: '127.0.0.1', TS_PORT: '0', LEGACY_HOST: '127.0.0.1', LEGACY_PORT: String(legacyServer.port), FORUM_DB: forumDb } });
+    const child = await spawnServer({ name: 'ts image', command: command!, args, cwd: ts.dir, env: { ...ts.env, ...INTERNAL, INTERNAL_HOST: '127.0.0.1', INTERNAL_PORT: '0', TS_HOST: '127.0.0.1', TS_PORT: '0', LEGACY_HOST: '127.0.0.1', LEGACY_PORT: String(legacyServer.port), FORUM_DB: forumDb } });
     running.push(child);
     expect(await healthcheck(ts, ts.env.TS_PORT!, child.port)).toBe(0);
     const boards = (await (await fetch(`${child.url}/api/v1/boards`)).json()) as unknown;

@@ -19,6 +19,8 @@ export interface ParityCase {
   readonly status: number;
   /** A known difference, with its reason: the case is expected to differ until it is fixed. */
   readonly gap?: string;
+  /** A raw Cookie header to send; `{session:alice}` in it is replaced by a live session of that user, made by logging in on legacy. */
+  readonly cookie?: string;
 }
 
 /** What must be identical between legacy and TS. */
@@ -45,6 +47,7 @@ routes:
   - { path: /, mode: legacy }
   - { path: /api/v1/boards, exact: true, mode: next, handler: boards, methods: [GET] }
   - { path: /api/v1/threads, mode: next, handler: threads, methods: [GET] }
+  - { path: /api/v1/me, exact: true, mode: next, handler: users, methods: [GET] }
 `;
 
 export interface ParityStack {
@@ -82,10 +85,11 @@ export async function startParityStack(): Promise<ParityStack> {
  * @example
  * const seen = await observe('http://127.0.0.1:8090', { name: 'boards', path: '/api/v1/boards', status: 200 });
  */
-export function observe(baseUrl: string, testCase: ParityCase): Promise<Observation> {
+export function observe(baseUrl: string, testCase: ParityCase, cookie?: string): Promise<Observation> {
   const url = new URL(baseUrl);
   return new Promise((done, fail) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, method: testCase.method ?? 'GET', path: testCase.path, agent: false }, (res) => {
+    const headers = cookie === undefined ? {} : { cookie };
+    const req = httpRequest({ host: url.hostname, port: url.port, method: testCase.method ?? 'GET', path: testCase.path, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', fail);
@@ -108,4 +112,27 @@ export function observe(baseUrl: string, testCase: ParityCase): Promise<Observat
     req.on('error', fail);
     req.end();
   });
+}
+
+/**
+ * The Cookie header a case sends, with each `{session:<username>}` replaced by the session cookie of a
+ * fresh login on legacy (password `<username>-password`, as the seed makes them).
+ *
+ * @example
+ * await cookieFor(stack.legacy.url, 'forum_session={session:alice}'); // 'forum_session=kq3…'
+ */
+export async function cookieFor(legacyUrl: string, template: string | undefined): Promise<string | undefined> {
+  if (template === undefined) return undefined;
+  let cookie = template;
+  for (const [placeholder, username] of template.matchAll(/\{session:([A-Za-z0-9_-]+)\}/g)) {
+    const res = await fetch(`${legacyUrl}/api/v1/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password: `${username}-password` }),
+    });
+    const session = res.headers.getSetCookie().map((line) => /^forum_session=([^;]+)/.exec(line)?.[1]).find(Boolean);
+    if (res.status !== 200 || !session) throw new Error(`logging ${username} in on legacy failed (${res.status}): ${await res.text()}`);
+    cookie = cookie.replace(placeholder!, session);
+  }
+  return cookie;
 }

@@ -9,12 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/processes.ts';
 import { createForumPages } from '../../services/forum-common/index.ts';
 import { BOARDS_CASES } from './boards.cases.ts';
-import { observe, startParityStack, type ParityCase, type ParityStack } from './harness.ts';
+import { cookieFor, observe, startParityStack, type ParityCase, type ParityStack } from './harness.ts';
+import { ME_CASES } from './me.cases.ts';
 import { LONG_THREAD_ID, THREADS_CASES } from './threads.cases.ts';
 
 const SUITES: [string, readonly ParityCase[]][] = [
   ['GET /api/v1/boards', BOARDS_CASES],
   ['GET /api/v1/threads/<id>', THREADS_CASES],
+  ['GET /api/v1/me', ME_CASES],
 ];
 
 let stack: ParityStack;
@@ -37,14 +39,16 @@ describe.each(SUITES)('parity of %s', (_endpoint, cases) => {
   const gaps = cases.filter((c) => c.gap !== undefined);
 
   it.each(known.map((c) => [`${c.method ?? 'GET'} ${c.path}: ${c.name}`, c] as const))('%s', async (_title, testCase) => {
-    const [legacy, ts] = await Promise.all([observe(stack.legacy.url, testCase), observe(stack.ts.url, testCase)]);
+    const cookie = await cookieFor(stack.legacy.url, testCase.cookie);
+    const [legacy, ts] = await Promise.all([observe(stack.legacy.url, testCase, cookie), observe(stack.ts.url, testCase, cookie)]);
     expect(legacy.status, 'legacy breaks the contract').toBe(testCase.status);
     expect(ts).toEqual(legacy);
   });
 
   // A known gap must still differ: once it is fixed the case fails here and its `gap` comes off.
   if (gaps.length > 0) it.each(gaps.map((c) => [`${c.method ?? 'GET'} ${c.path}: ${c.name} (gap: ${c.gap})`, c] as const))('%s', async (_title, testCase) => {
-    const [legacy, ts] = await Promise.all([observe(stack.legacy.url, testCase), observe(stack.ts.url, testCase)]);
+    const cookie = await cookieFor(stack.legacy.url, testCase.cookie);
+    const [legacy, ts] = await Promise.all([observe(stack.legacy.url, testCase, cookie), observe(stack.ts.url, testCase, cookie)]);
     expect(ts).not.toEqual(legacy);
   });
 });
