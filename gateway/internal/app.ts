@@ -45,6 +45,8 @@ export function createInternalApp({ services, token, logger, version = '1' }: In
     c.set('backend', 'ts');
     await next();
     c.header('x-request-id', id);
+    // Answers about users and sessions are never for a cache, successes as much as errors.
+    c.header('cache-control', 'no-store');
   });
   app.use(accessLog({ logger, listener: 'internal' }));
   app.use(bearerToken(token));

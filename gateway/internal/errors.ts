@@ -58,6 +58,7 @@ export function errorJson(code: InternalErrorCode, message: string, headers: Rea
 export function describeZodError(error: ZodError, where: string): string {
   const problems = error.issues.map((issue) => {
     const path = issue.path.length > 0 ? issue.path.join('.') : where;
+    if (issue.path.length === 0 && issue.code === 'invalid_type') return `${path}: must be a JSON object`;
     const message = issue.code === 'invalid_type' && issue.input === undefined ? 'required' : issue.message;
     return `${path}: ${message}`;
   });

@@ -81,6 +81,16 @@ describe('the internal app', () => {
     expect(res.body).toEqual({ error: { code: 'bad_request', message: 'id: must be digits' } });
   });
 
+  it('says an object was expected when the body is JSON of another type', async () => {
+    const res = await post('/_internal/v1/echo/things', '[1,2]');
+    expect(res.body).toEqual({ error: { code: 'bad_request', message: 'body: must be a JSON object' } });
+  });
+
+  it('marks every answer, success or error, no-store', async () => {
+    expect((await call('/_internal/v1/echo/things/7')).headers.get('cache-control')).toBe('no-store');
+    expect((await call('/_internal/v1/echo/things/404')).headers.get('cache-control')).toBe('no-store');
+  });
+
   it('answers 400 for a body that is not JSON', async () => {
     const res = await post('/_internal/v1/echo/things', '{"name":');
     expect(res.status).toBe(400);

@@ -44,6 +44,7 @@ describe('users internal endpoints', () => {
   it('answers 400 for an id that is not a positive integer', async () => {
     expect((await call('/_internal/v1/users/0')).status).toBe(400);
     expect((await call('/_internal/v1/users/01')).status).toBe(400);
+    expect(await call('/_internal/v1/users/9999999999999999')).toEqual({ status: 400, body: { error: { code: 'bad_request', message: 'id: must be at most 9007199254740991' } } });
   });
 
   it('looks a user up by username in any letter case', async () => {

@@ -22,6 +22,7 @@ export const IdParam = z.object({
   id: z
     .string()
     .regex(/^[1-9][0-9]{0,15}$/, 'must be a positive integer without sign or leading zeros')
+    .refine((text) => Number.isSafeInteger(Number(text)), 'must be at most 9007199254740991')
     .openapi({ param: { name: 'id', in: 'path' }, example: '1' }),
 });
 
@@ -34,6 +35,7 @@ export const IdsQuery = z.object({
     .string()
     .regex(/^[1-9][0-9]{0,15}(,[1-9][0-9]{0,15})*$/, 'must be comma-separated positive integers, e.g. ids=1,2,3')
     .refine((text) => text.split(',').length <= MAX_IDS, `at most ${MAX_IDS} ids per call`)
+    .refine((text) => text.split(',').every((id) => Number.isSafeInteger(Number(id))), 'each id must be at most 9007199254740991')
     .openapi({ param: { name: 'ids', in: 'query' }, example: '1,2,3' }),
 });
 
@@ -46,7 +48,8 @@ const password = z
 export const Credentials = z
   .object({
     username: z.string().max(200, 'must be at most 200 characters').openapi({ example: 'alice' }),
-    password: z.string().max(MAX_PASSWORD_CHARS, `must be at most ${MAX_PASSWORD_CHARS} characters`),
+    // Legacy's login form accepts up to 1,000 characters; a longer guess is simply wrong, not malformed.
+    password: z.string().max(1000, 'must be at most 1000 characters'),
   })
   .openapi('Credentials');
 
