@@ -38,6 +38,10 @@ class Forum:
         for module in (api, pages, live, static_files, internal_api):
             module.routes(self.router)
 
+    def close(self):
+        """Close the client's kept-alive connections (the database connections are per thread)."""
+        self.moved.client.close()
+
     def __call__(self, environ, start_response):
         request = Request(environ)
         response = self.respond(request)

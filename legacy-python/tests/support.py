@@ -151,7 +151,7 @@ class ForumTestCase(unittest.TestCase):
     def setUp(self):
         self.db_path = reset_shared_db()
         self.app = create_app(self.db_path, live_max_seconds=1.5, live_poll_seconds=0.1)
-        self.addCleanup(self.app.moved.client.close)
+        self.addCleanup(self.app.close)
         self.cookies = {}
 
     def request(self, method, path, body=b"", headers=None, query=""):

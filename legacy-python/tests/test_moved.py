@@ -73,7 +73,7 @@ class TsSideAwayTest(ForumTestCase):
     def setUp(self):
         super().setUp()
         self.app = create_app(self.db_path, client=strangler_client.InternalClient("http://127.0.0.1:1", "t" * 40, retries=0))
-        self.addCleanup(self.app.moved.client.close)
+        self.addCleanup(self.app.close)
 
     def test_a_page_with_authors_is_a_503_error_page_that_says_what_is_missing(self):
         result = self.request("GET", "/b/general")
