@@ -1,6 +1,8 @@
 """Live updates: GET /live/t/<id> streams each new post of a thread as a server-sent event."""
 import time
 
+from strangler_client import request_context
+
 from . import store
 from .params import parse_id
 from .web import HTTPError, Response, json_bytes, not_found
@@ -17,16 +19,18 @@ def thread_events(forum, request, id):
     last_id = request.environ.get("HTTP_LAST_EVENT_ID", "")
     after = int(last_id) if last_id.isascii() and last_id.isdigit() and len(last_id) < 17 else store.last_post_id(conn, thread_id)
     headers = [("Cache-Control", "no-store"), ("X-Accel-Buffering", "no")]
-    return Response(200, _events(forum, thread_id, after), "text/event-stream; charset=utf-8", headers)
+    return Response(200, _events(forum, thread_id, after, request.request_id), "text/event-stream; charset=utf-8", headers)
 
 
-def _events(forum, thread_id, after):
+def _events(forum, thread_id, after, request_id):
     yield b": connected\n\n"
     started = last_sent = time.monotonic()
     while time.monotonic() - started < forum.live_max_seconds:
         time.sleep(min(forum.live_poll_seconds, max(0.0, forum.live_max_seconds - (time.monotonic() - started))))
         try:
-            posts = forum.moved.fill_authors(*store.posts_after(forum.db.read(), thread_id, after))
+            # The stream runs after the handler returned, outside the request's context: name it again.
+            with request_context(request_id):
+                posts = forum.moved.fill_authors(*store.posts_after(forum.db.read(), thread_id, after))
         except HTTPError:
             # The names cannot be looked up right now (already logged); end the stream and let the
             # browser reconnect with Last-Event-ID rather than send posts without their authors.
