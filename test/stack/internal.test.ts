@@ -120,6 +120,22 @@ describe('one login across both sides', () => {
     expect(right.status).toBe(200);
   });
 
+  it('publishes one OpenAPI document for every internal endpoint of every service', async () => {
+    const res = await send(`${stack.ts.internalUrl}/_internal/openapi.json`, { headers: { authorization: `Bearer ${TEST_INTERNAL_TOKEN}` } });
+    expect(res.status).toBe(200);
+    const doc = JSON.parse(res.text) as { paths: Record<string, Record<string, unknown>> };
+    const operations = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`));
+    expect(operations.sort()).toEqual([
+      'DELETE /_internal/v1/sessions/{token_sha256}',
+      'GET /_internal/v1/users',
+      'GET /_internal/v1/users/by-username/{username}',
+      'GET /_internal/v1/users/{id}',
+      'POST /_internal/v1/markdown/render',
+      'POST /_internal/v1/users',
+      'POST /_internal/v1/users/verify',
+    ]);
+  });
+
   it('does not serve internal endpoints on the TS public listener', async () => {
     const res = await send(`${stack.ts.url}/_internal/v1/users/1`, { headers: { authorization: `Bearer ${TEST_INTERNAL_TOKEN}` } });
     expect(res.status).toBe(404);
