@@ -31,7 +31,8 @@ export function svgChart(report: BenchReport): string {
     return ratios.length ? [{ kind: 'heading', title: scenario.title }, ...ratios.map((check): Row => ({ kind: 'ratio', check }))] : [];
   });
   const values = rows.flatMap((row) => (row.kind === 'ratio' ? [row.check.value, row.check.goal?.target ?? row.check.value] : []));
-  const low = TICKS.filter((tick) => tick <= Math.min(0.5, ...values)).at(-1) ?? TICKS[0]!;
+  // Room on both sides: no bar or goal tick sits on the edge of the plot.
+  const low = TICKS.filter((tick) => tick <= Math.min(0.5, ...values) / 1.5).at(-1) ?? TICKS[0]!;
   const high = TICKS.find((tick) => tick >= Math.max(2, ...values) * 1.15) ?? TICKS.at(-1)!;
   const x = (value: number): number => PLOT_LEFT + (Math.log(Math.min(Math.max(value, low), high) / low) / Math.log(high / low)) * PLOT_WIDTH;
   const height = TOP + rows.length * ROW_HEIGHT + BOTTOM;
