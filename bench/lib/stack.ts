@@ -145,11 +145,14 @@ export async function startGunicorn(env: Record<string, string>, workers = avail
   return { url: `http://127.0.0.1:${port}`, workers, stop: () => stopChild(child) };
 }
 
-/** Fetch `path` from each base URL and throw unless every answer is 200 with the same body. */
-export async function assertSameAnswers(path: string, bases: Readonly<Record<string, string>>): Promise<void> {
+/**
+ * Fetch `path` from each base URL and throw unless every answer is 200 with the same body, compared
+ * after `normalize` (for what legitimately differs between two requests, such as a view count).
+ */
+export async function assertSameAnswers(path: string, bases: Readonly<Record<string, string>>, normalize = (body: string) => body): Promise<void> {
   const answers = await Promise.all(Object.entries(bases).map(async ([name, base]) => {
     const response = await fetch(base + path);
-    return { name, status: response.status, body: await response.text() };
+    return { name, status: response.status, body: normalize(await response.text()) };
   }));
   const [first] = answers;
   for (const answer of answers) {
