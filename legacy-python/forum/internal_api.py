@@ -1,5 +1,6 @@
 """Legacy's own internal endpoints, for the TypeScript side: POST /_internal/legacy/sessions/resolve
-answers whose session a cookie value is. The front doors never route /_internal; here every request
+answers whose session a cookie value is; POST /_internal/legacy/threads/<id>/views counts a view of a
+thread (the threads table is legacy's) for the TS thread page. The front doors never route /_internal; here every request
 must also carry `Authorization: Bearer <STRANGLER_INTERNAL_TOKEN>`, compared in constant time.
 Without a configured token these endpoints do not exist (404).
 """
@@ -7,14 +8,16 @@ import hashlib
 import hmac
 import os
 
-from . import sessions
-from .web import HTTPError, json_response
+from . import sessions, store
+from .params import parse_id
+from .web import HTTPError, json_response, not_found
 
 MIN_TOKEN_BYTES = 32
 
 
 def routes(router):
     router.add("/_internal/legacy/sessions/resolve", POST=resolve_session)
+    router.add("/_internal/legacy/threads/<id>/views", POST=count_view)
 
 
 def resolve_session(forum, request):
@@ -27,6 +30,18 @@ def resolve_session(forum, request):
     if not isinstance(token, str) or not token or len(token) > 200:
         raise HTTPError(400, "bad_request", "token: must be the session cookie's value, 1 to 200 characters")
     return json_response({"session": sessions.live_session(forum.db.read(), token)})
+
+
+def count_view(forum, request, id):
+    """Count one view of the thread -> {"view_count": n}, the count after it; 404 JSON for no such thread.
+    Any request body is ignored."""
+    _check_token(request)
+    thread_id = parse_id(id, "thread")
+    with forum.db.write() as conn:
+        view_count = store.count_view(conn, thread_id)
+    if view_count is None:
+        raise not_found(f"thread {thread_id} does not exist")
+    return json_response({"view_count": view_count})
 
 
 def _check_token(request):

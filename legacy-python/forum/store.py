@@ -96,4 +96,8 @@ def find_post(conn, post_id):
 
 
 def count_view(conn, thread_id):
-    conn.execute("UPDATE threads SET view_count = view_count + 1 WHERE id = ?", (thread_id,))
+    """Count one view inside the caller's write transaction; the new count, or None for no such thread."""
+    # fetchall: a RETURNING statement is only finished once its rows are read.
+    rows = conn.execute("UPDATE threads SET view_count = view_count + 1 WHERE id = ? RETURNING view_count",
+                        (thread_id,)).fetchall()
+    return rows[0][0] if rows else None
