@@ -12,7 +12,8 @@ export interface InternalCallerOptions {
   readonly timeoutMs?: number;
 }
 
-export type InternalCallFailure = 'unavailable' | 'timeout' | 'unauthorized' | 'bad_answer';
+/** `not_found`: the other side answered 404, e.g. for a row that does not exist. */
+export type InternalCallFailure = 'unavailable' | 'timeout' | 'unauthorized' | 'not_found' | 'bad_answer';
 
 /** Why a call to the other side did not give an answer; the message names the call. */
 export class InternalCallError extends Error {
@@ -56,6 +57,7 @@ export function createInternalCaller({ baseUrl, token, timeoutMs = DEFAULT_TIMEO
       }
       const text = await response.text().catch(() => '');
       if (response.status === 401) throw new InternalCallError('unauthorized', `${call} refused the token (401); both sides must have the same STRANGLER_INTERNAL_TOKEN`);
+      if (response.status === 404) throw new InternalCallError('not_found', `${call} answered 404: ${text.slice(0, 200)}`);
       if (response.status !== 200) throw new InternalCallError(response.status >= 500 ? 'unavailable' : 'bad_answer', `${call} answered ${response.status}: ${text.slice(0, 200)}`);
       try {
         return JSON.parse(text) as T;
