@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { escapeHtml, loadErrorPage } from './error-page.ts';
+import { loadErrorPage } from './error-page.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'error-page-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,6 +25,3 @@ describe('loadErrorPage', () => {
   });
 });
 
-describe('escapeHtml', () => {
-  it('escapes like Python html.escape', () => expect(escapeHtml(`<&>"'`)).toBe('&lt;&amp;&gt;&quot;&#x27;'));
-});

@@ -4,6 +4,9 @@
  * `$title`, `$message` (`$$` is a literal dollar); values are HTML-escaped as Python's `html.escape`.
  */
 import { readFileSync } from 'node:fs';
+import { compileTemplate, substitute } from './templates.ts';
+
+export { escapeHtml } from './templates.ts';
 
 export interface ErrorPageFields {
   readonly status: number;
@@ -11,11 +14,7 @@ export interface ErrorPageFields {
   readonly message: string;
 }
 
-const PLACEHOLDER = /\$(?:(\$)|([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)\})/g;
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;' };
-
-/** Python's `html.escape(text, quote=True)`. */
-export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (ch) => HTML_ESCAPES[ch] ?? ch);
+const FIELDS = ['status', 'title', 'message'];
 
 /**
  * Read the template once and return its renderer. Throws at start-up if the template names a placeholder
@@ -26,17 +25,10 @@ export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (ch
  * render({ status: 404, title: 'Not Found', message: 'No such page.' }); // '<!doctype html>…'
  */
 export function loadErrorPage(file: string): (fields: ErrorPageFields) => string {
-  const template = readFileSync(file, 'utf8');
-  for (const match of template.matchAll(PLACEHOLDER)) {
-    const name = match[2] ?? match[3];
-    if (name !== undefined && !['status', 'title', 'message'].includes(name)) {
-      throw new Error(`${file} uses the placeholder $${name}; the error page renderer only fills $status, $title and $message`);
-    }
+  const template = compileTemplate(readFileSync(file, 'utf8'), file);
+  const unknown = template.names.find((name) => !FIELDS.includes(name));
+  if (unknown !== undefined) {
+    throw new Error(`${file} uses the placeholder $${unknown}; the error page renderer only fills $status, $title and $message`);
   }
-  return ({ status, title, message }) => {
-    const values: Record<string, string> = { status: String(status), title: escapeHtml(title), message: escapeHtml(message) };
-    return template.replace(PLACEHOLDER, (_all, dollar: string | undefined, name: string | undefined, braced: string | undefined) =>
-      dollar !== undefined ? '$' : (values[name ?? braced ?? ''] ?? ''),
-    );
-  };
+  return ({ status, title, message }) => substitute(template, { status, title, message });
 }

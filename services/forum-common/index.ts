@@ -13,8 +13,9 @@ export { openForumDb, openForumDbForWriting, type ForumDb } from './db.ts';
 export { firstQueryValue, parseId, parsePage, parsePerPage, positiveInteger } from './params.ts';
 export { ApiError, apiErrorResponse, apiJson, methodNotAllowed, noEndpoint, type ApiErrorCode } from './responses.ts';
 export { cookieValue, SESSION_COOKIE } from './cookies.ts';
-export { escapeHtml, loadErrorPage, type ErrorPageFields } from './error-page.ts';
+export { loadErrorPage, type ErrorPageFields } from './error-page.ts';
 export { createForumPages, isApiPath, type ForumPages } from './pages.ts';
+export { escapeHtml, joinFragments, loadForumTemplates, Markup, urlPart, type ForumTemplates, type PageViewer, type TemplateValue, type TemplateValues } from './templates.ts';
 
 /** A service's onError: expected failures become the API's error JSON; anything else goes up to the server. */
 export const forumErrors: ErrorHandler = (err) => {

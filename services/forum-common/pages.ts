@@ -6,7 +6,7 @@ import type { Context } from 'hono';
 import { loadErrorPage } from './error-page.ts';
 import { ApiError, apiErrorResponse, noEndpoint, type ApiErrorCode } from './responses.ts';
 
-const TITLES: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 500: 'Internal Server Error' };
+const TITLES: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 500: 'Internal Server Error', 503: 'Service Unavailable' };
 const CODES: Record<number, ApiErrorCode> = { 400: 'bad_request', 404: 'not_found', 500: 'internal' };
 // legacy-python/forum/app.py's wording, so that nobody can tell which side answered.
 const PAGE_NOT_FOUND_MESSAGE = 'There is no page at this address.';
@@ -17,8 +17,8 @@ export interface ForumPages {
   notFound(c: Context): Response;
   /** For a malformed request target (400) or an unexpected error (500). */
   errorResponse(status: 400 | 404 | 500, message: string, path: string): Response;
-  /** An HTML error page. */
-  htmlError(status: number, message: string): Response;
+  /** An HTML error page, with extra headers such as Allow. */
+  htmlError(status: number, message: string, headers?: Readonly<Record<string, string>>): Response;
 }
 
 /**
@@ -37,11 +37,11 @@ export const isApiPath = (path: string): boolean => path === '/api' || path.star
  */
 export function createForumPages(templateFile: string): ForumPages {
   const render = loadErrorPage(templateFile);
-  const htmlError = (status: number, message: string): Response => {
+  const htmlError = (status: number, message: string, headers: Readonly<Record<string, string>> = {}): Response => {
     const html = render({ status, title: TITLES[status] ?? 'Error', message });
     return new Response(html, {
       status,
-      headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-length': String(Buffer.byteLength(html)) },
+      headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-length': String(Buffer.byteLength(html)), ...headers },
     });
   };
   return {
