@@ -10,14 +10,15 @@ import { fileURLToPath } from 'node:url';
 import type { ComposeServices } from '../gateway/server/index.ts';
 import { createInternalCaller } from '../gateway/internal/index.ts';
 import { createBoardsService } from './boards/index.ts';
-import { createForumPages, openForumDb, openForumDbForWriting } from './forum-common/index.ts';
+import { createForumPages, loadForumTemplates, openForumDb, openForumDbForWriting } from './forum-common/index.ts';
 import { createMarkdownService } from './markdown/index.ts';
 import { createSessionResolver, createSessionsService } from './sessions/index.ts';
 import { createThreadsService } from './threads/index.ts';
-import { createUsersService, iterationsFrom } from './users/index.ts';
+import { createUsersService, iterationsFrom, prepareUserQueries } from './users/index.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const ERROR_TEMPLATE = resolve(ROOT, 'legacy-python/forum/templates/error.html');
+const TEMPLATES = resolve(ROOT, 'legacy-python/forum/templates');
+const ERROR_TEMPLATE = resolve(TEMPLATES, 'error.html');
 
 export const composeServices: ComposeServices = (env, logger, { legacyUrl, internalToken }) => {
   const dbFile = resolve(ROOT, env.FORUM_DB || 'data/forum.db');
@@ -26,11 +27,13 @@ export const composeServices: ComposeServices = (env, logger, { legacyUrl, inter
   const writer = openForumDbForWriting(dbFile);
   const pages = createForumPages(ERROR_TEMPLATE);
   logger.debug({ event: 'forum_db_opened', file: dbFile }, 'forum database opened');
-  const sessions = createSessionResolver({ legacy: createInternalCaller({ baseUrl: legacyUrl, token: internalToken }) });
+  const legacy = createInternalCaller({ baseUrl: legacyUrl, token: internalToken });
+  const sessions = createSessionResolver({ legacy });
+  const users = prepareUserQueries(db);
   return {
     services: [
       createBoardsService(db),
-      createThreadsService(db),
+      createThreadsService(db, { templates: loadForumTemplates(TEMPLATES), pages, legacy, sessions, findUser: users.byId, logger }),
       createUsersService({ db: writer, sessions, iterations: iterationsFrom(env), logger }),
       createSessionsService(sessions),
       createMarkdownService(),

@@ -2,12 +2,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openForumDb } from '../forum-common/index.ts';
 import { createFixtureDb, LONG_THREAD_POSTS } from '../forum-common/testing.ts';
 import { createThreadsService } from './index.ts';
+import { fakeLegacyViews, threadPageTestOptions } from './testing.ts';
 
 const fixture = createFixtureDb();
 const db = openForumDb(fixture.file);
-const { app } = createThreadsService(db);
+const legacy = fakeLegacyViews(fixture.file);
+const { app } = createThreadsService(db, threadPageTestOptions(legacy));
 afterAll(() => {
   db.close();
+  legacy.close();
   fixture.cleanup();
 });
 

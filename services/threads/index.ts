@@ -1,46 +1,41 @@
 /**
  * `GET /api/v1/threads/<id>?page&per_page`: a thread with one page of its posts, as docs/forum-api.md
- * shows it. Replying (`POST /api/v1/threads/<id>/posts`) has not moved: the route table sends POST to
- * legacy, and a GET on that path gets legacy's 405.
+ * shows it; and the HTML thread page `GET /t/<id>` (page.ts). Replying (`POST /api/v1/threads/<id>/posts`,
+ * `POST /t/<id>/reply`) has not moved: the route table sends POST to legacy, and a GET on those paths
+ * gets legacy's 405.
  */
 import { Hono } from 'hono';
 import { defineService, type PublicService, type ServiceEnv } from '../../gateway/server/index.ts';
-import { ApiError, apiJson, firstQueryValue, forumErrors, methodNotAllowed, parseId, parsePage, parsePerPage, type ForumDb } from '../forum-common/index.ts';
+import { ApiError, apiJson, forumErrors, methodNotAllowed, parseId, type ForumDb } from '../forum-common/index.ts';
+import { mountThreadPage, type ThreadPageOptions } from './page.ts';
+import { pageOfPosts, parseThreadPaging } from './paging.ts';
 import { prepareThreadQueries, type PostRow, type ThreadRow } from './queries.ts';
 
-const POSTS_PER_PAGE_DEFAULT = 50;
-const POSTS_PER_PAGE_MAX = 200;
+export { createThreadPageRenderer, renderThreadPage, type ThreadPageData, type ThreadPageOptions } from './page.ts';
+export type { PostRow, ThreadRow } from './queries.ts';
+
 // legacy's router lists HEAD with GET in Allow.
 const THREAD_ALLOW = ['GET', 'HEAD'] as const;
 
 /**
  * @example
- * const threads = createThreadsService(openForumDb('data/forum.db'));
+ * const threads = createThreadsService(openForumDb('data/forum.db'), { templates, pages, legacy, sessions, findUser, logger });
  * await threads.app.request('/api/v1/threads/1?page=2'); // 200 {"thread":{…},"posts":[…],"page":2,…}
+ * await threads.app.request('/t/1'); // 200 the HTML page, its view counted by legacy
  */
-export function createThreadsService(db: ForumDb): PublicService {
+export function createThreadsService(db: ForumDb, page: ThreadPageOptions): PublicService {
   const queries = prepareThreadQueries(db);
   const app = new Hono<ServiceEnv>();
   app.onError(forumErrors);
+  mountThreadPage(app, queries, page);
 
   app.get('/api/v1/threads/:id', (c) => {
     const id = parseId(c.req.param('id'), 'thread');
-    const search = new URL(c.req.url).search;
-    const page = parsePage(firstQueryValue(search, 'page'));
-    const perPage = parsePerPage(firstQueryValue(search, 'per_page'), POSTS_PER_PAGE_DEFAULT, POSTS_PER_PAGE_MAX);
+    const { page, perPage } = parseThreadPaging(c.req.url);
     const thread = queries.thread(id);
     if (thread === undefined) throw new ApiError(404, 'not_found', `thread ${id} does not exist`);
-    const total = queries.countPosts(id);
-    const offset = BigInt(page - 1) * BigInt(perPage);
-    const posts = offset >= BigInt(total) ? [] : queries.posts(id, perPage, offset);
-    return apiJson({
-      thread: threadJson(thread),
-      posts: posts.map(postJson),
-      page,
-      per_page: perPage,
-      total,
-      pages: Math.max(1, Math.ceil(total / perPage)),
-    });
+    const { posts, total, pages } = pageOfPosts(queries, id, page, perPage);
+    return apiJson({ thread: threadJson(thread), posts: posts.map(postJson), page, per_page: perPage, total, pages });
   });
   app.all('/api/v1/threads/:id', (c) => {
     throw methodNotAllowed(c.req.method, THREAD_ALLOW);

@@ -13,6 +13,7 @@ import { createUsersInternal } from './internal.ts';
 import { prepareUserQueries } from './queries.ts';
 
 export { iterationsFrom, hashPassword, verifyPassword } from './passwords.ts';
+export { prepareUserQueries, type UserQueries, type UserRow } from './queries.ts';
 
 export interface UsersServiceOptions {
   /** A writable handle (openForumDbForWriting): this service is the users table's owner. */

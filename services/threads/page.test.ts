@@ -1,0 +1,144 @@
+import { pino } from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { InternalCallError, type InternalCaller } from '../../gateway/internal/index.ts';
+import { openForumDb } from '../forum-common/index.ts';
+import { createFixtureDb } from '../forum-common/testing.ts';
+import { createThreadsService, renderThreadPage } from './index.ts';
+import { prepareThreadQueries } from './queries.ts';
+import { ALICE_COOKIE, fakeLegacyViews, LEGACY_DOWN_COOKIE, threadPageTestOptions } from './testing.ts';
+
+const fixture = createFixtureDb();
+const db = openForumDb(fixture.file);
+const legacy = fakeLegacyViews(fixture.file);
+const { app } = createThreadsService(db, threadPageTestOptions(legacy));
+const queries = prepareThreadQueries(db);
+afterAll(() => {
+  db.close();
+  legacy.close();
+  fixture.cleanup();
+});
+
+const get = async (path: string, init: RequestInit = {}) => {
+  const res = await app.request(path, init, { requestId: 'test' });
+  return { res, html: await res.text() };
+};
+const viewCount = (id: number): number => queries.thread(id)!.view_count;
+
+describe('GET /t/<id>', () => {
+  it("renders the thread for a guest with legacy's headers, after counting the view", async () => {
+    const before = viewCount(1);
+    const { res, html } = await get('/t/1');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('content-length')).toBe(String(Buffer.byteLength(html)));
+    expect(viewCount(1)).toBe(before + 1);
+    expect(html).toContain('<title>A long thread ✓ · Forum</title>');
+    expect(html).toContain('<a href="/login">Log in</a> <a href="/register">Register</a>');
+    expect(html).toContain(`<p class="muted">120 posts · ${before + 1} views</p>`);
+    expect(html).toContain('<section class="posts" data-live="/live/t/1">\n<article class="post" id="p1">');
+    expect(html).toContain('<div class="body"><p>post 1 &lt;b&gt;</p></div>');
+    expect(html).toContain('<nav class="pager"> <span>Page 1 of 3</span> <a rel="next" href="/t/1?page=2">Older ›</a></nav>');
+    expect(html).toContain('<p class="hint"><a href="/login?next=/t/1">Log in</a> to reply.</p>');
+    expect(html.endsWith('</html>\n')).toBe(true);
+  });
+
+  it('shows a signed-in viewer their name, the logout form and the reply form with the csrf cookie', async () => {
+    const { html } = await get('/t/2', { headers: { cookie: `forum_session=${ALICE_COOKIE}; forum_csrf=a"b` } });
+    expect(html).toContain('<span class="who">alice</span> <form class="inline" method="post" action="/logout"><input type="hidden" name="csrf" value="a&quot;b">');
+    expect(html).toContain('<form class="compose" method="post" action="/t/2/reply">');
+    expect(html).not.toContain('class="hint"');
+  });
+
+  it('treats an unknown session as a guest', async () => {
+    expect((await get('/t/2', { headers: { cookie: 'forum_session=nobody' } })).html).toContain('Log in</a> to reply.');
+  });
+
+  it('pages posts with page and per_page', async () => {
+    const { html } = await get('/t/1?page=2&per_page=10');
+    expect(html).toContain('id="p11"');
+    expect(html).not.toContain('id="p21"');
+    expect(html).toContain('<a rel="prev" href="/t/1?page=1">‹ Newer</a> <span>Page 2 of 12</span>');
+  });
+
+  it('answers HEAD with the headers of GET and counts no view', async () => {
+    const before = viewCount(3);
+    const calls = legacy.calls.length;
+    const head = await get('/t/3', { method: 'HEAD' });
+    expect(head.res.status).toBe(200);
+    expect(head.html).toBe('');
+    expect(legacy.calls.length).toBe(calls);
+    expect(viewCount(3)).toBe(before);
+    expect(head.res.headers.get('content-length')).toBe(String(Buffer.byteLength(renderFor(3))));
+  });
+
+  it.each([
+    ['/t/01', 400, 'thread id must be a positive integer'],
+    ['/t/1?page=0', 400, 'page must be a positive integer'],
+    ['/t/1?per_page=201', 400, 'per_page must be an integer from 1 to 200'],
+    ['/t/999', 404, 'thread 999 does not exist'],
+  ])("answers %s with legacy's error page", async (path, status, message) => {
+    const { res, html } = await get(path);
+    expect(res.status).toBe(status);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(html).toContain(`<p>${message}</p>`);
+  });
+
+  it('answers GET on the reply path with 405 and Allow: POST', async () => {
+    const { res, html } = await get('/t/1/reply');
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
+    expect(html).toContain('<p>method GET is not allowed here; use POST</p>');
+  });
+});
+
+describe('GET /t/<id> when legacy cannot answer', () => {
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino({ level: 'error' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+  const down: InternalCaller = {
+    post: () => Promise.reject(new InternalCallError('unavailable', 'POST http://legacy/_internal/legacy/threads/1/views failed: ECONNREFUSED')),
+  };
+  const notFound: InternalCaller = { post: () => Promise.reject(new InternalCallError('not_found', 'POST … answered 404')) };
+
+  it('answers a 503 page saying the thread service is not answering, and logs one line naming the call', async () => {
+    lines.length = 0;
+    const res = await createThreadsService(db, threadPageTestOptions(down, { logger })).app.request('/t/1', {}, { requestId: 'r1' });
+    expect(res.status).toBe(503);
+    const html = await res.text();
+    expect(html).toContain('<title>503 Service Unavailable · Forum</title>');
+    expect(html).toContain('<p>The thread service is not answering right now; try again in a moment.</p>');
+    expect(lines).toEqual([expect.objectContaining({ event: 'internal_call_failed', call: 'legacy threads/1/views', kind: 'unavailable', request_id: 'r1' })]);
+  });
+
+  it('answers a 503 page when legacy cannot say whose session the cookie is', async () => {
+    lines.length = 0;
+    const res = await app.request('/t/2', { headers: { cookie: `forum_session=${LEGACY_DOWN_COOKIE}` } }, { requestId: 'r2' });
+    expect(res.status).toBe(503);
+    expect(await res.text()).toContain('<p>The session service is not answering right now; try again in a moment.</p>');
+  });
+
+  it('answers 503, not a wrong 404, when legacy has no views endpoint for a thread that exists', async () => {
+    lines.length = 0;
+    const service = createThreadsService(db, threadPageTestOptions(notFound, { logger }));
+    expect((await service.app.request('/t/1', {}, { requestId: 'r3' })).status).toBe(503);
+    expect(lines).toEqual([expect.objectContaining({ call: 'legacy threads/1/views', kind: 'not_found' })]);
+    expect((await service.app.request('/t/999', {}, { requestId: 'r4' })).status).toBe(404);
+  });
+});
+
+describe('renderThreadPage', () => {
+  it('renders without I/O, escaping titles, names and board slugs as legacy does', () => {
+    const thread = { ...queries.thread(2)!, title: `<"Tëst" & 'x'>`, board: 'café & co' };
+    const post = { ...queries.posts(2, 1, 0n)[0]!, author_username: 'b<o>b' };
+    const html = renderThreadPage({ thread, posts: [post], page: 1, pages: 1, viewer: null, csrf: '' });
+    expect(html).toContain('<title>&lt;&quot;Tëst&quot; &amp; &#x27;x&#x27;&gt; · Forum</title>');
+    expect(html).toContain('<a href="/b/caf%C3%A9%20%26%20co">café &amp; co</a>');
+    expect(html).toContain('<strong>b&lt;o&gt;b</strong>');
+    expect(html).toContain('<nav class="pager"> <span>Page 1 of 1</span> </nav>');
+  });
+});
+
+function renderFor(id: number): string {
+  const thread = queries.thread(id)!;
+  return renderThreadPage({ thread, posts: queries.posts(id, 50, 0n), page: 1, pages: 1, viewer: null, csrf: '' });
+}
