@@ -34,8 +34,11 @@ describe('parseRouteTable', () => {
       ['/api/v1/boards', true, 'next', 'boards', ['GET']],
       ['/api/v1/threads', false, 'next', 'threads', ['GET']],
       ['/api/v1/me', true, 'next', 'users', ['GET']],
+      ['/t', false, 'next', 'threads', ['GET']],
     ]);
     expect(repo.settings).toEqual({ maxBodyBytes: 16 * 1024 * 1024, proxyTimeoutMs: 60_000 });
+    // The thread page moved; its live updates (another prefix) and neighbours did not.
+    expect(['/t/1', '/t', '/live/t/1', '/tX', '/b/general'].map((path) => repo.match(path).path)).toEqual(['/t', '/t', '/', '/', '/']);
   });
 
   it('returns a deeply frozen table', () => {

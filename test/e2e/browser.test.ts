@@ -1,7 +1,8 @@
 /**
  * An end user in a real browser (Debian's chromium driven by playwright-core) at the front door: boards,
- * a thread, logging in, replying, and a second tab receiving the reply live. The pages come from legacy,
- * the JSON from TS; the user cannot tell, and the login made on one side holds on the other.
+ * a thread, logging in, replying, and a second tab receiving the reply live. The thread page and the JSON
+ * come from TS, the other pages, the reply and the live stream from legacy; the user cannot tell, and the
+ * login made on one side holds on the other.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
