@@ -6,6 +6,7 @@
 import type { PendingScenario, Scenario } from '../lib/types.ts';
 import { honoTax } from './hono-tax.ts';
 import { migratedEndpoint } from './migrated-endpoint.ts';
+import { migratedPage } from './migrated-page.ts';
 import { nginxHop } from './nginx-hop.ts';
 import { nodeEdge } from './node-edge.ts';
 import { sqliteCrossProcess } from './sqlite-cross-process.ts';
@@ -13,13 +14,7 @@ import { tsProxy } from './ts-proxy.ts';
 
 export const SCENARIOS: readonly (Scenario | PendingScenario)[] = [
   migratedEndpoint,
-  {
-    name: 'migrated-page',
-    title: 'Migrated HTML page (thread page)',
-    measuredAs: 'TS render time in-process; TS / legacy end to end',
-    goal: 'p50 render ≤ 2 ms; ≥ 5× end to end',
-    reason: 'not landed: the TS server does not serve the thread page /t/<id> yet (no route or service for it)',
-  },
+  migratedPage,
   nginxHop,
   nodeEdge,
   tsProxy,
