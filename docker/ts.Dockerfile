@@ -19,8 +19,9 @@ COPY gateway/ gateway/
 COPY services/ services/
 # The proxy answers its own 502/504 with the same static pages as nginx.
 COPY nginx/pages/ nginx/pages/
-# The forum services render their HTML errors with legacy's own template, so nobody can tell the sides apart.
-COPY legacy-python/forum/templates/error.html legacy-python/forum/templates/error.html
+# The forum services render their pages and HTML errors from legacy's own templates, so nobody can tell
+# the sides apart.
+COPY legacy-python/forum/templates/ legacy-python/forum/templates/
 
 # uid 1000 (the image's `node` user), like the legacy container, so both can write the shared SQLite file.
 RUN mkdir -p /data && chown node:node /data

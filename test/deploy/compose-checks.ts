@@ -325,8 +325,10 @@ function checkCopies(service: Built, repo: RepoView, problems: string[]): void {
       }
       for (const dir of needs.dirs) {
         const files = repo.filesUnder(dir);
-        const present = files.filter((file) => imagePathOf(stage, file, (path) => repo.isDir(path)) === posix.join(workdir, file) && !ignored(file));
-        if (present.length === 0) problems.push(`${what} ${script}, which reads ${dir}/, but ${service.dockerfile} does not copy it to ${posix.join(workdir, dir)}/`);
+        // A program that reads a folder may read any file in it: all of them must be in the image.
+        const absent = files.filter((file) => imagePathOf(stage, file, (path) => repo.isDir(path)) !== posix.join(workdir, file) || ignored(file));
+        if (absent.length === files.length) problems.push(`${what} ${script}, which reads ${dir}/, but ${service.dockerfile} does not copy it to ${posix.join(workdir, dir)}/`);
+        else if (absent.length > 0) problems.push(`${what} ${script}, which reads ${dir}/, but ${service.dockerfile} copies only part of it to ${posix.join(workdir, dir)}/ (missing ${absent.join(', ')})`);
       }
       if ((needs.usesPackages || usesTsx) && !hasNodeModules(stage)) problems.push(`${what} ${script}, which needs node_modules, but that stage neither runs npm ci nor copies node_modules in`);
     }

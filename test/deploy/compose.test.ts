@@ -131,9 +131,14 @@ describe('compose.yaml, its Dockerfiles and the route table', () => {
     expect(checkDeployment(COMPOSE, view, ROUTES)).toEqual([expect.stringContaining('which reads nginx/pages/, but docker/ts.Dockerfile does not copy it to /app/nginx/pages/')]);
   });
 
-  it('reports a TS image without the legacy error template its services render', () => {
+  it('reports a TS image without the legacy templates its services render', () => {
     const view = editedFile('docker/ts.Dockerfile', /^COPY legacy-python\/.*$/m, '');
-    expect(checkDeployment(COMPOSE, view, ROUTES)).toEqual([expect.stringContaining('which needs legacy-python/forum/templates/error.html, but docker/ts.Dockerfile does not copy it')]);
+    expect(checkDeployment(COMPOSE, view, ROUTES)).toEqual([expect.stringContaining('which reads legacy-python/forum/templates/, but docker/ts.Dockerfile does not copy it to /app/legacy-python/forum/templates/')]);
+  });
+
+  it('reports a TS image that copies only some of the legacy templates its services read', () => {
+    const view = editedFile('docker/ts.Dockerfile', /^COPY legacy-python\/.*$/m, 'COPY legacy-python/forum/templates/error.html legacy-python/forum/templates/error.html');
+    expect(checkDeployment(COMPOSE, view, ROUTES)).toEqual([expect.stringMatching(/reads legacy-python\/forum\/templates\/, but docker\/ts.Dockerfile copies only part of it .*missing .*thread\.html/)]);
   });
 
   it('reports a TS image without node_modules', () => {
