@@ -324,8 +324,9 @@ function checkCopies(service: Built, repo: RepoView, problems: string[]): void {
         else if (ignored(file)) problems.push(`${what} ${script}, which needs ${file}, but .dockerignore keeps it out of the build context`);
       }
       for (const dir of needs.dirs) {
-        const files = repo.filesUnder(dir);
-        // A program that reads a folder may read any file in it: all of them must be in the image.
+        // A program that reads a folder may read any file in it: all of them must be in the image (its
+        // README aside, which is for people).
+        const files = repo.filesUnder(dir).filter((file) => !file.endsWith('.md'));
         const absent = files.filter((file) => imagePathOf(stage, file, (path) => repo.isDir(path)) !== posix.join(workdir, file) || ignored(file));
         if (absent.length === files.length) problems.push(`${what} ${script}, which reads ${dir}/, but ${service.dockerfile} does not copy it to ${posix.join(workdir, dir)}/`);
         else if (absent.length > 0) problems.push(`${what} ${script}, which reads ${dir}/, but ${service.dockerfile} copies only part of it to ${posix.join(workdir, dir)}/ (missing ${absent.join(', ')})`);
