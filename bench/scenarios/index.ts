@@ -30,7 +30,7 @@ export const SCENARIOS: readonly (Scenario | PendingScenario)[] = [
     title: 'Internal call from Python',
     measuredAs: 'reused connection round trip; new connection per call',
     goal: 'p50 ≤ 1 ms; report the ratio',
-    reason: 'not landed: the Python client and the internal listener are being built',
+    reason: 'not landed in the bench yet: the client and the internal listener exist; this scenario is added next',
   },
   sqliteCrossProcess,
   honoTax,
