@@ -79,7 +79,12 @@ async function main(argv: readonly string[]): Promise<number> {
   log(`bench: ${options.mode} mode, ${options.rounds} round(s) of ${options.seconds} s, ${options.connections} connections, ${options.driver}, ${run.frontDoor} front door`);
   const reports: ScenarioReport[] = [];
   try {
-    for (const scenario of scenarios) reports.push(await runScenario(run, scenario));
+    for (const scenario of scenarios) {
+      const report = await runScenario(run, scenario);
+      // Interrupted: what was measured is partial, so nothing is written over the last results.
+      if (stopping) return 130;
+      reports.push(report);
+    }
   } finally {
     await run.close();
   }
