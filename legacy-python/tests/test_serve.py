@@ -14,10 +14,15 @@ import time
 import unittest
 from pathlib import Path
 
-from tests.support import seeded_db
+from tests.support import internal_server, seeded_db
 
 LEGACY_DIR = Path(__file__).resolve().parents[1]
 
+
+
+def setUpModule():
+    # The servers started here talk to the real TS server for users and markdown, like everything else.
+    internal_server()
 
 class RunningServer:
     """A process started from the legacy directory; its output lines are collected in the background."""
