@@ -5,6 +5,7 @@
  */
 import type { PendingScenario, Scenario } from '../lib/types.ts';
 import { honoTax } from './hono-tax.ts';
+import { internalCall } from './internal-call.ts';
 import { migratedEndpoint } from './migrated-endpoint.ts';
 import { migratedPage } from './migrated-page.ts';
 import { nginxHop } from './nginx-hop.ts';
@@ -25,13 +26,7 @@ export const SCENARIOS: readonly (Scenario | PendingScenario)[] = [
     goal: '≤ 1.1×',
     reason: 'not landed: the route table refuses mode `shadow`',
   },
-  {
-    name: 'internal-call',
-    title: 'Internal call from Python',
-    measuredAs: 'reused connection round trip; new connection per call',
-    goal: 'p50 ≤ 1 ms; report the ratio',
-    reason: 'not landed in the bench yet: the client and the internal listener exist; this scenario is added next',
-  },
+  internalCall,
   sqliteCrossProcess,
   honoTax,
 ];
