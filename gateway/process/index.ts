@@ -156,3 +156,5 @@ export function portFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: stri
   return port;
 }
 export { loadTableOrFail, reloadOnSighup, failOnListenError, type ReloadOptions } from './startup.ts';
+export { workersFromEnv, runPrimary, type PrimaryOptions } from './workers.ts';
+export { clusterSiblings, noSiblings, tellPrimary, type Siblings } from './siblings.ts';

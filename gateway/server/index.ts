@@ -10,6 +10,7 @@
  */
 import type { Context } from 'hono';
 import type { Logger } from '../log/index.ts';
+import type { Siblings } from '../process/siblings.ts';
 import type { ErrorRenderer } from './app.ts';
 import type { Service, ServiceEnv } from './service.ts';
 
@@ -17,6 +18,7 @@ export { createTsServer, type ErrorRenderer, type LegacyProxy, type TsServer, ty
 export { defineService, assertHandlersMounted, unknownHandlers, UnmountedHandlerError, type PublicService, type Service, type ServiceEnv, type ServiceBindings } from './service.ts';
 export { serviceFor } from './dispatch.ts';
 export { requestIdFrom, mintRequestId } from '../request-id/index.ts';
+export type { Siblings } from '../process/siblings.ts';
 
 /** What an app's composition point (`services/index.ts`) hands the server. */
 export interface ServiceSet {
@@ -27,12 +29,17 @@ export interface ServiceSet {
   close(): void;
 }
 
-/** What the server knows that services may need: where legacy is, and the internal token to call it with. */
+/** What the server knows that services may need: where legacy is, the internal token to call it with, and its sibling workers. */
 export interface ServiceContext {
   /** Origin of the legacy backend from the route table, e.g. `http://127.0.0.1:8090`. */
   readonly legacyUrl: string;
   /** The shared secret of internal endpoints, on both sides (already checked: at least 32 bytes). */
   readonly internalToken: string;
+  /**
+   * The same service in the server's other worker processes (TS_WORKERS > 1), for what every process
+   * must hear at once, e.g. a cache entry gone stale; does nothing when the server is one process.
+   */
+  readonly siblings?: Siblings;
 }
 
 /** The signature `services/index.ts` exports as `composeServices`. */

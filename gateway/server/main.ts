@@ -5,10 +5,14 @@
  * the repository root), LOG_LEVEL; the services read their own (the forum: FORUM_DB).
  * SIGHUP reloads the route table (a bad one is logged and the last good one stays live); SIGTERM stops
  * accepting, lets requests in flight finish (for up to 10 s) and exits 0; SIGINT does the same.
+ * TS_WORKERS (1; a number or `auto` for one per core) above 1 runs that many worker processes on the same
+ * ports with node:cluster: the primary checks the configuration, forks them, logs the one listening line
+ * once all listen, and forwards the signals (see gateway/process/workers.ts).
  *
  * @example
  * TS_PORT=0 INTERNAL_PORT=0 STRANGLER_INTERNAL_TOKEN=$(openssl rand -hex 32) node --import tsx gateway/server/main.ts
  */
+import cluster from 'node:cluster';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
@@ -17,7 +21,7 @@ import type { AddressInfo } from 'node:net';
 import { composeServices } from '../../services/index.ts';
 import { createInternalApp, internalTokenFrom } from '../internal/index.ts';
 import { createLogger, failWith, type Fail } from '../log/index.ts';
-import { failOnListenError, loadTableOrFail, portFromEnv, reloadOnSighup } from '../process/index.ts';
+import { clusterSiblings, failOnListenError, loadTableOrFail, noSiblings, portFromEnv, reloadOnSighup, runPrimary, tellPrimary, workersFromEnv } from '../process/index.ts';
 import { createProxy } from '../proxy/index.ts';
 import { createTsServer, type TsServer } from './app.ts';
 import { ConventionalHeaderCase } from './header-case.ts';
@@ -32,9 +36,20 @@ const DRAIN_POLL_MS = 100;
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 const env = process.env;
-const logger = createLogger('ts');
+const isWorker = cluster.isWorker;
+// A worker's lines name its process, so that a reader (or a test) can tell the workers apart.
+const logger = isWorker ? createLogger('ts').child({ pid: process.pid, worker: cluster.worker!.id }) : createLogger('ts');
 
-const fail: Fail = failWith(logger);
+const logAndExit: Fail = failWith(logger);
+// A worker that cannot start tells the primary why before it exits, so the primary can say it too.
+const fail: Fail = isWorker
+  ? (event, message, extra) => {
+      tellPrimary({ strangler: 'failed', event, message });
+      return logAndExit(event, message, extra);
+    }
+  : logAndExit;
+
+const workers = workersFromEnv(env, 'TS_WORKERS', fail);
 
 const host = env.TS_HOST || '127.0.0.1';
 const port = portFromEnv(env, 'TS_PORT', '8081', fail);
@@ -50,7 +65,7 @@ const table = loadTableOrFail(routesFile, env, fail);
 
 let serviceSet: ServiceSet;
 try {
-  serviceSet = composeServices(env, logger, { legacyUrl: table.backends.legacy.url, internalToken });
+  serviceSet = composeServices(env, logger, { legacyUrl: table.backends.legacy.url, internalToken, siblings: isWorker ? clusterSiblings() : noSiblings });
 } catch (err) {
   fail('refused', `not starting: the services could not be set up: ${(err as Error).message}`);
 }
@@ -63,62 +78,89 @@ try {
   fail('refused', `not starting: ${(err as Error).message}`);
 }
 
-const listening = () => {
-  let done!: (url: string) => void;
-  const promise = new Promise<string>((resolveUrl) => (done = resolveUrl));
-  return { promise, onListen: (info: AddressInfo) => done(`http://${info.address}:${info.port}`) };
-};
-const publicListening = listening();
-const internalListening = listening();
-
-const server = serve({ fetch: tsServer.app.fetch, hostname: host, port, serverOptions: { ServerResponse: ConventionalHeaderCase } }, publicListening.onListen) as Server;
-server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-server.headersTimeout = HEADERS_TIMEOUT_MS;
-server.on('error', (err) => failOnListenError(err, { host, port, portVariable: 'TS_PORT' }, fail));
-
-const internalApp = createInternalApp({ services: serviceSet.services, token: internalToken, logger });
-const internalServer = serve({ fetch: internalApp.fetch, hostname: internalHost, port: internalPort }, internalListening.onListen) as Server;
-// Legacy's client drops idle connections after 30 s; staying open longer means the client always closes first.
-internalServer.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-internalServer.headersTimeout = HEADERS_TIMEOUT_MS;
-internalServer.on('error', (err) => failOnListenError(err, { host: internalHost, port: internalPort, portVariable: 'INTERNAL_PORT' }, fail));
-
-void Promise.all([publicListening.promise, internalListening.promise]).then(([url, internalUrl]) => {
-  // Whatever LOG_LEVEL says, the listening line is how supervisors and tests learn the ports; it is
-  // written once both listeners are up.
+// Whatever LOG_LEVEL says, the listening line is how supervisors and tests learn the ports; it is
+// written once both listeners are up (with several workers: by the primary, once every worker's are).
+const logListening = (url: string, internalUrl: string, extra: Record<string, unknown> = {}): void => {
   logger.child({}, { level: 'info' }).info(
-    { event: 'listening', url, internal_url: internalUrl, routes: routesFile, services: serviceSet.services.map((s) => s.name) },
+    { event: 'listening', url, internal_url: internalUrl, routes: routesFile, services: serviceSet.services.map((s) => s.name), ...extra },
     `TS server listening on ${url} (internal endpoints on ${internalUrl})`,
   );
-});
-
-reloadOnSighup({ routesFile, env, logger, swap: (next) => tsServer.swapTable(next) });
-
-let stopping = false;
-const drain = (signal: NodeJS.Signals): void => {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ event: 'draining', signal }, `${signal}: draining`);
-  const servers = [server, internalServer];
-  const deadline = setTimeout(() => servers.forEach((s) => s.closeAllConnections()), DRAIN_TIMEOUT_MS);
-  deadline.unref();
-  const closed = servers.map(
-    (s) =>
-      new Promise<void>((done) => {
-        // Keep-alive connections busy at SIGTERM become idle once their answer is out; close them then.
-        setInterval(() => s.closeIdleConnections(), DRAIN_POLL_MS).unref();
-        s.on('request', (_req, res) => res.setHeader('connection', 'close'));
-        s.close(() => done());
-        s.closeIdleConnections();
-      }),
-  );
-  void Promise.all(closed)
-    .then(() => proxy.close())
-    .finally(() => {
-      serviceSet.close();
-      logger.info({ event: 'stopped' }, 'stopped');
-      process.exit(0);
-    });
 };
-process.on('SIGTERM', drain);
-process.on('SIGINT', drain);
+
+if (workers > 1 && cluster.isPrimary) {
+  // Everything a worker could refuse (environment, token, table, database, handlers) was checked above,
+  // once; the workers do the serving.
+  serviceSet.close();
+  void proxy.close();
+  runPrimary({
+    workers,
+    logger,
+    fail,
+    onListening: (url, internalUrl) => logListening(url, internalUrl, { workers }),
+    pinPorts: (url, internalUrl) => ({ TS_PORT: new URL(url).port, INTERNAL_PORT: new URL(internalUrl).port }),
+  });
+} else {
+  serveAndDrain();
+}
+
+/** Both listeners, SIGHUP reloads and the drain on SIGTERM/SIGINT: what a single process or a worker runs. */
+function serveAndDrain(): void {
+  const listening = () => {
+    let done!: (url: string) => void;
+    const promise = new Promise<string>((resolveUrl) => (done = resolveUrl));
+    return { promise, onListen: (info: AddressInfo) => done(`http://${info.address}:${info.port}`) };
+  };
+  const publicListening = listening();
+  const internalListening = listening();
+
+  const server = serve({ fetch: tsServer.app.fetch, hostname: host, port, serverOptions: { ServerResponse: ConventionalHeaderCase } }, publicListening.onListen) as Server;
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.on('error', (err) => failOnListenError(err, { host, port, portVariable: 'TS_PORT' }, fail));
+
+  const internalApp = createInternalApp({ services: serviceSet.services, token: internalToken, logger });
+  const internalServer = serve({ fetch: internalApp.fetch, hostname: internalHost, port: internalPort }, internalListening.onListen) as Server;
+  // Legacy's client drops idle connections after 30 s; staying open longer means the client always closes first.
+  internalServer.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  internalServer.headersTimeout = HEADERS_TIMEOUT_MS;
+  internalServer.on('error', (err) => failOnListenError(err, { host: internalHost, port: internalPort, portVariable: 'INTERNAL_PORT' }, fail));
+
+  void Promise.all([publicListening.promise, internalListening.promise]).then(([url, internalUrl]) => {
+    if (!isWorker) return logListening(url, internalUrl);
+    // The primary logs the listening line once every worker listens; a worker's line has no url, so
+    // nothing that waits for the server mistakes it for that one.
+    logger.info({ event: 'worker_listening', port: Number(new URL(url).port), internal_port: Number(new URL(internalUrl).port) }, `worker ${cluster.worker!.id} listening`);
+    tellPrimary({ strangler: 'listening', url, internalUrl });
+  });
+
+  reloadOnSighup({ routesFile, env, logger, swap: (next) => tsServer.swapTable(next) });
+
+  let stopping = false;
+  const drain = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ event: 'draining', signal }, `${signal}: draining`);
+    const servers = [server, internalServer];
+    const deadline = setTimeout(() => servers.forEach((s) => s.closeAllConnections()), DRAIN_TIMEOUT_MS);
+    deadline.unref();
+    const closed = servers.map(
+      (s) =>
+        new Promise<void>((done) => {
+          // Keep-alive connections busy at SIGTERM become idle once their answer is out; close them then.
+          setInterval(() => s.closeIdleConnections(), DRAIN_POLL_MS).unref();
+          s.on('request', (_req, res) => res.setHeader('connection', 'close'));
+          s.close(() => done());
+          s.closeIdleConnections();
+        }),
+    );
+    void Promise.all(closed)
+      .then(() => proxy.close())
+      .finally(() => {
+        serviceSet.close();
+        logger.info({ event: 'stopped' }, 'stopped');
+        process.exit(0);
+      });
+  };
+  process.on('SIGTERM', drain);
+  process.on('SIGINT', drain);
+}

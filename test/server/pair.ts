@@ -7,7 +7,8 @@
  * await fetch(`${pair.ts.url}/api/v1/boards`);
  * await pair.stop();
  */
-import { internalEnv, seedDatabase, startLegacy, startTs, tempDir, type RunningProcess } from '../helpers/processes.ts';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { internalEnv, ROOT, seedDatabase, startLegacy, startTs, tempDir, TEST_INTERNAL_TOKEN, type RunningProcess } from '../helpers/processes.ts';
 
 export interface Pair {
   readonly legacy: RunningProcess;
@@ -46,3 +47,12 @@ export async function startPair({ tsEnv = () => ({}), legacyEnv = {} }: PairOpti
     },
   };
 }
+
+/** Run the TS server to its end (for start-up refusals), on port 0 with the test token unless `env` says otherwise. */
+export const runTs = (env: Record<string, string>): SpawnSyncReturns<string> =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'gateway/server/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, TS_PORT: '0', INTERNAL_PORT: '0', STRANGLER_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN, ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });

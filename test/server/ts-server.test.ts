@@ -2,14 +2,13 @@
  * The TS server as a real process next to the real legacy app, on the repository's routes.yaml: what it
  * answers itself, what it hands to legacy, and how it behaves when things go wrong.
  */
-import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, tempDir, type RunningProcess } from '../helpers/processes.ts';
-import { seedDatabase, TEST_INTERNAL_TOKEN, waitUntil as waitFor } from '../helpers/processes.ts';
-import { startPair, type Pair } from './pair.ts';
+import { seedDatabase, waitUntil as waitFor } from '../helpers/processes.ts';
+import { runTs, startPair, type Pair } from './pair.ts';
 
 const loggedLines = (process: RunningProcess, requestId: string): string[] => process.output.filter((line) => line.includes(requestId));
 
@@ -97,14 +96,6 @@ describe('TS server start-up and signals', () => {
     await new Promise((done) => (blocker ? blocker.close(done) : done(undefined)));
     blocker = undefined;
   });
-
-  const runTs = (env: Record<string, string>) =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'gateway/server/main.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, TS_PORT: '0', INTERNAL_PORT: '0', STRANGLER_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN, ...env },
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
 
   it('refuses to start when a route names a handler that is not mounted, naming it and the mounted ones', () => {
     const { dir, cleanup } = tempDir();

@@ -1,0 +1,125 @@
+/**
+ * A server run as several worker processes with node:cluster (TS_WORKERS > 1): the primary forks them,
+ * says once that the server listens when every worker does (on the same ports), forwards SIGHUP and
+ * SIGTERM/SIGINT to them, relays sibling messages, and replaces a worker that dies (unless they keep
+ * dying). A worker that cannot start stops the whole server with its reason, instead of a restart loop.
+ *
+ * @example
+ * const workers = workersFromEnv(process.env, 'TS_WORKERS', fail);
+ * if (workers > 1 && cluster.isPrimary) runPrimary({ workers, logger, fail, onListening: (url, internalUrl) => logListening(url, internalUrl) });
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import type { Fail, Logger } from '../log/index.ts';
+import { isWorkerMessage } from './siblings.ts';
+
+const CRASH_WINDOW_MS = 10_000;
+const MAX_DEATHS_IN_WINDOW = 5;
+
+/**
+ * The number of worker processes named by `name` in the environment: a positive integer, or `auto` for
+ * one per core; `1` (no cluster) when unset. Anything else is refused through `fail`, naming the fix.
+ */
+export function workersFromEnv(env: NodeJS.ProcessEnv, name: string, fail: Fail): number {
+  const text = env[name] || '1';
+  if (text === 'auto') return availableParallelism();
+  if (!/^[1-9]\d{0,3}$/.test(text)) {
+    fail('bad_config', `${name}=${text} is not a number of worker processes; use a whole number from 1 to 9999, or auto for one per core (${availableParallelism()} here)`);
+  }
+  return Number(text);
+}
+
+export interface PrimaryOptions {
+  readonly workers: number;
+  readonly logger: Logger;
+  readonly fail: Fail;
+  /** Called once, when every worker listens (all on the same ports). */
+  readonly onListening: (url: string, internalUrl: string) => void;
+  /**
+   * The environment that makes a worker listen where the first ones do. A port 0 is shared only while a
+   * worker holds it: a replacement started when none does would otherwise get a new port.
+   */
+  readonly pinPorts: (url: string, internalUrl: string) => Record<string, string>;
+}
+
+/** Fork the workers and look after them until SIGTERM/SIGINT (exit 0) or a failure (exit 1). */
+export function runPrimary({ workers, logger, fail, onListening, pinPorts }: PrimaryOptions): void {
+  const live = new Set<Worker>();
+  const listening = new Set<Worker>();
+  const reasons = new Map<Worker, string>();
+  const deaths: number[] = [];
+  let first: { url: string; internalUrl: string; where: string } | undefined;
+  let started = false;
+  let stopping = false;
+
+  const signalAll = (signal: NodeJS.Signals, among: Set<Worker> = live): void => among.forEach((worker) => worker.process.kill(signal));
+  const failAll = (event: string, message: string): never => {
+    stopping = true;
+    signalAll('SIGTERM');
+    return fail(event, message);
+  };
+
+  const fork = (): void => {
+    const worker = cluster.fork(first && listening.size === 0 ? pinPorts(first.url, first.internalUrl) : {});
+    live.add(worker);
+    worker.on('message', (message: unknown) => {
+      if (!isWorkerMessage(message)) return;
+      if (message.strangler === 'failed') reasons.set(worker, message.message);
+      if (message.strangler === 'sibling') live.forEach((other) => other !== worker && other.isConnected() && other.send(message));
+      if (message.strangler !== 'listening') return;
+      const here = `${message.url} and ${message.internalUrl}`;
+      first ??= { url: message.url, internalUrl: message.internalUrl, where: here };
+      if (here !== first.where) {
+        const problem = `worker ${worker.id} listens on ${here}, not on ${first.where} as the others`;
+        if (!started) failAll('listen_failed', `${problem}; set TS_PORT and INTERNAL_PORT to fixed ports`);
+        // The workers it would have shared port 0 with died before it listened: it got a port of its own.
+        // It goes; its replacement is pinned to the first port when no worker holds that.
+        logger.error({ event: 'worker_misplaced', worker: worker.id, pid: worker.process.pid }, `${problem}; stopping it`);
+        reasons.set(worker, problem);
+        worker.process.kill('SIGTERM');
+        return;
+      }
+      listening.add(worker);
+      if (!started && listening.size === workers) {
+        started = true;
+        onListening(message.url, message.internalUrl);
+      }
+    });
+  };
+
+  cluster.on('exit', (worker, code, signal) => {
+    live.delete(worker);
+    listening.delete(worker);
+    const reason = reasons.get(worker) ?? (signal ? `killed by ${signal}` : `exit code ${code}`);
+    reasons.delete(worker);
+    if (stopping) {
+      if (live.size === 0) {
+        logger.info({ event: 'stopped' }, 'stopped');
+        process.exit(0);
+      }
+      return;
+    }
+    if (!started) failAll('refused', `not starting: worker ${worker.id} could not start: ${reason}`);
+    const now = Date.now();
+    deaths.push(now);
+    while (deaths[0]! <= now - CRASH_WINDOW_MS) deaths.shift();
+    if (deaths.length > MAX_DEATHS_IN_WINDOW) {
+      failAll('crash_loop', `workers died ${deaths.length} times in ${CRASH_WINDOW_MS / 1000} s (the last: ${reason}); stopping instead of replacing them again`);
+    }
+    logger.error({ event: 'worker_exited', worker: worker.id, pid: worker.process.pid, code, signal, reason }, `worker ${worker.id} exited (${reason}); starting a replacement`);
+    fork();
+  });
+
+  // A worker not listening yet loads the table when it starts; a SIGHUP could only kill it.
+  process.on('SIGHUP', () => signalAll('SIGHUP', listening));
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ event: 'draining', signal, workers: live.size }, `${signal}: draining ${live.size} workers`);
+    signalAll('SIGTERM');
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+
+  for (let i = 0; i < workers; i++) fork();
+}
