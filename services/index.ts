@@ -20,7 +20,9 @@ const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const TEMPLATES = resolve(ROOT, 'legacy-python/forum/templates');
 const ERROR_TEMPLATE = resolve(TEMPLATES, 'error.html');
 
-export const composeServices: ComposeServices = (env, logger, { legacyUrl, internalToken }) => {
+const FORGET_TOPIC = 'sessions.forget';
+
+export const composeServices: ComposeServices = (env, logger, { legacyUrl, internalToken, siblings }) => {
   const dbFile = resolve(ROOT, env.FORUM_DB || 'data/forum.db');
   const db = openForumDb(dbFile);
   // The users table is this side's: its service alone gets a handle that can write.
@@ -29,13 +31,15 @@ export const composeServices: ComposeServices = (env, logger, { legacyUrl, inter
   logger.debug({ event: 'forum_db_opened', file: dbFile }, 'forum database opened');
   const legacy = createInternalCaller({ baseUrl: legacyUrl, token: internalToken });
   const sessions = createSessionResolver({ legacy });
+  // Legacy tells one worker about a logout; that worker tells the others, so every cache forgets it.
+  siblings?.on(FORGET_TOPIC, (hash) => typeof hash === 'string' && sessions.forget(hash));
   const users = prepareUserQueries(db);
   return {
     services: [
       createBoardsService(db),
       createThreadsService(db, { templates: loadForumTemplates(TEMPLATES), pages, legacy, sessions, findUser: users.byId, logger }),
       createUsersService({ db: writer, sessions, iterations: iterationsFrom(env), logger }),
-      createSessionsService(sessions),
+      createSessionsService(sessions, { onForget: (hash) => siblings?.send(FORGET_TOPIC, hash) }),
       createMarkdownService(),
     ],
     notFound: pages.notFound,

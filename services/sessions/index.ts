@@ -16,12 +16,17 @@ const HashParam = z.object({
     .openapi({ param: { name: 'token_sha256', in: 'path' }, example: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' }),
 });
 
+export interface SessionsServiceOptions {
+  /** Called after a logout's hash is forgotten here, e.g. to tell the server's other worker processes. */
+  readonly onForget?: (tokenSha256: string) => void;
+}
+
 /**
  * @example
- * const sessions = createSessionsService(resolver);
+ * const sessions = createSessionsService(resolver, { onForget: (hash) => siblings.send('sessions.forget', hash) });
  * // legacy, on logout: DELETE /_internal/v1/sessions/<sha256 of the cookie value>  → 204
  */
-export function createSessionsService(resolver: SessionResolver): Service {
+export function createSessionsService(resolver: SessionResolver, { onForget }: SessionsServiceOptions = {}): Service {
   const internal = internalRoutes();
   internal.openapi(
     createRoute({
@@ -31,7 +36,9 @@ export function createSessionsService(resolver: SessionResolver): Service {
       responses: { 204: { description: 'forgotten (whether or not anything was cached)' } },
     }),
     (c) => {
-      resolver.forget(c.req.valid('param').token_sha256);
+      const hash = c.req.valid('param').token_sha256;
+      resolver.forget(hash);
+      onForget?.(hash);
       return c.body(null, 204);
     },
   );
