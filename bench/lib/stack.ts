@@ -64,9 +64,13 @@ export const sharedLegacy = (ctx: BenchContext): Promise<RunningProcess> => ctx.
 /** Legacy under gunicorn, on the shared database (see {@link startGunicorn}). */
 export const sharedGunicorn = (ctx: BenchContext): Promise<Listening & { workers: number }> => ctx.shared('gunicorn', async () => startGunicorn(await legacyEnv(ctx)));
 
+/** TS runs one worker process per core, as gunicorn gets one sync worker per core: like against like. */
+export const TS_WORKERS = availableParallelism();
+export const TS_WORKERS_ENV = { TS_WORKERS: String(TS_WORKERS) } as const;
+
 /** The TS server on routes.yaml and the shared database, proxying to the shared legacy; its internal listener is the one legacy calls. */
 export const sharedTs = (ctx: BenchContext): Promise<RunningProcess> =>
-  ctx.shared('ts', async () => startTs({ ...(await legacyEnv(ctx)), ...(await sharedInternalEnv(ctx)), LEGACY_PORT: String((await sharedLegacy(ctx)).port) }));
+  ctx.shared('ts', async () => startTs({ ...(await legacyEnv(ctx)), ...(await sharedInternalEnv(ctx)), ...TS_WORKERS_ENV, LEGACY_PORT: String((await sharedLegacy(ctx)).port) }));
 
 /**
  * The environment naming the shared database and both shared backends, for a front door in front of

@@ -7,7 +7,7 @@
 import { atLeast, p99Ratio, throughputRatio } from '../lib/checks.ts';
 import { measureInterleaved } from '../lib/measure.ts';
 import { formatMs } from '../lib/report/format.ts';
-import { assertSameAnswers, frontDoorAlone, sharedGunicorn, sharedStackEnv, startFrontDoor, threadPath, threadsOnLegacyRoutes } from '../lib/stack.ts';
+import { assertSameAnswers, TS_WORKERS, frontDoorAlone, sharedGunicorn, sharedStackEnv, startFrontDoor, threadPath, threadsOnLegacyRoutes } from '../lib/stack.ts';
 import type { Scenario } from '../lib/types.ts';
 
 export const migratedEndpoint: Scenario = {
@@ -27,7 +27,7 @@ export const migratedEndpoint: Scenario = {
 
     const door = viaTs.kind;
     const configurations = await measureInterleaved(ctx, [
-      { name: 'ts', label: `TS through ${door}`, url: viaTs.url + path },
+      { name: 'ts', label: `TS, ${TS_WORKERS} workers, through ${door}`, url: viaTs.url + path },
       { name: 'legacy-threaded', label: `legacy, threaded server, through ${door}`, url: viaThreaded.url + path },
       { name: 'legacy-gunicorn', label: `legacy, gunicorn ${gunicorn.workers} sync workers, through ${door}`, url: viaGunicorn.url + path },
       // One connection: what a single request costs on each side, without queueing.
@@ -45,7 +45,7 @@ export const migratedEndpoint: Scenario = {
         throughputRatio('TS / legacy (gunicorn) throughput', ts!, gunicornRuns!, atLeast(5)),
         p99Ratio('legacy (gunicorn) p99 / TS p99', ts!, gunicornRuns!, atLeast(5)),
       ],
-      facts: { path, frontDoor: door, gunicornWorkers: gunicorn.workers },
+      facts: { path, frontDoor: door, gunicornWorkers: gunicorn.workers, tsWorkers: TS_WORKERS },
       notes: [
         `one request at a time (p50, 1 connection): TS ${formatMs(tsOne!.p50Ms)}, legacy threaded ${formatMs(threadedOne!.p50Ms)}, legacy under gunicorn ${formatMs(gunicornOne!.p50Ms)}`,
       ],

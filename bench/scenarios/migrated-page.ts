@@ -17,7 +17,7 @@ import type { BenchContext } from '../lib/context.ts';
 import { atLeast, atMost, check, throughputRatio } from '../lib/checks.ts';
 import { measureInterleaved } from '../lib/measure.ts';
 import { spread } from '../lib/stats.ts';
-import { assertSameAnswers, forumDatabase, frontDoorAlone, replaceRoute, sharedGunicorn, sharedStackEnv, startFrontDoor, writeRoutes, type RouteEntry } from '../lib/stack.ts';
+import { assertSameAnswers, TS_WORKERS_ENV, forumDatabase, frontDoorAlone, replaceRoute, sharedGunicorn, sharedStackEnv, startFrontDoor, writeRoutes, type RouteEntry } from '../lib/stack.ts';
 import type { Scenario } from '../lib/types.ts';
 
 const PAGE_ROUTE = '/t';
@@ -38,7 +38,7 @@ export const migratedPage: Scenario = {
     const gunicorn = await sharedGunicorn(ctx);
     const gunicornEnv = { ...env, LEGACY_PORT: new URL(gunicorn.url).port };
     const onLegacy = writeRoutes(ctx, 'page-on-legacy', replaceRoute(PAGE_ROUTE, { path: PAGE_ROUTE, mode: 'legacy' }));
-    const tsCallingGunicorn = await ctx.own(startTs({ ...gunicornEnv, TS_PORT: '0' }));
+    const tsCallingGunicorn = await ctx.own(startTs({ ...gunicornEnv, ...TS_WORKERS_ENV, TS_PORT: '0' }));
     const ts = await ctx.own(startFrontDoor(ctx, env));
     const threaded = await ctx.own(startFrontDoor(ctx, { ...env, ROUTES: onLegacy }));
     const tsGunicorn = await ctx.own(startFrontDoor(ctx, { ...gunicornEnv, TS_PORT: String(tsCallingGunicorn.port) }));

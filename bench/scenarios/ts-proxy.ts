@@ -10,7 +10,7 @@ import { startTs } from '../../test/helpers/stack.ts';
 import type { BenchContext } from '../lib/context.ts';
 import { addedP50, atLeast, atMost, throughputRatio } from '../lib/checks.ts';
 import { measureInterleaved } from '../lib/measure.ts';
-import { assertSameAnswers, replaceRoute, sharedGunicorn, sharedLegacy, sharedStackEnv, startFrontDoor, threadPath, threadsOnLegacyRoutes, writeRoutes, type Listening } from '../lib/stack.ts';
+import { assertSameAnswers, TS_WORKERS_ENV, replaceRoute, sharedGunicorn, sharedLegacy, sharedStackEnv, startFrontDoor, threadPath, threadsOnLegacyRoutes, writeRoutes, type Listening } from '../lib/stack.ts';
 import type { Scenario } from '../lib/types.ts';
 
 export const tsProxy: Scenario = {
@@ -51,7 +51,7 @@ async function methodSplit(ctx: BenchContext, legacyPort: string): Promise<{ via
   const env = { ...(await sharedStackEnv(ctx)), LEGACY_PORT: legacyPort };
   // GET is not in the method list, so the TS server hands it to legacy.
   const postOnly = writeRoutes(ctx, 'threads-post-only', replaceRoute('/api/v1/threads', { path: '/api/v1/threads', mode: 'next', handler: 'threads', methods: ['POST'] }));
-  const proxyingTs = await ctx.own(startTs({ ...env, ROUTES: postOnly, TS_PORT: '0' }));
+  const proxyingTs = await ctx.own(startTs({ ...env, ...TS_WORKERS_ENV, ROUTES: postOnly, TS_PORT: '0' }));
   const viaTs = await ctx.own(startFrontDoor(ctx, { ...env, ROUTES: postOnly, TS_PORT: String(proxyingTs.port) }));
   const straight = await ctx.own(startFrontDoor(ctx, { ...env, ROUTES: threadsOnLegacyRoutes(ctx) }));
   await assertSameAnswers(threadPath(ctx), { 'through the TS proxy': viaTs.url, 'straight to legacy': straight.url });
