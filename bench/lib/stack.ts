@@ -64,8 +64,11 @@ export const sharedLegacy = (ctx: BenchContext): Promise<RunningProcess> => ctx.
 /** Legacy under gunicorn, on the shared database (see {@link startGunicorn}). */
 export const sharedGunicorn = (ctx: BenchContext): Promise<Listening & { workers: number }> => ctx.shared('gunicorn', async () => startGunicorn(await legacyEnv(ctx)));
 
-/** TS runs one worker process per core, as gunicorn gets one sync worker per core: like against like. */
-export const TS_WORKERS = availableParallelism();
+/**
+ * TS runs one worker process per core, as gunicorn gets one sync worker per core: like against like.
+ * BENCH_TS_WORKERS overrides it (e.g. 1, to see what a hop costs when the backend leaves a core free).
+ */
+export const TS_WORKERS = Number(process.env.BENCH_TS_WORKERS ?? availableParallelism());
 export const TS_WORKERS_ENV = { TS_WORKERS: String(TS_WORKERS) } as const;
 
 /** The TS server on routes.yaml and the shared database, proxying to the shared legacy; its internal listener is the one legacy calls. */

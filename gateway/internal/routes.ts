@@ -26,6 +26,3 @@ export function internalRoutes(): InternalRoutes {
     },
   });
 }
-
-/** The error answer every internal route may give, for the OpenAPI document. */
-export { errorJson };
