@@ -63,6 +63,12 @@ export const createEdgeHandler = ({ currentTable, proxy, pages, logger }: EdgeHa
       sendErrorPage(res, 400, pages, { close: true });
       return;
     }
+    // nginx refuses TRACE itself (405), so no backend ever echoes a request, cookies and all, back to a page.
+    if (req.method === 'TRACE') {
+      res.writeHead(405, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': 23, 'Cache-Control': 'no-store', Connection: 'close' });
+      res.end('405 Method Not Allowed\n');
+      return;
+    }
     if (isInternalPath(target.path) || INTERNAL_AFTER_BACKSLASH.test(target.path)) {
       sendErrorPage(res, 404, pages);
       return;

@@ -95,12 +95,13 @@ describe('startEdge', () => {
     expect(legacy.requests).toHaveLength(0);
   });
 
-  it('answers 400 to a request with two Host lines and 405 or 400 to CONNECT, as nginx does', async () => {
+  it('answers 400 to two Host lines or an empty one, 405 or 400 to CONNECT and 405 to TRACE, as nginx does', async () => {
     const e = await start(standardTable());
     expect(await sendRaw(e.url, 'GET /page HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
     expect(await sendRaw(e.url, 'CONNECT 127.0.0.1:8082 HTTP/1.1\r\nHost: 127.0.0.1:8082\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
     expect(await sendRaw(e.url, 'CONNECT /page HTTP/1.1\r\nHost: a\r\n\r\n')).toMatch(/^HTTP\/1\.1 405 /);
     expect(await sendRaw(e.url, 'GET /page HTTP/1.1\r\nHost:\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
+    expect(await sendRaw(e.url, 'TRACE /page HTTP/1.1\r\nHost: a\r\nCookie: forum_session=secret\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 405 [^]*\r\n\r\n405 Method Not Allowed\n$/);
     expect(legacy.requests).toHaveLength(0);
   });
 
