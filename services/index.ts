@@ -10,15 +10,14 @@ import { fileURLToPath } from 'node:url';
 import type { ComposeServices } from '../gateway/server/index.ts';
 import { createInternalCaller } from '../gateway/internal/index.ts';
 import { createBoardsService } from './boards/index.ts';
-import { createForumPages, loadForumTemplates, openForumDb, openForumDbForWriting } from './forum-common/index.ts';
+import { createForumPages, LEGACY_TEMPLATES_DIR, loadForumTemplates, openForumDb, openForumDbForWriting } from './forum-common/index.ts';
 import { createMarkdownService } from './markdown/index.ts';
 import { createSessionResolver, createSessionsService } from './sessions/index.ts';
 import { createThreadsService } from './threads/index.ts';
 import { createUsersService, iterationsFrom, prepareUserQueries } from './users/index.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const TEMPLATES = resolve(ROOT, 'legacy-python/forum/templates');
-const ERROR_TEMPLATE = resolve(TEMPLATES, 'error.html');
+const ERROR_TEMPLATE = resolve(LEGACY_TEMPLATES_DIR, 'error.html');
 
 const FORGET_TOPIC = 'sessions.forget';
 
@@ -33,12 +32,13 @@ export const composeServices: ComposeServices = (env, logger, { legacyUrl, inter
   const sessions = createSessionResolver({ legacy });
   // Legacy tells one worker about a logout; that worker tells the others, so every cache forgets it.
   siblings?.on(FORGET_TOPIC, (hash) => typeof hash === 'string' && sessions.forget(hash));
-  const users = prepareUserQueries(db);
+  // One set of the users table's statements, on the owner's handle, for its service and the thread page.
+  const users = prepareUserQueries(writer);
   return {
     services: [
       createBoardsService(db),
-      createThreadsService(db, { templates: loadForumTemplates(TEMPLATES), pages, legacy, sessions, findUser: users.byId, logger }),
-      createUsersService({ db: writer, sessions, iterations: iterationsFrom(env), logger }),
+      createThreadsService(db, { templates: loadForumTemplates(LEGACY_TEMPLATES_DIR), pages, legacy, sessions, findUser: users.byId, logger }),
+      createUsersService({ queries: users, sessions, iterations: iterationsFrom(env), logger }),
       createSessionsService(sessions, { onForget: (hash) => siblings?.send(FORGET_TOPIC, hash) }),
       createMarkdownService(),
     ],

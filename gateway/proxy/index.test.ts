@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startEchoBackend, type EchoBackend } from '../../test/helpers/echo-backend.ts';
+import { firstChunk, startEchoBackend, type EchoBackend } from '../../test/helpers/echo-backend.ts';
 import { freePort } from '../process/index.ts';
 import type { Backend } from '../routes/types.ts';
 import { createProxy, type ForwardOptions, type Proxy, type ProxyOptions } from './index.ts';
@@ -164,16 +164,7 @@ describe('createProxy', () => {
 
   it('flushes the first chunk of a streaming response before the upstream ends it', async () => {
     front = await startFront(asBackend(echo));
-    const first = await new Promise<string>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: front!.port, path: '/?echo=stream', agent: false }, (res) => {
-        res.once('data', (chunk: Buffer) => {
-          resolve(chunk.toString());
-          res.resume();
-        });
-      });
-      req.on('error', reject);
-      req.end();
-    });
+    const first = await firstChunk(front!.port, '/?echo=stream');
     expect(first).toBe('first chunk\n');
     echo.release();
   });

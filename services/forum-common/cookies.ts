@@ -1,6 +1,7 @@
 /** The forum's cookies, read exactly as legacy reads them (forum/web.py parse_cookies). */
 
 export const SESSION_COOKIE = 'forum_session';
+export const CSRF_COOKIE = 'forum_csrf';
 
 /**
  * The first value of a cookie in a Cookie header, trimmed of spaces and quotes; undefined when absent.

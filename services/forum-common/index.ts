@@ -12,10 +12,10 @@ import { ApiError, apiErrorResponse } from './responses.ts';
 export { openForumDb, openForumDbForWriting, type ForumDb } from './db.ts';
 export { firstQueryValue, parseId, parsePage, parsePerPage, positiveInteger } from './params.ts';
 export { ApiError, apiErrorResponse, apiJson, methodNotAllowed, noEndpoint, type ApiErrorCode } from './responses.ts';
-export { cookieValue, SESSION_COOKIE } from './cookies.ts';
+export { cookieValue, CSRF_COOKIE, SESSION_COOKIE } from './cookies.ts';
 export { loadErrorPage, type ErrorPageFields } from './error-page.ts';
 export { createForumPages, isApiPath, type ForumPages } from './pages.ts';
-export { escapeHtml, joinFragments, loadForumTemplates, Markup, urlPart, type ForumTemplates, type PageViewer, type TemplateValue, type TemplateValues } from './templates.ts';
+export { escapeHtml, joinFragments, LEGACY_TEMPLATES_DIR, loadForumTemplates, Markup, urlPart, type ForumTemplates, type PageViewer, type TemplateValue, type TemplateValues } from './templates.ts';
 
 /** A service's onError: expected failures become the API's error JSON; anything else goes up to the server. */
 export const forumErrors: ErrorHandler = (err) => {

@@ -6,6 +6,10 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Legacy's template folder: the TS pages render from the very files legacy does. */
+export const LEGACY_TEMPLATES_DIR = fileURLToPath(new URL('../../legacy-python/forum/templates', import.meta.url));
 
 // string.Template's pattern: `$$`, `$identifier`, `${identifier}`, or anything else after `$` (an error).
 const PLACEHOLDER = /\$(?:(\$)|([_a-zA-Z][_a-zA-Z0-9]*)|\{([_a-zA-Z][_a-zA-Z0-9]*)\}|())/g;

@@ -7,7 +7,7 @@ import { internalRoutes } from '../../gateway/internal/index.ts';
 import { defineService, type Service } from '../../gateway/server/index.ts';
 import type { SessionResolver } from './resolver.ts';
 
-export { createSessionResolver, tokenSha256, RESOLVE_PATH, type Session, type SessionResolver, type SessionResolverOptions } from './resolver.ts';
+export { createSessionResolver, sessionUser, tokenSha256, RESOLVE_PATH, type Session, type SessionResolver, type SessionResolverOptions } from './resolver.ts';
 
 const HashParam = z.object({
   token_sha256: z

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { InternalCaller } from '../../gateway/internal/index.ts';
+import { cookieValue, SESSION_COOKIE } from '../forum-common/index.ts';
 
 export interface Session {
   readonly user_id: number;
@@ -30,6 +31,21 @@ export interface SessionResolverOptions {
 export const RESOLVE_PATH = '/_internal/legacy/sessions/resolve';
 const DEFAULT_TTL_MS = 5_000;
 const DEFAULT_MAX_ENTRIES = 10_000;
+
+/**
+ * The user of the live session a Cookie header names (through `resolver`, then `findUser` on the users
+ * table), or null for no cookie, no session or no such user. Throws InternalCallError when legacy
+ * cannot answer: each caller says so its own way (JSON 503, a 503 page).
+ *
+ * @example
+ * const viewer = await sessionUser(sessions, c.req.header('cookie'), requestId, users.byId);
+ */
+export async function sessionUser<U>(resolver: SessionResolver, cookieHeader: string | undefined, requestId: string | undefined, findUser: (id: number) => U | undefined): Promise<U | null> {
+  const token = cookieValue(cookieHeader, SESSION_COOKIE);
+  if (!token) return null;
+  const session = await resolver.resolve(token, requestId);
+  return (session && findUser(session.user_id)) ?? null;
+}
 
 /** The sha256 hex of a cookie value: how both sides name a session without handling the secret itself. */
 export const tokenSha256 = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');

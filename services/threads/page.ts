@@ -4,8 +4,6 @@
  * legacy's, so a view is counted by legacy (`POST /_internal/legacy/threads/<id>/views`) before the
  * thread is read; HEAD counts nothing. Replying (`POST /t/<id>/reply`) has not moved.
  */
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Context, Hono } from 'hono';
 import { InternalCallError, type InternalCaller } from '../../gateway/internal/index.ts';
 import type { Logger } from '../../gateway/log/index.ts';
@@ -13,21 +11,21 @@ import type { ServiceEnv } from '../../gateway/server/index.ts';
 import {
   ApiError,
   cookieValue,
+  CSRF_COOKIE,
   joinFragments,
+  LEGACY_TEMPLATES_DIR,
   loadForumTemplates,
   Markup,
   parseId,
-  SESSION_COOKIE,
   urlPart,
   type ForumPages,
   type ForumTemplates,
   type PageViewer,
 } from '../forum-common/index.ts';
-import type { SessionResolver } from '../sessions/index.ts';
+import { sessionUser, type SessionResolver } from '../sessions/index.ts';
 import { pageOfPosts, parseThreadPaging } from './paging.ts';
 import type { PostRow, ThreadQueries, ThreadRow } from './queries.ts';
 
-export const CSRF_COOKIE = 'forum_csrf';
 // legacy-python/forum/internal.py's UNAVAILABLE wording.
 const unavailable = (what: string): string => `${what} is not answering right now; try again in a moment.`;
 export const viewsPath = (threadId: number): string => `/_internal/legacy/threads/${threadId}/views`;
@@ -74,7 +72,6 @@ export function createThreadPageRenderer(templates: ForumTemplates): (data: Thre
   };
 }
 
-export const LEGACY_TEMPLATES = resolve(fileURLToPath(new URL('../../legacy-python/forum/templates', import.meta.url)));
 let defaultRenderer: ((data: ThreadPageData) => string) | undefined;
 
 /**
@@ -84,7 +81,7 @@ let defaultRenderer: ((data: ThreadPageData) => string) | undefined;
  * @example
  * renderThreadPage({ thread, posts, page: 1, pages: 1, viewer: { username: 'alice' }, csrf: 'abc' });
  */
-export const renderThreadPage = (data: ThreadPageData): string => (defaultRenderer ??= createThreadPageRenderer(loadForumTemplates(LEGACY_TEMPLATES)))(data);
+export const renderThreadPage = (data: ThreadPageData): string => (defaultRenderer ??= createThreadPageRenderer(loadForumTemplates(LEGACY_TEMPLATES_DIR)))(data);
 
 export interface ThreadPageOptions {
   readonly templates: ForumTemplates;
@@ -127,11 +124,8 @@ export function mountThreadPage(app: Hono<ServiceEnv>, queries: ThreadQueries, o
   };
 
   const viewerOf = async (c: Context<ServiceEnv>): Promise<PageViewer | null> => {
-    const token = cookieValue(c.req.header('cookie'), SESSION_COOKIE);
-    if (!token) return null;
     try {
-      const session = await sessions.resolve(token, c.env?.requestId);
-      return (session && findUser(session.user_id)) ?? null;
+      return await sessionUser(sessions, c.req.header('cookie'), c.env?.requestId, findUser);
     } catch (err) {
       if (!(err instanceof InternalCallError)) throw err;
       throw unavailableAfter(c, 'legacy sessions/resolve', err.kind, err.message, 'The session service');

@@ -8,9 +8,9 @@
 import Database from 'better-sqlite3';
 import { pino } from 'pino';
 import { InternalCallError, type InternalCaller } from '../../gateway/internal/index.ts';
-import { createForumPages, loadForumTemplates } from '../forum-common/index.ts';
+import { createForumPages, LEGACY_TEMPLATES_DIR, loadForumTemplates } from '../forum-common/index.ts';
 import type { Session, SessionResolver } from '../sessions/index.ts';
-import { LEGACY_TEMPLATES, type ThreadPageOptions } from './page.ts';
+import type { ThreadPageOptions } from './page.ts';
 
 /** Cookie values the stand-in resolver knows: alice's session, and one whose resolve fails. */
 export const ALICE_COOKIE = 'alice-cookie';
@@ -44,8 +44,8 @@ export const fakeSessions: SessionResolver = {
 
 export function threadPageTestOptions(legacy: InternalCaller, overrides: Partial<ThreadPageOptions> = {}): ThreadPageOptions {
   return {
-    templates: loadForumTemplates(LEGACY_TEMPLATES),
-    pages: createForumPages(`${LEGACY_TEMPLATES}/error.html`),
+    templates: loadForumTemplates(LEGACY_TEMPLATES_DIR),
+    pages: createForumPages(`${LEGACY_TEMPLATES_DIR}/error.html`),
     legacy,
     sessions: fakeSessions,
     findUser: (id) => (id === 1 ? { username: 'alice' } : undefined),

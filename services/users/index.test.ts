@@ -5,7 +5,7 @@ import { createInternalApp } from '../../gateway/internal/index.ts';
 import { openForumDbForWriting } from '../forum-common/index.ts';
 import { createFixtureDb } from '../forum-common/testing.ts';
 import type { Session, SessionResolver } from '../sessions/index.ts';
-import { createUsersService, hashPassword, verifyPassword } from './index.ts';
+import { createUsersService, hashPassword, prepareUserQueries, verifyPassword } from './index.ts';
 
 const TOKEN = 't'.repeat(40);
 const ITERATIONS = 1_000;
@@ -19,7 +19,7 @@ const sessions: SessionResolver = {
   },
   forget: () => false,
 };
-const users = createUsersService({ db, sessions, iterations: ITERATIONS, logger: pino({ level: 'silent' }) });
+const users = createUsersService({ queries: prepareUserQueries(db), sessions, iterations: ITERATIONS, logger: pino({ level: 'silent' }) });
 const internal = createInternalApp({ services: [users], token: TOKEN, logger: pino({ level: 'silent' }) });
 afterAll(() => {
   db.close();

@@ -7,17 +7,17 @@ import { Hono } from 'hono';
 import { InternalCallError } from '../../gateway/internal/index.ts';
 import type { Logger } from '../../gateway/log/index.ts';
 import { defineService, type PublicService, type ServiceEnv } from '../../gateway/server/index.ts';
-import { ApiError, apiJson, cookieValue, forumErrors, methodNotAllowed, SESSION_COOKIE, type ForumDb } from '../forum-common/index.ts';
-import type { SessionResolver } from '../sessions/index.ts';
+import { ApiError, apiJson, forumErrors, methodNotAllowed } from '../forum-common/index.ts';
+import { sessionUser, type SessionResolver } from '../sessions/index.ts';
 import { createUsersInternal } from './internal.ts';
-import { prepareUserQueries } from './queries.ts';
+import type { UserQueries } from './queries.ts';
 
 export { iterationsFrom, hashPassword, verifyPassword } from './passwords.ts';
 export { prepareUserQueries, type UserQueries, type UserRow } from './queries.ts';
 
 export interface UsersServiceOptions {
-  /** A writable handle (openForumDbForWriting): this service is the users table's owner. */
-  readonly db: ForumDb;
+  /** The users table's statements, prepared on a writable handle (openForumDbForWriting): this service owns it. */
+  readonly queries: UserQueries;
   readonly sessions: SessionResolver;
   readonly iterations: number;
   readonly logger: Logger;
@@ -27,25 +27,21 @@ const ME_ALLOW = ['GET', 'HEAD'] as const;
 
 /**
  * @example
- * const users = createUsersService({ db: openForumDbForWriting(file), sessions, iterations: 600_000, logger });
+ * const users = createUsersService({ queries: prepareUserQueries(openForumDbForWriting(file)), sessions, iterations: 600_000, logger });
  * await users.app.request('/api/v1/me', { headers: { cookie: 'forum_session=…' } }); // {"user":{"id":1,"username":"alice"}}
  */
-export function createUsersService({ db, sessions, iterations, logger }: UsersServiceOptions): PublicService {
-  const queries = prepareUserQueries(db);
+export function createUsersService({ queries, sessions, iterations, logger }: UsersServiceOptions): PublicService {
   const app = new Hono<ServiceEnv>();
   app.onError(forumErrors);
   app.get('/api/v1/me', async (c) => {
-    const token = cookieValue(c.req.header('cookie'), SESSION_COOKIE);
-    if (!token) throw loginFirst();
-    let session;
+      let user;
     try {
-      session = await sessions.resolve(token, c.env.requestId);
+      user = await sessionUser(sessions, c.req.header('cookie'), c.env.requestId, queries.byId);
     } catch (err) {
       if (!(err instanceof InternalCallError)) throw err;
       logger.error({ event: 'internal_call_failed', request_id: c.env.requestId, call: 'legacy sessions/resolve', kind: err.kind, err: err.message }, err.message);
       throw new ApiError(503, 'unavailable', 'cannot check your session right now; try again in a moment');
     }
-    const user = session ? queries.byId(session.user_id) : undefined;
     if (!user) throw loginFirst();
     return apiJson({ user: { id: user.id, username: user.username } });
   });

@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EchoBackend } from '../helpers/echo-backend.ts';
+import { firstChunk, type EchoBackend } from '../helpers/echo-backend.ts';
 import { startEchoFrontDoor, type EchoFrontDoor } from '../helpers/echo-front-door.ts';
 import { sendRaw } from '../helpers/raw-http.ts';
 import { NGINX, type FrontDoorKind } from '../helpers/stack.ts';
@@ -173,16 +173,7 @@ describe.each(FRONT_DOORS)('odd requests through the %s front door', (kind) => {
   });
 
   it('delivers the first chunk of a streaming response before the backend ends the stream', async () => {
-    const first = await new Promise<string>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: front.port, path: '/live?echo=stream', agent: false }, (res) => {
-        res.once('data', (chunk: Buffer) => {
-          resolve(chunk.toString());
-          res.resume();
-        });
-      });
-      req.on('error', reject);
-      req.end();
-    });
+    const first = await firstChunk(front.port, '/live?echo=stream');
     expect(first).toBe('first chunk\n');
     legacy.release();
   });

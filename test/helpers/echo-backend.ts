@@ -19,7 +19,7 @@
  * await legacy.close();
  */
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface EchoedRequest {
@@ -137,4 +137,24 @@ export async function startEchoBackend(name: string, host = '127.0.0.1'): Promis
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * The first chunk of the body a server sends for `path`, as soon as it arrives: how a test sees that a
+ * streamed answer is passed on before the backend ends it (the echo's `?echo=stream` holds the rest).
+ *
+ * @example
+ * expect(await firstChunk(front.port, '/?echo=stream')).toBe('first chunk\n');
+ */
+export function firstChunk(port: number, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      res.once('data', (chunk: Buffer) => {
+        resolve(chunk.toString());
+        res.resume();
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
