@@ -70,6 +70,8 @@ describe('the TS server with TS_WORKERS=2', () => {
     const { ts } = pair;
     expect(events(ts, 'listening')).toHaveLength(1);
     expect(events(ts, 'listening')[0]).toMatchObject({ workers: 2, url: ts.url, internal_url: ts.internalUrl });
+    // Each worker's own line is written by that worker; it may reach the pipe after the primary's.
+    await waitUntil(() => workerPids(ts).length >= 2, 'both workers\' listening lines');
     expect(new Set(workerPids(ts)).size).toBe(2);
     for (const line of events(ts, 'worker_listening')) expect(line).not.toHaveProperty('url');
 
