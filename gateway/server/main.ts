@@ -63,6 +63,12 @@ const internalToken = tokenCheck.token;
 
 const table = loadTableOrFail(routesFile, env, fail);
 
+/** STRANGLER_ANSWERED_BY=1 adds X-Strangler-Answered-By to every public answer (parity suites); off by default. */
+function answeredByFrom({ STRANGLER_ANSWERED_BY: value = '' }: NodeJS.ProcessEnv): boolean {
+  if (value !== '' && value !== '0' && value !== '1') fail('refused', `not starting: STRANGLER_ANSWERED_BY is ${JSON.stringify(value)}; set it to 1 to add X-Strangler-Answered-By to answers, or 0 (the default) not to`);
+  return value === '1';
+}
+
 let serviceSet: ServiceSet;
 try {
   serviceSet = composeServices(env, logger, { legacyUrl: table.backends.legacy.url, internalToken, siblings: isWorker ? clusterSiblings() : noSiblings });
@@ -73,7 +79,7 @@ try {
 const proxy = createProxy({ logger, timeoutMs: table.settings.proxyTimeoutMs });
 let tsServer: TsServer;
 try {
-  tsServer = createTsServer({ table, services: serviceSet.services, proxy, logger, notFound: serviceSet.notFound, errorResponse: serviceSet.errorResponse });
+  tsServer = createTsServer({ table, services: serviceSet.services, proxy, logger, notFound: serviceSet.notFound, errorResponse: serviceSet.errorResponse, answeredBy: answeredByFrom(env) });
 } catch (err) {
   fail('refused', `not starting: ${(err as Error).message}`);
 }
