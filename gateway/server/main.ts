@@ -2,7 +2,8 @@
  * The TS server process: a public listener behind the front door and an internal listener for legacy.
  * Environment: TS_HOST (127.0.0.1), TS_PORT (8081; 0 picks a free port), INTERNAL_HOST (127.0.0.1),
  * INTERNAL_PORT (8082), STRANGLER_INTERNAL_TOKEN (required, at least 32 bytes), ROUTES (routes.yaml in
- * the repository root), LOG_LEVEL; the services read their own (the forum: FORUM_DB).
+ * the repository root), LOG_LEVEL, STRANGLER_ANSWERED_BY (0; 1 adds X-Strangler-Answered-By: ts or legacy to
+ * every public answer, for parity suites); the services read their own (the forum: FORUM_DB).
  * SIGHUP reloads the route table (a bad one is logged and the last good one stays live); SIGTERM stops
  * accepting, lets requests in flight finish (for up to 10 s) and exits 0; SIGINT does the same.
  * TS_WORKERS (1; a number or `auto` for one per core) above 1 runs that many worker processes on the same
@@ -68,6 +69,7 @@ function answeredByFrom({ STRANGLER_ANSWERED_BY: value = '' }: NodeJS.ProcessEnv
   if (value !== '' && value !== '0' && value !== '1') fail('refused', `not starting: STRANGLER_ANSWERED_BY is ${JSON.stringify(value)}; set it to 1 to add X-Strangler-Answered-By to answers, or 0 (the default) not to`);
   return value === '1';
 }
+const answeredBy = answeredByFrom(env);
 
 let serviceSet: ServiceSet;
 try {
@@ -79,7 +81,7 @@ try {
 const proxy = createProxy({ logger, timeoutMs: table.settings.proxyTimeoutMs });
 let tsServer: TsServer;
 try {
-  tsServer = createTsServer({ table, services: serviceSet.services, proxy, logger, notFound: serviceSet.notFound, errorResponse: serviceSet.errorResponse, answeredBy: answeredByFrom(env) });
+  tsServer = createTsServer({ table, services: serviceSet.services, proxy, logger, notFound: serviceSet.notFound, errorResponse: serviceSet.errorResponse, answeredBy });
 } catch (err) {
   fail('refused', `not starting: ${(err as Error).message}`);
 }
