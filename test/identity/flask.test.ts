@@ -1,68 +1,28 @@
 /**
  * One login across both sides for an app nobody here wrote: a real Flask process (test/identity/flask_app.py)
- * mounts legacy-python/strangler_identity.py; the TS server, with one route moved (`GET /whoami`) and the
- * gateway's identity resolver configured with Flask's cookie name, answers for a session started on
- * Flask, and stops at once when Flask logs the session out.
+ * mounts legacy-python/strangler_identity.py; a TS server process (test/identity/whoami-server.ts), with one
+ * route moved (`GET /whoami`) and the gateway's identity resolver configured with Flask's cookie name,
+ * answers for a session started on Flask, and stops at once when Flask logs the session out.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
-import { Hono } from 'hono';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createIdentityResolver, createIdentityService } from '../../gateway/identity/index.ts';
-import { createInternalApp, createInternalCaller } from '../../gateway/internal/index.ts';
-import { createProxy } from '../../gateway/proxy/index.ts';
-import { parseRouteTable } from '../../gateway/routes/index.ts';
-import { createTsServer, defineService, type ServiceEnv } from '../../gateway/server/index.ts';
-import { internalEnv, spawnServer, TEST_INTERNAL_TOKEN, type RunningProcess } from '../helpers/processes.ts';
+import { internalEnv, spawnServer, type RunningProcess } from '../helpers/processes.ts';
 
 const SYSTEM_PYTHON = '/usr/bin/python3';
-const logger = pino({ level: 'silent' });
-const listen = (fetch: (req: Request) => Response | Promise<Response>, port: number): Promise<Server> =>
-  new Promise((done) => {
-    const server = serve({ fetch, port, hostname: '127.0.0.1' }, () => done(server as Server)) as Server;
-  });
-const urlOf = (server: Server): string => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
 let flask: RunningProcess | undefined;
-let publicServer: Server | undefined;
-let internalServer: Server | undefined;
+let tsServer: RunningProcess | undefined;
 let ts: string;
 
 beforeAll(async () => {
+  // The TS server's internal port is chosen first: Flask is told where to relay logouts before the TS server exists.
   const env = await internalEnv();
   flask = await spawnServer({ name: 'flask', command: SYSTEM_PYTHON, args: ['test/identity/flask_app.py'], env });
-  const identity = createIdentityResolver({ legacy: createInternalCaller({ baseUrl: flask.url, token: TEST_INTERNAL_TOKEN }), cookieName: 'sid' });
-  const whoami = defineService({
-    name: 'whoami',
-    app: new Hono<ServiceEnv>().get('/whoami', async (c) => {
-      const user = await identity.identify(c.req.header('cookie'), c.env?.requestId);
-      return user ? c.json({ user, answered_by: 'ts' }) : c.json({ error: 'not signed in', answered_by: 'ts' }, 401);
-    }),
-  });
-  const services = [whoami, createIdentityService(identity)];
-  const table = parseRouteTable(
-    `version: 1
-backends:
-  legacy: { url: "${flask.url}" }
-  ts: { url: "http://127.0.0.1:8081" }
-routes:
-  - { path: /, mode: legacy }
-  - { path: /whoami, exact: true, mode: next, handler: whoami, methods: [GET] }
-`,
-    'flask-routes.yaml',
-    {},
-  );
-  const server = createTsServer({ table, services, proxy: createProxy({ logger }), logger });
-  internalServer = await listen(createInternalApp({ services, token: TEST_INTERNAL_TOKEN, logger }).fetch, Number(env.INTERNAL_PORT));
-  publicServer = await listen(server.app.fetch, 0);
-  ts = urlOf(publicServer);
+  tsServer = await spawnServer({ name: 'ts', command: process.execPath, args: ['--import', 'tsx', 'test/identity/whoami-server.ts'], env: { ...env, LEGACY_URL: flask.url, SESSION_COOKIE: 'sid' } });
+  ts = tsServer.url;
 });
 
 afterAll(async () => {
-  for (const server of [publicServer, internalServer]) if (server) await new Promise((done) => server.close(done));
-  await flask?.stop();
+  await Promise.all([tsServer?.stop(), flask?.stop()]);
 });
 
 const login = async (username: string): Promise<string> => {
@@ -77,7 +37,8 @@ describe('one login across a Flask app and the TS server', () => {
   it('answers on the TS side for a session started on Flask through the gateway', async () => {
     const cookie = await login('alice');
     const res = await fetch(`${ts}/whoami`, { headers: { cookie } });
-    expect(await res.json()).toEqual({ user: { user_id: expect.any(Number), username: 'alice' }, answered_by: 'ts' });
+    expect(res.headers.get('x-strangler-answered-by')).toBe('ts');
+    expect(await res.json()).toEqual({ user: { user_id: expect.any(Number), username: 'alice' } });
   });
 
   it('answers 401 on the TS side for no cookie and an unknown one', async () => {
