@@ -32,6 +32,7 @@ export const CONFIG_DEFAULTS = {
   STRANGLER_PAGES_DIR: NEUTRAL_PAGES_DIR,
   STRANGLER_SERVICES: '',
   STRANGLER_STACK: 'stack.yaml',
+  STRANGLER_ANSWERED_BY: '0',
 } as const satisfies Record<string, string>;
 
 export type ConfigVariable = keyof typeof CONFIG_DEFAULTS;
@@ -68,6 +69,8 @@ export interface GatewayConfig {
   readonly servicesModule: string | null;
   /** How `strangler up` runs the legacy app (`STRANGLER_STACK`), absolute. */
   readonly stackFile: string;
+  /** `STRANGLER_ANSWERED_BY=1`: every public answer of the TS server says who answered it (parity suites); off by default. */
+  readonly answeredBy: boolean;
 }
 
 /** Thrown by {@link readConfig}; the message lists every problem, each with its fix. */
@@ -122,6 +125,7 @@ export function readConfig(env: Env, cwd: string): GatewayConfig {
     pagesDir: resolve(cwd, text('STRANGLER_PAGES_DIR')),
     servicesModule: services ? resolve(cwd, services) : null,
     stackFile: resolve(cwd, text('STRANGLER_STACK')),
+    answeredBy: oneOf('STRANGLER_ANSWERED_BY', ['0', '1'] as const) === '1',
   });
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

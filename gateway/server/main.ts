@@ -2,7 +2,8 @@
  * The TS server process: a public listener behind the front door and an internal listener for legacy.
  * It listens where the route table's `backends.ts.url` says the front door finds it (port 0 picks a free
  * port); everything else comes from gateway/config (INTERNAL_HOST, INTERNAL_PORT, STRANGLER_INTERNAL_TOKEN
- * (required, at least 32 bytes), ROUTES, LOG_LEVEL, TS_WORKERS, STRANGLER_PAGES_DIR, STRANGLER_SERVICES).
+ * (required, at least 32 bytes), ROUTES, LOG_LEVEL, TS_WORKERS, STRANGLER_PAGES_DIR, STRANGLER_SERVICES,
+ * STRANGLER_ANSWERED_BY: 1 adds X-Strangler-Answered-By: ts or legacy to every public answer, for parity suites).
  * STRANGLER_SERVICES names the app's module that composes its TS services; unset, the server mounts none
  * and opens nothing of the app's (a table with only legacy routes needs no more). The services read their
  * own settings (the forum: FORUM_DB).
@@ -80,7 +81,7 @@ const appError: ErrorRenderer = serviceSet.errorResponse ?? ((status, message) =
 const errorResponse: ErrorRenderer = (status, message, path) => (status === 500 ? appError(status, message, path) : errorPageResponse(status, pages, { close: status === 400 }));
 let tsServer: TsServer;
 try {
-  tsServer = createTsServer({ table, services: serviceSet.services, proxy, logger, notFound: serviceSet.notFound, errorResponse });
+  tsServer = createTsServer({ table, services: serviceSet.services, proxy, logger, notFound: serviceSet.notFound, errorResponse, answeredBy: config.answeredBy });
 } catch (err) {
   fail('refused', `not starting: ${(err as Error).message}`);
 }
