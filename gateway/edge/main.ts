@@ -10,7 +10,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger, failWith, type Fail } from '../log/index.ts';
-import { failOnListenError, loadTableOrFail, portFromEnv, reloadOnSighup } from '../process/index.ts';
+import { failOnListenError, loadTableOrFail, portFromEnv, reloadOnSighup, stopWhenParentGone } from '../process/index.ts';
 import { startEdge, type Edge } from './index.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -35,6 +35,7 @@ try {
 logger.child({}, { level: 'info' }).info({ event: 'listening', url: edge.url, routes: routesFile }, `edge listening on ${edge.url}`);
 
 reloadOnSighup({ routesFile, env, logger, swap: (next) => edge.swapTable(next) });
+stopWhenParentGone(env, logger);
 
 let stopping = false;
 const stop = (signal: string): void => {

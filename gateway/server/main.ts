@@ -21,7 +21,7 @@ import type { AddressInfo } from 'node:net';
 import { composeServices } from '../../services/index.ts';
 import { createInternalApp, internalTokenFrom } from '../internal/index.ts';
 import { createLogger, failWith, type Fail } from '../log/index.ts';
-import { clusterSiblings, failOnListenError, loadTableOrFail, noSiblings, portFromEnv, reloadOnSighup, runPrimary, tellPrimary, workersFromEnv } from '../process/index.ts';
+import { clusterSiblings, failOnListenError, loadTableOrFail, noSiblings, portFromEnv, reloadOnSighup, runPrimary, stopWhenParentGone, tellPrimary, workersFromEnv } from '../process/index.ts';
 import { createProxy } from '../proxy/index.ts';
 import { createTsServer, type TsServer } from './app.ts';
 import { ConventionalHeaderCase } from './header-case.ts';
@@ -102,6 +102,7 @@ if (workers > 1 && cluster.isPrimary) {
 } else {
   serveAndDrain();
 }
+stopWhenParentGone(env, logger);
 
 /** Both listeners, SIGHUP reloads and the drain on SIGTERM/SIGINT: what a single process or a worker runs. */
 function serveAndDrain(): void {
