@@ -40,7 +40,8 @@ export interface SpawnOptions {
 /** Spawn a server and resolve once it logs its listening line. Rejects with its output if it exits first. */
 export function spawnServer(options: SpawnOptions): Promise<RunningProcess> {
   const { name, command, args, env = {}, cwd = process.cwd(), onLine, startTimeoutMs = START_TIMEOUT_MS } = options;
-  const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // STRANGLER_PARENT_PID: a server of the project stops by itself once this process is gone (see parent.ts).
+  const child = spawn(command, args, { cwd, env: { ...process.env, STRANGLER_PARENT_PID: String(process.pid), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   return new Promise((resolvePromise, reject) => {
     let settled = false;
@@ -145,3 +146,4 @@ export async function waitForPort(host: string, port: number, timeoutMs = START_
 export { loadTableOrFail, reloadOnSighup, failOnListenError, type ReloadOptions } from './startup.ts';
 export { runPrimary, type PrimaryOptions } from './workers.ts';
 export { clusterSiblings, noSiblings, tellPrimary, type Siblings } from './siblings.ts';
+export { stopWhenParentGone } from './parent.ts';

@@ -23,7 +23,7 @@ import type { AddressInfo } from 'node:net';
 import { readConfigOrFail } from '../config/index.ts';
 import { createInternalApp } from '../internal/index.ts';
 import { createLogger, failWith, type Fail, type Logger } from '../log/index.ts';
-import { clusterSiblings, failOnListenError, loadTableOrFail, noSiblings, reloadOnSighup, runPrimary, tellPrimary } from '../process/index.ts';
+import { clusterSiblings, failOnListenError, loadTableOrFail, noSiblings, reloadOnSighup, runPrimary, stopWhenParentGone, tellPrimary } from '../process/index.ts';
 import { createProxy, errorPageResponse, loadErrorPages } from '../proxy/index.ts';
 import { createTsServer, type ErrorRenderer, type TsServer } from './app.ts';
 import { ConventionalHeaderCase } from './header-case.ts';
@@ -111,6 +111,7 @@ if (workers > 1 && cluster.isPrimary) {
 } else {
   serveAndDrain();
 }
+stopWhenParentGone(env, logger);
 
 /** Both listeners, SIGHUP reloads and the drain on SIGTERM/SIGINT: what a single process or a worker runs. */
 function serveAndDrain(): void {

@@ -37,7 +37,10 @@ const items = defineService({
 });
 
 const saved = { ROUTES: process.env.ROUTES, LEGACY_URL: process.env.LEGACY_URL, TS_URL: process.env.TS_URL };
+// Declared before afterAll and assigned after it, so a start that fails half-way still stops what started.
+// eslint-disable-next-line prefer-const -- assigned once, below the hook that reads it
 let app: RunningProcess | undefined;
+// eslint-disable-next-line prefer-const -- as above
 let ts: Server | undefined;
 afterAll(async () => {
   for (const [name, value] of Object.entries(saved)) if (value === undefined) delete process.env[name];
