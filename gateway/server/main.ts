@@ -13,7 +13,7 @@
  * signals (see gateway/process/workers.ts).
  *
  * @example
- * TS_PORT=0 INTERNAL_PORT=0 STRANGLER_INTERNAL_TOKEN=$(openssl rand -hex 32) node --import tsx gateway/server/main.ts
+ * STRANGLER_SERVICES=services/index.ts TS_PORT=0 INTERNAL_PORT=0 STRANGLER_INTERNAL_TOKEN=$(openssl rand -hex 32) node --import tsx gateway/server/main.ts
  */
 import cluster from 'node:cluster';
 import { serve } from '@hono/node-server';
