@@ -3,7 +3,7 @@
  * that a reader that is gone or slow never stops the process from exiting: see ./stdout.ts).
  *
  * @example
- * const log = createLogger('edge');
+ * const log = createLogger('edge', config.logLevel);
  * log.info({ event: 'listening', url }, 'edge listening');
  */
 import { pino, type Logger } from 'pino';
@@ -12,8 +12,8 @@ import { stdoutLines } from './stdout.ts';
 export type { Logger };
 export { fdLines, stdoutLines, type LineSink, type LineSinkOptions } from './stdout.ts';
 
-/** `level` comes from the program's configuration (gateway/config: LOG_LEVEL); `info` until it is read. */
-export const createLogger = (service: string, level = 'info'): Logger =>
+/** `level` comes from the program's configuration (gateway/config: LOG_LEVEL). */
+export const createLogger = (service: string, level: string): Logger =>
   pino({
     level,
     base: { service },
