@@ -35,12 +35,14 @@ export interface SpawnOptions {
   /** Called with each line as it arrives (e.g. to echo it with a prefix). */
   readonly onLine?: (line: string) => void;
   readonly startTimeoutMs?: number;
+  /** Run it in a process group of its own, stopped as a whole (see {@link spawnChild}). */
+  readonly detached?: boolean;
 }
 
 /** Spawn a server and resolve once it logs its listening line. Rejects with its output if it exits first. */
 export function spawnServer(options: SpawnOptions): Promise<RunningProcess> {
-  const { name, command, args, env = {}, cwd = process.cwd(), onLine, startTimeoutMs = START_TIMEOUT_MS } = options;
-  const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const { name, command, args, env = {}, cwd = process.cwd(), onLine, startTimeoutMs = START_TIMEOUT_MS, detached = false } = options;
+  const child = spawnChild(command, args, { cwd, env: { ...process.env, ...env }, detached });
   const output: string[] = [];
   return new Promise((resolvePromise, reject) => {
     let settled = false;
@@ -49,7 +51,7 @@ export function spawnServer(options: SpawnOptions): Promise<RunningProcess> {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      child.kill('SIGKILL');
+      signalChild(child, 'SIGKILL');
       const tail = output.slice(-30).join('\n');
       reject(new Error(`${err.message}${tail ? `\n--- last lines of ${name} ---\n${tail}` : ''}`));
     };
@@ -64,7 +66,7 @@ export function spawnServer(options: SpawnOptions): Promise<RunningProcess> {
       const { url, internalUrl } = urls;
       resolvePromise({ name, url, port: Number(new URL(url).port), ...(internalUrl ? { internalUrl } : {}), child, output, stop: () => stopChild(child) });
     };
-    for (const stream of [child.stdout, child.stderr]) forEachLine(stream, handleLine);
+    for (const stream of [child.stdout!, child.stderr!]) forEachLine(stream, handleLine);
     child.once('error', (err) => fail(new Error(`${name} could not be started (${command}): ${err.message}`)));
     child.once('exit', (code, signal) => fail(new Error(`${name} exited (code ${code}, signal ${signal}) before listening`)));
   });
@@ -93,16 +95,47 @@ export function forEachLine(stream: NodeJS.ReadableStream, onLine: (line: string
   stream.on('end', () => buffered && onLine(buffered));
 }
 
-/** SIGTERM, then SIGKILL after a grace period; resolves when the process is gone. */
+const groupLeaders = new WeakSet<ChildProcess>();
+
+/**
+ * Spawn with piped output. `detached` puts the child in a process group of its own: a terminal's Ctrl-C
+ * then reaches only `strangler up`, which stops the children in order, and signals reach what the child
+ * started itself (a reloader's worker, gunicorn's workers), so nothing is left holding the port.
+ *
+ * @example
+ * const child = spawnChild('flask', ['run'], { cwd: 'app', env: process.env, detached: true });
+ */
+export function spawnChild(command: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; detached?: boolean }): ChildProcess {
+  const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false });
+  if (options.detached) groupLeaders.add(child);
+  return child;
+}
+
+/** Send `signal` to the child, and to its whole process group when it leads one. */
+export function signalChild(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (groupLeaders.has(child) && child.pid) process.kill(-child.pid, signal);
+    else child.kill(signal);
+  } catch {
+    // ESRCH: already gone.
+  }
+}
+
+/** SIGTERM, then SIGKILL after a grace period; resolves when the process is gone (its group too, when it leads one). */
 export function stopChild(child: ChildProcess, graceMs = STOP_GRACE_MS): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  if (child.exitCode !== null || child.signalCode !== null) {
+    // The leader is gone; whatever it started may not be.
+    if (groupLeaders.has(child)) signalChild(child, 'SIGKILL');
+    return Promise.resolve();
+  }
   return new Promise((done) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    const timer = setTimeout(() => signalChild(child, 'SIGKILL'), graceMs);
     child.once('exit', () => {
       clearTimeout(timer);
+      if (groupLeaders.has(child)) signalChild(child, 'SIGKILL');
       done();
     });
-    child.kill('SIGTERM');
+    signalChild(child, 'SIGTERM');
   });
 }
 
@@ -155,6 +188,9 @@ export function portFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: stri
   if (!/^\d+$/.test(text) || port > 65535) fail('bad_config', `${name}=${text} is not a port; use a number from 0 to 65535 (0 picks a free one)`);
   return port;
 }
+export { startApp, type AppOptions } from './app.ts';
+export { waitUntilReady, type Readiness } from './readiness.ts';
+export { supervise, type RestartPolicy, type Supervised, type SuperviseOptions } from './supervisor.ts';
 export { loadTableOrFail, reloadOnSighup, failOnListenError, type ReloadOptions } from './startup.ts';
 export { workersFromEnv, runPrimary, type PrimaryOptions } from './workers.ts';
 export { clusterSiblings, noSiblings, tellPrimary, type Siblings } from './siblings.ts';

@@ -1,14 +1,17 @@
 /**
  * `strangler up` (what `npm start` runs): the whole stack from one command, its URLs printed, every child
- * stopped on Ctrl-C, and a clear word when a port is taken or a child dies.
+ * stopped on Ctrl-C or SIGTERM, a clear word when a port is taken, and a child that dies restarted while the
+ * other side keeps serving (or given up on, with its last lines, when it keeps crashing).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { forEachLine } from '../../gateway/process/index.ts';
 import { NGINX } from '../helpers/stack.ts';
-import { freePort, isListening, ROOT, tempDir } from '../helpers/processes.ts';
+import { freePort, isListening, PYTHON, ROOT, seedDatabase, tempDir } from '../helpers/processes.ts';
 
 interface Up {
   readonly child: ChildProcess;
@@ -53,11 +56,29 @@ function runUp(env: Record<string, string>): Up {
 
 const portOf = (url: string): number => Number(new URL(url).port);
 
+/** A stack file in `dir` (YAML of `content`); returns its path. */
+function writeStack(dir: string, content: object): string {
+  const file = join(dir, 'stack.yaml');
+  writeFileSync(file, stringify(content));
+  return file;
+}
+
+/** The forum's own stack file, run from the repository, with a restart delay long enough to look at the gap. */
+function forumStack(dir: string, restart: { delay: number }): string {
+  const stack = parse(readFileSync(join(ROOT, 'stack.yaml'), 'utf8')) as { legacy: Record<string, unknown> };
+  return writeStack(dir, { ...stack, routes: join(ROOT, 'routes.yaml'), legacy: { ...stack.legacy, cwd: ROOT }, restart });
+}
+
 describe('strangler up', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
+  const scratch = (): string => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    return dir;
+  };
   const start = (env: Record<string, string>): Up => {
     const { dir, cleanup } = tempDir();
     const up = runUp({ FORUM_DB: join(dir, 'forum.db'), ...env });
@@ -98,15 +119,64 @@ describe('strangler up', () => {
     expect(up.output.join('\n')).toContain(`port ${taken} (FRONT_PORT) is already in use`);
   });
 
-  it('stops the whole stack and names the child when one of them dies', async () => {
-    const up = start({ STRANGLER_FRONT_DOOR: 'edge', FRONT_PORT: '0', TS_PORT: '0', LEGACY_PORT: '0' });
+  it('restarts legacy after it dies while TS routes keep answering, then serves legacy routes again', async () => {
+    const up = start({ STRANGLER_STACK: forumStack(scratch(), { delay: 5 }), STRANGLER_FRONT_DOOR: 'edge', FRONT_PORT: '0', TS_PORT: '0', LEGACY_PORT: '0' });
+    const [, front] = await up.waitFor(/front door\s+(http:\/\/\S+)/);
+    const [, legacy, legacyPid] = await up.waitFor(/legacy\s+(http:\/\/\S+)\s+\(pid (\d+)\)/);
+    process.kill(Number(legacyPid), 'SIGKILL');
+    await up.waitFor(/legacy exited unexpectedly \(code null, signal SIGKILL\)[^\n]*\n[\s\S]*restarting legacy in 5\.0 s/);
+
+    expect((await fetch(`${front}/api/v1/boards`)).status).toBe(200);
+    expect((await fetch(`${front}/`)).status).toBe(502);
+
+    const [, newPid] = await up.waitFor(/legacy is back \(pid (\d+)\)/);
+    expect(newPid).not.toBe(legacyPid);
+    const home = await fetch(`${front}/`);
+    expect(home.status).toBe(200);
+    expect(await home.text()).toMatch(/<h1>Boards<\/h1>/);
+
+    up.child.kill('SIGINT');
+    expect(await up.exited).toBe(0);
+    expect(await isListening('127.0.0.1', portOf(legacy!))).toBe(false);
+  });
+
+  it('restarts the TS server after it dies while legacy routes keep answering, and stops everything on SIGTERM', async () => {
+    const up = start({ STRANGLER_STACK: forumStack(scratch(), { delay: 5 }), STRANGLER_FRONT_DOOR: 'edge', FRONT_PORT: '0', TS_PORT: '0', LEGACY_PORT: '0' });
     const [, front] = await up.waitFor(/front door\s+(http:\/\/\S+)/);
     const [, ts, tsPid] = await up.waitFor(/TS server\s+(http:\/\/\S+)\s+\(pid (\d+)\)/);
+    const [, legacy] = await up.waitFor(/legacy\s+(http:\/\/\S+)/);
     process.kill(Number(tsPid), 'SIGKILL');
+    await up.waitFor(/restarting ts in 5\.0 s/);
+
+    expect((await fetch(`${front}/`)).status).toBe(200);
+    expect((await fetch(`${front}/api/v1/boards`)).status).toBe(502);
+
+    await up.waitFor(/ts is back \(pid \d+\)/);
+    expect((await fetch(`${front}/api/v1/boards`)).status).toBe(200);
+
+    up.child.kill('SIGTERM');
+    expect(await up.exited).toBe(0);
+    for (const url of [front!, ts!, legacy!]) expect(await isListening('127.0.0.1', portOf(url))).toBe(false);
+  });
+
+  it('gives up on a child that keeps crashing as it starts, says why with its last lines, and stops the stack', async () => {
+    const dir = scratch();
+    const marker = join(dir, 'broken');
+    const app = `import os, sys, http.server as h
+if os.path.exists(sys.argv[1]): sys.exit('refusing to start: ' + sys.argv[1] + ' exists')
+h.HTTPServer(('127.0.0.1', int(os.environ['LEGACY_PORT'])), h.SimpleHTTPRequestHandler).serve_forever()`;
+    const stack = writeStack(dir, { routes: join(ROOT, 'routes.yaml'), legacy: { command: [PYTHON, '-c', app, marker], cwd: dir }, restart: { delay: 0.1, give_up_after: 3, stable_after: 600 } });
+    const up = start({ STRANGLER_STACK: stack, FORUM_DB: seedDatabase(dir), STRANGLER_FRONT_DOOR: 'edge', FRONT_PORT: '0', TS_PORT: '0', LEGACY_PORT: '0' });
+    const [, front] = await up.waitFor(/front door\s+(http:\/\/\S+)/);
+    const [, legacyPid] = await up.waitFor(/legacy\s+http:\/\/\S+\s+\(pid (\d+)\)/);
+    writeFileSync(marker, '');
+    process.kill(Number(legacyPid), 'SIGKILL');
+
     expect(await up.exited).toBe(1);
-    expect(up.output.join('\n')).toMatch(/ts exited unexpectedly \(code null, signal SIGKILL\); stopping the stack/);
+    const output = up.output.join('\n');
+    expect(output).toMatch(/legacy could not be restarted: legacy exited \(code 1, signal null\) before it was ready\n--- last lines of legacy ---\nrefusing to start: \S+ exists/);
+    expect(output).toContain('legacy crashed 3 times in a row, each within 600.0 s of starting; giving up on it.');
     expect(await isListening('127.0.0.1', portOf(front!))).toBe(false);
-    expect(await isListening('127.0.0.1', portOf(ts!))).toBe(false);
   });
 
   it.skipIf(!NGINX.ok)('uses nginx as the front door when it is installed', async () => {

@@ -1,0 +1,57 @@
+/**
+ * The front door `strangler up` starts: nginx when it is installed with the headers-more module, the Node
+ * edge otherwise; STRANGLER_FRONT_DOOR=nginx|edge forces one. Called again to restart a front door that
+ * died, with the port it had.
+ *
+ * @example
+ * const front = await startFrontDoor(root, env, echo);
+ * front.url; // http://127.0.0.1:8080
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { forEachLine, spawnChild, spawnServer, stopChild, waitForPort, type RunningProcess } from '../process/index.ts';
+import { loadRouteTable } from '../routes/index.ts';
+import { nginxSupport, writeNginxConfig } from '../nginx/index.ts';
+
+const HOST = '127.0.0.1';
+
+export type Echo = (name: string) => (line: string) => void;
+
+export async function startFrontDoor(root: string, env: Record<string, string>, echo: Echo): Promise<RunningProcess> {
+  const wanted = env.STRANGLER_FRONT_DOOR ?? 'auto';
+  const support = nginxSupport();
+  if (wanted !== 'auto' && wanted !== 'nginx' && wanted !== 'edge') throw new Error(`STRANGLER_FRONT_DOOR=${wanted}: use auto, nginx or edge`);
+  if (wanted === 'nginx' && !support.ok) throw new Error(`STRANGLER_FRONT_DOOR=nginx but ${support.reason}`);
+  if (wanted === 'edge' || !support.ok) {
+    if (!support.ok) echo('up')(`using the Node edge as front door: ${support.reason}`);
+    const edge = await spawnServer({ name: 'edge', command: process.execPath, args: ['--import', 'tsx', join(root, 'gateway/edge/main.ts')], cwd: root, env, onLine: echo('edge'), detached: true });
+    return { ...edge, name: 'Node edge' };
+  }
+  const port = Number(env.FRONT_PORT);
+  if (port === 0) throw new Error('nginx needs a fixed FRONT_PORT (0 only works with STRANGLER_FRONT_DOOR=edge)');
+  const host = env.FRONT_HOST ?? HOST;
+  const table = loadRouteTable(env.ROUTES ?? 'routes.yaml', env);
+  const prefix = join(root, 'nginx/run');
+  mkdirSync(prefix, { recursive: true });
+  const conf = writeNginxConfig(table, { listenHost: host, listenPort: port, prefix });
+  const child = spawnChild(support.binary, ['-p', prefix, '-e', 'stderr', '-c', conf, '-g', 'daemon off;'], { cwd: root, env: process.env, detached: true });
+  const output: string[] = [];
+  const onLine = (line: string): void => {
+    output.push(line);
+    echo('nginx')(line);
+  };
+  forEachLine(child.stdout!, onLine);
+  forEachLine(child.stderr!, onLine);
+  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`nginx exited (code ${code}) before listening:\n${output.join('\n')}`))));
+  exited.catch(() => undefined); // after start-up, the supervisor watches the exit itself
+  const listening = waitForPort(host, port).then((ok) => {
+    if (!ok) throw new Error(`nginx did not listen on port ${port}:\n${output.join('\n')}`);
+  });
+  try {
+    await Promise.race([listening, exited]);
+  } catch (err) {
+    await stopChild(child);
+    throw err;
+  }
+  return { name: 'nginx', child, output, url: `http://${host}:${port}`, port, stop: () => stopChild(child) };
+}
