@@ -87,7 +87,7 @@ export function loadStackFile(file: string): StackFile {
   }
   const parsed = stackSchema.safeParse(raw);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `${file}: ${issue.path.join('.') || '(top level)'}: ${describeIssue(issue)}`);
+    const lines = parsed.error.issues.map((issue) => `${file}: ${issue.path.join('.') || '(top level)'}: ${describeIssue(issue, raw)}`);
     throw new StackFileError(lines.join('\n'));
   }
   const { env, routes, legacy, restart } = parsed.data;
@@ -102,9 +102,12 @@ export function loadStackFile(file: string): StackFile {
   };
 }
 
-const describeIssue = (issue: z.core.$ZodIssue): string => {
+const valueAt = (raw: unknown, path: readonly PropertyKey[]): unknown =>
+  path.reduce<unknown>((value, key) => (typeof value === 'object' && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined), raw);
+
+const describeIssue = (issue: z.core.$ZodIssue, raw: unknown): string => {
   if (issue.code === 'unrecognized_keys') return `unknown key ${issue.keys.map((key) => `'${key}'`).join(', ')}; the keys are ${KEYS}`;
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `missing; ${issue.path.at(-1) === 'legacy' ? 'say how to run the app under legacy: { command: [...] }' : 'add it'}`;
+  if (issue.code === 'invalid_type' && valueAt(raw, issue.path) === undefined) return `missing; ${issue.path.at(-1) === 'legacy' ? 'say how to run the app under legacy: { command: [...] }' : 'add it'}`;
   return issue.message;
 };
 

@@ -46,10 +46,10 @@ export async function startApp(options: AppOptions): Promise<RunningProcess> {
 
   const ready = await waitUntilReady({ host, port, ...(httpPath ? { httpPath } : {}), timeoutMs: readyTimeoutMs, abandoned: () => exit !== undefined });
   if (!ready.ok || exit !== undefined) {
+    const why = exit ?? `${name} was not ready within ${readyTimeoutMs / 1000} s: ${ready.ok ? 'ready' : ready.reason}. It must listen on ${host}:${port}: read the port from ${portVariable} or put \${${portVariable}} in its command`;
     signalChild(child, 'SIGKILL');
     // Lines written just before exiting may still be in the pipe.
     await Promise.race([closed, new Promise((done) => setTimeout(done, 1_000))]);
-    const why = exit ?? `${name} was not ready within ${readyTimeoutMs / 1000} s: ${ready.ok ? 'ready' : ready.reason}. It must listen on ${host}:${port}: read the port from ${portVariable} or put \${${portVariable}} in its command`;
     const tail = output.slice(-TAIL_LINES).join('\n');
     throw new Error(`${why}\n--- last lines of ${name} ---\n${tail || '(it wrote nothing)'}`);
   }

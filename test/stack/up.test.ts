@@ -179,6 +179,40 @@ h.HTTPServer(('127.0.0.1', int(os.environ['LEGACY_PORT'])), h.SimpleHTTPRequestH
     expect(await isListening('127.0.0.1', portOf(front!))).toBe(false);
   });
 
+  it('refuses an app that never listens on LEGACY_PORT within ready.timeout, showing its last output and how to fix it', async () => {
+    const dir = scratch();
+    const app = "print('serving on port 5000'); import time; time.sleep(60)";
+    const stack = writeStack(dir, { routes: join(ROOT, 'routes.yaml'), legacy: { command: [PYTHON, '-c', app], ready: { timeout: 1 } } });
+    const up = start({ STRANGLER_STACK: stack, STRANGLER_FRONT_DOOR: 'edge', FRONT_PORT: '0', TS_PORT: '0', LEGACY_PORT: '0' });
+    expect(await up.exited).toBe(1);
+    expect(up.output.join('\n')).toMatch(
+      /legacy was not ready within 1 s: nothing accepted a connection on 127\.0\.0\.1:(\d+)\. It must listen on 127\.0\.0\.1:\1: read the port from LEGACY_PORT or put \$\{LEGACY_PORT\} in its command\n--- last lines of legacy ---\nserving on port 5000\n/,
+    );
+  });
+
+  it('waits for an HTTP health path below 500 and names the last answer when it never comes', async () => {
+    const dir = scratch();
+    const app = `import os, http.server as h
+class Sick(h.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(503 if self.path == '/healthz' else 200); self.end_headers()
+h.HTTPServer(('127.0.0.1', int(os.environ['LEGACY_PORT'])), Sick).serve_forever()`;
+    const stack = writeStack(dir, { routes: join(ROOT, 'routes.yaml'), legacy: { command: [PYTHON, '-c', app], ready: { http: '/healthz', timeout: 1 } } });
+    const up = start({ STRANGLER_STACK: stack, STRANGLER_FRONT_DOOR: 'edge', FRONT_PORT: '0', TS_PORT: '0', LEGACY_PORT: '0' });
+    expect(await up.exited).toBe(1);
+    expect(up.output.join('\n')).toContain('legacy was not ready within 1 s: GET /healthz answered 503.');
+  });
+
+  it('points at the fix when the stack file is wrong, before starting anything', async () => {
+    const dir = scratch();
+    const stack = writeStack(dir, { legacy: { run: 'python3 server.py' } });
+    const up = start({ STRANGLER_STACK: stack, FRONT_PORT: '0', TS_PORT: '0', LEGACY_PORT: '0' });
+    expect(await up.exited).toBe(1);
+    const output = up.output.join('\n');
+    expect(output).toContain(`strangler up: ${stack}: legacy.command: missing; add it`);
+    expect(output).toContain(`${stack}: legacy: unknown key 'run'; the keys are env, routes, legacy (command, cwd, env, ready, prepare), restart`);
+  });
+
   it.skipIf(!NGINX.ok)('uses nginx as the front door when it is installed', async () => {
     const port = await freePort();
     const up = start({ FRONT_PORT: String(port), TS_PORT: '0', LEGACY_PORT: '0' });
