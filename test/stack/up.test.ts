@@ -3,56 +3,14 @@
  * stopped on Ctrl-C or SIGTERM, a clear word when a port is taken, and a child that dies restarted while the
  * other side keeps serving (or given up on, with its last lines, when it keeps crashing).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
-import { forEachLine } from '../../gateway/process/index.ts';
 import { NGINX } from '../helpers/stack.ts';
+import { runUp, type Up } from '../helpers/up.ts';
 import { freePort, isListening, PYTHON, ROOT, seedDatabase, tempDir } from '../helpers/processes.ts';
-
-interface Up {
-  readonly child: ChildProcess;
-  readonly output: string[];
-  readonly exited: Promise<number | null>;
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
-}
-
-function runUp(env: Record<string, string>): Up {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/strangler.js'), 'up'], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  const waiters = new Set<() => void>();
-  const onLine = (line: string): void => {
-    output.push(line);
-    waiters.forEach((check) => check());
-  };
-  forEachLine(child.stdout!, onLine);
-  forEachLine(child.stderr!, onLine);
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => {
-    waiters.forEach((check) => check());
-    done(code);
-  }));
-  const waitFor = (pattern: RegExp, timeoutMs = 40_000): Promise<RegExpMatchArray> =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => finish(new Error(`no line matching ${pattern} within ${timeoutMs} ms:\n${output.join('\n')}`)), timeoutMs);
-      const finish = (err: Error | null, match?: RegExpMatchArray): void => {
-        clearTimeout(timer);
-        waiters.delete(check);
-        if (err) reject(err);
-        else resolve(match!);
-      };
-      const check = (): void => {
-        const match = output.join('\n').match(pattern);
-        if (match) finish(null, match);
-        else if (child.exitCode !== null) finish(new Error(`strangler up exited (${child.exitCode}) without a line matching ${pattern}:\n${output.join('\n')}`));
-      };
-      waiters.add(check);
-      check();
-    });
-  return { child, output, exited, waitFor };
-}
 
 const portOf = (url: string): number => Number(new URL(url).port);
 
@@ -82,12 +40,7 @@ describe('strangler up', () => {
   const start = (env: Record<string, string>): Up => {
     const { dir, cleanup } = tempDir();
     const up = runUp({ FORUM_DB: join(dir, 'forum.db'), ...env });
-    cleanups.push(cleanup, async () => {
-      if (up.child.exitCode === null) {
-        up.child.kill('SIGKILL');
-        await up.exited;
-      }
-    });
+    cleanups.push(cleanup, () => up.stop());
     return up;
   };
 
