@@ -4,36 +4,33 @@
  * died, with the port it had.
  *
  * @example
- * const front = await startFrontDoor(root, env, echo);
+ * const front = await startFrontDoor(root, config, env, echo);
  * front.url; // http://127.0.0.1:8080
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { GatewayConfig } from '../config/index.ts';
 import { forEachLine, spawnChild, spawnServer, stopChild, waitForPort, type RunningProcess } from '../process/index.ts';
 import { loadRouteTable } from '../routes/index.ts';
 import { nginxSupport, writeNginxConfig } from '../nginx/index.ts';
 
-const HOST = '127.0.0.1';
-
 export type Echo = (name: string) => (line: string) => void;
 
-export async function startFrontDoor(root: string, env: Record<string, string>, echo: Echo): Promise<RunningProcess> {
-  const wanted = env.STRANGLER_FRONT_DOOR ?? 'auto';
+export async function startFrontDoor(root: string, config: GatewayConfig, env: Record<string, string>, echo: Echo): Promise<RunningProcess> {
+  const wanted = config.frontDoor;
   const support = nginxSupport();
-  if (wanted !== 'auto' && wanted !== 'nginx' && wanted !== 'edge') throw new Error(`STRANGLER_FRONT_DOOR=${wanted}: use auto, nginx or edge`);
   if (wanted === 'nginx' && !support.ok) throw new Error(`STRANGLER_FRONT_DOOR=nginx but ${support.reason}`);
   if (wanted === 'edge' || !support.ok) {
     if (!support.ok) echo('up')(`using the Node edge as front door: ${support.reason}`);
     const edge = await spawnServer({ name: 'edge', command: process.execPath, args: ['--import', 'tsx', join(root, 'gateway/edge/main.ts')], cwd: root, env, onLine: echo('edge'), detached: true });
     return { ...edge, name: 'Node edge' };
   }
-  const port = Number(env.FRONT_PORT);
+  const { host, port } = config.front;
   if (port === 0) throw new Error('nginx needs a fixed FRONT_PORT (0 only works with STRANGLER_FRONT_DOOR=edge)');
-  const host = env.FRONT_HOST ?? HOST;
-  const table = loadRouteTable(env.ROUTES ?? 'routes.yaml', env);
+  const table = loadRouteTable(config.routesFile, env);
   const prefix = join(root, 'nginx/run');
   mkdirSync(prefix, { recursive: true });
-  const conf = writeNginxConfig(table, { listenHost: host, listenPort: port, prefix });
+  const conf = writeNginxConfig(table, { listenHost: host, listenPort: port, prefix, pagesDir: config.pagesDir });
   const child = spawnChild(support.binary, ['-p', prefix, '-e', 'stderr', '-c', conf, '-g', 'daemon off;'], { cwd: root, env: process.env, detached: true });
   const output: string[] = [];
   const onLine = (line: string): void => {

@@ -12,68 +12,80 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
+import { ConfigError, readConfig, type GatewayConfig } from '../config/index.ts';
 import { internalTokenFrom } from '../internal/index.ts';
 import { freePort, isListening, spawnServer, startApp, supervise, type RunningProcess, type Supervised } from '../process/index.ts';
 import { loadRouteTable, RouteTableError } from '../routes/index.ts';
+import type { RouteTable } from '../routes/types.ts';
 import { startFrontDoor } from './front-door.ts';
-import { loadStackFile, resolveLegacy, StackFileError, type LegacySpec } from './stack-file.ts';
+import { loadStackFile, resolveLegacy, StackFileError, type LegacySpec, type StackFile } from './stack-file.ts';
 
 const HOST = '127.0.0.1';
-const PORT_DEFAULTS = { FRONT_PORT: '8080', TS_PORT: '8081', INTERNAL_PORT: '8082', LEGACY_PORT: '8090' } as const;
 
 export interface UpOptions {
+  /** The gateway's own files (gateway/, nginx/). */
   readonly root: string;
+  /** The app's directory: relative paths in the configuration resolve here. Default `root`. */
+  readonly cwd?: string;
   readonly env: NodeJS.ProcessEnv;
   readonly print?: (line: string) => void;
 }
 
 /** Run the stack until a signal or a give-up; resolves with the process exit code. */
-export async function up({ root, env: processEnv, print = (line) => process.stdout.write(`${line}\n`) }: UpOptions): Promise<number> {
+export async function up({ root, cwd = root, env: processEnv, print = (line) => process.stdout.write(`${line}\n`) }: UpOptions): Promise<number> {
   const fail = (message: string): number => {
     print(`strangler up: ${message}`);
     return 1;
   };
-  let stack;
+  let stack: StackFile;
+  let config: GatewayConfig;
+  let env: Record<string, string>;
+  let table: RouteTable;
+  let legacy: LegacySpec;
   try {
-    stack = loadStackFile(resolve(processEnv.STRANGLER_STACK ?? 'stack.yaml'));
+    stack = loadStackFile(readConfig(processEnv, cwd).stackFile);
+    // The stack file's env holds defaults for the whole stack, and its `routes` names the table unless ROUTES does.
+    env = { ROUTES: stack.routes, ...stack.env, ...definedOnly(processEnv) };
+    config = readConfig(env, cwd);
+    // Paths go to the children resolved, so each reads the same files wherever it runs.
+    Object.assign(env, { ROUTES: config.routesFile, STRANGLER_PAGES_DIR: config.pagesDir, ...(config.servicesModule ? { STRANGLER_SERVICES: config.servicesModule } : {}) });
+    table = loadRouteTable(config.routesFile, env);
+    // An app started as it is cannot say which port it bound, so a free one is chosen for it up front.
+    if (table.backends.legacy.port === 0) {
+      env.LEGACY_PORT = String(await freePort(table.backends.legacy.host));
+      table = loadRouteTable(config.routesFile, env);
+      if (table.backends.legacy.port === 0) return fail(`backends.legacy.url in ${config.routesFile} names port 0; write \${LEGACY_PORT} there, so strangler up can choose the port and tell the app`);
+    }
+    // The legacy app is told where to listen; the TS server reads its address from the table itself.
+    Object.assign(env, { LEGACY_HOST: table.backends.legacy.host, LEGACY_PORT: String(table.backends.legacy.port) });
+    legacy = resolveLegacy(stack, env);
   } catch (err) {
-    if (err instanceof StackFileError) return fail(err.message);
+    if (err instanceof StackFileError || err instanceof ConfigError) return fail(err.message);
+    if (err instanceof RouteTableError) return fail(`the route table is invalid, nothing was started:\n${err.message}`);
     throw err;
   }
-  const env: Record<string, string> = { ...PORT_DEFAULTS, LEGACY_HOST: HOST, TS_HOST: HOST, INTERNAL_HOST: HOST, FRONT_HOST: HOST, ...stack.env, ...definedOnly(processEnv) };
-  const routesFile = env.ROUTES ? resolve(env.ROUTES) : stack.routes;
-  env.ROUTES = routesFile;
+  const { legacy: legacyBackend, ts: tsBackend } = table.backends;
+  const routesFile = config.routesFile;
 
-  for (const name of Object.keys(PORT_DEFAULTS) as (keyof typeof PORT_DEFAULTS)[]) {
-    const port = Number(env[name]);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) return fail(`${name}=${env[name]} is not a port; use a number from 0 to 65535`);
+  const ports = [
+    { port: config.front.port, name: 'FRONT_PORT', where: '' },
+    { port: tsBackend.port, name: 'TS_PORT', where: `, backends.ts.url in ${routesFile}` },
+    { port: config.internal.port, name: 'INTERNAL_PORT', where: '' },
+    { port: legacyBackend.port, name: 'LEGACY_PORT', where: `, backends.legacy.url in ${routesFile}` },
+  ];
+  for (const { port, name, where } of ports) {
     if (port !== 0 && (await isListening(HOST, port))) {
-      return fail(`port ${port} (${name}) is already in use on ${HOST}; stop what holds it or start with ${name}=<another port>`);
+      return fail(`port ${port} (${name}${where}) is already in use on ${HOST}; stop what holds it or start with ${name}=<another port>`);
     }
   }
-  // Legacy learns where to call before the TS server exists, and an app started as it is cannot say which
-  // port it bound, so both ports are fixed up front.
-  if (env.INTERNAL_PORT === '0') env.INTERNAL_PORT = String(await freePort(HOST));
-  if (env.LEGACY_PORT === '0') env.LEGACY_PORT = String(await freePort(env.LEGACY_HOST));
-  env.STRANGLER_INTERNAL_URL ??= `http://${env.INTERNAL_HOST}:${env.INTERNAL_PORT}`;
+  // Legacy learns where to call before the TS server exists, so the internal port is fixed up front.
+  env.INTERNAL_PORT = String(config.internal.port || (await freePort(config.internal.host)));
+  env.STRANGLER_INTERNAL_URL ??= `http://${config.internal.host}:${env.INTERNAL_PORT}`;
   // One secret per run, shared by both sides only through their environment.
   env.STRANGLER_INTERNAL_TOKEN ??= randomBytes(32).toString('hex');
   const tokenCheck = internalTokenFrom(env);
   if (!tokenCheck.ok) return fail(tokenCheck.reason);
-  try {
-    loadRouteTable(routesFile, env);
-  } catch (err) {
-    if (err instanceof RouteTableError) return fail(`the route table is invalid, nothing was started:\n${err.message}`);
-    throw err;
-  }
-  let legacy: LegacySpec;
-  try {
-    legacy = resolveLegacy(stack, env);
-  } catch (err) {
-    if (err instanceof StackFileError) return fail(err.message);
-    throw err;
-  }
   // Python block-buffers a pipe: without this an app's last words before a crash would never be shown.
   const legacyEnv = { PYTHONUNBUFFERED: '1', ...env, ...legacy.env };
 
@@ -89,9 +101,10 @@ export async function up({ root, env: processEnv, print = (line) => process.stdo
   const echo = (name: string) => (line: string) => print(`${name.padEnd(6)} | ${line}`);
   const starters: Record<'legacy' | 'ts' | 'front', () => Promise<RunningProcess>> = {
     legacy: () =>
-      startApp({ name: 'legacy', command: legacy.command, cwd: legacy.cwd, env: legacyEnv, host: env.LEGACY_HOST!, port: Number(env.LEGACY_PORT), ...(legacy.httpPath ? { httpPath: legacy.httpPath } : {}), readyTimeoutMs: legacy.readyTimeoutMs, onLine: echo('legacy') }),
-    ts: () => spawnServer({ name: 'ts', command: process.execPath, args: ['--import', 'tsx', join(root, 'gateway/server/main.ts')], cwd: root, env, onLine: echo('ts'), detached: true }),
-    front: () => startFrontDoor(root, env, echo),
+      startApp({ name: 'legacy', command: legacy.command, cwd: legacy.cwd, env: legacyEnv, host: legacyBackend.host, port: legacyBackend.port, ...(legacy.httpPath ? { httpPath: legacy.httpPath } : {}), readyTimeoutMs: legacy.readyTimeoutMs, onLine: echo('legacy') }),
+    ts: () => spawnServer({ name: 'ts', command: process.execPath, args: ['--import', 'tsx', join(root, 'gateway/server/main.ts')], cwd, env, onLine: echo('ts'), detached: true }),
+    // A restarted edge listens where the first one did (FRONT_PORT is set once it is known).
+    front: () => startFrontDoor(root, readConfig(env, cwd), env, echo),
   };
 
   const running: Supervised[] = [];

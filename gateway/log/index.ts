@@ -9,7 +9,8 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
-export const createLogger = (service: string, level = process.env.LOG_LEVEL ?? 'info'): Logger =>
+/** `level` comes from the program's configuration (gateway/config: LOG_LEVEL); `info` until it is read. */
+export const createLogger = (service: string, level = 'info'): Logger =>
   pino({
     level,
     base: { service },

@@ -175,22 +175,9 @@ export async function waitForPort(host: string, port: number, timeoutMs = START_
   return false;
 }
 
-/**
- * The port named by `name` in the environment (0 = any free port), or `fallback` when unset; anything
- * else is refused through `fail` with a message naming the variable.
- *
- * @example
- * const port = portFromEnv(process.env, 'TS_PORT', '8081', failWith(logger));
- */
-export function portFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: string, fail: (event: string, message: string) => never): number {
-  const text = env[name] || fallback;
-  const port = Number(text);
-  if (!/^\d+$/.test(text) || port > 65535) fail('bad_config', `${name}=${text} is not a port; use a number from 0 to 65535 (0 picks a free one)`);
-  return port;
-}
 export { startApp, type AppOptions } from './app.ts';
 export { waitUntilReady, type Readiness } from './readiness.ts';
 export { supervise, type RestartPolicy, type Supervised, type SuperviseOptions } from './supervisor.ts';
 export { loadTableOrFail, reloadOnSighup, failOnListenError, type ReloadOptions } from './startup.ts';
-export { workersFromEnv, runPrimary, type PrimaryOptions } from './workers.ts';
+export { runPrimary, type PrimaryOptions } from './workers.ts';
 export { clusterSiblings, noSiblings, tellPrimary, type Siblings } from './siblings.ts';

@@ -44,7 +44,7 @@ def internal_server():
     db = os.path.join(_TEMPLATE_DIR, "shared.db")
     shutil.copyfile(_TEMPLATE_DB, db)
     token = secrets.token_hex(32)
-    env = {**os.environ, "TS_PORT": "0", "INTERNAL_PORT": "0", "STRANGLER_INTERNAL_TOKEN": token, "FORUM_DB": db,
+    env = {**os.environ, "TS_PORT": "0", "INTERNAL_PORT": "0", "STRANGLER_SERVICES": "services/index.ts", "STRANGLER_INTERNAL_TOKEN": token, "FORUM_DB": db,
            "LOG_LEVEL": os.environ.get("TS_LOG_LEVEL", "info")}
     try:
         process = subprocess.Popen(["node", "--import", "tsx", "gateway/server/main.ts"], cwd=REPO_ROOT, env=env,

@@ -42,7 +42,7 @@ const COMPARED_HEADERS = new Set(['content-type', 'cache-control', 'allow', 'con
 const PARITY_ROUTES = `version: 1
 backends:
   legacy: { url: "http://127.0.0.1:\${LEGACY_PORT}" }
-  ts: { url: "http://127.0.0.1:8081" }
+  ts: { url: "http://127.0.0.1:\${TS_PORT}" }
 routes:
   - { path: /, mode: legacy }
   - { path: /api/v1/boards, exact: true, mode: next, handler: boards, methods: [GET] }

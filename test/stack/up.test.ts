@@ -10,9 +10,12 @@ import { parse, stringify } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NGINX } from '../helpers/stack.ts';
 import { runUp, type Up } from '../helpers/up.ts';
-import { freePort, isListening, PYTHON, ROOT, seedDatabase, tempDir } from '../helpers/processes.ts';
+import { freePort, isListening, PYTHON, ROOT, tempDir } from '../helpers/processes.ts';
 
 const portOf = (url: string): number => Number(new URL(url).port);
+
+/** A table that sends everything to legacy: the TS server then needs no services and no database. */
+const ALL_LEGACY = join(ROOT, 'examples/http-server/routes.yaml');
 
 /** A stack file in `dir` (YAML of `content`); returns its path. */
 function writeStack(dir: string, content: object): string {
@@ -118,8 +121,8 @@ describe('strangler up', () => {
     const app = `import os, sys, http.server as h
 if os.path.exists(sys.argv[1]): sys.exit('refusing to start: ' + sys.argv[1] + ' exists')
 h.HTTPServer(('127.0.0.1', int(os.environ['LEGACY_PORT'])), h.SimpleHTTPRequestHandler).serve_forever()`;
-    const stack = writeStack(dir, { routes: join(ROOT, 'routes.yaml'), legacy: { command: [PYTHON, '-c', app, marker], cwd: dir }, restart: { delay: 0.1, give_up_after: 3, stable_after: 600 } });
-    const up = start({ STRANGLER_STACK: stack, FORUM_DB: seedDatabase(dir), STRANGLER_FRONT_DOOR: 'edge', FRONT_PORT: '0', TS_PORT: '0', LEGACY_PORT: '0' });
+    const stack = writeStack(dir, { routes: ALL_LEGACY, legacy: { command: [PYTHON, '-c', app, marker], cwd: dir }, restart: { delay: 0.1, give_up_after: 3, stable_after: 600 } });
+    const up = start({ STRANGLER_STACK: stack, STRANGLER_FRONT_DOOR: 'edge', FRONT_PORT: '0', TS_PORT: '0', LEGACY_PORT: '0' });
     const [, front] = await up.waitFor(/front door\s+(http:\/\/\S+)/);
     const [, legacyPid] = await up.waitFor(/legacy\s+http:\/\/\S+\s+\(pid (\d+)\)/);
     writeFileSync(marker, '');
@@ -135,7 +138,7 @@ h.HTTPServer(('127.0.0.1', int(os.environ['LEGACY_PORT'])), h.SimpleHTTPRequestH
   it('refuses an app that never listens on LEGACY_PORT within ready.timeout, showing its last output and how to fix it', async () => {
     const dir = scratch();
     const app = "print('serving on port 5000'); import time; time.sleep(60)";
-    const stack = writeStack(dir, { routes: join(ROOT, 'routes.yaml'), legacy: { command: [PYTHON, '-c', app], ready: { timeout: 1 } } });
+    const stack = writeStack(dir, { routes: ALL_LEGACY, legacy: { command: [PYTHON, '-c', app], ready: { timeout: 1 } } });
     const up = start({ STRANGLER_STACK: stack, STRANGLER_FRONT_DOOR: 'edge', FRONT_PORT: '0', TS_PORT: '0', LEGACY_PORT: '0' });
     expect(await up.exited).toBe(1);
     expect(up.output.join('\n')).toMatch(
@@ -150,7 +153,7 @@ class Sick(h.BaseHTTPRequestHandler):
     def do_GET(self):
         self.send_response(503 if self.path == '/healthz' else 200); self.end_headers()
 h.HTTPServer(('127.0.0.1', int(os.environ['LEGACY_PORT'])), Sick).serve_forever()`;
-    const stack = writeStack(dir, { routes: join(ROOT, 'routes.yaml'), legacy: { command: [PYTHON, '-c', app], ready: { http: '/healthz', timeout: 1 } } });
+    const stack = writeStack(dir, { routes: ALL_LEGACY, legacy: { command: [PYTHON, '-c', app], ready: { http: '/healthz', timeout: 1 } } });
     const up = start({ STRANGLER_STACK: stack, STRANGLER_FRONT_DOOR: 'edge', FRONT_PORT: '0', TS_PORT: '0', LEGACY_PORT: '0' });
     expect(await up.exited).toBe(1);
     expect(up.output.join('\n')).toContain('legacy was not ready within 1 s: GET /healthz answered 503.');
