@@ -2,7 +2,7 @@
  * `strangler up`: the whole stack on one machine. Starts the legacy app as the stack file says (`stack.yaml`,
  * or STRANGLER_STACK), the TS server and a front door, prints the URLs, and supervises them: a child that
  * dies is restarted with backoff while the others keep serving; after too many fast crashes in a row it
- * gives up and stops the stack. Ctrl-C or SIGTERM stops every child. Both sides get the internal
+ * gives up and stops the stack. Ctrl-C, SIGTERM or SIGHUP stops every child. Both sides get the internal
  * endpoints' address and a fresh STRANGLER_INTERNAL_TOKEN per run (unless the environment sets one).
  *
  * @example
@@ -22,6 +22,7 @@ import { startFrontDoor } from './front-door.ts';
 import { loadStackFile, resolveLegacy, StackFileError, type LegacySpec, type StackFile } from './stack-file.ts';
 
 const HOST = '127.0.0.1';
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export interface UpOptions {
   /** The gateway's own files (gateway/, nginx/). */
@@ -115,17 +116,16 @@ export async function up({ root, cwd = root, env: processEnv, print = (line) => 
     if (stopping) return;
     stopping = true;
     for (const child of [...running].reverse()) await child.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
     finish(code);
   };
   function onSignal(): void {
     print('stopping the stack...');
     void stopAll(0);
   }
-  // Children run in process groups of their own, so a signal to `up` must reach them through `up`, from the start.
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // Children run in process groups of their own, so a terminal's Ctrl-C or hang-up reaches them only
+  // through `up`, from the very start.
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
 
   const startSupervised = async (name: keyof typeof starters): Promise<Supervised | undefined> => {
     const first = await starters[name]();

@@ -115,6 +115,15 @@ describe('strangler up', () => {
     for (const url of [front!, ts!, legacy!]) expect(await isListening('127.0.0.1', portOf(url))).toBe(false);
   });
 
+  it('restarts a Node edge that dies on the port it had', async () => {
+    const up = start({ STRANGLER_STACK: forumStack(scratch(), { delay: 0.1 }), STRANGLER_FRONT_DOOR: 'edge', FRONT_PORT: '0', TS_PORT: '0', LEGACY_PORT: '0' });
+    const [, front, edgePid] = await up.waitFor(/front door\s+(http:\/\/\S+)\s+\(Node edge, pid (\d+)\)/);
+    process.kill(Number(edgePid), 'SIGKILL');
+    const [, backAt] = await up.waitFor(/edge is back \(pid \d+\) at (http:\/\/\S+)/);
+    expect(backAt).toBe(front);
+    expect((await fetch(`${front}/api/v1/boards`)).status).toBe(200);
+  });
+
   it('gives up on a child that keeps crashing as it starts, says why with its last lines, and stops the stack', async () => {
     const dir = scratch();
     const marker = join(dir, 'broken');
@@ -131,6 +140,8 @@ h.HTTPServer(('127.0.0.1', int(os.environ['LEGACY_PORT'])), h.SimpleHTTPRequestH
     expect(await up.exited).toBe(1);
     const output = up.output.join('\n');
     expect(output).toMatch(/legacy could not be restarted: legacy exited \(code 1, signal null\) before it was ready\n--- last lines of legacy ---\nrefusing to start: \S+ exists/);
+    expect(output).toContain('restarting legacy in 0.1 s (crash 1 in a row)');
+    expect(output).toContain('restarting legacy in 0.2 s (crash 2 in a row)');
     expect(output).toContain('legacy crashed 3 times in a row, each within 600.0 s of starting; giving up on it.');
     expect(await isListening('127.0.0.1', portOf(front!))).toBe(false);
   });
