@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -35,6 +35,7 @@ legacy:
     const stack = loadStackFile(file);
     expect(stack.routes).toBe(join(dir, 'routes.yaml'));
     expect(stack.restart).toEqual({ delayMs: 500, maxDelayMs: 10_000, stableAfterMs: 10_000, giveUpAfter: 5 });
+    mkdirSync(join(dir, 'app'), { recursive: true });
     expect(resolveLegacy(stack, { LEGACY_PORT: '9000' })).toEqual({
       command: ['flask', 'run', '--port', '9000'],
       cwd: join(dir, 'app'),
@@ -69,6 +70,11 @@ restart: { delay: soon }
   it('says how to run the app when legacy is missing, and where to point STRANGLER_STACK when the file is', () => {
     expect(problemsOf(write('empty.yaml', 'env: {}\n'))).toContain('legacy: missing; say how to run the app under legacy: { command: [...] }');
     expect(problemsOf(join(dir, 'nope.yaml'))).toMatch(/nope\.yaml does not exist; create it .* or point STRANGLER_STACK at your stack file/);
+  });
+
+  it('refuses a cwd that does not exist, naming the folder it looked for', () => {
+    const stack = loadStackFile(write('cwd.yaml', 'legacy: { command: [python3, app.py], cwd: "${APP_DIR:-nowhere}" }\n'));
+    expect(() => resolveLegacy(stack, {})).toThrow(`legacy.cwd: ${join(dir, 'nowhere')} does not exist; name the app's folder, relative to ${dir}`);
   });
 
   it('names a variable the command needs that nobody set', () => {

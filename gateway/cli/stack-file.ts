@@ -8,7 +8,7 @@
  * const legacy = resolveLegacy(stack, { LEGACY_PORT: '9000' });
  * legacy.command; // ['/usr/bin/python3', '-m', 'flask', 'run', '--port', '9000']
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
@@ -122,6 +122,7 @@ export function resolveLegacy(stack: StackFile, env: Readonly<Record<string, str
   const expandAll = (command: readonly string[]) => command.map(expand) as unknown as readonly [string, ...string[]];
   const { legacy } = stack;
   const cwd = resolve(stack.dir, expand(legacy.cwd));
+  if (!existsSync(cwd)) throw new StackFileError(`${stack.file}: legacy.cwd: ${cwd} does not exist; name the app's folder, relative to ${stack.dir}`);
   return {
     command: expandAll(legacy.command),
     cwd,

@@ -42,7 +42,10 @@ export async function startApp(options: AppOptions): Promise<RunningProcess> {
   let exit: string | undefined;
   const closed = new Promise((done) => child.once('close', done));
   child.once('exit', (code, signal) => (exit = `${name} exited (code ${code}, signal ${signal}) before it was ready`));
-  child.once('error', (err) => (exit = `${name} could not be started (${program} in ${cwd}): ${err.message}`));
+  child.once('error', (err) => {
+    const hint = (err as NodeJS.ErrnoException).code === 'ENOENT' ? `; is ${program} installed and on PATH? Name it by its full path otherwise` : '';
+    exit = `${name} could not be started (${program} in ${cwd}): ${err.message}${hint}`;
+  });
 
   const ready = await waitUntilReady({ host, port, ...(httpPath ? { httpPath } : {}), timeoutMs: readyTimeoutMs, abandoned: () => exit !== undefined });
   if (!ready.ok || exit !== undefined) {
