@@ -10,19 +10,19 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GatewayConfig } from '../config/index.ts';
-import { forEachLine, spawnChild, spawnServer, stopChild, waitForPort, type RunningProcess } from '../process/index.ts';
+import { forEachLine, keepLine, spawnChild, spawnServer, stopChild, waitForPort, type RunningProcess } from '../process/index.ts';
 import { loadRouteTable } from '../routes/index.ts';
 import { nginxSupport, writeNginxConfig } from '../nginx/index.ts';
 
 export type Echo = (name: string) => (line: string) => void;
 
-export async function startFrontDoor(root: string, config: GatewayConfig, env: Record<string, string>, echo: Echo): Promise<RunningProcess> {
+export async function startFrontDoor(root: string, config: GatewayConfig, env: Record<string, string>, echo: Echo, keepLines?: number): Promise<RunningProcess> {
   const wanted = config.frontDoor;
   const support = nginxSupport();
   if (wanted === 'nginx' && !support.ok) throw new Error(`STRANGLER_FRONT_DOOR=nginx but ${support.reason}`);
   if (wanted === 'edge' || !support.ok) {
     if (!support.ok) echo('up')(`using the Node edge as front door: ${support.reason}`);
-    const edge = await spawnServer({ name: 'edge', command: process.execPath, args: ['--import', 'tsx', join(root, 'gateway/edge/main.ts')], cwd: root, env, onLine: echo('edge'), detached: true });
+    const edge = await spawnServer({ name: 'edge', command: process.execPath, args: ['--import', 'tsx', join(root, 'gateway/edge/main.ts')], cwd: root, env, onLine: echo('edge'), detached: true, ...(keepLines ? { keepLines } : {}) });
     return { ...edge, name: 'Node edge' };
   }
   const { host, port } = config.front;
@@ -34,7 +34,7 @@ export async function startFrontDoor(root: string, config: GatewayConfig, env: R
   const child = spawnChild(support.binary, ['-p', prefix, '-e', 'stderr', '-c', conf, '-g', 'daemon off;'], { cwd: root, env: process.env, detached: true });
   const output: string[] = [];
   const onLine = (line: string): void => {
-    output.push(line);
+    keepLine(output, line, keepLines);
     echo('nginx')(line);
   };
   forEachLine(child.stdout!, onLine);

@@ -23,6 +23,8 @@ import { loadStackFile, resolveLegacy, StackFileError, type LegacySpec, type Sta
 
 const HOST = '127.0.0.1';
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+// Enough of a child's last lines to say why it died; the whole log is on the terminal already.
+const KEEP_LINES = 200;
 
 export interface UpOptions {
   /** The gateway's own files (gateway/, nginx/). */
@@ -102,10 +104,10 @@ export async function up({ root, cwd = root, env: processEnv, print = (line) => 
   const echo = (name: string) => (line: string) => print(`${name.padEnd(6)} | ${line}`);
   const starters: Record<'legacy' | 'ts' | 'front', () => Promise<RunningProcess>> = {
     legacy: () =>
-      startApp({ name: 'legacy', command: legacy.command, cwd: legacy.cwd, env: legacyEnv, host: legacyBackend.host, port: legacyBackend.port, ...(legacy.httpPath ? { httpPath: legacy.httpPath } : {}), readyTimeoutMs: legacy.readyTimeoutMs, onLine: echo('legacy') }),
-    ts: () => spawnServer({ name: 'ts', command: process.execPath, args: ['--import', 'tsx', join(root, 'gateway/server/main.ts')], cwd, env, onLine: echo('ts'), detached: true }),
+      startApp({ name: 'legacy', command: legacy.command, cwd: legacy.cwd, env: legacyEnv, host: legacyBackend.host, port: legacyBackend.port, ...(legacy.httpPath ? { httpPath: legacy.httpPath } : {}), readyTimeoutMs: legacy.readyTimeoutMs, onLine: echo('legacy'), keepLines: KEEP_LINES }),
+    ts: () => spawnServer({ name: 'ts', command: process.execPath, args: ['--import', 'tsx', join(root, 'gateway/server/main.ts')], cwd, env, onLine: echo('ts'), detached: true, keepLines: KEEP_LINES }),
     // A restarted edge listens where the first one did (FRONT_PORT is set once it is known).
-    front: () => startFrontDoor(root, readConfig(env, cwd), env, echo),
+    front: () => startFrontDoor(root, readConfig(env, cwd), env, echo, KEEP_LINES),
   };
 
   const running: Supervised[] = [];

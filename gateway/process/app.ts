@@ -8,7 +8,7 @@
  * const app = await startApp({ name: 'legacy', command: ['gunicorn', '-b', '127.0.0.1:9000', 'app:app'], cwd: 'examples/wsgi', env, host: '127.0.0.1', port: 9000, readyTimeoutMs: 30_000 });
  * await app.stop();
  */
-import { forEachLine, signalChild, spawnChild, stopChild, type RunningProcess } from './index.ts';
+import { forEachLine, keepLine, signalChild, spawnChild, stopChild, type RunningProcess } from './index.ts';
 import { waitUntilReady } from './readiness.ts';
 
 const TAIL_LINES = 30;
@@ -23,19 +23,20 @@ export interface AppOptions {
   readonly httpPath?: string;
   readonly readyTimeoutMs: number;
   readonly onLine?: (line: string) => void;
+  /** Keep only this many of the last lines in `output`; default all. */
+  readonly keepLines?: number;
   /** Named in the message when nothing listens: where the app should read its port from. */
   readonly portVariable?: string;
 }
 
 /** Spawn the app in a process group of its own and resolve once it is ready; rejects with its last lines. */
 export async function startApp(options: AppOptions): Promise<RunningProcess> {
-  const { name, command: [program, ...args], cwd, env, host, port, httpPath, readyTimeoutMs, onLine, portVariable = 'LEGACY_PORT' } = options;
+  const { name, command: [program, ...args], cwd, env, host, port, httpPath, readyTimeoutMs, onLine, portVariable = 'LEGACY_PORT', keepLines } = options;
   const child = spawnChild(program, args, { cwd, env, detached: true });
   const output: string[] = [];
   for (const stream of [child.stdout!, child.stderr!]) {
     forEachLine(stream, (line) => {
-      output.push(line);
-      if (output.length > 1000) output.splice(0, output.length - TAIL_LINES);
+      keepLine(output, line, keepLines);
       onLine?.(line);
     });
   }

@@ -1,7 +1,8 @@
 /**
- * Start and stop the stack's server processes. Every server of the project logs JSON lines and, once it
- * listens, a line with `"event":"listening"` and `"url"`; {@link spawnServer} resolves on that line, so
- * nobody guesses ports (tests run everything on port 0).
+ * Start and stop the stack's server processes. The gateway's own servers log JSON lines and, once they
+ * listen, a line with `"event":"listening"` and `"url"`; {@link spawnServer} resolves on that line, so
+ * nobody guesses ports (tests run everything on port 0). An app run as it is, which logs what it likes,
+ * is started by {@link startApp} and found ready by a TCP connect or a health path instead.
  *
  * @example
  * const legacy = await spawnServer({ name: 'legacy', command: 'python3', args: ['legacy-python/serve.py'], env: { LEGACY_PORT: '0' } });
@@ -21,7 +22,7 @@ export interface RunningProcess {
   /** Other listeners the process named in its listening line (`internal_url`), if any. */
   readonly internalUrl?: string;
   readonly child: ChildProcess;
-  /** Every line the process wrote so far, stdout and stderr interleaved. */
+  /** The lines the process wrote so far (the last `keepLines` of them), stdout and stderr interleaved. */
   readonly output: string[];
   stop(): Promise<void>;
 }
@@ -37,11 +38,19 @@ export interface SpawnOptions {
   readonly startTimeoutMs?: number;
   /** Run it in a process group of its own, stopped as a whole (see {@link spawnChild}). */
   readonly detached?: boolean;
+  /** Keep only this many of the last lines in `output` (a long-running parent must not grow); default all. */
+  readonly keepLines?: number;
+}
+
+/** Append a line to `output`, dropping the oldest when it holds twice `keepLines` (amortized, not per line). */
+export function keepLine(output: string[], line: string, keepLines = Infinity): void {
+  output.push(line);
+  if (output.length >= keepLines * 2) output.splice(0, output.length - keepLines);
 }
 
 /** Spawn a server and resolve once it logs its listening line. Rejects with its output if it exits first. */
 export function spawnServer(options: SpawnOptions): Promise<RunningProcess> {
-  const { name, command, args, env = {}, cwd = process.cwd(), onLine, startTimeoutMs = START_TIMEOUT_MS, detached = false } = options;
+  const { name, command, args, env = {}, cwd = process.cwd(), onLine, startTimeoutMs = START_TIMEOUT_MS, detached = false, keepLines } = options;
   const child = spawnChild(command, args, { cwd, env: { ...process.env, ...env }, detached });
   const output: string[] = [];
   return new Promise((resolvePromise, reject) => {
@@ -56,7 +65,7 @@ export function spawnServer(options: SpawnOptions): Promise<RunningProcess> {
       reject(new Error(`${err.message}${tail ? `\n--- last lines of ${name} ---\n${tail}` : ''}`));
     };
     const handleLine = (line: string): void => {
-      output.push(line);
+      keepLine(output, line, keepLines);
       onLine?.(line);
       if (settled || !line.includes('"listening"')) return;
       const urls = listeningUrls(line);

@@ -24,7 +24,7 @@ function writeStack(dir: string, content: object): string {
   return file;
 }
 
-/** The forum's own stack file, run from the repository, with a restart delay long enough to look at the gap. */
+/** The forum's own stack file, run from the repository, with a restart delay long enough to look at the gap on a busy machine. */
 function forumStack(dir: string, restart: { delay: number }): string {
   const stack = parse(readFileSync(join(ROOT, 'stack.yaml'), 'utf8')) as { legacy: Record<string, unknown> };
   return writeStack(dir, { ...stack, routes: join(ROOT, 'routes.yaml'), legacy: { ...stack.legacy, cwd: ROOT }, restart });
@@ -76,11 +76,11 @@ describe('strangler up', () => {
   });
 
   it('restarts legacy after it dies while TS routes keep answering, then serves legacy routes again', async () => {
-    const up = start({ STRANGLER_STACK: forumStack(scratch(), { delay: 5 }), STRANGLER_FRONT_DOOR: 'edge', FRONT_PORT: '0', TS_PORT: '0', LEGACY_PORT: '0' });
+    const up = start({ STRANGLER_STACK: forumStack(scratch(), { delay: 8 }), STRANGLER_FRONT_DOOR: 'edge', FRONT_PORT: '0', TS_PORT: '0', LEGACY_PORT: '0' });
     const [, front] = await up.waitFor(/front door\s+(http:\/\/\S+)/);
     const [, legacy, legacyPid] = await up.waitFor(/legacy\s+(http:\/\/\S+)\s+\(pid (\d+)\)/);
     process.kill(Number(legacyPid), 'SIGKILL');
-    await up.waitFor(/legacy exited unexpectedly \(code null, signal SIGKILL\)[^\n]*\n[\s\S]*restarting legacy in 5\.0 s/);
+    await up.waitFor(/legacy exited unexpectedly \(code null, signal SIGKILL\)[^\n]*\n[\s\S]*restarting legacy in 8\.0 s/);
 
     expect((await fetch(`${front}/api/v1/boards`)).status).toBe(200);
     expect((await fetch(`${front}/`)).status).toBe(502);
@@ -97,12 +97,12 @@ describe('strangler up', () => {
   });
 
   it('restarts the TS server after it dies while legacy routes keep answering, and stops everything on SIGTERM', async () => {
-    const up = start({ STRANGLER_STACK: forumStack(scratch(), { delay: 5 }), STRANGLER_FRONT_DOOR: 'edge', FRONT_PORT: '0', TS_PORT: '0', LEGACY_PORT: '0' });
+    const up = start({ STRANGLER_STACK: forumStack(scratch(), { delay: 8 }), STRANGLER_FRONT_DOOR: 'edge', FRONT_PORT: '0', TS_PORT: '0', LEGACY_PORT: '0' });
     const [, front] = await up.waitFor(/front door\s+(http:\/\/\S+)/);
     const [, ts, tsPid] = await up.waitFor(/TS server\s+(http:\/\/\S+)\s+\(pid (\d+)\)/);
     const [, legacy] = await up.waitFor(/legacy\s+(http:\/\/\S+)/);
     process.kill(Number(tsPid), 'SIGKILL');
-    await up.waitFor(/restarting ts in 5\.0 s/);
+    await up.waitFor(/restarting ts in 8\.0 s/);
 
     expect((await fetch(`${front}/`)).status).toBe(200);
     expect((await fetch(`${front}/api/v1/boards`)).status).toBe(502);
