@@ -23,8 +23,8 @@ import { readConfigOrFail } from '../config/index.ts';
 import { createInternalApp } from '../internal/index.ts';
 import { createLogger, failWith, type Fail, type Logger } from '../log/index.ts';
 import { clusterSiblings, failOnListenError, loadTableOrFail, noSiblings, reloadOnSighup, runPrimary, tellPrimary } from '../process/index.ts';
-import { createProxy } from '../proxy/index.ts';
-import { createTsServer, type TsServer } from './app.ts';
+import { createProxy, errorPageResponse, loadErrorPages } from '../proxy/index.ts';
+import { createTsServer, type ErrorRenderer, type TsServer } from './app.ts';
 import { ConventionalHeaderCase } from './header-case.ts';
 import type { ServiceSet } from './index.ts';
 import { loadComposeServices } from './services-module.ts';
@@ -73,9 +73,14 @@ try {
 }
 // The timeout is fixed at start: the proxy's agent outlives table reloads.
 const proxy = createProxy({ logger, timeoutMs: table.settings.proxyTimeoutMs, errorPagesDir: config.pagesDir });
+// A request target the front door would refuse (400) and a path under /_internal (404) are the gateway's
+// own cases: the same pages as nginx and the edge. Only an unexpected error (500) is the app's to render.
+const pages = loadErrorPages(config.pagesDir);
+const appError: ErrorRenderer = serviceSet.errorResponse ?? ((status, message) => new Response(`${status} ${message}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } }));
+const errorResponse: ErrorRenderer = (status, message, path) => (status === 500 ? appError(status, message, path) : errorPageResponse(status, pages, { close: status === 400 }));
 let tsServer: TsServer;
 try {
-  tsServer = createTsServer({ table, services: serviceSet.services, proxy, logger, notFound: serviceSet.notFound, errorResponse: serviceSet.errorResponse });
+  tsServer = createTsServer({ table, services: serviceSet.services, proxy, logger, notFound: serviceSet.notFound, errorResponse });
 } catch (err) {
   fail('refused', `not starting: ${(err as Error).message}`);
 }

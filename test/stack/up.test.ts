@@ -42,7 +42,7 @@ describe('strangler up', () => {
   };
   const start = (env: Record<string, string>): Up => {
     const { dir, cleanup } = tempDir();
-    const up = runUp({ FORUM_DB: join(dir, 'forum.db'), ...env });
+    const up = runUp({ FORUM_DB: join(dir, 'forum.db'), INTERNAL_PORT: '0', ...env });
     cleanups.push(cleanup, () => up.stop());
     return up;
   };
