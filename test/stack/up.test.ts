@@ -30,7 +30,8 @@ function forumStack(dir: string, restart: { delay: number }): string {
   return writeStack(dir, { ...stack, routes: join(ROOT, 'routes.yaml'), legacy: { ...stack.legacy, cwd: ROOT }, restart });
 }
 
-describe('strangler up', () => {
+// Each test starts the whole stack, some twice over; a busy machine needs more than the default 30 s.
+describe('strangler up', { timeout: 120_000 }, () => {
   const cleanups: (() => Promise<void> | void)[] = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -122,6 +123,15 @@ describe('strangler up', () => {
     const [, backAt] = await up.waitFor(/edge is back \(pid \d+\) at (http:\/\/\S+)/);
     expect(backAt).toBe(front);
     expect((await fetch(`${front}/api/v1/boards`)).status).toBe(200);
+  });
+
+  it.skipIf(!NGINX.ok)('restarts an nginx front door that dies on its port, its workers gone with it', async () => {
+    const port = await freePort();
+    const up = start({ STRANGLER_STACK: forumStack(scratch(), { delay: 0.1 }), FRONT_PORT: String(port), TS_PORT: '0', LEGACY_PORT: '0' });
+    const [, masterPid] = await up.waitFor(/front door\s+http:\/\/\S+\s+\(nginx, pid (\d+)\)/);
+    process.kill(Number(masterPid), 'SIGKILL');
+    await up.waitFor(/nginx is back \(pid \d+\)/);
+    expect((await fetch(`http://127.0.0.1:${port}/api/v1/boards`)).status).toBe(200);
   });
 
   it('gives up on a child that keeps crashing as it starts, says why with its last lines, and stops the stack', async () => {
