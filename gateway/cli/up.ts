@@ -102,21 +102,26 @@ export async function up({ root, cwd = root, env: processEnv, print = (line) => 
   }
 
   const echo = (name: string) => (line: string) => print(`${name.padEnd(6)} | ${line}`);
-  const starters: Record<'legacy' | 'ts' | 'front', () => Promise<RunningProcess>> = {
-    legacy: () =>
-      startApp({ name: 'legacy', command: legacy.command, cwd: legacy.cwd, env: legacyEnv, host: legacyBackend.host, port: legacyBackend.port, ...(legacy.httpPath ? { httpPath: legacy.httpPath } : {}), readyTimeoutMs: legacy.readyTimeoutMs, onLine: echo('legacy'), keepLines: KEEP_LINES }),
-    ts: () => spawnServer({ name: 'ts', command: process.execPath, args: ['--import', 'tsx', join(root, 'gateway/server/main.ts')], cwd, env, onLine: echo('ts'), detached: true, keepLines: KEEP_LINES }),
+  const starters: Record<'legacy' | 'ts' | 'front', (signal: AbortSignal) => Promise<RunningProcess>> = {
+    legacy: (signal) =>
+      startApp({ name: 'legacy', command: legacy.command, cwd: legacy.cwd, env: legacyEnv, host: legacyBackend.host, port: legacyBackend.port, ...(legacy.httpPath ? { httpPath: legacy.httpPath } : {}), readyTimeoutMs: legacy.readyTimeoutMs, onLine: echo('legacy'), keepLines: KEEP_LINES, signal }),
+    ts: (signal) => spawnServer({ name: 'ts', command: process.execPath, args: ['--import', 'tsx', join(root, 'gateway/server/main.ts')], cwd, env, onLine: echo('ts'), detached: true, keepLines: KEEP_LINES, signal }),
     // A restarted edge listens where the first one did (FRONT_PORT is set once it is known).
-    front: () => startFrontDoor(root, readConfig(env, cwd), env, echo, KEEP_LINES),
+    front: (signal) => startFrontDoor(root, readConfig(env, cwd), env, echo, { keepLines: KEEP_LINES, signal }),
   };
 
   const running: Supervised[] = [];
+  // Aborted on a stop signal: whatever is still starting is given up at once, not waited for.
+  const startup = new AbortController();
+  let starting: Promise<unknown> = Promise.resolve();
   let stopping = false;
   let finish: (code: number) => void = () => {};
   const finished = new Promise<number>((done) => (finish = done));
   const stopAll = async (code: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
+    startup.abort();
+    await starting.catch(() => undefined); // a child still starting is killed, not left behind
     for (const child of [...running].reverse()) await child.stop();
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
     finish(code);
@@ -130,7 +135,9 @@ export async function up({ root, cwd = root, env: processEnv, print = (line) => 
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
 
   const startSupervised = async (name: keyof typeof starters): Promise<Supervised | undefined> => {
-    const first = await starters[name]();
+    const pending = starters[name](startup.signal);
+    starting = pending;
+    const first = await pending;
     const supervised = supervise({
       name: first.name === 'Node edge' ? 'edge' : first.name,
       first,

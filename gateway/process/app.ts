@@ -25,13 +25,15 @@ export interface AppOptions {
   readonly onLine?: (line: string) => void;
   /** Keep only this many of the last lines in `output`; default all. */
   readonly keepLines?: number;
+  /** Give up waiting (and kill the app) when this aborts, e.g. on Ctrl-C during start-up. */
+  readonly signal?: AbortSignal;
   /** Named in the message when nothing listens: where the app should read its port from. */
   readonly portVariable?: string;
 }
 
 /** Spawn the app in a process group of its own and resolve once it is ready; rejects with its last lines. */
 export async function startApp(options: AppOptions): Promise<RunningProcess> {
-  const { name, command: [program, ...args], cwd, env, host, port, httpPath, readyTimeoutMs, onLine, portVariable = 'LEGACY_PORT', keepLines } = options;
+  const { name, command: [program, ...args], cwd, env, host, port, httpPath, readyTimeoutMs, onLine, portVariable = 'LEGACY_PORT', keepLines, signal } = options;
   const child = spawnChild(program, args, { cwd, env, detached: true });
   const output: string[] = [];
   for (const stream of [child.stdout!, child.stderr!]) {
@@ -42,15 +44,16 @@ export async function startApp(options: AppOptions): Promise<RunningProcess> {
   }
   let exit: string | undefined;
   const closed = new Promise((done) => child.once('close', done));
+  signal?.addEventListener('abort', () => signalChild(child, 'SIGKILL'), { once: true });
   child.once('exit', (code, signal) => (exit = `${name} exited (code ${code}, signal ${signal}) before it was ready`));
   child.once('error', (err) => {
     const hint = (err as NodeJS.ErrnoException).code === 'ENOENT' ? `; is ${program} installed and on PATH? Name it by its full path otherwise` : '';
     exit = `${name} could not be started (${program} in ${cwd}): ${err.message}${hint}`;
   });
 
-  const ready = await waitUntilReady({ host, port, ...(httpPath ? { httpPath } : {}), timeoutMs: readyTimeoutMs, abandoned: () => exit !== undefined });
+  const ready = await waitUntilReady({ host, port, ...(httpPath ? { httpPath } : {}), timeoutMs: readyTimeoutMs, abandoned: () => exit !== undefined || signal?.aborted === true });
   if (!ready.ok || exit !== undefined) {
-    const why = exit ?? `${name} was not ready within ${readyTimeoutMs / 1000} s: ${ready.ok ? 'ready' : ready.reason}. It must listen on ${host}:${port}: read the port from ${portVariable} or put \${${portVariable}} in its command`;
+    const why = exit ?? (signal?.aborted ? `${name}: start cancelled` : undefined) ?? `${name} was not ready within ${readyTimeoutMs / 1000} s: ${ready.ok ? 'ready' : ready.reason}. It must listen on ${host}:${port}: read the port from ${portVariable} or put \${${portVariable}} in its command`;
     signalChild(child, 'SIGKILL');
     // Lines written just before exiting may still be in the pipe.
     await Promise.race([closed, new Promise((done) => setTimeout(done, 1_000))]);

@@ -40,6 +40,8 @@ export interface SpawnOptions {
   readonly detached?: boolean;
   /** Keep only this many of the last lines in `output` (a long-running parent must not grow); default all. */
   readonly keepLines?: number;
+  /** Give up waiting (and kill the process) when this aborts, e.g. on Ctrl-C during start-up. */
+  readonly signal?: AbortSignal;
 }
 
 /** Append a line to `output`, dropping the oldest when it holds twice `keepLines` (amortized, not per line). */
@@ -50,7 +52,7 @@ export function keepLine(output: string[], line: string, keepLines = Infinity): 
 
 /** Spawn a server and resolve once it logs its listening line. Rejects with its output if it exits first. */
 export function spawnServer(options: SpawnOptions): Promise<RunningProcess> {
-  const { name, command, args, env = {}, cwd = process.cwd(), onLine, startTimeoutMs = START_TIMEOUT_MS, detached = false, keepLines } = options;
+  const { name, command, args, env = {}, cwd = process.cwd(), onLine, startTimeoutMs = START_TIMEOUT_MS, detached = false, keepLines, signal } = options;
   const child = spawnChild(command, args, { cwd, env: { ...process.env, ...env }, detached });
   const output: string[] = [];
   return new Promise((resolvePromise, reject) => {
@@ -76,6 +78,8 @@ export function spawnServer(options: SpawnOptions): Promise<RunningProcess> {
       resolvePromise({ name, url, port: Number(new URL(url).port), ...(internalUrl ? { internalUrl } : {}), child, output, stop: () => stopChild(child) });
     };
     for (const stream of [child.stdout!, child.stderr!]) forEachLine(stream, handleLine);
+    signal?.addEventListener('abort', () => fail(new Error(`${name}: start cancelled`)), { once: true });
+    if (signal?.aborted) fail(new Error(`${name}: start cancelled`));
     child.once('error', (err) => fail(new Error(`${name} could not be started (${command}): ${err.message}`)));
     child.once('exit', (code, signal) => fail(new Error(`${name} exited (code ${code}, signal ${signal}) before listening`)));
   });

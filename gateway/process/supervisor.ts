@@ -24,7 +24,8 @@ export interface SuperviseOptions {
   readonly name: string;
   /** The running child (its first start is the caller's: a first start that fails is a setup error). */
   readonly first: RunningProcess;
-  readonly start: () => Promise<RunningProcess>;
+  /** Start it again; give up and kill it when `signal` aborts (the supervisor is stopping). */
+  readonly start: (signal: AbortSignal) => Promise<RunningProcess>;
   readonly policy: RestartPolicy;
   readonly print: (line: string) => void;
   readonly onGiveUp: (message: string) => void;
@@ -47,6 +48,7 @@ export function supervise({ name, first, start, policy, print, onGiveUp }: Super
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let restarting: Promise<void> = Promise.resolve();
+  const cancel = new AbortController();
 
   const watch = (proc: RunningProcess): void => {
     proc.child.once('exit', (code, signal) => {
@@ -78,7 +80,7 @@ export function supervise({ name, first, start, policy, print, onGiveUp }: Super
     startedAt = Date.now();
     let proc: RunningProcess;
     try {
-      proc = await start();
+      proc = await start(cancel.signal);
     } catch (err) {
       if (!stopped) crashed(`could not be restarted: ${(err as Error).message}`, 0, '');
       return;
@@ -97,6 +99,7 @@ export function supervise({ name, first, start, policy, print, onGiveUp }: Super
     async stop() {
       stopped = true;
       clearTimeout(timer);
+      cancel.abort();
       await restarting;
       await current.stop();
     },

@@ -167,6 +167,16 @@ h.HTTPServer(('127.0.0.1', int(os.environ['LEGACY_PORT'])), h.SimpleHTTPRequestH
     );
   });
 
+  it('stops at once on SIGINT while the app is still starting, and the app with it', async () => {
+    const app = "import os, time; print('starting, pid', os.getpid()); time.sleep(600)";
+    const stack = writeStack(scratch(), { routes: ALL_LEGACY, legacy: { command: [PYTHON, '-c', app], ready: { timeout: 600 } } });
+    const up = start({ STRANGLER_STACK: stack, STRANGLER_FRONT_DOOR: 'edge', FRONT_PORT: '0', TS_PORT: '0', LEGACY_PORT: '0' });
+    const [, appPid] = await up.waitFor(/starting, pid (\d+)/);
+    up.child.kill('SIGINT');
+    expect(await up.exited).toBe(0);
+    expect(() => process.kill(Number(appPid), 0)).toThrow(/ESRCH/);
+  });
+
   it('waits for an HTTP health path below 500 and names the last answer when it never comes', async () => {
     const dir = scratch();
     const app = `import os, http.server as h
