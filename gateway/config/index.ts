@@ -131,7 +131,7 @@ export function readConfig(env: Env, cwd: string): GatewayConfig {
  * {@link readConfig} for a program's edge: a bad configuration goes to `fail` (log it and exit).
  *
  * @example
- * const config = readConfigOrFail(process.env, process.cwd(), failWith(createLogger('edge')));
+ * const config = readConfigOrFail(process.env, process.cwd(), failWith(createLogger('edge', CONFIG_DEFAULTS.LOG_LEVEL)));
  */
 export function readConfigOrFail(env: Env, cwd: string, fail: (event: string, message: string) => never): GatewayConfig {
   try {

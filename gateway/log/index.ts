@@ -2,15 +2,15 @@
  * JSON-lines logging for every Node process of the gateway, one line per event on stdout.
  *
  * @example
- * const log = createLogger('edge');
+ * const log = createLogger('edge', config.logLevel);
  * log.info({ event: 'listening', url }, 'edge listening');
  */
 import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
-/** `level` comes from the program's configuration (gateway/config: LOG_LEVEL); `info` until it is read. */
-export const createLogger = (service: string, level = 'info'): Logger =>
+/** `level` comes from the program's configuration (gateway/config: LOG_LEVEL). */
+export const createLogger = (service: string, level: string): Logger =>
   pino({
     level,
     base: { service },

@@ -19,7 +19,7 @@ import cluster from 'node:cluster';
 import { serve } from '@hono/node-server';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readConfigOrFail } from '../config/index.ts';
+import { CONFIG_DEFAULTS, readConfigOrFail } from '../config/index.ts';
 import { createInternalApp } from '../internal/index.ts';
 import { createLogger, failWith, type Fail, type Logger } from '../log/index.ts';
 import { clusterSiblings, failOnListenError, loadTableOrFail, noSiblings, reloadOnSighup, runPrimary, tellPrimary } from '../process/index.ts';
@@ -52,7 +52,7 @@ const failFor = (logger: Logger): Fail => {
     : logAndExit;
 };
 
-const config = readConfigOrFail(env, process.cwd(), failFor(named(createLogger('ts'))));
+const config = readConfigOrFail(env, process.cwd(), failFor(named(createLogger('ts', CONFIG_DEFAULTS.LOG_LEVEL))));
 const logger = named(createLogger('ts', config.logLevel));
 const fail: Fail = failFor(logger);
 const { workers, routesFile } = config;
