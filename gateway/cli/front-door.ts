@@ -29,9 +29,11 @@ export async function startFrontDoor(root: string, config: GatewayConfig, env: R
   const { host, port } = config.front;
   if (port === 0) throw new Error('nginx needs a fixed FRONT_PORT (0 only works with STRANGLER_FRONT_DOOR=edge)');
   const table = loadRouteTable(config.routesFile, env);
-  const prefix = join(root, 'nginx/run');
+  // A directory per port for the config, pid file and temp files: two stacks on one checkout (tests run
+  // side by side) must not read each other's config; only one nginx can hold a port anyway.
+  const prefix = join(root, 'nginx/run', `up-${port}`);
   mkdirSync(prefix, { recursive: true });
-  const conf = writeNginxConfig(table, { listenHost: host, listenPort: port, prefix, pagesDir: config.pagesDir });
+  const conf = writeNginxConfig(table, { listenHost: host, listenPort: port, prefix, outDir: prefix, pagesDir: config.pagesDir });
   const child = spawnChild(support.binary, ['-p', prefix, '-e', 'stderr', '-c', conf, '-g', 'daemon off;'], { cwd: root, env: process.env, detached: true });
   const output: string[] = [];
   const onLine = (line: string): void => {
