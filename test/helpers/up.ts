@@ -24,6 +24,14 @@ export interface Up {
   stop(): Promise<void>;
 }
 
+const killGroup = (pid: number, signal: NodeJS.Signals = 'SIGKILL'): void => {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+};
+
 /** Run `node bin/strangler.js up`, or `shellLine` through sh when given (a README command, as written). */
 export function runUp(env: Record<string, string>, shellLine?: string): Up {
   const [command, args] = shellLine === undefined ? [process.execPath, [join(ROOT, 'bin/strangler.js'), 'up']] : ['sh', ['-c', shellLine]];
@@ -59,20 +67,19 @@ export function runUp(env: Record<string, string>, shellLine?: string): Up {
       waiters.add(check);
       check();
     });
-  const signalGroup = (signal: NodeJS.Signals): void => {
-    try {
-      process.kill(-child.pid!, signal);
-    } catch {
-      // already gone
-    }
-  };
+  const signalGroup = (signal: NodeJS.Signals): void => killGroup(child.pid!, signal);
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      signalGroup('SIGTERM');
-      const timer = setTimeout(() => signalGroup('SIGKILL'), STOP_GRACE_MS);
-      await exited;
-      clearTimeout(timer);
-    }
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    signalGroup('SIGTERM');
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = true;
+      signalGroup('SIGKILL');
+    }, STOP_GRACE_MS);
+    await exited;
+    clearTimeout(timer);
+    // up's children lead process groups of their own; an up that had to be killed could not stop them.
+    if (killed) for (const [, pid] of output.join('\n').matchAll(/\(pid (\d+)\)/g)) killGroup(Number(pid));
   };
   return { child, output, exited, waitFor, stop };
 }
