@@ -15,7 +15,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConfigError, readConfig, type GatewayConfig } from '../config/index.ts';
 import { internalTokenFrom } from '../internal/index.ts';
-import { freePort, isListening, spawnServer, startApp, supervise, type RunningProcess, type Supervised } from '../process/index.ts';
+import { freePort, isListening, signalChild, spawnServer, startApp, supervise, type RunningProcess, type Supervised } from '../process/index.ts';
 import { loadRouteTable, RouteTableError } from '../routes/index.ts';
 import type { RouteTable } from '../routes/types.ts';
 import { startFrontDoor } from './front-door.ts';
@@ -133,6 +133,10 @@ export async function up({ root, cwd = root, env: processEnv, print = (line) => 
   // Children run in process groups of their own, so a terminal's Ctrl-C or hang-up reaches them only
   // through `up`, from the very start.
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  // Should `up` itself end some other way (a bug, process.exit), its children do not outlive it.
+  process.once('exit', () => {
+    for (const { current } of running) if (current.child.exitCode === null && current.child.signalCode === null) signalChild(current.child, 'SIGKILL');
+  });
 
   const startSupervised = async (name: keyof typeof starters): Promise<Supervised | undefined> => {
     const pending = starters[name](startup.signal);
