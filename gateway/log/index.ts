@@ -13,12 +13,15 @@ export type { Logger };
 export { fdLines, stdoutLines, type LineSink, type LineSinkOptions } from './stdout.ts';
 
 export const createLogger = (service: string, level = process.env.LOG_LEVEL ?? 'info'): Logger =>
-  pino({
-    level,
-    base: { service },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-  }, stdoutLines());
+  pino(
+    {
+      level,
+      base: { service },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    stdoutLines(),
+  );
 
 /** Log a fatal JSON line and exit 1: for a process that cannot start (bad config, port taken). */
 export type Fail = (event: string, message: string, extra?: Record<string, unknown>) => never;
@@ -28,7 +31,9 @@ export type Fail = (event: string, message: string, extra?: Record<string, unkno
  * const fail = failWith(logger);
  * if (!table) fail('refused', 'the route table is invalid, not starting');
  */
-export const failWith = (logger: Logger): Fail => (event, message, extra = {}) => {
-  logger.fatal({ event, ...extra }, message);
-  process.exit(1);
-};
+export const failWith =
+  (logger: Logger): Fail =>
+  (event, message, extra = {}) => {
+    logger.fatal({ event, ...extra }, message);
+    process.exit(1);
+  };
