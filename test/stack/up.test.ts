@@ -18,7 +18,7 @@ interface Up {
 }
 
 function runUp(env: Record<string, string>): Up {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/strangler.js'), 'up'], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(ROOT, 'bin/strangler.js'), 'up'], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', INTERNAL_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const waiters = new Set<() => void>();
   const onLine = (line: string): void => {
