@@ -29,7 +29,9 @@ export type Fail = (event: string, message: string, extra?: Record<string, unkno
  * const fail = failWith(logger);
  * if (!table) fail('refused', 'the route table is invalid, not starting');
  */
-export const failWith = (logger: Logger): Fail => (event, message, extra = {}) => {
-  logger.fatal({ event, ...extra }, message);
-  process.exit(1);
-};
+export const failWith =
+  (logger: Logger): Fail =>
+  (event, message, extra = {}) => {
+    logger.fatal({ event, ...extra }, message);
+    process.exit(1);
+  };

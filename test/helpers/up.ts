@@ -35,7 +35,7 @@ const killGroup = (pid: number, signal: NodeJS.Signals = 'SIGKILL'): void => {
 /** Run `node bin/strangler.js up`, or `shellLine` through sh when given (a README command, as written). */
 export function runUp(env: Record<string, string>, shellLine?: string): Up {
   const [command, args] = shellLine === undefined ? [process.execPath, [join(ROOT, 'bin/strangler.js'), 'up']] : ['sh', ['-c', shellLine]];
-  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', INTERNAL_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const output: string[] = [];
   const waiters = new Set<() => void>();
   const onLine = (line: string): void => {
