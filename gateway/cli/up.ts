@@ -85,6 +85,8 @@ export async function up({ root, cwd = root, env: processEnv, print = (line) => 
   // Legacy learns where to call before the TS server exists, so the internal port is fixed up front.
   env.INTERNAL_PORT = String(config.internal.port || (await freePort(config.internal.host)));
   env.STRANGLER_INTERNAL_URL ??= `http://${config.internal.host}:${env.INTERNAL_PORT}`;
+  // Every child stops by itself once `up` is gone, even killed (the project's servers and the forum read it).
+  env.STRANGLER_PARENT_PID = String(process.pid);
   // One secret per run, shared by both sides only through their environment.
   env.STRANGLER_INTERNAL_TOKEN ??= randomBytes(32).toString('hex');
   const tokenCheck = internalTokenFrom(env);

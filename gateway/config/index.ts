@@ -32,6 +32,9 @@ export const CONFIG_DEFAULTS = {
   STRANGLER_PAGES_DIR: NEUTRAL_PAGES_DIR,
   STRANGLER_SERVICES: '',
   STRANGLER_STACK: 'stack.yaml',
+  STRANGLER_ANSWERED_BY: '0',
+  STRANGLER_SESSION_COOKIE: '',
+  STRANGLER_IDENTITY_PATH: '/_internal/legacy/sessions/resolve',
 } as const satisfies Record<string, string>;
 
 export type ConfigVariable = keyof typeof CONFIG_DEFAULTS;
@@ -68,6 +71,14 @@ export interface GatewayConfig {
   readonly servicesModule: string | null;
   /** How `strangler up` runs the legacy app (`STRANGLER_STACK`), absolute. */
   readonly stackFile: string;
+  /** `STRANGLER_ANSWERED_BY=1`: every public answer of the TS server says who answered it (parity suites); off by default. */
+  readonly answeredBy: boolean;
+  /**
+   * One login across both sides (docs/identity.md): the app's session cookie (`STRANGLER_SESSION_COOKIE`;
+   * null: the app's services module decides) and the legacy path that says whose session it is
+   * (`STRANGLER_IDENTITY_PATH`). Handed to the services module, which builds its identity resolver.
+   */
+  readonly identity: { readonly cookieName: string | null; readonly resolvePath: string };
 }
 
 /** Thrown by {@link readConfig}; the message lists every problem, each with its fix. */
@@ -110,6 +121,20 @@ export function readConfig(env: Env, cwd: string): GatewayConfig {
     return 1;
   };
   const services = text('STRANGLER_SERVICES');
+  const cookieName = (): string | null => {
+    const value = text('STRANGLER_SESSION_COOKIE');
+    if (value === '') return null;
+    // RFC 6265 cookie-name: an RFC 7230 token.
+    if (/^[!#$%&'*+.^`|~\w-]+$/.test(value)) return value;
+    problems.push(`STRANGLER_SESSION_COOKIE=${value} is not a cookie name; give the name of the app's session cookie, e.g. session (Flask) or sessionid (Django)`);
+    return null;
+  };
+  const identityPath = (): string => {
+    const value = text('STRANGLER_IDENTITY_PATH');
+    if (/^\/_internal\/[!$&'()*+,;=:@\w.~/-]+$/.test(value)) return value;
+    problems.push(`STRANGLER_IDENTITY_PATH=${value} must be a path under /_internal/ (which no front door routes), e.g. ${CONFIG_DEFAULTS.STRANGLER_IDENTITY_PATH}`);
+    return CONFIG_DEFAULTS.STRANGLER_IDENTITY_PATH;
+  };
 
   const config: GatewayConfig = Object.freeze({
     routesFile: resolve(cwd, text('ROUTES')),
@@ -122,6 +147,8 @@ export function readConfig(env: Env, cwd: string): GatewayConfig {
     pagesDir: resolve(cwd, text('STRANGLER_PAGES_DIR')),
     servicesModule: services ? resolve(cwd, services) : null,
     stackFile: resolve(cwd, text('STRANGLER_STACK')),
+    answeredBy: oneOf('STRANGLER_ANSWERED_BY', ['0', '1'] as const) === '1',
+    identity: Object.freeze({ cookieName: cookieName(), resolvePath: identityPath() }),
   });
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

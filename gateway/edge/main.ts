@@ -9,7 +9,7 @@
  */
 import { CONFIG_DEFAULTS, readConfigOrFail } from '../config/index.ts';
 import { createLogger, failWith, type Fail } from '../log/index.ts';
-import { failOnListenError, loadTableOrFail, reloadOnSighup } from '../process/index.ts';
+import { failOnListenError, loadTableOrFail, reloadOnSighup, stopWhenParentGone } from '../process/index.ts';
 import { startEdge, type Edge } from './index.ts';
 
 const env = process.env;
@@ -31,6 +31,7 @@ try {
 logger.child({}, { level: 'info' }).info({ event: 'listening', url: edge.url, routes: routesFile }, `edge listening on ${edge.url}`);
 
 reloadOnSighup({ routesFile, env, logger, swap: (next) => edge.swapTable(next) });
+stopWhenParentGone(env, logger);
 
 let stopping = false;
 const stop = (signal: string): void => {

@@ -53,7 +53,8 @@ export function keepLine(output: string[], line: string, keepLines = Infinity): 
 /** Spawn a server and resolve once it logs its listening line. Rejects with its output if it exits first. */
 export function spawnServer(options: SpawnOptions): Promise<RunningProcess> {
   const { name, command, args, env = {}, cwd = process.cwd(), onLine, startTimeoutMs = START_TIMEOUT_MS, detached = false, keepLines, signal } = options;
-  const child = spawnChild(command, args, { cwd, env: { ...process.env, ...env }, detached });
+  // STRANGLER_PARENT_PID: a server of the project stops by itself once this process is gone (see parent.ts).
+  const child = spawnChild(command, args, { cwd, env: { ...process.env, STRANGLER_PARENT_PID: String(process.pid), ...env }, detached });
   const output: string[] = [];
   return new Promise((resolvePromise, reject) => {
     let settled = false;
@@ -194,3 +195,4 @@ export { supervise, type RestartPolicy, type Supervised, type SuperviseOptions }
 export { loadTableOrFail, reloadOnSighup, failOnListenError, type ReloadOptions } from './startup.ts';
 export { runPrimary, type PrimaryOptions } from './workers.ts';
 export { clusterSiblings, noSiblings, tellPrimary, type Siblings } from './siblings.ts';
+export { stopWhenParentGone } from './parent.ts';

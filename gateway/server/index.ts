@@ -15,7 +15,7 @@ import type { Siblings } from '../process/siblings.ts';
 import type { ErrorRenderer } from './app.ts';
 import type { Service, ServiceEnv } from './service.ts';
 
-export { createTsServer, type ErrorRenderer, type LegacyProxy, type TsServer, type TsServerOptions } from './app.ts';
+export { createTsServer, ANSWERED_BY_HEADER, type ErrorRenderer, type LegacyProxy, type TsServer, type TsServerOptions } from './app.ts';
 export { defineService, assertHandlersMounted, unknownHandlers, UnmountedHandlerError, type PublicService, type Service, type ServiceEnv, type ServiceBindings } from './service.ts';
 export { serviceFor } from './dispatch.ts';
 export { requestIdFrom, mintRequestId } from '../request-id/index.ts';
@@ -41,6 +41,8 @@ export interface ServiceContext {
    * must hear at once, e.g. a cache entry gone stale; does nothing when the server is one process.
    */
   readonly siblings?: Siblings;
+  /** The app's session cookie (null: the services module's own choice) and legacy's resolve path (docs/identity.md). */
+  readonly identity?: { readonly cookieName: string | null; readonly resolvePath: string };
 }
 
 /** What the app's services module exports as `composeServices` (or as its default export). */

@@ -2,7 +2,8 @@
  * The TS server process: a public listener behind the front door and an internal listener for legacy.
  * It listens where the route table's `backends.ts.url` says the front door finds it (port 0 picks a free
  * port); everything else comes from gateway/config (INTERNAL_HOST, INTERNAL_PORT, STRANGLER_INTERNAL_TOKEN
- * (required, at least 32 bytes), ROUTES, LOG_LEVEL, TS_WORKERS, STRANGLER_PAGES_DIR, STRANGLER_SERVICES).
+ * (required, at least 32 bytes), ROUTES, LOG_LEVEL, TS_WORKERS, STRANGLER_PAGES_DIR, STRANGLER_SERVICES,
+ * STRANGLER_ANSWERED_BY: 1 adds X-Strangler-Answered-By: ts or legacy to every public answer, for parity suites).
  * STRANGLER_SERVICES names the app's module that composes its TS services; unset, the server mounts none
  * and opens nothing of the app's (a table with only legacy routes needs no more). The services read their
  * own settings (the forum: FORUM_DB).
@@ -13,7 +14,7 @@
  * signals (see gateway/process/workers.ts).
  *
  * @example
- * TS_PORT=0 INTERNAL_PORT=0 STRANGLER_INTERNAL_TOKEN=$(openssl rand -hex 32) node --import tsx gateway/server/main.ts
+ * STRANGLER_SERVICES=services/index.ts TS_PORT=0 INTERNAL_PORT=0 STRANGLER_INTERNAL_TOKEN=$(openssl rand -hex 32) node --import tsx gateway/server/main.ts
  */
 import cluster from 'node:cluster';
 import { serve } from '@hono/node-server';
@@ -22,7 +23,7 @@ import type { AddressInfo } from 'node:net';
 import { CONFIG_DEFAULTS, readConfigOrFail } from '../config/index.ts';
 import { createInternalApp } from '../internal/index.ts';
 import { createLogger, failWith, type Fail, type Logger } from '../log/index.ts';
-import { clusterSiblings, failOnListenError, loadTableOrFail, noSiblings, reloadOnSighup, runPrimary, tellPrimary } from '../process/index.ts';
+import { clusterSiblings, failOnListenError, loadTableOrFail, noSiblings, reloadOnSighup, runPrimary, stopWhenParentGone, tellPrimary } from '../process/index.ts';
 import { createProxy, errorPageResponse, loadErrorPages } from '../proxy/index.ts';
 import { createTsServer, type ErrorRenderer, type TsServer } from './app.ts';
 import { ConventionalHeaderCase } from './header-case.ts';
@@ -67,7 +68,7 @@ const { host, port } = table.backends.ts;
 let serviceSet: ServiceSet;
 try {
   const compose = await loadComposeServices(config.servicesModule);
-  serviceSet = compose(env, logger, { legacyUrl: table.backends.legacy.url, internalToken, siblings: isWorker ? clusterSiblings() : noSiblings });
+  serviceSet = compose(env, logger, { legacyUrl: table.backends.legacy.url, internalToken, siblings: isWorker ? clusterSiblings() : noSiblings, identity: config.identity });
 } catch (err) {
   fail('refused', `not starting: the services could not be set up: ${(err as Error).message}`);
 }
@@ -80,7 +81,7 @@ const appError: ErrorRenderer = serviceSet.errorResponse ?? ((status, message) =
 const errorResponse: ErrorRenderer = (status, message, path) => (status === 500 ? appError(status, message, path) : errorPageResponse(status, pages, { close: status === 400 }));
 let tsServer: TsServer;
 try {
-  tsServer = createTsServer({ table, services: serviceSet.services, proxy, logger, notFound: serviceSet.notFound, errorResponse });
+  tsServer = createTsServer({ table, services: serviceSet.services, proxy, logger, notFound: serviceSet.notFound, errorResponse, answeredBy: config.answeredBy });
 } catch (err) {
   fail('refused', `not starting: ${(err as Error).message}`);
 }
@@ -110,6 +111,7 @@ if (workers > 1 && cluster.isPrimary) {
 } else {
   serveAndDrain();
 }
+stopWhenParentGone(env, logger);
 
 /** Both listeners, SIGHUP reloads and the drain on SIGTERM/SIGINT: what a single process or a worker runs. */
 function serveAndDrain(): void {

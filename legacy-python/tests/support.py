@@ -68,6 +68,16 @@ def internal_server():
     return _shared
 
 
+def wait_for(condition, what, timeout=10.0):
+    """Poll condition() until it is true; fail naming what was awaited after timeout seconds. Tests wait
+    for the thing they need (a log line, a closed socket), never for a fixed time."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.01)
+
+
 def ts_logged(predicate, timeout=5.0):
     """Whether the TS server writes a log line matching predicate within timeout (lines arrive a moment
     after the answer)."""

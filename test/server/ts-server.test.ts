@@ -105,7 +105,8 @@ describe('TS server start-up and signals', () => {
       const result = runTs({ ROUTES: routes, FORUM_DB: seedDatabase(dir) });
       expect(result.status).toBe(1);
       expect(result.stdout).toContain('handlers that are not mounted: \\"profile\\"');
-      expect(result.stdout).toContain('mounted services: \\"boards\\", \\"threads\\", \\"users\\"');
+      // Names the mounted ones without pinning the example's list, which grows with every moved endpoint.
+      expect(result.stdout).toMatch(/mounted services: (\\"[a-z-]+\\"(, )?)*\\"threads\\"/);
     } finally {
       cleanup();
     }
