@@ -16,14 +16,30 @@ import { nginxSupport, writeNginxConfig } from '../nginx/index.ts';
 
 export type Echo = (name: string) => (line: string) => void;
 
-export async function startFrontDoor(root: string, config: GatewayConfig, env: Record<string, string>, echo: Echo, options: { keepLines?: number; signal?: AbortSignal } = {}): Promise<RunningProcess> {
+export async function startFrontDoor(
+  root: string,
+  config: GatewayConfig,
+  env: Record<string, string>,
+  echo: Echo,
+  options: { keepLines?: number; signal?: AbortSignal } = {},
+): Promise<RunningProcess> {
   const { keepLines, signal } = options;
   const wanted = config.frontDoor;
   const support = nginxSupport();
   if (wanted === 'nginx' && !support.ok) throw new Error(`STRANGLER_FRONT_DOOR=nginx but ${support.reason}`);
   if (wanted === 'edge' || !support.ok) {
     if (!support.ok) echo('up')(`using the Node edge as front door: ${support.reason}`);
-    const edge = await spawnServer({ name: 'edge', command: process.execPath, args: ['--import', 'tsx', join(root, 'gateway/edge/main.ts')], cwd: root, env, onLine: echo('edge'), detached: true, ...(keepLines ? { keepLines } : {}), ...(signal ? { signal } : {}) });
+    const edge = await spawnServer({
+      name: 'edge',
+      command: process.execPath,
+      args: ['--import', 'tsx', join(root, 'gateway/edge/main.ts')],
+      cwd: root,
+      env,
+      onLine: echo('edge'),
+      detached: true,
+      ...(keepLines ? { keepLines } : {}),
+      ...(signal ? { signal } : {}),
+    });
     return { ...edge, name: 'Node edge' };
   }
   const { host, port } = config.front;

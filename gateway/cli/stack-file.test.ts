@@ -24,14 +24,17 @@ const problemsOf = (file: string): string => {
 
 describe('the stack file', () => {
   it('resolves cwd, routes and prepare.creates against the stack file and ${VAR} against the final environment', () => {
-    const file = write('ok.yaml', `
+    const file = write(
+      'ok.yaml',
+      `
 legacy:
   command: [flask, run, --port, "\${LEGACY_PORT}"]
   cwd: app
   env: { FLASK_APP: "app:\${NAME:-create}" }
   ready: { http: /healthz, timeout: 5 }
   prepare: { command: [flask, init-db], creates: data/app.db }
-`);
+`,
+    );
     const stack = loadStackFile(file);
     expect(stack.routes).toBe(join(dir, 'routes.yaml'));
     expect(stack.restart).toEqual({ delayMs: 500, maxDelayMs: 10_000, stableAfterMs: 10_000, giveUpAfter: 5 });
@@ -53,13 +56,18 @@ legacy:
   });
 
   it('reports every problem at once, each with where it is and the fix', () => {
-    const message = problemsOf(write('bad.yaml', `
+    const message = problemsOf(
+      write(
+        'bad.yaml',
+        `
 legacy:
   command: python3 server.py
   ready: { http: healthz, timeout: -1 }
   port: 8000
 restart: { delay: soon }
-`));
+`,
+      ),
+    );
     expect(message).toContain('bad.yaml: legacy.command: give the program and its arguments as a list, e.g. [python3, app.py]');
     expect(message).toContain("legacy.ready.http: http is the path of a health check, e.g. '/healthz'");
     expect(message).toContain('legacy.ready.timeout: ready.timeout is a number of seconds above 0, e.g. 30');

@@ -15,7 +15,9 @@ import { z } from 'zod';
 import { expandEnv } from '../routes/env.ts';
 import type { RestartPolicy } from '../process/supervisor.ts';
 
-const commandSchema = z.array(z.string().min(1), 'give the program and its arguments as a list, e.g. [python3, app.py]').min(1, 'give the program and its arguments as a list, e.g. [python3, app.py]');
+const commandSchema = z
+  .array(z.string().min(1), 'give the program and its arguments as a list, e.g. [python3, app.py]')
+  .min(1, 'give the program and its arguments as a list, e.g. [python3, app.py]');
 const envSchema = z.record(z.string(), z.union([z.string(), z.number()]).transform(String));
 const seconds = (what: string) => z.number(`${what} is a number of seconds, e.g. 30`).positive(`${what} is a number of seconds above 0, e.g. 30`);
 
@@ -107,7 +109,8 @@ const valueAt = (raw: unknown, path: readonly PropertyKey[]): unknown =>
 
 const describeIssue = (issue: z.core.$ZodIssue, raw: unknown): string => {
   if (issue.code === 'unrecognized_keys') return `unknown key ${issue.keys.map((key) => `'${key}'`).join(', ')}; the keys are ${KEYS}`;
-  if (issue.code === 'invalid_type' && valueAt(raw, issue.path) === undefined) return `missing; ${issue.path.at(-1) === 'legacy' ? 'say how to run the app under legacy: { command: [...] }' : 'add it'}`;
+  if (issue.code === 'invalid_type' && valueAt(raw, issue.path) === undefined)
+    return `missing; ${issue.path.at(-1) === 'legacy' ? 'say how to run the app under legacy: { command: [...] }' : 'add it'}`;
   return issue.message;
 };
 

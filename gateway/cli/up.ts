@@ -58,7 +58,8 @@ export async function up({ root, cwd = root, env: processEnv, print = (line) => 
     if (table.backends.legacy.port === 0) {
       env.LEGACY_PORT = String(await freePort(table.backends.legacy.host));
       table = loadRouteTable(config.routesFile, env);
-      if (table.backends.legacy.port === 0) return fail(`backends.legacy.url in ${config.routesFile} names port 0; write \${LEGACY_PORT} there, so strangler up can choose the port and tell the app`);
+      if (table.backends.legacy.port === 0)
+        return fail(`backends.legacy.url in ${config.routesFile} names port 0; write \${LEGACY_PORT} there, so strangler up can choose the port and tell the app`);
     }
     // The legacy app is told where to listen; the TS server reads its address from the table itself.
     Object.assign(env, { LEGACY_HOST: table.backends.legacy.host, LEGACY_PORT: String(table.backends.legacy.port) });
@@ -85,6 +86,8 @@ export async function up({ root, cwd = root, env: processEnv, print = (line) => 
   // Legacy learns where to call before the TS server exists, so the internal port is fixed up front.
   env.INTERNAL_PORT = String(config.internal.port || (await freePort(config.internal.host)));
   env.STRANGLER_INTERNAL_URL ??= `http://${config.internal.host}:${env.INTERNAL_PORT}`;
+  // Every child stops by itself once `up` is gone, even killed (the project's servers and the forum read it).
+  env.STRANGLER_PARENT_PID = String(process.pid);
   // One secret per run, shared by both sides only through their environment.
   env.STRANGLER_INTERNAL_TOKEN ??= randomBytes(32).toString('hex');
   const tokenCheck = internalTokenFrom(env);
@@ -104,8 +107,31 @@ export async function up({ root, cwd = root, env: processEnv, print = (line) => 
   const echo = (name: string) => (line: string) => print(`${name.padEnd(6)} | ${line}`);
   const starters: Record<'legacy' | 'ts' | 'front', (signal: AbortSignal) => Promise<RunningProcess>> = {
     legacy: (signal) =>
-      startApp({ name: 'legacy', command: legacy.command, cwd: legacy.cwd, env: legacyEnv, host: legacyBackend.host, port: legacyBackend.port, ...(legacy.httpPath ? { httpPath: legacy.httpPath } : {}), readyTimeoutMs: legacy.readyTimeoutMs, onLine: echo('legacy'), keepLines: KEEP_LINES, signal }),
-    ts: (signal) => spawnServer({ name: 'ts', command: process.execPath, args: ['--import', 'tsx', join(root, 'gateway/server/main.ts')], cwd, env, onLine: echo('ts'), detached: true, keepLines: KEEP_LINES, signal }),
+      startApp({
+        name: 'legacy',
+        command: legacy.command,
+        cwd: legacy.cwd,
+        env: legacyEnv,
+        host: legacyBackend.host,
+        port: legacyBackend.port,
+        ...(legacy.httpPath ? { httpPath: legacy.httpPath } : {}),
+        readyTimeoutMs: legacy.readyTimeoutMs,
+        onLine: echo('legacy'),
+        keepLines: KEEP_LINES,
+        signal,
+      }),
+    ts: (signal) =>
+      spawnServer({
+        name: 'ts',
+        command: process.execPath,
+        args: ['--import', 'tsx', join(root, 'gateway/server/main.ts')],
+        cwd,
+        env,
+        onLine: echo('ts'),
+        detached: true,
+        keepLines: KEEP_LINES,
+        signal,
+      }),
     // A restarted edge listens where the first one did (FRONT_PORT is set once it is known).
     front: (signal) => startFrontDoor(root, readConfig(env, cwd), env, echo, { keepLines: KEEP_LINES, signal }),
   };
@@ -171,7 +197,9 @@ export async function up({ root, cwd = root, env: processEnv, print = (line) => 
     print('');
     print('Strangler is up:');
     print(`  front door  ${front.current.url}  (${front.current.name}, pid ${front.current.child.pid})   <- open this one`);
-    print(`  TS server   ${ts.current.url}  (pid ${ts.current.child.pid}); internal endpoints on ${ts.current.internalUrl ?? env.STRANGLER_INTERNAL_URL}, token in its environment`);
+    print(
+      `  TS server   ${ts.current.url}  (pid ${ts.current.child.pid}); internal endpoints on ${ts.current.internalUrl ?? env.STRANGLER_INTERNAL_URL}, token in its environment`,
+    );
     print(`  legacy      ${legacyProc.current.url}  (pid ${legacyProc.current.child.pid})`);
     print(`  routes      ${routesFile}`);
     print('A child that dies is restarted. Press Ctrl-C to stop.');

@@ -33,7 +33,20 @@ export interface AppOptions {
 
 /** Spawn the app in a process group of its own and resolve once it is ready; rejects with its last lines. */
 export async function startApp(options: AppOptions): Promise<RunningProcess> {
-  const { name, command: [program, ...args], cwd, env, host, port, httpPath, readyTimeoutMs, onLine, portVariable = 'LEGACY_PORT', keepLines, signal } = options;
+  const {
+    name,
+    command: [program, ...args],
+    cwd,
+    env,
+    host,
+    port,
+    httpPath,
+    readyTimeoutMs,
+    onLine,
+    portVariable = 'LEGACY_PORT',
+    keepLines,
+    signal,
+  } = options;
   const child = spawnChild(program, args, { cwd, env, detached: true });
   const output: string[] = [];
   for (const stream of [child.stdout!, child.stderr!]) {
@@ -53,7 +66,10 @@ export async function startApp(options: AppOptions): Promise<RunningProcess> {
 
   const ready = await waitUntilReady({ host, port, ...(httpPath ? { httpPath } : {}), timeoutMs: readyTimeoutMs, abandoned: () => exit !== undefined || signal?.aborted === true });
   if (!ready.ok || exit !== undefined) {
-    const why = exit ?? (signal?.aborted ? `${name}: start cancelled` : undefined) ?? `${name} was not ready within ${readyTimeoutMs / 1000} s: ${ready.ok ? 'ready' : ready.reason}. It must listen on ${host}:${port}: read the port from ${portVariable} or put \${${portVariable}} in its command`;
+    const why =
+      exit ??
+      (signal?.aborted ? `${name}: start cancelled` : undefined) ??
+      `${name} was not ready within ${readyTimeoutMs / 1000} s: ${ready.ok ? 'ready' : ready.reason}. It must listen on ${host}:${port}: read the port from ${portVariable} or put \${${portVariable}} in its command`;
     signalChild(child, 'SIGKILL');
     // Lines written just before exiting may still be in the pipe.
     await Promise.race([closed, new Promise((done) => setTimeout(done, 1_000))]);

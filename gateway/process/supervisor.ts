@@ -66,7 +66,9 @@ export function supervise({ name, first, start, policy, print, onGiveUp }: Super
     if (tail) print(`--- last lines of ${name} ---\n${tail}\n---`);
     if (fast && streak >= policy.giveUpAfter) {
       stopped = true;
-      onGiveUp(`${name} crashed ${streak} times in a row, each within ${seconds(policy.stableAfterMs)} of starting; giving up on it. Fix what its last lines say, then start again.`);
+      onGiveUp(
+        `${name} crashed ${streak} times in a row, each within ${seconds(policy.stableAfterMs)} of starting; giving up on it. Fix what its last lines say, then start again.`,
+      );
       return;
     }
     const delayMs = Math.min(policy.delayMs * 2 ** (streak - 1), policy.maxDelayMs);

@@ -86,16 +86,19 @@ export function send(base: string, host: string, req: RecipeRequest, login?: Log
   if (login && !req.anonymous) headers.cookie = login.cookie;
   if (form !== undefined) Object.assign(headers, { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(form)) });
   return new Promise((resolve, reject) => {
-    const outgoing = request({ host: url.hostname, port: Number(url.port), method: req.method ?? (form ? 'POST' : 'GET'), path: req.path, headers, setHost: false, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const pairs: [string, string][] = [];
-        for (let i = 0; i < res.rawHeaders.length; i += 2) pairs.push([res.rawHeaders[i]!.toLowerCase(), res.rawHeaders[i + 1]!]);
-        resolve({ status: res.statusCode!, headers: pairs, body: Buffer.concat(chunks) });
-      });
-      res.on('error', reject);
-    });
+    const outgoing = request(
+      { host: url.hostname, port: Number(url.port), method: req.method ?? (form ? 'POST' : 'GET'), path: req.path, headers, setHost: false, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const pairs: [string, string][] = [];
+          for (let i = 0; i < res.rawHeaders.length; i += 2) pairs.push([res.rawHeaders[i]!.toLowerCase(), res.rawHeaders[i + 1]!]);
+          resolve({ status: res.statusCode!, headers: pairs, body: Buffer.concat(chunks) });
+        });
+        res.on('error', reject);
+      },
+    );
     outgoing.on('error', reject);
     outgoing.end(form);
   });
@@ -125,7 +128,16 @@ async function startTwin(stackFile: string, env: Record<string, string>): Promis
   const fullEnv = { ...process.env, PYTHONUNBUFFERED: '1', ...env, LEGACY_PORT: String(port) } as Record<string, string>;
   const stack = loadStackFile(join(ROOT, stackFile));
   const legacy = resolveLegacy(stack, { ...stack.env, ...fullEnv });
-  return startApp({ name: 'twin', command: legacy.command, cwd: legacy.cwd, env: { ...stack.env, ...fullEnv, ...legacy.env }, host: '127.0.0.1', port, ...(legacy.httpPath ? { httpPath: legacy.httpPath } : {}), readyTimeoutMs: legacy.readyTimeoutMs });
+  return startApp({
+    name: 'twin',
+    command: legacy.command,
+    cwd: legacy.cwd,
+    env: { ...stack.env, ...fullEnv, ...legacy.env },
+    host: '127.0.0.1',
+    port,
+    ...(legacy.httpPath ? { httpPath: legacy.httpPath } : {}),
+    readyTimeoutMs: legacy.readyTimeoutMs,
+  });
 }
 
 /** Every door's suite for one recipe. */

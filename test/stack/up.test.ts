@@ -194,7 +194,9 @@ h.HTTPServer(('127.0.0.1', int(os.environ['LEGACY_PORT'])), Sick).serve_forever(
     const stack = writeStack(scratch(), { routes: ALL_LEGACY, legacy: { command: ['no-such-program-here', 'run'] } });
     const up = start({ STRANGLER_STACK: stack, STRANGLER_FRONT_DOOR: 'edge', FRONT_PORT: '0', TS_PORT: '0', LEGACY_PORT: '0' });
     expect(await up.exited).toBe(1);
-    expect(up.output.join('\n')).toMatch(/legacy could not be started \(no-such-program-here in \S+\): spawn no-such-program-here ENOENT; is no-such-program-here installed and on PATH\? Name it by its full path otherwise/);
+    expect(up.output.join('\n')).toMatch(
+      /legacy could not be started \(no-such-program-here in \S+\): spawn no-such-program-here ENOENT; is no-such-program-here installed and on PATH\? Name it by its full path otherwise/,
+    );
   });
 
   it('points at the fix when the stack file is wrong, before starting anything', async () => {
