@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isAlive, waitUntilGone } from '../helpers/children.ts';
-import { PYTHON, ROOT, seedDatabase, TEST_INTERNAL_TOKEN, tempDir } from '../helpers/processes.ts';
+import { FORUM_SERVICES, PYTHON, ROOT, seedDatabase, TEST_INTERNAL_TOKEN, tempDir } from '../helpers/processes.ts';
 
 // The servers' own drain deadline (gateway/server/main.ts DRAIN_TIMEOUT_MS), plus room for a busy machine.
 const STOP_DEADLINE_MS = 10_000 + 10_000;
@@ -40,13 +40,13 @@ const SERVERS: Record<string, { command: string; args: string[]; env: Record<str
   'the TS server': {
     command: process.execPath,
     args: ['--import', 'tsx', 'gateway/server/main.ts'],
-    env: { TS_PORT: '0', INTERNAL_PORT: '0', STRANGLER_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN, FORUM_DB: db, LEGACY_PORT: '1' },
+    env: { TS_PORT: '0', INTERNAL_PORT: '0', STRANGLER_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN, STRANGLER_SERVICES: FORUM_SERVICES, FORUM_DB: db, LEGACY_PORT: '1' },
   },
   // The primary stops its workers before it exits; a worker whose primary is gone exits by itself.
   'the TS server with two workers': {
     command: process.execPath,
     args: ['--import', 'tsx', 'gateway/server/main.ts'],
-    env: { TS_PORT: '0', INTERNAL_PORT: '0', TS_WORKERS: '2', STRANGLER_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN, FORUM_DB: db, LEGACY_PORT: '1' },
+    env: { TS_PORT: '0', INTERNAL_PORT: '0', TS_WORKERS: '2', STRANGLER_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN, STRANGLER_SERVICES: FORUM_SERVICES, FORUM_DB: db, LEGACY_PORT: '1' },
   },
   'the edge': { command: process.execPath, args: ['--import', 'tsx', 'gateway/edge/main.ts'], env: { FRONT_PORT: '0', LEGACY_PORT: '1', TS_PORT: '1' } },
   'legacy serve.py': { command: PYTHON, args: ['legacy-python/serve.py'], env: { LEGACY_PORT: '0', STRANGLER_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN, FORUM_DB: db } },
