@@ -56,6 +56,8 @@ export interface Proxy {
 
 interface Exchange {
   proxyReq: ClientRequest | null;
+  /** The upstream's answer once its head arrived. */
+  proxyRes: IncomingMessage | null;
   respond(proxyRes: IncomingMessage): void;
   fail(err: unknown): void;
 }
@@ -99,15 +101,24 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
 
       const exchange: Exchange = {
         proxyReq: null,
+        proxyRes: null,
         respond: (proxyRes) => {
           if (failed || res.destroyed) {
             proxyRes.destroy();
             return;
           }
+          exchange.proxyRes = proxyRes;
           streamResponse(req, res, proxyRes, (err) => exchange.fail(err));
         },
         fail: (err) => {
           if (failed || res.writableFinished) return;
+          if (exchange.proxyRes?.complete === true) {
+            // The answer arrived whole; what broke is the connection after it (an app that writes stray
+            // bytes after a `Connection: close` answer). The answer still goes out whole, as from nginx;
+            // the connection is never reused.
+            logger.debug({ event: 'upstream_stray_bytes', request_id: requestId, backend: target.name, err: errorMessage(err) }, 'ignored what the upstream sent after a complete answer');
+            return;
+          }
           const failure = classifyProxyError(err, { clientGone: res.destroyed || req.socket.destroyed });
           if (failure === 'upstream-unreachable' && !retried && isRetryable(req, res, exchange.proxyReq)) {
             // The upstream closed an idle keep-alive connection just as this request went out on it:

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nginxSupport, writeNginxConfig } from '../../gateway/nginx/index.ts';
@@ -13,6 +13,7 @@ import { forEachLine } from '../../gateway/process/index.ts';
 import { loadRouteTable } from '../../gateway/routes/index.ts';
 import { freePort, ROOT, spawnServer, stopChild, tempDir, waitForPort } from '../helpers/processes.ts';
 import { randomRoutes } from '../helpers/random-table.ts';
+import { startRawServer } from '../helpers/raw-server.ts';
 
 const SUPPORT = nginxSupport();
 
@@ -86,11 +87,7 @@ interface RawEcho {
 }
 
 function startRawEcho(name: string): Promise<RawEcho> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => socket.destroy());
+  return startRawServer((socket) => {
     let buffered = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
       buffered = Buffer.concat([buffered, chunk]);
@@ -104,17 +101,6 @@ function startRawEcho(name: string): Promise<RawEcho> {
       }
     });
   });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        port: (server.address() as AddressInfo).port,
-        close: () => new Promise<void>((done) => {
-          for (const socket of sockets) socket.destroy();
-          server.close(() => done());
-        }),
-      }),
-    ),
-  );
 }
 
 // ---- sending one target over a raw socket ----------------------------------------------------------
