@@ -48,6 +48,12 @@ describe('buildLocations', () => {
 describe('generateNginxConfig', () => {
   const config = generateNginxConfig(table('  - { path: /api/v1/boards, exact: true, mode: next, handler: b }\n', 'settings: { max_body_mb: 0.5, proxy_timeout_s: 7 }\n'), OPTIONS);
 
+  it('keeps the workers root when nginx is started as root, and says nothing of a user otherwise', () => {
+    const base = table('');
+    expect(generateNginxConfig(base, { ...OPTIONS, startedAsRoot: true })).toMatch(/^user root;$/m);
+    expect(generateNginxConfig(base, { ...OPTIONS, startedAsRoot: false })).not.toMatch(/^\s*user /m);
+  });
+
   it('fills every marker of the template', () => {
     expect(config).not.toMatch(/\{\{\w+\}\}/);
   });

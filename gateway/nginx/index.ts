@@ -38,6 +38,13 @@ export interface NginxConfigOptions {
   readonly moduleDirs?: readonly string[];
   /** Default `auto` (one per core). */
   readonly workerProcesses?: number | 'auto';
+  /**
+   * Whether nginx will be started as root. Default: whether this process runs as root. Started as root,
+   * nginx would run its workers as `nobody`, who cannot read a prefix or pages in a private directory
+   * (a 0700 home): every error page would turn into a 403 and every buffered body into a 500. So the
+   * workers stay the user that started nginx, as they do when an ordinary user starts it.
+   */
+  readonly startedAsRoot?: boolean;
 }
 
 export interface WriteNginxConfigOptions extends NginxConfigOptions {
@@ -57,7 +64,7 @@ export class NginxConfigError extends Error {
  * const text = generateNginxConfig(table, { listenHost: '127.0.0.1', listenPort: 8080, prefix: '/tmp/front' });
  */
 export function generateNginxConfig(table: RouteTable, options: NginxConfigOptions): string {
-  const { listenHost, listenPort, prefix, pagesDir = DEFAULT_PAGES_DIR, workerProcesses = 'auto' } = options;
+  const { listenHost, listenPort, prefix, pagesDir = DEFAULT_PAGES_DIR, workerProcesses = 'auto', startedAsRoot = process.getuid?.() === 0 } = options;
   const headersMoreModule = options.headersMoreModule ?? (options.moduleDirs ? findHeadersMoreModule({}, options.moduleDirs) : findHeadersMoreModule());
   if (headersMoreModule === null) {
     throw new NginxConfigError(`the nginx headers-more module is not installed; install the Debian package ${HEADERS_MORE_PACKAGE} (or set NGINX_MODULES_DIR), or use the Node edge front door`);
@@ -73,6 +80,7 @@ export function generateNginxConfig(table: RouteTable, options: NginxConfigOptio
     prefix: configPath(resolve(prefix)),
     pages_dir: configPath(resolve(pagesDir)),
     headers_more_module: configPath(headersMoreModule),
+    worker_user: startedAsRoot ? 'user root;' : '# The workers run as the user that starts nginx.',
     worker_processes: String(workerProcesses),
     listen: hostPort(listenHost, listenPort),
     client_max_body_size: table.settings.maxBodyBytes % BYTES_PER_MB === 0 ? `${table.settings.maxBodyBytes / BYTES_PER_MB}m` : String(table.settings.maxBodyBytes),

@@ -10,10 +10,11 @@
  * await proxy.close();
  */
 import { Agent, type IncomingMessage, type ServerResponse, type ClientRequest } from 'node:http';
+import { Readable } from 'node:stream';
 import { createProxyServer, type ServerOptions } from 'http-proxy-3';
 import type { Logger } from '../log/index.ts';
 import type { Backend } from '../routes/types.ts';
-import { limitBody } from './body-limit.ts';
+import { readWholeBody } from './body-limit.ts';
 import { loadErrorPages, sendErrorPage } from './error-pages.ts';
 import { BodyTooLargeError, classifyProxyError, FAILURE_STATUS, UpstreamAbortedError, UpstreamTimeoutError } from './errors.ts';
 import { buildRequestHeaders, filterResponseHeaders } from './headers.ts';
@@ -155,14 +156,7 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
         return;
       }
       const requestOptions: ServerOptions = { target: target.url };
-      if (maxBodyBytes !== undefined && req.headers['transfer-encoding'] !== undefined) {
-        const counted = limitBody(maxBodyBytes);
-        counted.on('error', (err) => exchange.fail(err));
-        req.pipe(counted);
-        requestOptions.buffer = counted;
-      }
-
-      const upstreamHeaders = buildRequestHeaders(req.headers, requestId === undefined ? headers : { 'x-request-id': requestId, ...headers });
+      let upstreamHeaders = buildRequestHeaders(req.headers, requestId === undefined ? headers : { 'x-request-id': requestId, ...headers });
       function dispatch(): void {
         // http-proxy-3 reads the target and headers from req synchronously inside web(); they are put
         // back at once so the caller's view of the request does not change.
@@ -178,7 +172,21 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
           req.headers = original.headers;
         }
       }
-      dispatch();
+      if (req.headers['transfer-encoding'] === undefined) {
+        dispatch();
+        return;
+      }
+      // A body of unannounced length is read whole (up to the limit) and sent with its length, as nginx
+      // does with proxy_request_buffering on: many WSGI servers cannot read a chunked body.
+      readWholeBody(req, maxBodyBytes).then(
+        (body) => {
+          const { 'transfer-encoding': _chunked, ...rest } = upstreamHeaders;
+          upstreamHeaders = { ...rest, 'content-length': String(body.length) };
+          requestOptions.buffer = Readable.from(body.length > 0 ? [body] : []);
+          dispatch();
+        },
+        (err: unknown) => exchange.fail(err),
+      );
     });
   }
 

@@ -81,6 +81,8 @@ export async function startStandIn(answer: StandInAnswer): Promise<StandIn> {
         const request = { method, target, version, headers, head, body };
         requests.push(request);
         answer(request, socket);
+        // A client that asked to close gets the close after the answer, as from any HTTP/1.1 server.
+        if (!socket.writableEnded && /\bclose\b/i.test(headers.connection ?? '')) socket.end();
         if (socket.writableEnded) return;
       }
     });
