@@ -14,13 +14,14 @@ import { fileURLToPath } from 'node:url';
 export const DEFAULT_ERROR_PAGES_DIR = fileURLToPath(new URL('../../nginx/pages', import.meta.url));
 
 /** The statuses the front door itself can answer with. */
-export const ERROR_PAGE_STATUSES = [400, 404, 413, 502, 503, 504] as const;
+export const ERROR_PAGE_STATUSES = [400, 404, 413, 431, 502, 503, 504] as const;
 export type ErrorPageStatus = (typeof ERROR_PAGE_STATUSES)[number];
 
 const REASONS: Record<ErrorPageStatus, string> = {
   400: 'Bad Request',
   404: 'Not Found',
   413: 'Content Too Large',
+  431: 'Request Header Fields Too Large',
   502: 'Bad Gateway',
   503: 'Service Unavailable',
   504: 'Gateway Timeout',

@@ -18,8 +18,10 @@ import { readWholeBody } from './body-limit.ts';
 import { loadErrorPages, sendErrorPage } from './error-pages.ts';
 import { BodyTooLargeError, classifyProxyError, FAILURE_STATUS, UpstreamAbortedError, UpstreamTimeoutError } from './errors.ts';
 import { buildRequestHeaders, filterResponseHeaders } from './headers.ts';
+import { withResponseHeadLimit } from './header-limits.ts';
 
 export { FAILURE_STATUS, classifyProxyError, type ProxyFailure } from './errors.ts';
+export { answerClientError, BEHIND_DOOR_REQUEST_HEAD_BYTES, MAX_REQUEST_HEAD_BYTES, MAX_RESPONSE_HEAD_BYTES } from './header-limits.ts';
 export { loadErrorPages, sendErrorPage, DEFAULT_ERROR_PAGES_DIR, type ErrorPages, type ErrorPageStatus } from './error-pages.ts';
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -65,7 +67,7 @@ interface Exchange {
 
 export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPagesDir }: ProxyOptions): Proxy {
   const pages = loadErrorPages(errorPagesDir);
-  const agent = new Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_BACKEND, maxFreeSockets: MAX_FREE_SOCKETS_PER_BACKEND, timeout: IDLE_SOCKET_TIMEOUT_MS, scheduling: 'lifo' });
+  const agent = withResponseHeadLimit(new Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_BACKEND, maxFreeSockets: MAX_FREE_SOCKETS_PER_BACKEND, timeout: IDLE_SOCKET_TIMEOUT_MS, scheduling: 'lifo' }));
   // toProxy: send the request-target as given; otherwise http-proxy-3 re-parses it with WHATWG URL,
   // which resolves dot segments and rewrites backslashes behind the route matcher's back.
   const server = createProxyServer({ agent, toProxy: true, selfHandleResponse: true, xfwd: false });

@@ -170,8 +170,9 @@ export function differences(direct: RawResponse | undefined, viaDoor: RawRespons
   const found: string[] = [];
   if (direct.status !== viaDoor.status) found.push(`status ${direct.status} directly, ${viaDoor.status} through the door`);
   const [a, b] = [comparableHeaders(direct), comparableHeaders(viaDoor)];
-  for (const line of a) if (!b.includes(line)) found.push(`header lost or changed: ${line}`);
-  for (const line of b) if (!a.includes(line)) found.push(`header added or changed: ${line}`);
+  const short = (line: string): string => (line.length > 120 ? `${line.slice(0, 100)}… (${line.length} bytes)` : line);
+  for (const line of a) if (!b.includes(line)) found.push(`header lost or changed: ${short(line)}`);
+  for (const line of b) if (!a.includes(line)) found.push(`header added or changed: ${short(line)}`);
   if (direct.body !== viaDoor.body) {
     let at = 0;
     while (at < direct.body.length && direct.body[at] === viaDoor.body[at]) at++;
