@@ -58,8 +58,9 @@ describe('generateNginxConfig', () => {
     expect(config).not.toMatch(/\{\{\w+\}\}/);
   });
 
-  it('writes upstreams with keep-alive, an IPv6 server in brackets, and proxy_pass carrying the URI', () => {
-    expect(config).toContain('upstream strangler_legacy {\n        server 127.0.0.1:8090;\n        keepalive 32;\n        keepalive_timeout 60s;');
+  it('writes the TS upstream with keep-alive and legacy closing after each answer, an IPv6 server in brackets, and proxy_pass carrying the URI', () => {
+    expect(config).toContain('upstream strangler_legacy {\n        server 127.0.0.1:8090;\n    }');
+    expect(config).toMatch(/map \$proxy_host \$strangler_upstream_connection \{\n\s+default "";\n\s+strangler_legacy close;\n\s+\}/);
     expect(config).toContain('server [::1]:8081;');
     expect(config).toContain('location = "/api/v1/boards" {\n            proxy_pass "http://strangler_ts/api/v1/boards";');
     expect(config).toContain('location "/" {\n            proxy_pass "http://strangler_legacy/";');

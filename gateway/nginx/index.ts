@@ -85,7 +85,7 @@ export function generateNginxConfig(table: RouteTable, options: NginxConfigOptio
     listen: hostPort(listenHost, listenPort),
     client_max_body_size: table.settings.maxBodyBytes % BYTES_PER_MB === 0 ? `${table.settings.maxBodyBytes / BYTES_PER_MB}m` : String(table.settings.maxBodyBytes),
     proxy_timeout: `${Math.ceil(table.settings.proxyTimeoutMs / 1000)}s`,
-    upstreams: Object.values(table.backends).map(upstreamBlock).join('\n'),
+    upstreams: [...Object.values(table.backends).map(upstreamBlock), upstreamConnectionMap(Object.values(table.backends))].join('\n'),
     locations: buildLocations(table).map(locationBlock).join('\n'),
   };
   return readFileSync(TEMPLATE_FILE, 'utf8').replace(/\{\{(\w+)\}\}/g, (marker, name: string) => {
@@ -114,16 +114,25 @@ export function writeNginxConfig(table: RouteTable, options: WriteNginxConfigOpt
 
 const upstreamName = (name: BackendName): string => `strangler_${name}`;
 
+// The legacy app may send interim (1xx) answers, which nginx 1.22 takes for the final one: it then reads
+// the real answer as a body until the connection closes. Closing after each answer is what keeps that
+// from holding the client for the proxy timeout (docs/transparency.md); the TS server sends no 1xx.
+const KEPT_ALIVE: ReadonlySet<BackendName> = new Set(['ts']);
+
 function upstreamBlock(backend: Backend): string {
-  return [
-    `    upstream ${upstreamName(backend.name)} {`,
-    `        server ${hostPort(backend.host, backend.port)};`,
-    `        keepalive ${UPSTREAM_KEEPALIVE_CONNECTIONS};`,
-    '        keepalive_timeout 60s;',
+  const keepalive = KEPT_ALIVE.has(backend.name) ? [`        keepalive ${UPSTREAM_KEEPALIVE_CONNECTIONS};`, '        keepalive_timeout 60s;'] : [];
+  return [`    upstream ${upstreamName(backend.name)} {`, `        server ${hostPort(backend.host, backend.port)};`, ...keepalive, '    }', ''].join('\n');
+}
+
+/** `Connection: close` upstream for the backends whose connections are not kept alive, by upstream name. */
+const upstreamConnectionMap = (backends: readonly Backend[]): string =>
+  [
+    '    map $proxy_host $strangler_upstream_connection {',
+    '        default "";',
+    ...backends.filter((backend) => !KEPT_ALIVE.has(backend.name)).map((backend) => `        ${upstreamName(backend.name)} close;`),
     '    }',
     '',
   ].join('\n');
-}
 
 function locationBlock(location: NginxLocation): string {
   // Route paths are limited to RFC 3986 path characters without '%', '"', '\', '$' and ';' (checked at

@@ -9,7 +9,7 @@
  * // on shutdown:
  * await proxy.close();
  */
-import { Agent, type IncomingMessage, type ServerResponse, type ClientRequest } from 'node:http';
+import { Agent, type IncomingMessage, type InformationEvent, type ServerResponse, type ClientRequest } from 'node:http';
 import { Readable } from 'node:stream';
 import { createProxyServer, type ServerOptions } from 'http-proxy-3';
 import type { Logger } from '../log/index.ts';
@@ -62,6 +62,8 @@ interface Exchange {
   /** The upstream's answer once its head arrived. */
   proxyRes: IncomingMessage | null;
   respond(proxyRes: IncomingMessage): void;
+  /** An interim (1xx) answer from the upstream, before the final one. */
+  interim(info: InformationEvent): void;
   fail(err: unknown): void;
 }
 
@@ -78,6 +80,7 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
     const exchange = exchanges.get(req);
     if (!exchange) return;
     exchange.proxyReq = proxyReq;
+    proxyReq.on('information', (info) => exchange.interim(info));
     proxyReq.setTimeout(timeoutMs, () => proxyReq.destroy(new UpstreamTimeoutError(timeoutMs)));
   });
   server.on('proxyRes', (proxyRes, req) => exchanges.get(req)?.respond(proxyRes));
@@ -112,6 +115,10 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
           }
           exchange.proxyRes = proxyRes;
           streamResponse(req, res, proxyRes, (err) => exchange.fail(err));
+        },
+        interim: (info) => {
+          if (failed || res.destroyed || res.headersSent) return;
+          forwardInterim(req, res, info);
         },
         fail: (err) => {
           if (failed || res.writableFinished) return;
@@ -225,6 +232,21 @@ function streamResponse(req: IncomingMessage, res: ServerResponse, proxyRes: Inc
     res.end();
   });
   proxyRes.pipe(res, { end: false });
+}
+
+/**
+ * Pass an interim answer on where Node can write it: 103 Early Hints (with its Link headers) and 102
+ * Processing, to an HTTP/1.1 client only (RFC 9110 §15.2: no 1xx to an HTTP/1.0 client). Others are
+ * dropped: 100 Continue is Node's own business with the client, and Node cannot write any other 1xx.
+ */
+function forwardInterim(req: IncomingMessage, res: ServerResponse, info: InformationEvent): void {
+  if (req.httpVersion !== '1.1') return;
+  if (info.statusCode === 102) return void res.writeProcessing();
+  if (info.statusCode !== 103) return;
+  const hints: Record<string, string[]> = {};
+  for (const [name, value] of filterResponseHeaders(info.rawHeaders, { keepTrailer: false })) (hints[name.toLowerCase()] ??= []).push(value);
+  // Node writes a 103 only when it carries a Link header.
+  if (hints.link !== undefined) res.writeEarlyHints(hints);
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

@@ -35,8 +35,8 @@ export interface StandInRequest {
   readonly body: Buffer;
 }
 
-/** Writes the stand-in's answer on the raw socket; ends the socket when the answer says so. */
-export type StandInAnswer = (req: StandInRequest, socket: Socket) => void;
+/** Writes the stand-in's answer on the raw socket (resolving once written, when it writes later); ends the socket when the answer says so. */
+export type StandInAnswer = (req: StandInRequest, socket: Socket) => void | Promise<void>;
 
 export interface StandIn {
   readonly port: number;
@@ -80,9 +80,9 @@ export async function startStandIn(answer: StandInAnswer): Promise<StandIn> {
         buffered = buffered.subarray(end + 4 + length);
         const request = { method, target, version, headers, head, body };
         requests.push(request);
-        answer(request, socket);
+        const answered = answer(request, socket);
         // A client that asked to close gets the close after the answer, as from any HTTP/1.1 server.
-        if (!socket.writableEnded && /\bclose\b/i.test(headers.connection ?? '')) socket.end();
+        if (/\bclose\b/i.test(headers.connection ?? '')) void Promise.resolve(answered).then(() => socket.writableEnded || socket.end());
         if (socket.writableEnded) return;
       }
     });

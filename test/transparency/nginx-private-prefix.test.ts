@@ -30,7 +30,7 @@ describe.skipIf(!NGINX.ok || !IS_ROOT)(`nginx started as root from a 0700 direct
 
   beforeAll(async () => {
     dir = mkdtempSync(join(homedir(), '.strangler-private-'));
-    standIn = await startStandIn((req, socket) => socket.end(`HTTP/1.1 200 OK\r\nContent-Length: ${String(req.body.length).length}\r\nConnection: close\r\n\r\n${req.body.length}`));
+    standIn = await startStandIn((req, socket) => void socket.end(`HTTP/1.1 200 OK\r\nContent-Length: ${String(req.body.length).length}\r\nConnection: close\r\n\r\n${req.body.length}`));
     const pagesDir = join(dir, 'pages');
     mkdirSync(pagesDir);
     cpSync(DEFAULT_PAGES_DIR, pagesDir, { recursive: true });
