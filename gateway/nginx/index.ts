@@ -85,7 +85,7 @@ export function generateNginxConfig(table: RouteTable, options: NginxConfigOptio
     listen: hostPort(listenHost, listenPort),
     client_max_body_size: table.settings.maxBodyBytes % BYTES_PER_MB === 0 ? `${table.settings.maxBodyBytes / BYTES_PER_MB}m` : String(table.settings.maxBodyBytes),
     proxy_timeout: `${Math.ceil(table.settings.proxyTimeoutMs / 1000)}s`,
-    upstreams: [...Object.values(table.backends).map(upstreamBlock), upstreamConnectionMap(Object.values(table.backends))].join('\n'),
+    upstreams: [...Object.values(table.backends).map(upstreamBlock), upstreamConnectionMap(Object.values(table.backends)), upstreamHostMaps(Object.values(table.backends))].join('\n'),
     locations: buildLocations(table).map(locationBlock).join('\n'),
   };
   return readFileSync(TEMPLATE_FILE, 'utf8').replace(/\{\{(\w+)\}\}/g, (marker, name: string) => {
@@ -123,6 +123,22 @@ function upstreamBlock(backend: Backend): string {
   const keepalive = KEPT_ALIVE.has(backend.name) ? [`        keepalive ${UPSTREAM_KEEPALIVE_CONNECTIONS};`, '        keepalive_timeout 60s;'] : [];
   return [`    upstream ${upstreamName(backend.name)} {`, `        server ${hostPort(backend.host, backend.port)};`, ...keepalive, '    }', ''].join('\n');
 }
+
+/**
+ * The Host sent upstream: the client's, or (HTTP/1.0 without one) the backend's own address, as a Node
+ * client sends it: what the app takes for itself when a request reaches it with no Host.
+ */
+const upstreamHostMaps = (backends: readonly Backend[]): string =>
+  [
+    '    map $proxy_host $strangler_backend_authority {',
+    ...backends.map((backend) => `        ${upstreamName(backend.name)} "${hostPort(backend.host, backend.port)}";`),
+    '    }',
+    '    map $http_host $strangler_upstream_host {',
+    '        "" $strangler_backend_authority;',
+    '        default $http_host;',
+    '    }',
+    '',
+  ].join('\n');
 
 /** `Connection: close` upstream for the backends whose connections are not kept alive, by upstream name. */
 const upstreamConnectionMap = (backends: readonly Backend[]): string =>

@@ -81,8 +81,9 @@ export async function startStandIn(answer: StandInAnswer): Promise<StandIn> {
         const request = { method, target, version, headers, head, body };
         requests.push(request);
         const answered = answer(request, socket);
-        // A client that asked to close gets the close after the answer, as from any HTTP/1.1 server.
-        if (/\bclose\b/i.test(headers.connection ?? '')) void Promise.resolve(answered).then(() => socket.writableEnded || socket.end());
+        // A client that asked to close (or an HTTP/1.0 one that did not ask to keep it) gets the close after the answer.
+        const keepAlive = version === 'HTTP/1.0' ? /\bkeep-alive\b/i.test(headers.connection ?? '') : !/\bclose\b/i.test(headers.connection ?? '');
+        if (!keepAlive) void Promise.resolve(answered).then(() => socket.writableEnded || socket.end());
         if (socket.writableEnded) return;
       }
     });
