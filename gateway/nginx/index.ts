@@ -154,7 +154,14 @@ function locationBlock(location: NginxLocation): string {
   // Route paths are limited to RFC 3986 path characters without '%', '"', '\', '$' and ';' (checked at
   // load), so inside double quotes they can neither end the string nor start a variable.
   const name = `"${location.match}"`;
-  return [`        location ${location.exact ? '= ' : ''}${name} {`, `            proxy_pass "http://${upstreamName(location.backend)}${location.match}";`, '        }'].join('\n');
+  const upstream = `http://${upstreamName(location.backend)}`;
+  return [
+    `        location ${location.exact ? '= ' : ''}${name} {`,
+    // Without a URI, proxy_pass sends the request target as the client wrote it.
+    `            if ($strangler_raw_target) { proxy_pass ${upstream}; }`,
+    `            proxy_pass "${upstream}${location.match}";`,
+    '        }',
+  ].join('\n');
 }
 
 const hostPort = (host: string, port: number): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);

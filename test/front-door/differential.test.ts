@@ -75,6 +75,8 @@ const EXTRA = [
   'http://front.test?x=1', 'HTTP://front.test:80/api/v1/threads/1', 'http://front.test/a/../api/v1/boards', '/%2F', '/%2F%2F/api/v1/boards',
   '/api/v1/boards%2F', '/api/v1/boards?', '/api/v1/boards?x#y', '/api/v1/threads/%37', '/api/v1/threads/7%2F..%2F8', '/+', '/a+b',
   '/%7E', '/~user', "/'quoted'", '/(paren)', '/*', '/a,b;c=d', '/%01', '/%7F', '/%FF', '/\u00ff',
+  // Escaped reserved characters: sent upstream as written unless a segment is empty or a dot segment.
+  '/api/v1/threads/a%2Fb', '/api/v1/threads/a%2fb?x=%2F', 'http://front.test/api%2Fv1/boards', '/static/a%5Cb', '/b/x%3By%40z', '/api/v1/threads/a%2F', '/a%2F%2e%2e/api/v1/boards', '/a%2Fb?', '/a%2Fb#c', '/a%2F/b', '/a%2Fb/./c',
 ];
 
 const CORPUS = [...new Set([...BASES.flatMap((base) => Object.values(MUTATIONS).map((mutate) => mutate(base))), ...EXTRA])];
