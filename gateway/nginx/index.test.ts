@@ -58,9 +58,12 @@ describe('generateNginxConfig', () => {
     expect(config).not.toMatch(/\{\{\w+\}\}/);
   });
 
-  it('writes the TS upstream with keep-alive and legacy closing after each answer, an IPv6 server in brackets, and proxy_pass carrying the URI unless the target goes as sent', () => {
-    expect(config).toContain('upstream strangler_legacy {\n        server 127.0.0.1:8090;\n    }');
-    expect(config).toMatch(/map \$proxy_host \$strangler_upstream_connection \{\n\s+default "";\n\s+strangler_legacy close;\n\s+\}/);
+  it('writes upstreams with keep-alive (legacy closing after each answer with legacy_keepalive: false), an IPv6 server in brackets, and proxy_pass carrying the URI unless the target goes as sent', () => {
+    expect(config).toContain('upstream strangler_legacy {\n        server 127.0.0.1:8090;\n        keepalive 32;\n        keepalive_timeout 60s;');
+    expect(config).toMatch(/map \$proxy_host \$strangler_upstream_connection \{\n\s+default "";\n\s+\}/);
+    const closing = generateNginxConfig(table('', 'settings: { legacy_keepalive: false }\n'), OPTIONS);
+    expect(closing).toContain('upstream strangler_legacy {\n        server 127.0.0.1:8090;\n    }');
+    expect(closing).toMatch(/map \$proxy_host \$strangler_upstream_connection \{\n\s+default "";\n\s+strangler_legacy close;\n\s+\}/);
     expect(config).toContain('server [::1]:8081;');
     expect(config).toContain('location = "/api/v1/boards" {\n            if ($strangler_raw_target) { proxy_pass http://strangler_ts; }\n            proxy_pass "http://strangler_ts/api/v1/boards";');
     expect(config).toContain('location "/" {\n            if ($strangler_raw_target) { proxy_pass http://strangler_legacy; }\n            proxy_pass "http://strangler_legacy/";');

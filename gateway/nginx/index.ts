@@ -11,7 +11,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Backend, BackendName, RouteTable } from '../routes/types.ts';
+import type { Backend, BackendName, RouteSettings, RouteTable } from '../routes/types.ts';
 import { buildLocations, type NginxLocation } from './locations.ts';
 import { findHeadersMoreModule, HEADERS_MORE_PACKAGE } from './support.ts';
 
@@ -75,6 +75,7 @@ export function generateNginxConfig(table: RouteTable, options: NginxConfigOptio
   for (const backend of Object.values(table.backends)) {
     if (backend.port === 0) throw new NginxConfigError(`backend '${backend.name}' has port 0 in ${table.source}; nginx needs its real port: set ${backend.name === 'ts' ? 'TS_PORT' : 'LEGACY_PORT'} before generating the config`);
   }
+  const backends = Object.values(table.backends);
   const values: Record<string, string> = {
     source: table.source,
     prefix: configPath(resolve(prefix)),
@@ -85,7 +86,11 @@ export function generateNginxConfig(table: RouteTable, options: NginxConfigOptio
     listen: hostPort(listenHost, listenPort),
     client_max_body_size: table.settings.maxBodyBytes % BYTES_PER_MB === 0 ? `${table.settings.maxBodyBytes / BYTES_PER_MB}m` : String(table.settings.maxBodyBytes),
     proxy_timeout: `${Math.ceil(table.settings.proxyTimeoutMs / 1000)}s`,
-    upstreams: [...Object.values(table.backends).map(upstreamBlock), upstreamConnectionMap(Object.values(table.backends)), upstreamHostMaps(Object.values(table.backends))].join('\n'),
+    upstreams: [
+      ...backends.map((backend) => upstreamBlock(backend, isKeptAlive(backend, table.settings))),
+      upstreamConnectionMap(backends.filter((backend) => !isKeptAlive(backend, table.settings))),
+      upstreamHostMaps(backends),
+    ].join('\n'),
     locations: buildLocations(table).map(locationBlock).join('\n'),
   };
   return readFileSync(TEMPLATE_FILE, 'utf8').replace(/\{\{(\w+)\}\}/g, (marker, name: string) => {
@@ -114,15 +119,22 @@ export function writeNginxConfig(table: RouteTable, options: WriteNginxConfigOpt
 
 const upstreamName = (name: BackendName): string => `strangler_${name}`;
 
-// The legacy app may send interim (1xx) answers, which nginx 1.22 takes for the final one: it then reads
-// the real answer as a body until the connection closes. Closing after each answer is what keeps that
-// from holding the client for the proxy timeout (docs/transparency.md); the TS server sends no 1xx.
-const KEPT_ALIVE: ReadonlySet<BackendName> = new Set(['ts']);
+/**
+ * Whether nginx keeps connections to `backend` alive. The legacy app may send interim (1xx) answers,
+ * which nginx 1.22 takes for the final one: it then reads the real answer as a body until the connection
+ * closes. `legacy_keepalive: false` closes each after its answer, so such an exchange ends with it
+ * instead of at the proxy timeout (docs/transparency.md); the TS server sends no 1xx.
+ */
+const isKeptAlive = (backend: Backend, settings: RouteSettings): boolean => backend.name !== 'legacy' || settings.legacyKeepAlive;
 
-function upstreamBlock(backend: Backend): string {
-  const keepalive = KEPT_ALIVE.has(backend.name) ? [`        keepalive ${UPSTREAM_KEEPALIVE_CONNECTIONS};`, '        keepalive_timeout 60s;'] : [];
+function upstreamBlock(backend: Backend, keptAlive: boolean): string {
+  const keepalive = keptAlive ? [`        keepalive ${UPSTREAM_KEEPALIVE_CONNECTIONS};`, '        keepalive_timeout 60s;'] : [];
   return [`    upstream ${upstreamName(backend.name)} {`, `        server ${hostPort(backend.host, backend.port)};`, ...keepalive, '    }', ''].join('\n');
 }
+
+/** `Connection: close` upstream for the backends whose connections are not kept alive, by upstream name. */
+const upstreamConnectionMap = (closing: readonly Backend[]): string =>
+  ['    map $proxy_host $strangler_upstream_connection {', '        default "";', ...closing.map((backend) => `        ${upstreamName(backend.name)} close;`), '    }', ''].join('\n');
 
 /**
  * The Host sent upstream: the client's, or (HTTP/1.0 without one) the backend's own address, as a Node
@@ -136,16 +148,6 @@ const upstreamHostMaps = (backends: readonly Backend[]): string =>
     '    map $http_host $strangler_upstream_host {',
     '        "" $strangler_backend_authority;',
     '        default $http_host;',
-    '    }',
-    '',
-  ].join('\n');
-
-/** `Connection: close` upstream for the backends whose connections are not kept alive, by upstream name. */
-const upstreamConnectionMap = (backends: readonly Backend[]): string =>
-  [
-    '    map $proxy_host $strangler_upstream_connection {',
-    '        default "";',
-    ...backends.filter((backend) => !KEPT_ALIVE.has(backend.name)).map((backend) => `        ${upstreamName(backend.name)} close;`),
     '    }',
     '',
   ].join('\n');

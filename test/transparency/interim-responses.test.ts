@@ -3,7 +3,7 @@
  * arrives intact, as from a direct connection. What each door does with the 1xx itself is documented in
  * docs/transparency.md: the Node doors pass 103 and 102 on to an HTTP/1.1 client and drop the others;
  * nginx 1.22 takes a 1xx for the final answer and passes everything on as the app wrote it, which ends
- * only because its connections to legacy close after each answer.
+ * only because its connections to legacy close after each answer (`legacy_keepalive: false`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { differences, finalAnswer, startDoors, type DoorName, type Doors } from './doors.ts';
@@ -37,7 +37,9 @@ beforeAll(async () => {
     socket.write(INTERIM[req.target.slice(1)] ?? '');
     await new Promise((resolve) => setTimeout(resolve, 20));
     socket.write(`HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
-  });
+    // The app sends 1xx answers, so nginx closes its connections to legacy after each answer (by default
+    // it keeps them, and would hold each such exchange until the proxy timeout).
+  }, { settings: '  legacy_keepalive: false' });
 });
 
 afterAll(async () => {
