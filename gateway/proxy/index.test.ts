@@ -175,6 +175,15 @@ describe('createProxy', () => {
     expect(res).toMatch(/^HTTP\/1\.1 200/);
     expect(echo.requests.map((r) => r.url)).toEqual(['/thing']);
     expect(echo.requests[0]!.bodyBytes).toBe(0x1d);
+    expect(echo.requests[0]!.headers['content-length']).toBe('29');
+  });
+
+  it('sends a chunked body upstream whole with a Content-Length and no Transfer-Encoding', async () => {
+    front = await startFront(asBackend(echo), { maxBodyBytes: 1000 });
+    const res = await sendRaw(front.port, 'POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n');
+    expect(res).toMatch(/^HTTP\/1\.1 200/);
+    expect(echo.requests[0]).toMatchObject({ bodyBytes: 7, headers: expect.objectContaining({ 'content-length': '7' }) });
+    expect(echo.requests[0]!.headers['transfer-encoding']).toBeUndefined();
   });
 
   it('refuses an announced body over maxBodyBytes with 413 without contacting the upstream', async () => {
