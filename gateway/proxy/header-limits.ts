@@ -37,7 +37,11 @@ const NODE_BAD_REQUEST = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'
  * server.on('clientError', answerClientError(pages));
  */
 export function answerClientError(pages: ErrorPages): (err: Error & { code?: string }, socket: Duplex) => void {
+  // Node's parser reads the socket itself and reports the rest of a refused head as more errors; the
+  // answer is already on its way and the linger timer closes the socket.
+  const answered = new WeakSet<Duplex>();
   return function clientError(err, socket) {
+    if (answered.has(socket)) return;
     if (err.code !== 'HPE_HEADER_OVERFLOW') {
       if (socket.writable) socket.write(NODE_DEFAULT_ANSWERS[err.code ?? ''] ?? NODE_BAD_REQUEST);
       socket.destroy();
@@ -45,6 +49,7 @@ export function answerClientError(pages: ErrorPages): (err: Error & { code?: str
     }
     if (!socket.writable) return void socket.destroy();
     const page = pages[431];
+    answered.add(socket);
     socket.removeAllListeners('data');
     socket.on('data', () => undefined);
     socket.on('end', () => socket.destroy());

@@ -94,6 +94,7 @@ describe('request header blocks', () => {
   it.each([
     ['48 KiB in lines of 1 KiB', 48 * KIB, KIB],
     ['40 KiB in one line', 40 * KIB, 40 * KIB],
+    ['200 KiB in lines of 1 KiB', 200 * KIB, KIB],
   ])('past 32 KiB are answered 431 with the 431 page by every door: %s', async (_, total, line) => {
     const before = doors.standIn.requests.length;
     const answers = await throughEveryDoor(get('/echo', bigHeaders(total, line)));
