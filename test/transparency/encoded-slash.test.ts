@@ -52,6 +52,20 @@ describe('an escaped reserved character in a path segment', () => {
     expect(await throughEveryDoor(target)).toEqual(everyDoor(`target=${target}`));
   });
 
+  it('goes as written with the door’s usual header rules: forged identity headers dropped, a request id minted', async () => {
+    const seen: Record<string, string> = {};
+    for (const door of doors.names) {
+      const before = doors.standIn.requests.length;
+      const answer = finalAnswer(await doors.send(door, 'GET /repo/a%2Fb HTTP/1.1\r\nHost: app.test\r\nX-User-Id: 1\r\nConnection: close\r\n\r\n'));
+      const got = doors.standIn.requests[before];
+      seen[door] = `${got?.target} user=${got?.headers['x-user-id'] ?? 'none'} id=${/^[0-9a-f-]{32,36}$/.test(got?.headers['x-request-id'] ?? '')} answered-id=${answer?.headers['x-request-id'] === got?.headers['x-request-id']}`;
+    }
+    const front = '/repo/a%2Fb user=none id=true answered-id=true';
+    // The TS server's public listener sits behind a door: it passes headers on as they come, and keeps a request id it was given.
+    expect(seen).toEqual(Object.fromEntries(doors.names.map((door) => [door, door === 'ts' ? seen.ts : front])));
+    expect(seen.ts).toMatch(/^\/repo\/a%2Fb /);
+  });
+
   it('reaches the app still escaped through every door in an absolute-form target, as the path of it', async () => {
     expect(await throughEveryDoor('http://app.test/repo/a%2Fb?x=1')).toEqual(everyDoor('target=/repo/a%2Fb?x=1'));
   });
