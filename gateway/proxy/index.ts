@@ -4,7 +4,7 @@
  * every failure mapped to a status in one place (./errors.ts) and answered with the static error pages.
  *
  * @example
- * const proxy = createProxy({ logger: createLogger('edge') });
+ * const proxy = createProxy({ logger: createLogger('edge', config.logLevel) });
  * http.createServer((req, res) => proxy.forward(req, res, table.backends.legacy, { requestId: id }));
  * // on shutdown:
  * await proxy.close();
@@ -22,7 +22,7 @@ import { withResponseHeadLimit } from './header-limits.ts';
 
 export { FAILURE_STATUS, classifyProxyError, type ProxyFailure } from './errors.ts';
 export { answerClientError, BEHIND_DOOR_REQUEST_HEAD_BYTES, MAX_REQUEST_HEAD_BYTES, MAX_RESPONSE_HEAD_BYTES } from './header-limits.ts';
-export { loadErrorPages, sendErrorPage, DEFAULT_ERROR_PAGES_DIR, type ErrorPages, type ErrorPageStatus } from './error-pages.ts';
+export { loadErrorPages, sendErrorPage, errorPageResponse, isErrorPageStatus, DEFAULT_ERROR_PAGES_DIR, ERROR_PAGE_STATUSES, type ErrorPages, type ErrorPageStatus } from './error-pages.ts';
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 const MAX_SOCKETS_PER_BACKEND = 256;
@@ -35,7 +35,7 @@ export interface ProxyOptions {
   readonly logger: Logger;
   /** Longest the upstream may stay silent (before and during the response), like nginx's proxy_read_timeout. */
   readonly timeoutMs?: number;
-  /** Where `<status>.html` error pages live; default `nginx/pages` in the repository. */
+  /** Where `<status>.html` error pages live (STRANGLER_PAGES_DIR); default the gateway's neutral pages. */
   readonly errorPagesDir?: string;
 }
 

@@ -30,7 +30,14 @@ export interface TsServerOptions {
   readonly notFound?: (c: Context<ServiceEnv>) => Response | Promise<Response>;
   /** The app's answer for a malformed request target (400) or an unexpected error (500). Default: plain text. */
   readonly errorResponse?: ErrorRenderer;
+  /**
+   * Add `X-Strangler-Answered-By: ts` (a service answered) or `legacy` (passed on) to every answer, for
+   * parity suites. Off by default: it tells anyone which side answered.
+   */
+  readonly answeredBy?: boolean;
 }
+
+export const ANSWERED_BY_HEADER = 'X-Strangler-Answered-By';
 
 export interface TsServer {
   readonly app: Hono<ServerEnv>;
@@ -51,7 +58,7 @@ const plainError: ErrorRenderer = (status, message) =>
  * serve({ fetch: server.app.fetch, port: 8081 });
  */
 export function createTsServer(options: TsServerOptions): TsServer {
-  const { services, proxy, logger, errorResponse = plainError } = options;
+  const { services, proxy, logger, errorResponse = plainError, answeredBy = false } = options;
   const all = services.map((service) => service.name);
   const duplicate = all.find((name, i) => all.indexOf(name) !== i);
   if (duplicate !== undefined) throw new TypeError(`two services are named "${duplicate}"; give each service its own name`);
@@ -102,9 +109,11 @@ export function createTsServer(options: TsServerOptions): TsServer {
     const service = name === null ? undefined : mounted.get(name);
     if (service) {
       c.set('backend', 'ts');
-      return service.fetch(requestFor(c.req.raw, target.forwardPath + target.search), { requestId });
+      const res = await service.fetch(requestFor(c.req.raw, target.forwardPath + target.search), { requestId });
+      return answeredBy ? withHeader(res, ANSWERED_BY_HEADER, 'ts') : res;
     }
     c.set('backend', 'legacy');
+    if (answeredBy) outgoing.setHeader(ANSWERED_BY_HEADER, 'legacy');
     await proxy.forward(incoming, outgoing, table.backends.legacy, {
       path: target.forwardPath + target.search,
       requestId,
@@ -129,4 +138,11 @@ function requestFor(raw: Request, pathAndQuery: string): Request {
   const url = new URL(raw.url);
   if (url.pathname + url.search === pathAndQuery) return raw;
   return new Request(new URL(pathAndQuery, url.origin), raw);
+}
+
+/** The response with one more header; a copy, since a Response's headers may be immutable. */
+function withHeader(res: Response, name: string, value: string): Response {
+  const copy = new Response(res.body, res);
+  copy.headers.set(name, value);
+  return copy;
 }

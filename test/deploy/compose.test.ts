@@ -112,8 +112,13 @@ describe('compose.yaml, its Dockerfiles and the route table', () => {
   });
 
   it('reports an nginx image without the error pages its config serves', () => {
-    const view = editedFile('docker/nginx.Dockerfile', /(FROM debian[\s\S]*?)COPY nginx\/pages\/ nginx\/pages\/\n/, '$1');
-    expect(checkDeployment(COMPOSE, view, ROUTES)).toEqual([expect.stringContaining("serves the error pages from /app/nginx/pages/")]);
+    const view = editedFile('docker/nginx.Dockerfile', 'COPY legacy-python/front-door-pages/ legacy-python/front-door-pages/\n', '');
+    expect(checkDeployment(COMPOSE, view, ROUTES)).toEqual([expect.stringContaining('serves the error pages from /app/legacy-python/front-door-pages/')]);
+  });
+
+  it('reports a TS image without the error pages its environment names', () => {
+    const view = editedFile('docker/ts.Dockerfile', 'COPY legacy-python/front-door-pages/ legacy-python/front-door-pages/\n', '');
+    expect(checkDeployment(COMPOSE, view, ROUTES)).toEqual([expect.stringContaining("service 'ts' reads legacy-python/front-door-pages/ (named in its environment), but docker/ts.Dockerfile does not copy")]);
   });
 
   it('reports a missing Dockerfile', () => {
@@ -123,7 +128,7 @@ describe('compose.yaml, its Dockerfiles and the route table', () => {
   it('reports a TS image that lacks the services its server imports', () => {
     const view = editedFile('docker/ts.Dockerfile', 'COPY services/ services/\n', '');
     const problems = checkDeployment(COMPOSE, view, ROUTES);
-    expect(problems).toEqual(expect.arrayContaining([expect.stringContaining('gateway/server/main.ts, which needs services/index.ts, but docker/ts.Dockerfile does not copy it to /app/services/index.ts')]));
+    expect(problems).toEqual(expect.arrayContaining([expect.stringContaining("service 'ts' loads services/index.ts, which needs services/index.ts, but docker/ts.Dockerfile does not copy it to /app/services/index.ts")]));
   });
 
   it('reports a TS image without the error pages its proxy reads at run time', () => {
@@ -143,7 +148,10 @@ describe('compose.yaml, its Dockerfiles and the route table', () => {
 
   it('reports a TS image without node_modules', () => {
     const view = editedFile('docker/ts.Dockerfile', /^COPY --from=deps .*$/m, '');
-    expect(checkDeployment(COMPOSE, view, ROUTES)).toEqual([expect.stringContaining('needs node_modules')]);
+    expect(checkDeployment(COMPOSE, view, ROUTES)).toEqual([
+      expect.stringContaining('runs gateway/server/main.ts, which needs node_modules'),
+      expect.stringContaining('loads services/index.ts, which needs node_modules'),
+    ]);
   });
 
   it('reports a legacy image that copies the app to another place than its command runs it from', () => {
