@@ -65,7 +65,9 @@ describe('generateNginxConfig', () => {
     expect(closing).toContain('upstream strangler_legacy {\n        server 127.0.0.1:8090;\n    }');
     expect(closing).toMatch(/map \$proxy_host \$strangler_upstream_connection \{\n\s+default "";\n\s+strangler_legacy close;\n\s+\}/);
     expect(config).toContain('server [::1]:8081;');
-    expect(config).toContain('location = "/api/v1/boards" {\n            if ($strangler_raw_target) { proxy_pass http://strangler_ts; }\n            proxy_pass "http://strangler_ts/api/v1/boards";');
+    expect(config).toContain(
+      'location = "/api/v1/boards" {\n            if ($strangler_raw_target) { proxy_pass http://strangler_ts; }\n            proxy_pass "http://strangler_ts/api/v1/boards";',
+    );
     expect(config).toContain('location "/" {\n            if ($strangler_raw_target) { proxy_pass http://strangler_legacy; }\n            proxy_pass "http://strangler_legacy/";');
   });
 

@@ -68,13 +68,20 @@ export function generateNginxConfig(table: RouteTable, options: NginxConfigOptio
   const { listenHost, listenPort, prefix, pagesDir = DEFAULT_PAGES_DIR, workerProcesses = 'auto', startedAsRoot = process.getuid?.() === 0 } = options;
   const headersMoreModule = options.headersMoreModule ?? (options.moduleDirs ? findHeadersMoreModule({}, options.moduleDirs) : findHeadersMoreModule());
   if (headersMoreModule === null) {
-    throw new NginxConfigError(`the nginx headers-more module is not installed; install the Debian package ${HEADERS_MORE_PACKAGE} (or set NGINX_MODULES_DIR), or use the Node edge front door`);
+    throw new NginxConfigError(
+      `the nginx headers-more module is not installed; install the Debian package ${HEADERS_MORE_PACKAGE} (or set NGINX_MODULES_DIR), or use the Node edge front door`,
+    );
   }
   if (!Number.isInteger(listenPort) || listenPort < 1 || listenPort > 65535) {
-    throw new NginxConfigError(`nginx cannot listen on port ${listenPort}: give a port from 1 to 65535 (nginx cannot report a port it picked, so 0 does not work; tests take one from freePort())`);
+    throw new NginxConfigError(
+      `nginx cannot listen on port ${listenPort}: give a port from 1 to 65535 (nginx cannot report a port it picked, so 0 does not work; tests take one from freePort())`,
+    );
   }
   for (const backend of Object.values(table.backends)) {
-    if (backend.port === 0) throw new NginxConfigError(`backend '${backend.name}' has port 0 in ${table.source}; nginx needs its real port: set ${backend.name === 'ts' ? 'TS_PORT' : 'LEGACY_PORT'} before generating the config`);
+    if (backend.port === 0)
+      throw new NginxConfigError(
+        `backend '${backend.name}' has port 0 in ${table.source}; nginx needs its real port: set ${backend.name === 'ts' ? 'TS_PORT' : 'LEGACY_PORT'} before generating the config`,
+      );
   }
   const backends = Object.values(table.backends);
   const values: Record<string, string> = {
@@ -137,7 +144,9 @@ function upstreamBlock(backend: Backend, keptAlive: boolean): string {
 
 /** `Connection: close` upstream for the backends whose connections are not kept alive, by upstream name. */
 const upstreamConnectionMap = (closing: readonly Backend[]): string =>
-  ['    map $proxy_host $strangler_upstream_connection {', '        default "";', ...closing.map((backend) => `        ${upstreamName(backend.name)} close;`), '    }', ''].join('\n');
+  ['    map $proxy_host $strangler_upstream_connection {', '        default "";', ...closing.map((backend) => `        ${upstreamName(backend.name)} close;`), '    }', ''].join(
+    '\n',
+  );
 
 /**
  * The Host sent upstream: the client's, or (HTTP/1.0 without one) the backend's own address, as a Node
@@ -173,6 +182,7 @@ const hostPort = (host: string, port: number): string => (host.includes(':') ? `
 
 /** A filesystem path as one nginx config token; paths with quotes, spaces or '$' are refused. */
 function configPath(path: string): string {
-  if (/[\s"'\\;{}$#]/.test(path)) throw new NginxConfigError(`the path '${path}' cannot be written into an nginx config (spaces, quotes, ';', '{', '}', '$' or '#'); move it to a plain path`);
+  if (/[\s"'\\;{}$#]/.test(path))
+    throw new NginxConfigError(`the path '${path}' cannot be written into an nginx config (spaces, quotes, ';', '{', '}', '$' or '#'); move it to a plain path`);
   return path;
 }

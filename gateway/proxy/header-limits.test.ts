@@ -35,7 +35,7 @@ describe('answerClientError', () => {
     socket.destroy();
   });
 
-  it("answers other parser errors as Node does by default: a bare 400, or 408 on a timeout", () => {
+  it('answers other parser errors as Node does by default: a bare 400, or 408 on a timeout', () => {
     const bad = fakeSocket();
     clientError(overflow('HPE_INVALID_METHOD'), bad);
     expect(bad.written()).toBe('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');

@@ -54,7 +54,9 @@ export function answerClientError(pages: ErrorPages): (err: Error & { code?: str
     socket.on('data', () => undefined);
     socket.on('end', () => socket.destroy());
     setTimeout(() => socket.destroy(), LINGER_MS).unref();
-    socket.write(`HTTP/1.1 431 ${STATUS_CODES[431]}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${page.length}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n`);
+    socket.write(
+      `HTTP/1.1 431 ${STATUS_CODES[431]}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${page.length}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n`,
+    );
     socket.end(page);
   };
 }

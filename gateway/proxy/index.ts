@@ -22,7 +22,16 @@ import { withResponseHeadLimit } from './header-limits.ts';
 
 export { FAILURE_STATUS, classifyProxyError, type ProxyFailure } from './errors.ts';
 export { answerClientError, BEHIND_DOOR_REQUEST_HEAD_BYTES, MAX_REQUEST_HEAD_BYTES, MAX_RESPONSE_HEAD_BYTES } from './header-limits.ts';
-export { loadErrorPages, sendErrorPage, errorPageResponse, isErrorPageStatus, DEFAULT_ERROR_PAGES_DIR, ERROR_PAGE_STATUSES, type ErrorPages, type ErrorPageStatus } from './error-pages.ts';
+export {
+  loadErrorPages,
+  sendErrorPage,
+  errorPageResponse,
+  isErrorPageStatus,
+  DEFAULT_ERROR_PAGES_DIR,
+  ERROR_PAGE_STATUSES,
+  type ErrorPages,
+  type ErrorPageStatus,
+} from './error-pages.ts';
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 const MAX_SOCKETS_PER_BACKEND = 256;
@@ -69,7 +78,9 @@ interface Exchange {
 
 export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPagesDir }: ProxyOptions): Proxy {
   const pages = loadErrorPages(errorPagesDir);
-  const agent = withResponseHeadLimit(new Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_BACKEND, maxFreeSockets: MAX_FREE_SOCKETS_PER_BACKEND, timeout: IDLE_SOCKET_TIMEOUT_MS, scheduling: 'lifo' }));
+  const agent = withResponseHeadLimit(
+    new Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_BACKEND, maxFreeSockets: MAX_FREE_SOCKETS_PER_BACKEND, timeout: IDLE_SOCKET_TIMEOUT_MS, scheduling: 'lifo' }),
+  );
   // toProxy: send the request-target as given; otherwise http-proxy-3 re-parses it with WHATWG URL,
   // which resolves dot segments and rewrites backslashes behind the route matcher's back.
   const server = createProxyServer({ agent, toProxy: true, selfHandleResponse: true, xfwd: false });
@@ -126,7 +137,10 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
             // The answer arrived whole; what broke is the connection after it (an app that writes stray
             // bytes after a `Connection: close` answer). The answer still goes out whole, as from nginx;
             // the connection is never reused.
-            logger.debug({ event: 'upstream_stray_bytes', request_id: requestId, backend: target.name, err: errorMessage(err) }, 'ignored what the upstream sent after a complete answer');
+            logger.debug(
+              { event: 'upstream_stray_bytes', request_id: requestId, backend: target.name, err: errorMessage(err) },
+              'ignored what the upstream sent after a complete answer',
+            );
             return;
           }
           const failure = classifyProxyError(err, { clientGone: res.destroyed || req.socket.destroyed });

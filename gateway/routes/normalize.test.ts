@@ -52,7 +52,7 @@ describe('normalizeTarget', () => {
   });
 
   it.each([
-    ['/..', "climbs above the root"],
+    ['/..', 'climbs above the root'],
     ['/%2e%2e/x', 'climbs above the root'],
     ['/a/b/c/../../../..', 'climbs above the root'],
     ['/a%00', '%00'],

@@ -25,9 +25,7 @@
  * normalizeTarget('/a/%00'); // { ok: false, status: 400, reason: '...' }
  */
 
-export type NormalizedTarget =
-  | { ok: true; path: string; forwardPath: string; search: string }
-  | { ok: false; status: 400; reason: string };
+export type NormalizedTarget = { ok: true; path: string; forwardPath: string; search: string } | { ok: false; status: 400; reason: string };
 
 // Characters the parser copies without a second look (ngx_http_parse.c `usual`): everything except
 // control characters, space, '#', '%', '.', '/', '?', and DEL. The rest take the state machine below.
@@ -51,7 +49,6 @@ const enum State {
 const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::[0-9]*)?(?=[/?]|$)/;
 
 const bad = (reason: string): NormalizedTarget => ({ ok: false, status: 400, reason });
-
 
 const isHex = (c: number): number => {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
@@ -103,9 +100,13 @@ export function normalizeTarget(requestTarget: string): NormalizedTarget {
   parse: while (ch !== -1) {
     switch (state) {
       case State.Usual:
-        if (ch === SLASH) { state = State.Slash; out[u++] = ch; }
-        else if (ch === PERCENT) { quotedState = state; state = State.Quoted; }
-        else if (ch === QUESTION) {
+        if (ch === SLASH) {
+          state = State.Slash;
+          out[u++] = ch;
+        } else if (ch === PERCENT) {
+          quotedState = state;
+          state = State.Quoted;
+        } else if (ch === QUESTION) {
           argsStart = p;
           break parse;
         } else if (ch === HASH) break parse;
@@ -119,21 +120,31 @@ export function normalizeTarget(requestTarget: string): NormalizedTarget {
         } else if (ch === DOT) {
           state = State.Dot;
           out[u++] = ch;
-        }
-        else if (ch === PERCENT) { quotedState = state; state = State.Quoted; }
-        else if (ch === QUESTION) {
+        } else if (ch === PERCENT) {
+          quotedState = state;
+          state = State.Quoted;
+        } else if (ch === QUESTION) {
           argsStart = p;
           break parse;
         } else if (ch === HASH) break parse;
-        else { state = State.Usual; out[u++] = ch; }
+        else {
+          state = State.Usual;
+          out[u++] = ch;
+        }
         ch = bytes[p++] ?? -1;
         break;
 
       case State.Dot:
-        if (ch === SLASH) { state = State.Slash; u--; }
-        else if (ch === DOT) { state = State.DotDot; out[u++] = ch; }
-        else if (ch === PERCENT) { quotedState = state; state = State.Quoted; }
-        else if (ch === QUESTION || ch === HASH) {
+        if (ch === SLASH) {
+          state = State.Slash;
+          u--;
+        } else if (ch === DOT) {
+          state = State.DotDot;
+          out[u++] = ch;
+        } else if (ch === PERCENT) {
+          quotedState = state;
+          state = State.Quoted;
+        } else if (ch === QUESTION || ch === HASH) {
           u--;
           if (ch === QUESTION) argsStart = p;
           state = State.Usual;
@@ -158,8 +169,10 @@ export function normalizeTarget(requestTarget: string): NormalizedTarget {
         } else if (ch === PERCENT) {
           quotedState = state;
           state = State.Quoted;
+        } else {
+          state = State.Usual;
+          out[u++] = ch;
         }
-        else { state = State.Usual; out[u++] = ch; }
         ch = bytes[p++] ?? -1;
         break;
 

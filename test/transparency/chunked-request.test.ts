@@ -41,7 +41,8 @@ function chunked(body: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
-const post = (framing: string, body: Buffer): Buffer => Buffer.concat([Buffer.from(`POST /upload HTTP/1.1\r\nHost: app.test\r\nContent-Type: application/octet-stream\r\n${framing}\r\nConnection: close\r\n\r\n`), body]);
+const post = (framing: string, body: Buffer): Buffer =>
+  Buffer.concat([Buffer.from(`POST /upload HTTP/1.1\r\nHost: app.test\r\nContent-Type: application/octet-stream\r\n${framing}\r\nConnection: close\r\n\r\n`), body]);
 const withLength = (body: Buffer): Buffer => post(`Content-Length: ${body.length}`, body);
 const asChunks = (body: Buffer): Buffer => post('Transfer-Encoding: chunked', chunked(body));
 
@@ -74,7 +75,8 @@ describe('a chunked request body to an app that cannot read one', () => {
     const answers: Record<string, string> = {};
     for (const door of doors.names) {
       const answer = finalAnswer(await doors.send(door, asChunks(bodyOf(LIMIT_BYTES + 1))));
-      answers[door] = `${answer?.status} ${answer?.headers['content-type']} ${answer?.body === PAGES[413].toString('latin1') ? 'the 413 page' : JSON.stringify(answer?.body.slice(0, 80))}`;
+      answers[door] =
+        `${answer?.status} ${answer?.headers['content-type']} ${answer?.body === PAGES[413].toString('latin1') ? 'the 413 page' : JSON.stringify(answer?.body.slice(0, 80))}`;
     }
     expect(answers).toEqual(Object.fromEntries(doors.names.map((door) => [door, '413 text/html; charset=utf-8 the 413 page'])));
     expect(doors.standIn.requests.length).toBe(before);

@@ -122,7 +122,10 @@ export async function startDoors(answer: StandInAnswer, { settings = '' }: Doors
   };
   try {
     const routes = join(dir, 'routes.yaml');
-    writeFileSync(routes, `version: 1\n${settings ? `settings:\n${settings}\n` : ''}backends:\n  legacy: { url: "http://127.0.0.1:\${LEGACY_PORT}" }\n  ts: { url: "http://127.0.0.1:\${TS_PORT}" }\nroutes:\n  - { path: /, mode: legacy }\n`);
+    writeFileSync(
+      routes,
+      `version: 1\n${settings ? `settings:\n${settings}\n` : ''}backends:\n  legacy: { url: "http://127.0.0.1:\${LEGACY_PORT}" }\n  ts: { url: "http://127.0.0.1:\${TS_PORT}" }\nroutes:\n  - { path: /, mode: legacy }\n`,
+    );
     const env: Record<string, string> = { ROUTES: routes, LEGACY_PORT: String(standIn.port), LOG_LEVEL: 'warn', FORUM_DB: seedDatabase(dir), ...(await internalEnv()) };
     const ts = await startTs(env);
     stops.push(ts.stop);

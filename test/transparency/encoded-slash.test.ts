@@ -58,7 +58,8 @@ describe('an escaped reserved character in a path segment', () => {
       const before = doors.standIn.requests.length;
       const answer = finalAnswer(await doors.send(door, 'GET /repo/a%2Fb HTTP/1.1\r\nHost: app.test\r\nX-User-Id: 1\r\nConnection: close\r\n\r\n'));
       const got = doors.standIn.requests[before];
-      seen[door] = `${got?.target} user=${got?.headers['x-user-id'] ?? 'none'} id=${/^[0-9a-f-]{32,36}$/.test(got?.headers['x-request-id'] ?? '')} answered-id=${answer?.headers['x-request-id'] === got?.headers['x-request-id']}`;
+      seen[door] =
+        `${got?.target} user=${got?.headers['x-user-id'] ?? 'none'} id=${/^[0-9a-f-]{32,36}$/.test(got?.headers['x-request-id'] ?? '')} answered-id=${answer?.headers['x-request-id'] === got?.headers['x-request-id']}`;
     }
     const front = '/repo/a%2Fb user=none id=true answered-id=true';
     // The TS server's public listener sits behind a door: it passes headers on as they come, and keeps a request id it was given.

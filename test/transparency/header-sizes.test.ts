@@ -88,7 +88,9 @@ describe('request header blocks', () => {
     const answers = await throughEveryDoor(request);
     // The app reports the size of the head it got: the doors add their own headers, so only the count of big ones is compared.
     const count = (answer: RawResponse | undefined): string => `${answer?.status} ${answer?.body.replace(/a head of \d+ bytes /, '')}`;
-    expect(Object.fromEntries(Object.entries(answers).map(([door, answer]) => [door, count(answer)]))).toEqual(Object.fromEntries(doors.names.map((door) => [door, count(direct)])));
+    expect(Object.fromEntries(Object.entries(answers).map(([door, answer]) => [door, count(answer)]))).toEqual(
+      Object.fromEntries(doors.names.map((door) => [door, count(direct)])),
+    );
   });
 
   it.each([

@@ -24,22 +24,29 @@ const LINKS: Record<string, string> = { '103': '</style.css>; rel=preload; as=st
  */
 const PASSED_ON: Record<DoorName, (codes: string) => string[]> = {
   nginx: (codes) => codes.split(',').map((code) => `${code} ${code === '103' ? LINKS[codes] : ''}`.trim()),
-  edge: (codes) => codes.split(',').filter((code) => code !== '100').map((code) => `${code} ${code === '103' ? LINKS[codes] : ''}`.trim()),
+  edge: (codes) =>
+    codes
+      .split(',')
+      .filter((code) => code !== '100')
+      .map((code) => `${code} ${code === '103' ? LINKS[codes] : ''}`.trim()),
   ts: (codes) => PASSED_ON.edge(codes),
 };
 
 let doors: Doors;
 
 beforeAll(async () => {
-  doors = await startDoors(async (req, socket) => {
-    const body = 'the final answer\n';
-    // Interim answers, a pause the proxy must sit through, then the final answer on a kept-alive connection.
-    socket.write(INTERIM[req.target.slice(1)] ?? '');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    socket.write(`HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
-    // The app sends 1xx answers, so nginx closes its connections to legacy after each answer (by default
-    // it keeps them, and would hold each such exchange until the proxy timeout).
-  }, { settings: '  legacy_keepalive: false' });
+  doors = await startDoors(
+    async (req, socket) => {
+      const body = 'the final answer\n';
+      // Interim answers, a pause the proxy must sit through, then the final answer on a kept-alive connection.
+      socket.write(INTERIM[req.target.slice(1)] ?? '');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      socket.write(`HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      // The app sends 1xx answers, so nginx closes its connections to legacy after each answer (by default
+      // it keeps them, and would hold each such exchange until the proxy timeout).
+    },
+    { settings: '  legacy_keepalive: false' },
+  );
 });
 
 afterAll(async () => {

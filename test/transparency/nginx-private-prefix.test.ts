@@ -30,14 +30,26 @@ describe.skipIf(!NGINX.ok || !IS_ROOT)(`nginx started as root from a 0700 direct
 
   beforeAll(async () => {
     dir = mkdtempSync(join(homedir(), '.strangler-private-'));
-    standIn = await startStandIn((req, socket) => void socket.end(`HTTP/1.1 200 OK\r\nContent-Length: ${String(req.body.length).length}\r\nConnection: close\r\n\r\n${req.body.length}`));
+    standIn = await startStandIn(
+      (req, socket) => void socket.end(`HTTP/1.1 200 OK\r\nContent-Length: ${String(req.body.length).length}\r\nConnection: close\r\n\r\n${req.body.length}`),
+    );
     const pagesDir = join(dir, 'pages');
     mkdirSync(pagesDir);
     cpSync(DEFAULT_PAGES_DIR, pagesDir, { recursive: true });
     const routes = join(dir, 'routes.yaml');
-    writeFileSync(routes, 'version: 1\nbackends:\n  legacy: { url: "http://127.0.0.1:${LEGACY_PORT}" }\n  ts: { url: "http://127.0.0.1:${LEGACY_PORT}" }\nroutes:\n  - { path: /, mode: legacy }\n');
+    writeFileSync(
+      routes,
+      'version: 1\nbackends:\n  legacy: { url: "http://127.0.0.1:${LEGACY_PORT}" }\n  ts: { url: "http://127.0.0.1:${LEGACY_PORT}" }\nroutes:\n  - { path: /, mode: legacy }\n',
+    );
     const port = await freePort();
-    const conf = writeNginxConfig(loadRouteTable(routes, { LEGACY_PORT: String(standIn.port) }), { listenHost: '127.0.0.1', listenPort: port, prefix: join(dir, 'run'), outDir: dir, pagesDir, workerProcesses: 1 });
+    const conf = writeNginxConfig(loadRouteTable(routes, { LEGACY_PORT: String(standIn.port) }), {
+      listenHost: '127.0.0.1',
+      listenPort: port,
+      prefix: join(dir, 'run'),
+      outDir: dir,
+      pagesDir,
+      workerProcesses: 1,
+    });
     const child = spawn(NGINX.ok ? NGINX.binary : 'nginx', ['-p', join(dir, 'run'), '-c', conf, '-e', 'stderr', '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
     forEachLine(child.stderr, (line) => output.push(line));
     stop = () => stopChild(child);
