@@ -13,7 +13,7 @@ import { writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { parseResponses, sendRaw, type RawResponse } from '../helpers/raw-http.ts';
-import { internalEnv, seedDatabase, startEdge, startTs, tempDir } from '../helpers/processes.ts';
+import { internalEnv, startEdge, startTs, tempDir } from '../helpers/processes.ts';
 import { startRawServer } from '../helpers/raw-server.ts';
 import { NGINX, startNginx } from '../helpers/stack.ts';
 
@@ -126,8 +126,9 @@ export async function startDoors(answer: StandInAnswer, { settings = '' }: Doors
       routes,
       `version: 1\n${settings ? `settings:\n${settings}\n` : ''}backends:\n  legacy: { url: "http://127.0.0.1:\${LEGACY_PORT}" }\n  ts: { url: "http://127.0.0.1:\${TS_PORT}" }\nroutes:\n  - { path: /, mode: legacy }\n`,
     );
-    const env: Record<string, string> = { ROUTES: routes, LEGACY_PORT: String(standIn.port), LOG_LEVEL: 'warn', FORUM_DB: seedDatabase(dir), ...(await internalEnv()) };
-    const ts = await startTs(env);
+    const env: Record<string, string> = { ROUTES: routes, LEGACY_PORT: String(standIn.port), LOG_LEVEL: 'warn', ...(await internalEnv()) };
+    // The table is all legacy: the TS server runs with no services (and no app database), as for any app.
+    const ts = await startTs({ ...env, STRANGLER_SERVICES: '' });
     stops.push(ts.stop);
     env.TS_PORT = String(ts.port);
     const edge = await startEdge(env);
