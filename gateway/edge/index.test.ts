@@ -8,7 +8,7 @@ import type { Backend, BackendName, Route, RouteSettings, RouteTable } from '../
 import { startEdge, type Edge } from './index.ts';
 
 // A hand-built table: the loader has its own tests; these are about what the edge does with a table.
-function fakeTable(backends: Record<BackendName, Backend>, prefixes: Record<string, BackendName>, settings: RouteSettings = { maxBodyBytes: 16 * 1024 * 1024, proxyTimeoutMs: 60_000 }): RouteTable {
+function fakeTable(backends: Record<BackendName, Backend>, prefixes: Record<string, BackendName>, settings: RouteSettings = { maxBodyBytes: 16 * 1024 * 1024, proxyTimeoutMs: 60_000, legacyKeepAlive: true }): RouteTable {
   const routes: Route[] = Object.entries(prefixes).map(([path, backend], index) => ({
     index, line: index + 1, path, exact: false, mode: backend === 'legacy' ? 'legacy' : 'next', backend, handler: backend === 'ts' ? 'svc' : null, methods: null,
   }));
@@ -169,7 +169,7 @@ describe('startEdge', () => {
   });
 
   it("refuses a body over the table's maxBodyBytes with the 413 page", async () => {
-    const table = fakeTable({ legacy: asBackend('legacy', legacy), ts: asBackend('ts', ts) }, { '/': 'legacy' }, { maxBodyBytes: 100, proxyTimeoutMs: 1000 });
+    const table = fakeTable({ legacy: asBackend('legacy', legacy), ts: asBackend('ts', ts) }, { '/': 'legacy' }, { maxBodyBytes: 100, proxyTimeoutMs: 1000, legacyKeepAlive: true });
     const e = await start(table);
     expect((await send(e, '/upload', { method: 'POST', body: 'x'.repeat(101) })).status).toBe(413);
     expect((await send(e, '/upload', { method: 'POST', body: 'x'.repeat(100) })).status).toBe(200);

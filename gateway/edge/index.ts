@@ -12,7 +12,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log/index.ts';
-import { createProxy, loadErrorPages } from '../proxy/index.ts';
+import { answerClientError, createProxy, loadErrorPages, MAX_REQUEST_HEAD_BYTES } from '../proxy/index.ts';
 import type { RouteTable } from '../routes/types.ts';
 import { createEdgeHandler, refuseConnect } from './handler.ts';
 
@@ -55,7 +55,7 @@ export async function startEdge({ table: initialTable, logger, host = '127.0.0.1
   const inFlight = new Set<ServerResponse>();
   let draining = false;
   const handle = createEdgeHandler({ currentTable: () => table, proxy, pages, logger });
-  const server = createServer((req, res) => {
+  const server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, (req, res) => {
     inFlight.add(res);
     res.once('close', () => inFlight.delete(res));
     if (draining) res.setHeader('Connection', 'close');
@@ -65,6 +65,7 @@ export async function startEdge({ table: initialTable, logger, host = '127.0.0.1
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   // A malformed request line never reaches the handler; Node's default answers 400/408/431 and closes.
   server.on('connect', refuseConnect);
+  server.on('clientError', answerClientError(pages));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -48,15 +48,27 @@ describe('buildLocations', () => {
 describe('generateNginxConfig', () => {
   const config = generateNginxConfig(table('  - { path: /api/v1/boards, exact: true, mode: next, handler: b }\n', 'settings: { max_body_mb: 0.5, proxy_timeout_s: 7 }\n'), OPTIONS);
 
+  it('keeps the workers root when nginx is started as root, and says nothing of a user otherwise', () => {
+    const base = table('');
+    expect(generateNginxConfig(base, { ...OPTIONS, startedAsRoot: true })).toMatch(/^user root;$/m);
+    expect(generateNginxConfig(base, { ...OPTIONS, startedAsRoot: false })).not.toMatch(/^\s*user /m);
+  });
+
   it('fills every marker of the template', () => {
     expect(config).not.toMatch(/\{\{\w+\}\}/);
   });
 
-  it('writes upstreams with keep-alive, an IPv6 server in brackets, and proxy_pass carrying the URI', () => {
+  it('writes upstreams with keep-alive (legacy closing after each answer with legacy_keepalive: false), an IPv6 server in brackets, and proxy_pass carrying the URI unless the target goes as sent', () => {
     expect(config).toContain('upstream strangler_legacy {\n        server 127.0.0.1:8090;\n        keepalive 32;\n        keepalive_timeout 60s;');
+    expect(config).toMatch(/map \$proxy_host \$strangler_upstream_connection \{\n\s+default "";\n\s+\}/);
+    const closing = generateNginxConfig(table('', 'settings: { legacy_keepalive: false }\n'), OPTIONS);
+    expect(closing).toContain('upstream strangler_legacy {\n        server 127.0.0.1:8090;\n    }');
+    expect(closing).toMatch(/map \$proxy_host \$strangler_upstream_connection \{\n\s+default "";\n\s+strangler_legacy close;\n\s+\}/);
     expect(config).toContain('server [::1]:8081;');
-    expect(config).toContain('location = "/api/v1/boards" {\n            proxy_pass "http://strangler_ts/api/v1/boards";');
-    expect(config).toContain('location "/" {\n            proxy_pass "http://strangler_legacy/";');
+    expect(config).toContain(
+      'location = "/api/v1/boards" {\n            if ($strangler_raw_target) { proxy_pass http://strangler_ts; }\n            proxy_pass "http://strangler_ts/api/v1/boards";',
+    );
+    expect(config).toContain('location "/" {\n            if ($strangler_raw_target) { proxy_pass http://strangler_legacy; }\n            proxy_pass "http://strangler_legacy/";');
   });
 
   it('takes the listen address, prefix, module, pages and limits from the options and settings', () => {

@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_ERROR_PAGES_DIR, ERROR_PAGE_STATUSES } from '../proxy/error-pages.ts';
-import type { Backend, BackendName, RouteTable } from '../routes/types.ts';
+import type { Backend, BackendName, RouteSettings, RouteTable } from '../routes/types.ts';
 import { buildLocations, type NginxLocation } from './locations.ts';
 import { findHeadersMoreModule, HEADERS_MORE_PACKAGE } from './support.ts';
 
@@ -39,6 +39,13 @@ export interface NginxConfigOptions {
   readonly moduleDirs?: readonly string[];
   /** Default `auto` (one per core). */
   readonly workerProcesses?: number | 'auto';
+  /**
+   * Whether nginx will be started as root. Default: whether this process runs as root. Started as root,
+   * nginx would run its workers as `nobody`, who cannot read a prefix or pages in a private directory
+   * (a 0700 home): every error page would turn into a 403 and every buffered body into a 500. So the
+   * workers stay the user that started nginx, as they do when an ordinary user starts it.
+   */
+  readonly startedAsRoot?: boolean;
 }
 
 export interface WriteNginxConfigOptions extends NginxConfigOptions {
@@ -58,17 +65,25 @@ export class NginxConfigError extends Error {
  * const text = generateNginxConfig(table, { listenHost: '127.0.0.1', listenPort: 8080, prefix: '/tmp/front' });
  */
 export function generateNginxConfig(table: RouteTable, options: NginxConfigOptions): string {
-  const { listenHost, listenPort, prefix, pagesDir = DEFAULT_PAGES_DIR, workerProcesses = 'auto' } = options;
+  const { listenHost, listenPort, prefix, pagesDir = DEFAULT_PAGES_DIR, workerProcesses = 'auto', startedAsRoot = process.getuid?.() === 0 } = options;
   const headersMoreModule = options.headersMoreModule ?? (options.moduleDirs ? findHeadersMoreModule({}, options.moduleDirs) : findHeadersMoreModule());
   if (headersMoreModule === null) {
-    throw new NginxConfigError(`the nginx headers-more module is not installed; install the Debian package ${HEADERS_MORE_PACKAGE} (or set NGINX_MODULES_DIR), or use the Node edge front door`);
+    throw new NginxConfigError(
+      `the nginx headers-more module is not installed; install the Debian package ${HEADERS_MORE_PACKAGE} (or set NGINX_MODULES_DIR), or use the Node edge front door`,
+    );
   }
   if (!Number.isInteger(listenPort) || listenPort < 1 || listenPort > 65535) {
-    throw new NginxConfigError(`nginx cannot listen on port ${listenPort}: give a port from 1 to 65535 (nginx cannot report a port it picked, so 0 does not work; tests take one from freePort())`);
+    throw new NginxConfigError(
+      `nginx cannot listen on port ${listenPort}: give a port from 1 to 65535 (nginx cannot report a port it picked, so 0 does not work; tests take one from freePort())`,
+    );
   }
   for (const backend of Object.values(table.backends)) {
-    if (backend.port === 0) throw new NginxConfigError(`backend '${backend.name}' has port 0 in ${table.source}; nginx needs its real port: set ${backend.name === 'ts' ? 'TS_PORT' : 'LEGACY_PORT'} before generating the config`);
+    if (backend.port === 0)
+      throw new NginxConfigError(
+        `backend '${backend.name}' has port 0 in ${table.source}; nginx needs its real port: set ${backend.name === 'ts' ? 'TS_PORT' : 'LEGACY_PORT'} before generating the config`,
+      );
   }
+  const backends = Object.values(table.backends);
   const values: Record<string, string> = {
     source: table.source,
     prefix: configPath(resolve(prefix)),
@@ -76,11 +91,16 @@ export function generateNginxConfig(table: RouteTable, options: NginxConfigOptio
     // The statuses with a page come from the one list the edge and the TS server answer with too.
     error_pages: ERROR_PAGE_STATUSES.map((status) => `        error_page ${status} /_internal/strangler/pages/${status}.html;`).join('\n'),
     headers_more_module: configPath(headersMoreModule),
+    worker_user: startedAsRoot ? 'user root;' : '# The workers run as the user that starts nginx.',
     worker_processes: String(workerProcesses),
     listen: hostPort(listenHost, listenPort),
     client_max_body_size: table.settings.maxBodyBytes % BYTES_PER_MB === 0 ? `${table.settings.maxBodyBytes / BYTES_PER_MB}m` : String(table.settings.maxBodyBytes),
     proxy_timeout: `${Math.ceil(table.settings.proxyTimeoutMs / 1000)}s`,
-    upstreams: Object.values(table.backends).map(upstreamBlock).join('\n'),
+    upstreams: [
+      ...backends.map((backend) => upstreamBlock(backend, isKeptAlive(backend, table.settings))),
+      upstreamConnectionMap(backends.filter((backend) => !isKeptAlive(backend, table.settings))),
+      upstreamHostMaps(backends),
+    ].join('\n'),
     locations: buildLocations(table).map(locationBlock).join('\n'),
   };
   return readFileSync(TEMPLATE_FILE, 'utf8').replace(/\{\{(\w+)\}\}/g, (marker, name: string) => {
@@ -109,28 +129,60 @@ export function writeNginxConfig(table: RouteTable, options: WriteNginxConfigOpt
 
 const upstreamName = (name: BackendName): string => `strangler_${name}`;
 
-function upstreamBlock(backend: Backend): string {
-  return [
-    `    upstream ${upstreamName(backend.name)} {`,
-    `        server ${hostPort(backend.host, backend.port)};`,
-    `        keepalive ${UPSTREAM_KEEPALIVE_CONNECTIONS};`,
-    '        keepalive_timeout 60s;',
+/**
+ * Whether nginx keeps connections to `backend` alive. The legacy app may send interim (1xx) answers,
+ * which nginx 1.22 takes for the final one: it then reads the real answer as a body until the connection
+ * closes. `legacy_keepalive: false` closes each after its answer, so such an exchange ends with it
+ * instead of at the proxy timeout (docs/transparency.md); the TS server sends no 1xx.
+ */
+const isKeptAlive = (backend: Backend, settings: RouteSettings): boolean => backend.name !== 'legacy' || settings.legacyKeepAlive;
+
+function upstreamBlock(backend: Backend, keptAlive: boolean): string {
+  const keepalive = keptAlive ? [`        keepalive ${UPSTREAM_KEEPALIVE_CONNECTIONS};`, '        keepalive_timeout 60s;'] : [];
+  return [`    upstream ${upstreamName(backend.name)} {`, `        server ${hostPort(backend.host, backend.port)};`, ...keepalive, '    }', ''].join('\n');
+}
+
+/** `Connection: close` upstream for the backends whose connections are not kept alive, by upstream name. */
+const upstreamConnectionMap = (closing: readonly Backend[]): string =>
+  ['    map $proxy_host $strangler_upstream_connection {', '        default "";', ...closing.map((backend) => `        ${upstreamName(backend.name)} close;`), '    }', ''].join(
+    '\n',
+  );
+
+/**
+ * The Host sent upstream: the client's, or (HTTP/1.0 without one) the backend's own address, as a Node
+ * client sends it: what the app takes for itself when a request reaches it with no Host.
+ */
+const upstreamHostMaps = (backends: readonly Backend[]): string =>
+  [
+    '    map $proxy_host $strangler_backend_authority {',
+    ...backends.map((backend) => `        ${upstreamName(backend.name)} "${hostPort(backend.host, backend.port)}";`),
+    '    }',
+    '    map $http_host $strangler_upstream_host {',
+    '        "" $strangler_backend_authority;',
+    '        default $http_host;',
     '    }',
     '',
   ].join('\n');
-}
 
 function locationBlock(location: NginxLocation): string {
   // Route paths are limited to RFC 3986 path characters without '%', '"', '\', '$' and ';' (checked at
   // load), so inside double quotes they can neither end the string nor start a variable.
   const name = `"${location.match}"`;
-  return [`        location ${location.exact ? '= ' : ''}${name} {`, `            proxy_pass "http://${upstreamName(location.backend)}${location.match}";`, '        }'].join('\n');
+  const upstream = `http://${upstreamName(location.backend)}`;
+  return [
+    `        location ${location.exact ? '= ' : ''}${name} {`,
+    // Without a URI, proxy_pass sends the request target as the client wrote it.
+    `            if ($strangler_raw_target) { proxy_pass ${upstream}; }`,
+    `            proxy_pass "${upstream}${location.match}";`,
+    '        }',
+  ].join('\n');
 }
 
 const hostPort = (host: string, port: number): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
 
 /** A filesystem path as one nginx config token; paths with quotes, spaces or '$' are refused. */
 function configPath(path: string): string {
-  if (/[\s"'\\;{}$#]/.test(path)) throw new NginxConfigError(`the path '${path}' cannot be written into an nginx config (spaces, quotes, ';', '{', '}', '$' or '#'); move it to a plain path`);
+  if (/[\s"'\\;{}$#]/.test(path))
+    throw new NginxConfigError(`the path '${path}' cannot be written into an nginx config (spaces, quotes, ';', '{', '}', '$' or '#'); move it to a plain path`);
   return path;
 }

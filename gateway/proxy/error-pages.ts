@@ -23,13 +23,14 @@ import { NEUTRAL_PAGES_DIR } from '../config/index.ts';
 export const DEFAULT_ERROR_PAGES_DIR = NEUTRAL_PAGES_DIR;
 
 /** The statuses the gateway itself answers with, each with its page. */
-export const ERROR_PAGE_STATUSES = [400, 404, 413, 502, 503, 504] as const;
+export const ERROR_PAGE_STATUSES = [400, 404, 413, 431, 502, 503, 504] as const;
 export type ErrorPageStatus = (typeof ERROR_PAGE_STATUSES)[number];
 
 const REASONS: Record<ErrorPageStatus, string> = {
   400: 'Bad Request',
   404: 'Not Found',
   413: 'Content Too Large',
+  431: 'Request Header Fields Too Large',
   502: 'Bad Gateway',
   503: 'Service Unavailable',
   504: 'Gateway Timeout',

@@ -20,7 +20,12 @@ const NEVER_CONNECTION_LISTED = new Set(['transfer-encoding', 'content-length', 
 /** Names listed in a Connection header are hop-by-hop for this message too. */
 export function connectionTokens(value: string | string[] | undefined): Set<string> {
   const joined = Array.isArray(value) ? value.join(',') : (value ?? '');
-  return new Set(joined.split(',').map((token) => token.trim().toLowerCase()).filter(Boolean));
+  return new Set(
+    joined
+      .split(',')
+      .map((token) => token.trim().toLowerCase())
+      .filter(Boolean),
+  );
 }
 
 /**

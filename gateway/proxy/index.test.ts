@@ -56,7 +56,9 @@ function send(front: Front, path: string, init: { method?: string; headers?: Rec
     const req = request({ host: '127.0.0.1', port: front.port, path, method: init.method ?? 'GET', headers: init.headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, rawHeaders: res.rawHeaders, trailers: res.trailers, body: Buffer.concat(chunks).toString() }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, rawHeaders: res.rawHeaders, trailers: res.trailers, body: Buffer.concat(chunks).toString() }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -78,7 +80,9 @@ describe('createProxy', () => {
 
   it('sends the request-target byte for byte, with the client Host and without hop-by-hop headers', async () => {
     front = await startFront(asBackend(echo), { requestId: 'abc' });
-    const res = await send(front, '/a/%2e%2e/b//c\\d?x=1&y=%20', { headers: { Host: 'example.test', Connection: 'keep-alive, x-secret', 'X-Secret': '1', 'Keep-Alive': 'timeout=5', Te: 'trailers' } });
+    const res = await send(front, '/a/%2e%2e/b//c\\d?x=1&y=%20', {
+      headers: { Host: 'example.test', Connection: 'keep-alive, x-secret', 'X-Secret': '1', 'Keep-Alive': 'timeout=5', Te: 'trailers' },
+    });
     expect(res.status).toBe(200);
     const seen = echo.requests.at(-1)!;
     expect(seen.url).toBe('/a/%2e%2e/b//c\\d?x=1&y=%20');
@@ -171,10 +175,22 @@ describe('createProxy', () => {
 
   it('sends a chunked DELETE body framed, as one request', async () => {
     front = await startFront(asBackend(echo));
-    const res = await sendRaw(front.port, 'DELETE /thing HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n' + '1d\r\nGET /smuggled HTTP/1.1\r\nX: \r\n\r\n0\r\n\r\n');
+    const res = await sendRaw(
+      front.port,
+      'DELETE /thing HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n' + '1d\r\nGET /smuggled HTTP/1.1\r\nX: \r\n\r\n0\r\n\r\n',
+    );
     expect(res).toMatch(/^HTTP\/1\.1 200/);
     expect(echo.requests.map((r) => r.url)).toEqual(['/thing']);
     expect(echo.requests[0]!.bodyBytes).toBe(0x1d);
+    expect(echo.requests[0]!.headers['content-length']).toBe('29');
+  });
+
+  it('sends a chunked body upstream whole with a Content-Length and no Transfer-Encoding', async () => {
+    front = await startFront(asBackend(echo), { maxBodyBytes: 1000 });
+    const res = await sendRaw(front.port, 'POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n');
+    expect(res).toMatch(/^HTTP\/1\.1 200/);
+    expect(echo.requests[0]).toMatchObject({ bodyBytes: 7, headers: expect.objectContaining({ 'content-length': '7' }) });
+    expect(echo.requests[0]!.headers['transfer-encoding']).toBeUndefined();
   });
 
   it('refuses an announced body over maxBodyBytes with 413 without contacting the upstream', async () => {

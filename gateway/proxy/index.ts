@@ -9,17 +9,29 @@
  * // on shutdown:
  * await proxy.close();
  */
-import { Agent, type IncomingMessage, type ServerResponse, type ClientRequest } from 'node:http';
+import { Agent, type IncomingMessage, type InformationEvent, type ServerResponse, type ClientRequest } from 'node:http';
+import { Readable } from 'node:stream';
 import { createProxyServer, type ServerOptions } from 'http-proxy-3';
 import type { Logger } from '../log/index.ts';
 import type { Backend } from '../routes/types.ts';
-import { limitBody } from './body-limit.ts';
+import { readWholeBody } from './body-limit.ts';
 import { loadErrorPages, sendErrorPage } from './error-pages.ts';
 import { BodyTooLargeError, classifyProxyError, FAILURE_STATUS, UpstreamAbortedError, UpstreamTimeoutError } from './errors.ts';
 import { buildRequestHeaders, filterResponseHeaders } from './headers.ts';
+import { withResponseHeadLimit } from './header-limits.ts';
 
 export { FAILURE_STATUS, classifyProxyError, type ProxyFailure } from './errors.ts';
-export { loadErrorPages, sendErrorPage, errorPageResponse, isErrorPageStatus, DEFAULT_ERROR_PAGES_DIR, ERROR_PAGE_STATUSES, type ErrorPages, type ErrorPageStatus } from './error-pages.ts';
+export { answerClientError, BEHIND_DOOR_REQUEST_HEAD_BYTES, MAX_REQUEST_HEAD_BYTES, MAX_RESPONSE_HEAD_BYTES } from './header-limits.ts';
+export {
+  loadErrorPages,
+  sendErrorPage,
+  errorPageResponse,
+  isErrorPageStatus,
+  DEFAULT_ERROR_PAGES_DIR,
+  ERROR_PAGE_STATUSES,
+  type ErrorPages,
+  type ErrorPageStatus,
+} from './error-pages.ts';
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 const MAX_SOCKETS_PER_BACKEND = 256;
@@ -56,13 +68,19 @@ export interface Proxy {
 
 interface Exchange {
   proxyReq: ClientRequest | null;
+  /** The upstream's answer once its head arrived. */
+  proxyRes: IncomingMessage | null;
   respond(proxyRes: IncomingMessage): void;
+  /** An interim (1xx) answer from the upstream, before the final one. */
+  interim(info: InformationEvent): void;
   fail(err: unknown): void;
 }
 
 export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPagesDir }: ProxyOptions): Proxy {
   const pages = loadErrorPages(errorPagesDir);
-  const agent = new Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_BACKEND, maxFreeSockets: MAX_FREE_SOCKETS_PER_BACKEND, timeout: IDLE_SOCKET_TIMEOUT_MS, scheduling: 'lifo' });
+  const agent = withResponseHeadLimit(
+    new Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_BACKEND, maxFreeSockets: MAX_FREE_SOCKETS_PER_BACKEND, timeout: IDLE_SOCKET_TIMEOUT_MS, scheduling: 'lifo' }),
+  );
   // toProxy: send the request-target as given; otherwise http-proxy-3 re-parses it with WHATWG URL,
   // which resolves dot segments and rewrites backslashes behind the route matcher's back.
   const server = createProxyServer({ agent, toProxy: true, selfHandleResponse: true, xfwd: false });
@@ -73,6 +91,7 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
     const exchange = exchanges.get(req);
     if (!exchange) return;
     exchange.proxyReq = proxyReq;
+    proxyReq.on('information', (info) => exchange.interim(info));
     proxyReq.setTimeout(timeoutMs, () => proxyReq.destroy(new UpstreamTimeoutError(timeoutMs)));
   });
   server.on('proxyRes', (proxyRes, req) => exchanges.get(req)?.respond(proxyRes));
@@ -99,15 +118,31 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
 
       const exchange: Exchange = {
         proxyReq: null,
+        proxyRes: null,
         respond: (proxyRes) => {
           if (failed || res.destroyed) {
             proxyRes.destroy();
             return;
           }
+          exchange.proxyRes = proxyRes;
           streamResponse(req, res, proxyRes, (err) => exchange.fail(err));
+        },
+        interim: (info) => {
+          if (failed || res.destroyed || res.headersSent) return;
+          forwardInterim(req, res, info);
         },
         fail: (err) => {
           if (failed || res.writableFinished) return;
+          if (exchange.proxyRes?.complete === true) {
+            // The answer arrived whole; what broke is the connection after it (an app that writes stray
+            // bytes after a `Connection: close` answer). The answer still goes out whole, as from nginx;
+            // the connection is never reused.
+            logger.debug(
+              { event: 'upstream_stray_bytes', request_id: requestId, backend: target.name, err: errorMessage(err) },
+              'ignored what the upstream sent after a complete answer',
+            );
+            return;
+          }
           const failure = classifyProxyError(err, { clientGone: res.destroyed || req.socket.destroyed });
           if (failure === 'upstream-unreachable' && !retried && isRetryable(req, res, exchange.proxyReq)) {
             // The upstream closed an idle keep-alive connection just as this request went out on it:
@@ -144,14 +179,7 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
         return;
       }
       const requestOptions: ServerOptions = { target: target.url };
-      if (maxBodyBytes !== undefined && req.headers['transfer-encoding'] !== undefined) {
-        const counted = limitBody(maxBodyBytes);
-        counted.on('error', (err) => exchange.fail(err));
-        req.pipe(counted);
-        requestOptions.buffer = counted;
-      }
-
-      const upstreamHeaders = buildRequestHeaders(req.headers, requestId === undefined ? headers : { 'x-request-id': requestId, ...headers });
+      let upstreamHeaders = buildRequestHeaders(req.headers, requestId === undefined ? headers : { 'x-request-id': requestId, ...headers });
       function dispatch(): void {
         // http-proxy-3 reads the target and headers from req synchronously inside web(); they are put
         // back at once so the caller's view of the request does not change.
@@ -167,7 +195,21 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
           req.headers = original.headers;
         }
       }
-      dispatch();
+      if (req.headers['transfer-encoding'] === undefined) {
+        dispatch();
+        return;
+      }
+      // A body of unannounced length is read whole (up to the limit) and sent with its length, as nginx
+      // does with proxy_request_buffering on: many WSGI servers cannot read a chunked body.
+      readWholeBody(req, maxBodyBytes).then(
+        (body) => {
+          const { 'transfer-encoding': _chunked, ...rest } = upstreamHeaders;
+          upstreamHeaders = { ...rest, 'content-length': String(body.length) };
+          requestOptions.buffer = Readable.from(body.length > 0 ? [body] : []);
+          dispatch();
+        },
+        (err: unknown) => exchange.fail(err),
+      );
     });
   }
 
@@ -204,6 +246,21 @@ function streamResponse(req: IncomingMessage, res: ServerResponse, proxyRes: Inc
     res.end();
   });
   proxyRes.pipe(res, { end: false });
+}
+
+/**
+ * Pass an interim answer on where Node can write it: 103 Early Hints (with its Link headers) and 102
+ * Processing, to an HTTP/1.1 client only (RFC 9110 §15.2: no 1xx to an HTTP/1.0 client). Others are
+ * dropped: 100 Continue is Node's own business with the client, and Node cannot write any other 1xx.
+ */
+function forwardInterim(req: IncomingMessage, res: ServerResponse, info: InformationEvent): void {
+  if (req.httpVersion !== '1.1') return;
+  if (info.statusCode === 102) return void res.writeProcessing();
+  if (info.statusCode !== 103) return;
+  const hints: Record<string, string[]> = {};
+  for (const [name, value] of filterResponseHeaders(info.rawHeaders, { keepTrailer: false })) (hints[name.toLowerCase()] ??= []).push(value);
+  // Node writes a 103 only when it carries a Link header.
+  if (hints.link !== undefined) res.writeEarlyHints(hints);
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

@@ -50,7 +50,7 @@ describe('parseRouteTable', () => {
       ['/api/v1/threads', false, 'next', 'threads', ['GET']],
       ['/t', false, 'next', 'threads', ['GET']],
     ]);
-    expect(t.settings).toEqual({ maxBodyBytes: 16 * 1024 * 1024, proxyTimeoutMs: 60_000 });
+    expect(t.settings).toEqual({ maxBodyBytes: 16 * 1024 * 1024, proxyTimeoutMs: 60_000, legacyKeepAlive: true });
     expect(['/t/1', '/t', '/live/t/1', '/tX', '/api/v1/boards/1'].map((path) => t.match(path).path)).toEqual(['/t', '/t', '/', '/', '/']);
   });
 
@@ -64,9 +64,9 @@ describe('parseRouteTable', () => {
     expect(Object.isFrozen(repo.settings)).toBe(true);
   });
 
-  it('reads settings in MB and seconds', () => {
-    const t = parseRouteTable(table(DEFAULT) + 'settings: { max_body_mb: 0.5, proxy_timeout_s: 5 }\n', 'r.yaml', {});
-    expect(t.settings).toEqual({ maxBodyBytes: 512 * 1024, proxyTimeoutMs: 5000 });
+  it('reads settings in MB, seconds and true or false', () => {
+    const t = parseRouteTable(table(DEFAULT) + 'settings: { max_body_mb: 0.5, proxy_timeout_s: 5, legacy_keepalive: false }\n', 'r.yaml', {});
+    expect(t.settings).toEqual({ maxBodyBytes: 512 * 1024, proxyTimeoutMs: 5000, legacyKeepAlive: false });
   });
 
   it('accepts port 0 so a server started on port 0 can load the table', () => {
@@ -187,9 +187,10 @@ describe('parseRouteTable refuses a bad table with the line and the fix', () => 
   });
 
   it('refuses bad settings', () => {
-    expect(problemsOf(table(DEFAULT) + 'settings: { max_body_mb: -1, proxy_timeout_s: "60s" }\n')).toEqual([
+    expect(problemsOf(table(DEFAULT) + 'settings: { max_body_mb: -1, proxy_timeout_s: "60s", legacy_keepalive: "no" }\n')).toEqual([
       expect.stringMatching(/max_body_mb must be a number above 0/),
       expect.stringMatching(/proxy_timeout_s must be a number above 0/),
+      expect.stringMatching(/legacy_keepalive must be true or false/),
     ]);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeUri, isInternalPath, normalizeTarget } from './normalize.ts';
+import { escapeUri, isForwardedRaw, isInternalPath, normalizeTarget } from './normalize.ts';
 
 // Each expectation was checked against what nginx 1.22.1 forwarded to an echo upstream (proxy_pass with a URI).
 const forwarded = (target: string): string => {
@@ -28,6 +28,8 @@ describe('normalizeTarget', () => {
   });
 
   it('decodes %2F and %2E so they act as separators and dot segments', () => {
+    expect(normalizeTarget('/repo/a%2Fb/files?x=%2F')).toMatchObject({ ok: true, path: '/repo/a/b/files', forwardPath: '/repo/a%2Fb/files', search: '?x=%2F' });
+    expect(normalizeTarget('/a%5Cb%3B')).toMatchObject({ ok: true, path: '/a\\b;', forwardPath: '/a%5Cb%3B' });
     expect(normalizeTarget('/a%2F..%2Fb')).toMatchObject({ ok: true, path: '/b', forwardPath: '/b' });
     expect(normalizeTarget('/a/%2e%2E/b')).toMatchObject({ ok: true, path: '/b' });
     expect(normalizeTarget('/a%2e%2E/b')).toMatchObject({ ok: true, path: '/a../b', forwardPath: '/a../b' });
@@ -50,7 +52,7 @@ describe('normalizeTarget', () => {
   });
 
   it.each([
-    ['/..', "climbs above the root"],
+    ['/..', 'climbs above the root'],
     ['/%2e%2e/x', 'climbs above the root'],
     ['/a/b/c/../../../..', 'climbs above the root'],
     ['/a%00', '%00'],
@@ -113,5 +115,25 @@ describe('isInternalPath', () => {
       const result = normalizeTarget(target);
       expect(result.ok && isInternalPath(result.path)).toBe(true);
     }
+  });
+});
+
+describe('isForwardedRaw', () => {
+  it.each(['/repo/a%2Fb/files', '/a%2fb', '/a%5Cb', '/a%3Bb', '/u/a%40b.org?q=1', '/a%2Fb/', '/a%2F'])('sends %s upstream as written', (target) => {
+    expect(isForwardedRaw(target)).toBe(true);
+  });
+
+  it.each([
+    ['no escaped reserved character', '/a/b%20c'],
+    ['an escaped dot-dot segment', '/a%2F..%2Fb'],
+    ['a dot segment', '/a%2Fb/./c'],
+    ['an empty segment', '/a%2F%2Fb'],
+    ['an empty segment across kinds of separator', '/a%2F/b'],
+    ['a backslash dot-dot segment', '/a%2F..\\b'],
+    ['a fragment', '/a%2Fb#x'],
+    ['an empty query', '/a%2Fb?'],
+    ['the absolute form (its path is what counts)', 'http://h/a%2Fb'],
+  ])('normalizes a target with %s', (_, target) => {
+    expect(isForwardedRaw(target)).toBe(false);
   });
 });

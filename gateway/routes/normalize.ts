@@ -8,9 +8,16 @@
  * - One deliberate difference from bare nginx, which the generated nginx config makes too: raw bytes
  *   outside ASCII in the target are refused (RFC 9112 allows only ASCII there, and Node's HTTP parser
  *   refuses them before the edge sees the request), so both front doors answer them with 400.
- * - `forwardPath` is what nginx sends upstream when `proxy_pass` carries a URI: the path re-escaped with
- *   ngx_escape_uri(NGX_ESCAPE_URI) when the client used any %-escape in it, else the bytes as normalized.
- * - `search` is the query as nginx forwards it: '' when there is none or it is empty, else '?' + raw args.
+ * - `forwardPath` + `search` is what goes upstream. Usually the normalized path, as nginx sends it when
+ *   `proxy_pass` carries a URI: re-escaped with ngx_escape_uri(NGX_ESCAPE_URI) when the client used any
+ *   %-escape in it, else the bytes as normalized; `search` is '' when there is no query or it is empty,
+ *   else '?' + raw args.
+ * - But an escaped reserved character (`%2F`, `%5C`, `%3B`, `%40`, ...: RFC 3986 does not make it equal to
+ *   the character) would be decoded that way, and `/repo/a%2Fb/files` would reach the app as
+ *   `/repo/a/b/files`. So a target that has one goes upstream exactly as the client sent it, when that is
+ *   unambiguous: no fragment or empty query, and no empty, `.` or `..` segment even with `%2F`, `%5C` and
+ *   `\` read as separators (else it could name another path than the one routed). The generated nginx
+ *   config does the same ({@link isForwardedRaw}'s rules as map regexes, `proxy_pass` without a URI).
  *
  * @example
  * normalizeTarget('/api/v1/%2E%2E/v1/threads//7?x=1');
@@ -18,9 +25,7 @@
  * normalizeTarget('/a/%00'); // { ok: false, status: 400, reason: '...' }
  */
 
-export type NormalizedTarget =
-  | { ok: true; path: string; forwardPath: string; search: string }
-  | { ok: false; status: 400; reason: string };
+export type NormalizedTarget = { ok: true; path: string; forwardPath: string; search: string } | { ok: false; status: 400; reason: string };
 
 // Characters the parser copies without a second look (ngx_http_parse.c `usual`): everything except
 // control characters, space, '#', '%', '.', '/', '?', and DEL. The rest take the state machine below.
@@ -44,7 +49,6 @@ const enum State {
 const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::[0-9]*)?(?=[/?]|$)/;
 
 const bad = (reason: string): NormalizedTarget => ({ ok: false, status: 400, reason });
-
 
 const isHex = (c: number): number => {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
@@ -96,9 +100,13 @@ export function normalizeTarget(requestTarget: string): NormalizedTarget {
   parse: while (ch !== -1) {
     switch (state) {
       case State.Usual:
-        if (ch === SLASH) { state = State.Slash; out[u++] = ch; }
-        else if (ch === PERCENT) { quotedState = state; state = State.Quoted; }
-        else if (ch === QUESTION) {
+        if (ch === SLASH) {
+          state = State.Slash;
+          out[u++] = ch;
+        } else if (ch === PERCENT) {
+          quotedState = state;
+          state = State.Quoted;
+        } else if (ch === QUESTION) {
           argsStart = p;
           break parse;
         } else if (ch === HASH) break parse;
@@ -112,21 +120,31 @@ export function normalizeTarget(requestTarget: string): NormalizedTarget {
         } else if (ch === DOT) {
           state = State.Dot;
           out[u++] = ch;
-        }
-        else if (ch === PERCENT) { quotedState = state; state = State.Quoted; }
-        else if (ch === QUESTION) {
+        } else if (ch === PERCENT) {
+          quotedState = state;
+          state = State.Quoted;
+        } else if (ch === QUESTION) {
           argsStart = p;
           break parse;
         } else if (ch === HASH) break parse;
-        else { state = State.Usual; out[u++] = ch; }
+        else {
+          state = State.Usual;
+          out[u++] = ch;
+        }
         ch = bytes[p++] ?? -1;
         break;
 
       case State.Dot:
-        if (ch === SLASH) { state = State.Slash; u--; }
-        else if (ch === DOT) { state = State.DotDot; out[u++] = ch; }
-        else if (ch === PERCENT) { quotedState = state; state = State.Quoted; }
-        else if (ch === QUESTION || ch === HASH) {
+        if (ch === SLASH) {
+          state = State.Slash;
+          u--;
+        } else if (ch === DOT) {
+          state = State.DotDot;
+          out[u++] = ch;
+        } else if (ch === PERCENT) {
+          quotedState = state;
+          state = State.Quoted;
+        } else if (ch === QUESTION || ch === HASH) {
           u--;
           if (ch === QUESTION) argsStart = p;
           state = State.Usual;
@@ -151,8 +169,10 @@ export function normalizeTarget(requestTarget: string): NormalizedTarget {
         } else if (ch === PERCENT) {
           quotedState = state;
           state = State.Quoted;
+        } else {
+          state = State.Usual;
+          out[u++] = ch;
         }
-        else { state = State.Usual; out[u++] = ch; }
         ch = bytes[p++] ?? -1;
         break;
 
@@ -192,7 +212,37 @@ export function normalizeTarget(requestTarget: string): NormalizedTarget {
   }
 
   const path = Buffer.from(out.buffer, out.byteOffset, u).toString('latin1');
+  // nginx's $request_uri of an absolute-form target starts at its path, as this does.
+  const raw = requestTarget.slice(start);
+  if (isForwardedRaw(raw)) {
+    const query = raw.indexOf('?');
+    return query < 0 ? { ok: true, path, forwardPath: raw, search: '' } : { ok: true, path, forwardPath: raw.slice(0, query), search: raw.slice(query) };
+  }
   return { ok: true, path, forwardPath: quoted ? escapeUri(path) : path, search: argsOf(bytes, argsStart) };
+}
+
+// Read on the raw target; the nginx template's $strangler_raw_target map has the same five regexes.
+const SEPARATOR = String.raw`(?:/|%2[Ff]|%5[Cc]|\\)`;
+const RAW_NOT_CLEAR = [
+  /#/,
+  // An empty query: http-proxy-3 would drop the '?', nginx would not.
+  /^[^?]*\?$/,
+  new RegExp(String.raw`^[^?]*${SEPARATOR}${SEPARATOR}`),
+  new RegExp(String.raw`^[^?]*${SEPARATOR}(?:\.|%2[Ee]){1,2}(?:${SEPARATOR}|\?|$)`),
+];
+const RESERVED_ESCAPE = /^\/[^?]*%(?:2[146789ABCFabcf]|3[ABDabd]|40|5[BCDbcd])/;
+
+/**
+ * Whether a valid origin-form target (or the path and query of an absolute-form one, as nginx's
+ * $request_uri has it) goes upstream as sent: it escapes a reserved character in its path, and no
+ * segment is empty, `.` or `..` with `/`, `%2F`, `%5C` and `\` as separators.
+ *
+ * @example
+ * isForwardedRaw('/repo/a%2Fb/files'); // true
+ * isForwardedRaw('/repo/a%2F..%2Fb');  // false: forwarded as nginx normalizes it, /repo/b
+ */
+export function isForwardedRaw(requestTarget: string): boolean {
+  return RESERVED_ESCAPE.test(requestTarget) && !RAW_NOT_CLEAR.some((pattern) => pattern.test(requestTarget));
 }
 
 /** After "…/seg/..": the output length that drops "seg/..", or -1 above the root (the `u -= 4` loop). */

@@ -15,8 +15,8 @@ import type { Backend, BackendName, HttpMethod, Route, RouteMode, RouteSettings,
 const TOP_KEYS = ['version', 'backends', 'routes', 'settings'] as const;
 const ROUTE_KEYS = ['path', 'exact', 'mode', 'handler', 'methods'] as const;
 type ReservedRouteKey = 'percent' | 'fallback';
-const SETTINGS_KEYS = ['max_body_mb', 'proxy_timeout_s'] as const;
-const DEFAULT_SETTINGS = { maxBodyBytes: 16 * 1024 * 1024, proxyTimeoutMs: 60_000 } as const satisfies RouteSettings;
+const SETTINGS_KEYS = ['max_body_mb', 'proxy_timeout_s', 'legacy_keepalive'] as const;
+const DEFAULT_SETTINGS = { maxBodyBytes: 16 * 1024 * 1024, proxyTimeoutMs: 60_000, legacyKeepAlive: true } as const satisfies RouteSettings;
 const MAX_BODY_MB_LIMIT = 1024;
 const PROXY_TIMEOUT_S_LIMIT = 3600;
 const BYTES_PER_MB = 1024 * 1024;
@@ -151,7 +151,13 @@ function readSettings(check: Checker, root: YAMLMap): RouteSettings {
   };
   const maxBodyMb = number('max_body_mb', MAX_BODY_MB_LIMIT, DEFAULT_SETTINGS.maxBodyBytes / BYTES_PER_MB);
   const proxyTimeoutS = number('proxy_timeout_s', PROXY_TIMEOUT_S_LIMIT, DEFAULT_SETTINGS.proxyTimeoutMs / 1000);
-  return { maxBodyBytes: Math.round(maxBodyMb * BYTES_PER_MB), proxyTimeoutMs: Math.round(proxyTimeoutS * 1000) };
+  const keepAlive = node.get('legacy_keepalive', true);
+  let legacyKeepAlive: boolean = DEFAULT_SETTINGS.legacyKeepAlive;
+  if (keepAlive !== undefined) {
+    if (isScalar(keepAlive) && typeof keepAlive.value === 'boolean') legacyKeepAlive = keepAlive.value;
+    else check.report(keepAlive, 'legacy_keepalive must be true or false', 'write `legacy_keepalive: false` when the app sends 1xx answers (103 Early Hints) behind nginx, else remove it');
+  }
+  return { maxBodyBytes: Math.round(maxBodyMb * BYTES_PER_MB), proxyTimeoutMs: Math.round(proxyTimeoutS * 1000), legacyKeepAlive };
 }
 
 function readRoutes(check: Checker, root: YAMLMap): Route[] {

@@ -51,6 +51,12 @@ export interface RouteSettings {
   readonly maxBodyBytes: number;
   /** How long a front door waits on a backend (`proxy_timeout_s`, default 60 s) before it answers 504. */
   readonly proxyTimeoutMs: number;
+  /**
+   * Whether nginx keeps its connections to legacy open between requests (`legacy_keepalive`, default
+   * true). false closes each after its answer: the one way nginx 1.22 ends an exchange in which the app
+   * sent a 1xx (103 Early Hints), which it takes for the final answer (docs/transparency.md).
+   */
+  readonly legacyKeepAlive: boolean;
 }
 
 export interface RouteTable {

@@ -24,7 +24,7 @@ import { CONFIG_DEFAULTS, readConfigOrFail } from '../config/index.ts';
 import { createInternalApp } from '../internal/index.ts';
 import { createLogger, failWith, type Fail, type Logger } from '../log/index.ts';
 import { clusterSiblings, failOnListenError, loadTableOrFail, noSiblings, reloadOnSighup, runPrimary, stopWhenParentGone, tellPrimary } from '../process/index.ts';
-import { createProxy, errorPageResponse, loadErrorPages } from '../proxy/index.ts';
+import { answerClientError, BEHIND_DOOR_REQUEST_HEAD_BYTES, createProxy, errorPageResponse, loadErrorPages } from '../proxy/index.ts';
 import { createTsServer, type ErrorRenderer, type TsServer } from './app.ts';
 import { ConventionalHeaderCase } from './header-case.ts';
 import type { ServiceSet } from './index.ts';
@@ -123,10 +123,11 @@ function serveAndDrain(): void {
   const publicListening = listening();
   const internalListening = listening();
 
-  const server = serve({ fetch: tsServer.app.fetch, hostname: host, port, serverOptions: { ServerResponse: ConventionalHeaderCase } }, publicListening.onListen) as Server;
+  const server = serve({ fetch: tsServer.app.fetch, hostname: host, port, serverOptions: { ServerResponse: ConventionalHeaderCase, maxHeaderSize: BEHIND_DOOR_REQUEST_HEAD_BYTES } }, publicListening.onListen) as Server;
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.on('error', (err) => failOnListenError(err, { host, port, portVariable: 'TS_PORT' }, fail));
+  server.on('clientError', answerClientError(pages));
 
   const internalApp = createInternalApp({ services: serviceSet.services, token: internalToken, logger });
   const internalServer = serve({ fetch: internalApp.fetch, hostname: internalHost, port: internalPort }, internalListening.onListen) as Server;

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nginxSupport, writeNginxConfig } from '../../gateway/nginx/index.ts';
@@ -13,6 +13,7 @@ import { forEachLine } from '../../gateway/process/index.ts';
 import { loadRouteTable } from '../../gateway/routes/index.ts';
 import { freePort, ROOT, spawnServer, stopChild, tempDir, waitForPort } from '../helpers/processes.ts';
 import { randomRoutes } from '../helpers/random-table.ts';
+import { startRawServer } from '../helpers/raw-server.ts';
 
 const SUPPORT = nginxSupport();
 
@@ -74,6 +75,8 @@ const EXTRA = [
   'http://front.test?x=1', 'HTTP://front.test:80/api/v1/threads/1', 'http://front.test/a/../api/v1/boards', '/%2F', '/%2F%2F/api/v1/boards',
   '/api/v1/boards%2F', '/api/v1/boards?', '/api/v1/boards?x#y', '/api/v1/threads/%37', '/api/v1/threads/7%2F..%2F8', '/+', '/a+b',
   '/%7E', '/~user', "/'quoted'", '/(paren)', '/*', '/a,b;c=d', '/%01', '/%7F', '/%FF', '/\u00ff',
+  // Escaped reserved characters: sent upstream as written unless a segment is empty or a dot segment.
+  '/api/v1/threads/a%2Fb', '/api/v1/threads/a%2fb?x=%2F', 'http://front.test/api%2Fv1/boards', '/static/a%5Cb', '/b/x%3By%40z', '/api/v1/threads/a%2F', '/a%2F%2e%2e/api/v1/boards', '/a%2Fb?', '/a%2Fb#c', '/a%2F/b', '/a%2Fb/./c',
 ];
 
 const CORPUS = [...new Set([...BASES.flatMap((base) => Object.values(MUTATIONS).map((mutate) => mutate(base))), ...EXTRA])];
@@ -86,11 +89,7 @@ interface RawEcho {
 }
 
 function startRawEcho(name: string): Promise<RawEcho> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => socket.destroy());
+  return startRawServer((socket) => {
     let buffered = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
       buffered = Buffer.concat([buffered, chunk]);
@@ -104,17 +103,6 @@ function startRawEcho(name: string): Promise<RawEcho> {
       }
     });
   });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        port: (server.address() as AddressInfo).port,
-        close: () => new Promise<void>((done) => {
-          for (const socket of sockets) socket.destroy();
-          server.close(() => done());
-        }),
-      }),
-    ),
-  );
 }
 
 // ---- sending one target over a raw socket ----------------------------------------------------------
