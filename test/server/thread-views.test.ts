@@ -6,8 +6,11 @@
  */
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { internalEnv, ROOT, seedDatabase, startLegacy, startTs, tempDir, waitUntil, type RunningProcess } from '../helpers/processes.ts';
+import { createInternalCaller, InternalCallError, type InternalCaller } from '../../gateway/internal/index.ts';
+import { createViewCounter } from '../../services/threads/index.ts';
+import { internalEnv, ROOT, seedDatabase, startLegacy, startTs, tempDir, TEST_INTERNAL_TOKEN, waitUntil, type RunningProcess } from '../helpers/processes.ts';
 
 const THREAD = 1;
 const CLIENTS = 6;
@@ -97,5 +100,34 @@ describe('thread views written behind', () => {
     expect((await fetch(`${ts.url}/t/${THREAD}`, { method: 'HEAD' })).status).toBe(200);
     await waitUntil(() => storedViews(db) === before + 5, 'five views in the database', 10_000);
     expect(ts.child.exitCode).toBe(null);
+  });
+
+  it("sends a batch again after legacy's answer was lost, and legacy counts it once", async () => {
+    pair = await startPair('3600000');
+    const { legacy, db } = pair;
+    const real = createInternalCaller({ baseUrl: legacy.url, token: TEST_INTERNAL_TOKEN });
+    const sent: string[] = [];
+    let loseNextAnswer = true;
+    // Legacy applies the batch; its answer is lost on the way back, as on a timeout.
+    const losing: InternalCaller = {
+      async post<T>(path: string, body: unknown): Promise<T> {
+        sent.push((body as { batch: string }).batch);
+        const answer = await real.post<T>(path, body);
+        if (!loseNextAnswer) return answer;
+        loseNextAnswer = false;
+        throw new InternalCallError('timeout', `POST ${legacy.url}${path} gave no answer within 2000 ms`);
+      },
+    };
+    const views = createViewCounter({ legacy: losing, logger: pino({ level: 'silent' }), flushIntervalMs: 3_600_000 });
+    const before = storedViews(db);
+    for (let i = 0; i < 3; i++) views.record(THREAD);
+    await views.flush();
+    expect(storedViews(db)).toBe(before + 3);
+    views.record(THREAD);
+    await views.close();
+    expect(sent).toHaveLength(3);
+    expect(sent[1]).toBe(sent[0]);
+    expect(sent[2]).not.toBe(sent[0]);
+    expect(storedViews(db)).toBe(before + 4);
   });
 });
