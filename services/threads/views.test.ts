@@ -4,7 +4,8 @@ import { openForumDb } from '../forum-common/index.ts';
 import { createFixtureDb } from '../forum-common/testing.ts';
 import { prepareThreadQueries } from './queries.ts';
 import { fakeLegacyViews } from './testing.ts';
-import { createViewCounter } from './views.ts';
+import type { InternalCaller } from '../../gateway/internal/index.ts';
+import { createViewCounter, MAX_BATCH_THREADS } from './views.ts';
 
 const fixture = createFixtureDb();
 const db = openForumDb(fixture.file);
@@ -83,6 +84,22 @@ describe('createViewCounter', () => {
     const deadline = Date.now() + 10_000;
     while (viewCount(2) === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(viewCount(2)).toBe(before + 1);
+    await views.close();
+  });
+
+  it("splits more threads than legacy takes in one batch into several calls in one flush", async () => {
+    const sizes: number[] = [];
+    const recording: InternalCaller = {
+      async post<T>(_path: string, body: unknown): Promise<T> {
+        const { batch, counts } = body as { batch: string; counts: Record<string, number> };
+        sizes.push(Object.keys(counts).length);
+        return { batch, applied: true, missing: [] } as T;
+      },
+    };
+    const views = createViewCounter({ legacy: recording, logger, flushIntervalMs: 3_600_000 });
+    for (let id = 1; id <= MAX_BATCH_THREADS + 1; id++) views.record(id);
+    await views.flush();
+    expect(sizes).toEqual([MAX_BATCH_THREADS, 1]);
     await views.close();
   });
 });

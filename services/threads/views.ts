@@ -16,6 +16,10 @@ import type { Logger } from '../../gateway/log/index.ts';
 export const VIEWS_BATCH_PATH = '/_internal/legacy/threads/views';
 /** The default bound on how long a view waits in memory before it is sent. */
 export const VIEWS_FLUSH_INTERVAL_MS = 1_000;
+// Legacy takes at most 10,000 threads in one batch (forum/internal_api.py MAX_BATCH_THREADS).
+export const MAX_BATCH_THREADS = 10_000;
+// A flush stops after this many calls; what is left waits for the next one.
+const MAX_ROUNDS_PER_FLUSH = 100;
 // Sending at close is retried this many times (a legacy restart, a locked database) before giving up.
 const CLOSE_ATTEMPTS = 5;
 const CLOSE_RETRY_MS = 200;
@@ -69,8 +73,7 @@ export function createViewCounter({ legacy, logger, flushIntervalMs = VIEWS_FLUS
   const sendOnce = async (): Promise<boolean> => {
     if (unsent === null) {
       if (pending.size === 0) return true;
-      unsent = { id: batchId(), counts: pending };
-      pending = new Map();
+      unsent = { id: batchId(), counts: takeBatch() };
     }
     const batch = unsent;
     try {
@@ -85,11 +88,28 @@ export function createViewCounter({ legacy, logger, flushIntervalMs = VIEWS_FLUS
     }
   };
 
+  /** Up to MAX_BATCH_THREADS threads' counts, taken out of `pending`. */
+  const takeBatch = (): Map<number, number> => {
+    if (pending.size <= MAX_BATCH_THREADS) {
+      const all = pending;
+      pending = new Map();
+      return all;
+    }
+    const some = new Map<number, number>();
+    for (const [id, n] of pending) {
+      if (some.size === MAX_BATCH_THREADS) break;
+      some.set(id, n);
+      pending.delete(id);
+    }
+    return some;
+  };
+
   const flush = (): Promise<void> => {
-    // One call at a time: a second flush waits for the one under way, then sends what came since.
+    // One call at a time: a second flush waits for the one under way. A failed batch goes first, then
+    // what is pending, a batch at a time; a failure ends the flush until the next one.
     sending ??= (async () => {
       try {
-        if (await sendOnce()) await sendOnce();
+        for (let round = 0; round < MAX_ROUNDS_PER_FLUSH && (await sendOnce()) && pending.size > 0; round++);
       } finally {
         sending = null;
       }
