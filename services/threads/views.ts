@@ -79,7 +79,7 @@ export function createViewCounter({ legacy, logger, flushIntervalMs = VIEWS_FLUS
     try {
       const answer = await legacy.post<ViewsBatchAnswer>(VIEWS_BATCH_PATH, { batch: batch.id, counts: Object.fromEntries(batch.counts) });
       unsent = null;
-      if (answer.missing?.length) logger.debug({ event: 'views_missing_threads', batch: batch.id, threads: answer.missing }, 'views of threads that no longer exist were dropped');
+      if (answer?.missing?.length) logger.debug({ event: 'views_missing_threads', batch: batch.id, threads: answer.missing }, 'views of threads that no longer exist were dropped');
       return true;
     } catch (err) {
       if (!(err instanceof InternalCallError)) throw err;
@@ -117,7 +117,8 @@ export function createViewCounter({ legacy, logger, flushIntervalMs = VIEWS_FLUS
     return sending;
   };
 
-  const timer = setInterval(() => void flush(), flushIntervalMs);
+  // A flush that throws (a bug, not a failed call) is logged, never an unhandled rejection.
+  const timer = setInterval(() => flush().catch((err: unknown) => logger.error({ event: 'views_flush_error', err }, 'sending view counts threw')), flushIntervalMs);
   timer.unref();
 
   const total = (counts: Map<number, number> | undefined, threadId: number): number => counts?.get(threadId) ?? 0;
@@ -125,8 +126,9 @@ export function createViewCounter({ legacy, logger, flushIntervalMs = VIEWS_FLUS
   return {
     record(threadId) {
       pending.set(threadId, (pending.get(threadId) ?? 0) + 1);
-      if (closed) void flush();
+      if (closed) void flush().catch(() => undefined);
     },
+    // A batch under way counts until its answer is in: for that moment a page may show it twice, never zero times.
     unflushed: (threadId) => total(pending, threadId) + total(unsent?.counts, threadId),
     flush,
     async close() {
