@@ -118,7 +118,8 @@ export function createViewCounter({ legacy, logger, flushIntervalMs = VIEWS_FLUS
   };
 
   // A flush that throws (a bug, not a failed call) is logged, never an unhandled rejection.
-  const timer = setInterval(() => flush().catch((err: unknown) => logger.error({ event: 'views_flush_error', err }, 'sending view counts threw')), flushIntervalMs);
+  const flushLogged = (): void => void flush().catch((err: unknown) => logger.error({ event: 'views_flush_error', err }, 'sending view counts threw'));
+  const timer = setInterval(flushLogged, flushIntervalMs);
   timer.unref();
 
   const total = (counts: Map<number, number> | undefined, threadId: number): number => counts?.get(threadId) ?? 0;
@@ -126,7 +127,8 @@ export function createViewCounter({ legacy, logger, flushIntervalMs = VIEWS_FLUS
   return {
     record(threadId) {
       pending.set(threadId, (pending.get(threadId) ?? 0) + 1);
-      if (closed) void flush().catch(() => undefined);
+      // A view answered after close (a straggler) is sent at once rather than waiting for no timer.
+      if (closed) flushLogged();
     },
     // A batch under way counts until its answer is in: for that moment a page may show it twice, never zero times.
     unflushed: (threadId) => total(pending, threadId) + total(unsent?.counts, threadId),
