@@ -5,6 +5,8 @@
  *
  * @example
  * const { services, notFound, errorResponse, close } = composeServices(process.env, logger, { legacyUrl, internalToken });
+ *
+ * FORUM_VIEWS_FLUSH_MS (default 1000): how often thread views counted by the TS pages are sent to legacy.
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +16,7 @@ import { createBoardsService } from './boards/index.ts';
 import { assertForumSchema, createForumPages, LEGACY_TEMPLATES_DIR, loadForumTemplates, openForumDb, openForumDbForWriting } from './forum-common/index.ts';
 import { createMarkdownService } from './markdown/index.ts';
 import { createSessionResolver, createSessionsService } from './sessions/index.ts';
-import { createThreadsService } from './threads/index.ts';
+import { createThreadsService, createViewCounter } from './threads/index.ts';
 import { createUsersService, iterationsFrom, prepareUserQueries } from './users/index.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -38,19 +40,32 @@ export const composeServices: ComposeServices = (env, logger, { legacyUrl, inter
   siblings?.on(FORGET_TOPIC, (hash) => typeof hash === 'string' && sessions.forget(hash));
   // One set of the users table's statements, on the owner's handle, for its service and the thread page.
   const users = prepareUserQueries(writer);
+  const views = createViewCounter({ legacy, logger, flushIntervalMs: flushIntervalFrom(env) });
+  // The forum's HTML pages share legacy's templates, error pages and the session's viewer.
+  const page = { templates: loadForumTemplates(LEGACY_TEMPLATES_DIR), pages, sessions, findUser: users.byId, logger };
   return {
     services: [
-      createBoardsService(db),
-      createThreadsService(db, { templates: loadForumTemplates(LEGACY_TEMPLATES_DIR), pages, legacy, sessions, findUser: users.byId, logger }),
+      createBoardsService(db, page),
+      createThreadsService(db, { ...page, views }),
       createUsersService({ queries: users, sessions, iterations: iterationsFrom(env), logger }),
       createSessionsService(sessions, { onForget: (hash) => siblings?.send(FORGET_TOPIC, hash) }),
       createMarkdownService(),
     ],
     notFound: pages.notFound,
     errorResponse: pages.errorResponse,
-    close: () => {
+    // The views counted since the last flush go to legacy before the handles close.
+    close: async () => {
+      await views.close();
       db.close();
       writer.close();
     },
   };
 };
+
+function flushIntervalFrom(env: NodeJS.ProcessEnv): number | undefined {
+  const text = env.FORUM_VIEWS_FLUSH_MS;
+  if (text === undefined || text === '') return undefined;
+  const ms = Number(text);
+  if (!Number.isInteger(ms) || ms < 1) throw new Error(`FORUM_VIEWS_FLUSH_MS must be a whole number of milliseconds, at least 1; it is ${JSON.stringify(text)}`);
+  return ms;
+}

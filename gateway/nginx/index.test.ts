@@ -37,6 +37,13 @@ describe('buildLocations', () => {
     ]);
   });
 
+  it('keeps the default location on the default route when / itself is an exact route elsewhere', () => {
+    expect(buildLocations(table('  - { path: /, exact: true, mode: next, handler: home }\n'))).toEqual([
+      { match: '/', exact: false, backend: 'legacy' },
+      { match: '/', exact: true, backend: 'ts' },
+    ]);
+  });
+
   it('lets an exact route and a prefix route on one path keep their own backends', () => {
     const locations = buildLocations(table('  - { path: /x, exact: true, mode: legacy }\n  - { path: /x, mode: next, handler: x }\n'));
     expect(locations).toContainEqual({ match: '/x', exact: true, backend: 'legacy' });

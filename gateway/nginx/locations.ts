@@ -30,7 +30,10 @@ export function buildLocations(table: RouteTable): NginxLocation[] {
   // and no location '= /p' does; an exact location for '/p' sends it wherever the table does instead.
   for (const path of [...prefix, ...exact]) if (path.length > 1 && path.endsWith('/')) exact.add(path.slice(0, -1));
   const locations: NginxLocation[] = [];
-  for (const path of [...prefix].sort()) locations.push({ match: path, exact: false, backend: table.match(path).backend });
+  // A prefix location serves what is below its path, not the path itself (an exact route may own that,
+  // e.g. `/` exact next to the default `/`): ask the table about a path below it. NUL never reaches the
+  // matcher from a request (the target is refused), so no exact or self route can name it.
+  for (const path of [...prefix].sort()) locations.push({ match: path, exact: false, backend: table.match(`${path}\0`).backend });
   for (const path of [...exact].sort()) locations.push({ match: path, exact: true, backend: table.match(path).backend });
   return locations;
 }

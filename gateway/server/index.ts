@@ -26,8 +26,11 @@ export interface ServiceSet {
   readonly services: readonly Service[];
   readonly notFound?: (c: Context<ServiceEnv>) => Response | Promise<Response>;
   readonly errorResponse?: ErrorRenderer;
-  /** Release what the services hold (database handles), at shutdown. */
-  close(): void;
+  /**
+   * Release what the services hold (database handles) at shutdown, once the listeners have stopped;
+   * a promise for work that must finish first (counts written behind), which the server awaits.
+   */
+  close(): void | Promise<void>;
 }
 
 /** What the server knows that services may need: where legacy is, the internal token to call it with, and its sibling workers. */

@@ -98,7 +98,7 @@ const logListening = (url: string, internalUrl: string, extra: Record<string, un
 if (workers > 1 && cluster.isPrimary) {
   // Everything a worker could refuse (environment, token, table, database, handlers) was checked above,
   // once; the workers do the serving.
-  serviceSet.close();
+  void serviceSet.close();
   void proxy.close();
   runPrimary({
     workers,
@@ -166,8 +166,12 @@ function serveAndDrain(): void {
     );
     void Promise.all(closed)
       .then(() => proxy.close())
-      .finally(() => {
-        serviceSet.close();
+      .finally(async () => {
+        try {
+          await serviceSet.close();
+        } catch (err) {
+          logger.error({ event: 'services_close_failed', err }, 'closing the services failed');
+        }
         logger.info({ event: 'stopped' }, 'stopped');
         process.exit(0);
       });

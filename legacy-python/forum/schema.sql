@@ -46,3 +46,10 @@ CREATE TABLE IF NOT EXISTS posts (
   created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS posts_by_thread ON posts(thread_id, id);
+
+-- Batches of thread views the TS side sent (POST /_internal/legacy/threads/views), applied in the same
+-- transaction as their counts: a batch sent again after a lost answer is not counted twice.
+CREATE TABLE IF NOT EXISTS view_batches (
+  id         TEXT PRIMARY KEY,
+  applied_at TEXT NOT NULL
+);

@@ -101,3 +101,20 @@ def count_view(conn, thread_id):
     rows = conn.execute("UPDATE threads SET view_count = view_count + 1 WHERE id = ? RETURNING view_count",
                         (thread_id,)).fetchall()
     return rows[0][0] if rows else None
+
+
+def count_views(conn, counts):
+    """Add {thread id: views} inside the caller's write transaction; the ids of threads that do not exist."""
+    return [thread_id for thread_id, views in counts.items()
+            if conn.execute("UPDATE threads SET view_count = view_count + ? WHERE id = ?", (views, thread_id)).rowcount == 0]
+
+
+def view_batch_seen(conn, batch):
+    return conn.execute("SELECT 1 FROM view_batches WHERE id = ?", (batch,)).fetchone() is not None
+
+
+def remember_view_batch(conn, batch, now, keep_days):
+    """Record a batch as applied, inside the same transaction, and forget batches older than keep_days."""
+    conn.execute("INSERT INTO view_batches (id, applied_at) VALUES (?, ?)", (batch, now))
+    conn.execute("DELETE FROM view_batches WHERE applied_at < strftime('%Y-%m-%dT%H:%M:%SZ', ?, ?)",
+                 (now, f"-{keep_days} days"))

@@ -10,8 +10,23 @@ export interface BoardRow {
   readonly post_count: number;
 }
 
+/** A thread as a board page lists it. */
+export interface BoardThreadRow {
+  readonly id: number;
+  readonly title: string;
+  readonly author_username: string;
+  readonly last_post_at: string;
+  readonly post_count: number;
+  readonly view_count: number;
+}
+
 export interface BoardQueries {
   listBoards(): BoardRow[];
+  /** The board with this exact slug, or undefined. */
+  board(slug: string): Pick<BoardRow, 'id' | 'slug' | 'name' | 'description'> | undefined;
+  countThreads(boardId: number): number;
+  /** One page of a board's threads, newest activity first (legacy's store.board_threads order). */
+  threads(boardId: number, limit: number, offset: bigint): BoardThreadRow[];
 }
 
 /**
@@ -26,5 +41,19 @@ export function prepareBoardQueries(db: ForumDb): BoardQueries {
     FROM boards b LEFT JOIN threads t ON t.board_id = b.id
     GROUP BY b.id
     ORDER BY b.position, b.id`);
-  return { listBoards: () => list.all() };
+  const board = db.prepare<[string], Pick<BoardRow, 'id' | 'slug' | 'name' | 'description'>>('SELECT id, slug, name, description FROM boards WHERE slug = ?');
+  const count = db.prepare<[number], { total: number }>('SELECT COUNT(*) AS total FROM threads WHERE board_id = ?');
+  const threads = db.prepare<[number, number, bigint], BoardThreadRow>(`
+    SELECT t.id, t.title, u.username AS author_username, t.last_post_at, t.post_count, t.view_count
+    FROM threads t JOIN users u ON u.id = t.author_id
+    WHERE t.board_id = ?
+    ORDER BY t.last_post_at DESC, t.id DESC
+    LIMIT ? OFFSET ?`);
+  return {
+    listBoards: () => list.all(),
+    board: (slug) => board.get(slug),
+    countThreads: (boardId) => count.get(boardId)?.total ?? 0,
+    // OFFSET as a bigint: page × per_page can pass 2^53.
+    threads: (boardId, limit, offset) => threads.all(boardId, limit, offset),
+  };
 }

@@ -48,6 +48,19 @@ export function parsePerPage(text: string | null, fallback: number, max: number)
 }
 
 /**
+ * `page` and `per_page` of a request URL (`per_page` from 1 to `max`, default `fallback`), or the 400
+ * (thrown) that legacy's parse_paging raises: page is checked first.
+ *
+ * @example
+ * parsePaging('http://x/b/general?page=2', 20, 100); // { page: 2, perPage: 20 }
+ */
+export function parsePaging(url: string, fallback: number, max: number): { page: number; perPage: number } {
+  const search = new URL(url).search;
+  const page = parsePage(firstQueryValue(search, 'page'));
+  return { page, perPage: parsePerPage(firstQueryValue(search, 'per_page'), fallback, max) };
+}
+
+/**
  * The first value of a query parameter, decoded as an HTML form would be (`+` is a space), or null when
  * it is absent. Repeated parameters: the first one counts.
  *

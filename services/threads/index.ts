@@ -12,6 +12,7 @@ import { pageOfPosts, parseThreadPaging } from './paging.ts';
 import { prepareThreadQueries, type PostRow, type ThreadRow } from './queries.ts';
 
 export { createThreadPageRenderer, renderThreadPage, type ThreadPageData, type ThreadPageOptions } from './page.ts';
+export { createViewCounter, VIEWS_BATCH_PATH, VIEWS_FLUSH_INTERVAL_MS, type ViewCounter, type ViewCounterOptions, type ViewsBatchAnswer } from './views.ts';
 export type { PostRow, ThreadRow } from './queries.ts';
 
 // legacy's router lists HEAD with GET in Allow.
@@ -19,9 +20,9 @@ const THREAD_ALLOW = ['GET', 'HEAD'] as const;
 
 /**
  * @example
- * const threads = createThreadsService(openForumDb('data/forum.db'), { templates, pages, legacy, sessions, findUser, logger });
+ * const threads = createThreadsService(openForumDb('data/forum.db'), { templates, pages, views, sessions, findUser, logger });
  * await threads.app.request('/api/v1/threads/1?page=2'); // 200 {"thread":{…},"posts":[…],"page":2,…}
- * await threads.app.request('/t/1'); // 200 the HTML page, its view counted by legacy
+ * await threads.app.request('/t/1'); // 200 the HTML page, its view counted (sent to legacy within a second)
  */
 export function createThreadsService(db: ForumDb, page: ThreadPageOptions): PublicService {
   const queries = prepareThreadQueries(db);

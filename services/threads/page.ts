@@ -1,34 +1,27 @@
 /**
  * The HTML thread page, `GET /t/<id>?page&per_page`, as legacy's forum/pages.py thread_page renders it:
  * the same templates (legacy's own files), the same escaping, the same error pages. The threads table is
- * legacy's, so a view is counted by legacy (`POST /_internal/legacy/threads/<id>/views`) before the
- * thread is read; HEAD counts nothing. Replying (`POST /t/<id>/reply`) has not moved.
+ * legacy's: a GET counts a view in memory, sent to legacy in batches (views.ts), never a call while the
+ * page is answered; HEAD counts nothing. Replying (`POST /t/<id>/reply`) has not moved.
  */
-import type { Context, Hono } from 'hono';
-import { InternalCallError, type InternalCaller } from '../../gateway/internal/index.ts';
-import type { Logger } from '../../gateway/log/index.ts';
+import type { Hono } from 'hono';
 import type { ServiceEnv } from '../../gateway/server/index.ts';
 import {
   ApiError,
-  cookieValue,
-  CSRF_COOKIE,
+  createForumPageKit,
   joinFragments,
   LEGACY_TEMPLATES_DIR,
   loadForumTemplates,
   Markup,
   parseId,
   urlPart,
-  type ForumPages,
+  type ForumPageOptions,
   type ForumTemplates,
   type PageViewer,
 } from '../forum-common/index.ts';
-import { sessionUser, type SessionResolver } from '../sessions/index.ts';
 import { pageOfPosts, parseThreadPaging } from './paging.ts';
 import type { PostRow, ThreadQueries, ThreadRow } from './queries.ts';
-
-// legacy-python/forum/internal.py's UNAVAILABLE wording.
-const unavailable = (what: string): string => `${what} is not answering right now; try again in a moment.`;
-export const viewsPath = (threadId: number): string => `/_internal/legacy/threads/${threadId}/views`;
+import type { ViewCounter } from './views.ts';
 
 /** What one thread page shows. */
 export interface ThreadPageData {
@@ -83,80 +76,35 @@ let defaultRenderer: ((data: ThreadPageData) => string) | undefined;
  */
 export const renderThreadPage = (data: ThreadPageData): string => (defaultRenderer ??= createThreadPageRenderer(loadForumTemplates(LEGACY_TEMPLATES_DIR)))(data);
 
-export interface ThreadPageOptions {
-  readonly templates: ForumTemplates;
-  readonly pages: ForumPages;
-  /** Legacy's internal endpoints (createInternalCaller): the view count. */
-  readonly legacy: InternalCaller;
-  readonly sessions: SessionResolver;
-  /** A user of the users table (this side's), or undefined. */
-  readonly findUser: (id: number) => PageViewer | undefined;
-  readonly logger: Logger;
+export interface ThreadPageOptions extends ForumPageOptions {
+  /** Where a view is counted: in memory, sent to legacy in batches (views.ts). */
+  readonly views: Pick<ViewCounter, 'record' | 'unflushed'>;
 }
-
-/** A failed call to legacy: the 503 page's wording, after the log line. */
-class Unavailable extends Error {}
 
 /**
  * Mount `GET /t/<id>` (HEAD answered by Hono from the same handler, with an empty body) and the 405 of
  * `GET /t/<id>/reply`.
  */
 export function mountThreadPage(app: Hono<ServiceEnv>, queries: ThreadQueries, options: ThreadPageOptions): void {
-  const { pages, legacy, sessions, findUser, logger } = options;
+  const { pages, views } = options;
   const render = createThreadPageRenderer(options.templates);
+  const kit = createForumPageKit(options);
 
-  /** Log one line naming the failed call; the 503 page says who is not answering. */
-  const unavailableAfter = (c: Context<ServiceEnv>, call: string, kind: string, message: string, what: string): Unavailable => {
-    logger.error({ event: 'internal_call_failed', request_id: c.env?.requestId, call, kind, err: message }, message);
-    return new Unavailable(unavailable(what));
-  };
-
-  /** Whether legacy found the thread to count the view on. */
-  const countView = async (c: Context<ServiceEnv>, threadId: number): Promise<boolean> => {
-    try {
-      await legacy.post<{ view_count: number }>(viewsPath(threadId), {}, { requestId: c.env?.requestId });
-      return true;
-    } catch (err) {
-      if (!(err instanceof InternalCallError)) throw err;
-      if (err.kind === 'not_found') return false;
-      throw unavailableAfter(c, `legacy threads/${threadId}/views`, err.kind, err.message, 'The thread service');
-    }
-  };
-
-  const viewerOf = async (c: Context<ServiceEnv>): Promise<PageViewer | null> => {
-    try {
-      return await sessionUser(sessions, c.req.header('cookie'), c.env?.requestId, findUser);
-    } catch (err) {
-      if (!(err instanceof InternalCallError)) throw err;
-      throw unavailableAfter(c, 'legacy sessions/resolve', err.kind, err.message, 'The session service');
-    }
-  };
-
-  app.get('/t/:id', async (c) => {
-    try {
+  app.get('/t/:id', (c) =>
+    kit.answer(async () => {
       const id = parseId(c.req.param('id'), 'thread');
       const { page, perPage } = parseThreadPaging(c.req.url);
-      // Viewing counts; HEAD only asks about the page.
-      const counted = c.req.method === 'GET' ? await countView(c, id) : true;
-      const viewer = await viewerOf(c);
-      const thread = queries.thread(id);
-      if (thread === undefined) throw new ApiError(404, 'not_found', `thread ${id} does not exist`);
-      if (!counted) {
-        // Legacy said 404 for a thread this side can read: its endpoint is missing (no token set there?).
-        const message = `legacy answered 404 for the views of thread ${id}, which exists; is STRANGLER_INTERNAL_TOKEN set on legacy?`;
-        throw unavailableAfter(c, `legacy threads/${id}/views`, 'not_found', message, 'The thread service');
-      }
-      const { posts, pages } = pageOfPosts(queries, id, page, perPage);
-      const html = render({ thread, posts, page, pages, viewer, csrf: cookieValue(c.req.header('cookie'), CSRF_COOKIE) ?? '' });
-      return new Response(html, {
-        headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-length': String(Buffer.byteLength(html)) },
-      });
-    } catch (err) {
-      if (err instanceof ApiError) return pages.htmlError(err.status, err.message);
-      if (err instanceof Unavailable) return pages.htmlError(503, err.message);
-      throw err;
-    }
-  });
+      const { viewer, csrf } = await kit.viewerOf(c);
+      const stored = queries.thread(id);
+      if (stored === undefined) throw new ApiError(404, 'not_found', `thread ${id} does not exist`);
+      // Viewing counts (written behind, no call to legacy here); HEAD only asks about the page. The page
+      // shows the views this process has counted and not yet sent, this one included, as legacy would.
+      if (c.req.method === 'GET') views.record(id);
+      const thread = { ...stored, view_count: stored.view_count + views.unflushed(id) };
+      const { posts, pages: pageCount } = pageOfPosts(queries, id, page, perPage);
+      return render({ thread, posts, page, pages: pageCount, viewer, csrf });
+    }),
+  );
   // legacy's router: the reply path takes POST only (which the route table sends to legacy).
   app.all('/t/:id/reply', (c) => pages.htmlError(405, `method ${c.req.method} is not allowed here; use POST`, { allow: 'POST' }));
 }

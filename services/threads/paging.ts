@@ -1,5 +1,5 @@
 /** How both thread views (the API's JSON and the HTML page) page a thread's posts: 50 by default, at most 200. */
-import { firstQueryValue, parsePage, parsePerPage } from '../forum-common/index.ts';
+import { parsePaging } from '../forum-common/index.ts';
 import type { PostRow, ThreadQueries } from './queries.ts';
 
 const POSTS_PER_PAGE_DEFAULT = 50;
@@ -12,10 +12,7 @@ const POSTS_PER_PAGE_MAX = 200;
  * parseThreadPaging('http://x/t/1?page=2'); // { page: 2, perPage: 50 }
  */
 export function parseThreadPaging(url: string): { page: number; perPage: number } {
-  const search = new URL(url).search;
-  const page = parsePage(firstQueryValue(search, 'page'));
-  const perPage = parsePerPage(firstQueryValue(search, 'per_page'), POSTS_PER_PAGE_DEFAULT, POSTS_PER_PAGE_MAX);
-  return { page, perPage };
+  return parsePaging(url, POSTS_PER_PAGE_DEFAULT, POSTS_PER_PAGE_MAX);
 }
 
 /**

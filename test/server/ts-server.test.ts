@@ -197,7 +197,7 @@ describe('TS server start-up and signals', () => {
     expect((await fetch(`${pair.ts.url}/api/v1/boards`)).status).toBe(200);
     const reply = await fetch(`${pair.ts.url}/api/v1/threads/1/posts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"body":"hi"}' });
     expect(reply.status).toBe(502);
-    expect((await fetch(`${pair.ts.url}/`)).status).toBe(502);
+    expect((await fetch(`${pair.ts.url}/login`)).status).toBe(502);
   });
 
   it('finishes a request in flight on SIGTERM, refuses new connections, then exits 0', async () => {

@@ -17,7 +17,7 @@ describe.each(FRONT_DOORS)('through the %s front door', (kind) => {
 
   it('serves legacy pages and TS endpoints side by side, each request id in the log of the side that served it', async () => {
     stack = await startStack(kind, { LOG_LEVEL: 'info' });
-    const home = await fetch(`${stack.front.url}/`);
+    const home = await fetch(`${stack.front.url}/login`);
     expect(home.status).toBe(200);
     expect(home.headers.get('content-type')).toMatch(/^text\/html/);
     const boards = await fetch(`${stack.front.url}/api/v1/boards`);
@@ -27,7 +27,7 @@ describe.each(FRONT_DOORS)('through the %s front door', (kind) => {
     const homeId = home.headers.get('x-request-id');
     const logged = (process: { output: string[] }, id: string): boolean => process.output.some((line) => line.includes(id));
     await waitUntil(() => logged(stack!.ts, requestId!), 'the TS log line of the boards request');
-    await waitUntil(() => logged(stack!.legacy, homeId!), 'the legacy log line of the home page request');
+    await waitUntil(() => logged(stack!.legacy, homeId!), 'the legacy log line of the login page request');
     expect(logged(stack.legacy, requestId!)).toBe(false);
     expect(logged(stack.ts, homeId!)).toBe(false);
   });
@@ -42,7 +42,7 @@ describe.each(FRONT_DOORS)('through the %s front door', (kind) => {
     const thread = await fetch(`${stack.front.url}/api/v1/threads/1`);
     expect(thread.status).toBe(200);
 
-    const home = await fetch(`${stack.front.url}/`);
+    const home = await fetch(`${stack.front.url}/login`);
     expect(home.status).toBe(502);
     expect(home.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await home.text()).toMatch(/502/);
@@ -60,8 +60,8 @@ describe.each(FRONT_DOORS)('through the %s front door', (kind) => {
     stack = await startStack(kind);
     await stack.ts.stop();
 
-    const home = await fetch(`${stack.front.url}/`);
-    expect(home.status).toBe(200); // legacy's own page, which needs nothing from the TS side
+    const home = await fetch(`${stack.front.url}/login`);
+    expect(home.status).toBe(200); // legacy's own page (the login form), which needs nothing from the TS side
     // The board's thread list has not moved, but its authors' names come from the TS users service:
     // legacy says so with a clear 503 rather than a traceback or a page without names.
     const board = await fetch(`${stack.front.url}/api/v1/boards/general/threads`);
