@@ -14,7 +14,7 @@ import { createForumPages, LEGACY_TEMPLATES_DIR, loadForumTemplates, openForumDb
 import { createMarkdownService } from './markdown/index.ts';
 import { createSessionResolver, createSessionsService } from './sessions/index.ts';
 import { createThreadsService } from './threads/index.ts';
-import { createUsersService, iterationsFrom, prepareUserQueries } from './users/index.ts';
+import { createUsersService, hashSlotsFrom, iterationsFrom, prepareUserQueries } from './users/index.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const ERROR_TEMPLATE = resolve(LEGACY_TEMPLATES_DIR, 'error.html');
@@ -38,7 +38,7 @@ export const composeServices: ComposeServices = (env, logger, { legacyUrl, inter
     services: [
       createBoardsService(db),
       createThreadsService(db, { templates: loadForumTemplates(LEGACY_TEMPLATES_DIR), pages, legacy, sessions, findUser: users.byId, logger }),
-      createUsersService({ queries: users, sessions, iterations: iterationsFrom(env), logger }),
+      createUsersService({ queries: users, sessions, iterations: iterationsFrom(env), hashSlots: hashSlotsFrom(env), logger }),
       createSessionsService(sessions, { onForget: (hash) => siblings?.send(FORGET_TOPIC, hash) }),
       createMarkdownService(),
     ],

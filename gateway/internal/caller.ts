@@ -1,7 +1,9 @@
 /**
  * The TS server's side of calling the other way: a JSON POST to one of legacy's internal endpoints
  * (`/_internal/legacy/...`) with the shared token, a deadline, and the request id of the request being
- * served. Connections are kept alive by fetch's pool; failures come back as one typed error.
+ * served. The deadline is the request's own when the caller passes one (what is left of its budget decides
+ * how long the call may wait, so a busy machine makes it slow, not failed), else `timeoutMs` from now.
+ * Connections are kept alive by fetch's pool; failures come back as one typed error.
  */
 import { requestIdFrom } from '../request-id/index.ts';
 
@@ -9,7 +11,14 @@ export interface InternalCallerOptions {
   /** Origin of the side being called, e.g. `http://127.0.0.1:8090`. */
   readonly baseUrl: string;
   readonly token: string;
+  /** How long a call without a deadline of its own may wait. */
   readonly timeoutMs?: number;
+}
+
+export interface InternalCallOptions {
+  readonly requestId?: string;
+  /** When the request being served must be answered (epoch ms, like Date.now()): the call ends by then. */
+  readonly deadline?: number;
 }
 
 /** `not_found`: the other side answered 404, e.g. for a row that does not exist. */
@@ -28,7 +37,7 @@ export class InternalCallError extends Error {
 }
 
 export interface InternalCaller {
-  post<T>(path: string, body: unknown, options?: { requestId?: string }): Promise<T>;
+  post<T>(path: string, body: unknown, options?: InternalCallOptions): Promise<T>;
 }
 
 const DEFAULT_TIMEOUT_MS = 2_000;
@@ -40,19 +49,21 @@ const DEFAULT_TIMEOUT_MS = 2_000;
  */
 export function createInternalCaller({ baseUrl, token, timeoutMs = DEFAULT_TIMEOUT_MS }: InternalCallerOptions): InternalCaller {
   return {
-    async post<T>(path: string, body: unknown, { requestId }: { requestId?: string } = {}): Promise<T> {
+    async post<T>(path: string, body: unknown, { requestId, deadline }: InternalCallOptions = {}): Promise<T> {
       const call = `POST ${baseUrl}${path}`;
+      const waitMs = deadline === undefined ? timeoutMs : Math.floor(deadline - Date.now());
+      if (waitMs <= 0) throw new InternalCallError('timeout', `${call} was not made: the request's deadline had passed`);
       let response: Response;
       try {
         response = await fetch(baseUrl + path, {
           method: 'POST',
           headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-request-id': requestIdFrom(requestId) },
           body: JSON.stringify(body),
-          signal: AbortSignal.timeout(timeoutMs),
+          signal: AbortSignal.timeout(waitMs),
         });
       } catch (err) {
         const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
-        if (timedOut) throw new InternalCallError('timeout', `${call} gave no answer within ${timeoutMs} ms`, { cause: err });
+        if (timedOut) throw new InternalCallError('timeout', `${call} gave no answer within ${waitMs} ms`, { cause: err });
         throw new InternalCallError('unavailable', `${call} failed: ${describeCause(err)}`, { cause: err });
       }
       const text = await response.text().catch(() => '');

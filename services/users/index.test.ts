@@ -81,6 +81,25 @@ describe('users internal endpoints', () => {
     expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
   });
 
+  it('answers 503 with Retry-After, having done nothing, to password checks past its hash slots and waiting places', async () => {
+    // One slot and one waiting place: of six checks at once two are served, four are told to come back.
+    const narrow = createInternalApp({
+      services: [createUsersService({ queries: prepareUserQueries(db), sessions, iterations: ITERATIONS, hashSlots: 1, logger: pino({ level: 'silent' }) })],
+      token: TOKEN,
+      logger: pino({ level: 'silent' }),
+    });
+    const verify = async () => {
+      const res = await narrow.request('/_internal/v1/users/verify', { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice-password' }), headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' } });
+      return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as { error?: { code: string; message: string } } };
+    };
+    const answers = await Promise.all(Array.from({ length: 6 }, verify));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 503, 503, 503, 503]);
+    const busy = answers.find((a) => a.status === 503)!;
+    expect(busy.retryAfter).toBe('1');
+    expect(busy.body.error).toEqual({ code: 'unavailable', message: 'all 1 password hashing slots and 1 waiting places are taken; nothing was done: retry after 1 s' });
+    expect((await verify()).status).toBe(200);
+  });
+
   it('names each invalid registration field', async () => {
     expect(await call('/_internal/v1/users', { username: 'a b', password: 'short' })).toEqual({
       status: 400,
