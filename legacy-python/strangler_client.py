@@ -164,11 +164,13 @@ def _is_dropped(sock):
 
 class _Pool:
     """Idle connections, LIFO (the most recently used is the most likely alive); a connection belongs to
-    one thread from acquire to release."""
+    one thread from acquire to release. Connections idle past MAX_IDLE_SECONDS are closed by a timer even
+    when no call comes: after a burst of load the process goes back to the sockets it had before."""
 
     def __init__(self, host, port, max_idle, on_connect):
         self.host, self.port, self.max_idle, self.on_connect = host, port, max_idle, on_connect
         self.idle, self.closed, self._lock, self._pid = [], False, threading.Lock(), os.getpid()
+        self._reaper = None
 
     def acquire(self, timeout, fresh=False):
         """(connection, reused): a live idle connection unless fresh, else a new unconnected one."""
@@ -176,8 +178,8 @@ class _Pool:
         with self._lock:
             if self.closed:
                 raise RuntimeError("InternalClient is closed")
-            if self._pid != os.getpid():  # forked: the parent's sockets are not ours to use
-                self.idle, self._pid = [], os.getpid()
+            if self._pid != os.getpid():  # forked: the parent's sockets and timer are not ours to use
+                self.idle, self._pid, self._reaper = [], os.getpid(), None
             now = time.monotonic()
             while self.idle and now - self.idle[0][1] > MAX_IDLE_SECONDS:
                 stale.append(self.idle.pop(0)[0])
@@ -201,13 +203,37 @@ class _Pool:
         with self._lock:
             if not self.closed and len(self.idle) < self.max_idle and conn.sock is not None:
                 self.idle.append((conn, time.monotonic()))
+                self._schedule_reap()
                 return
         conn.close()
 
     def close(self):
         with self._lock:
             self.closed, idle, self.idle = True, self.idle, []
+            reaper, self._reaper = self._reaper, None
+        if reaper is not None:
+            reaper.cancel()
         for conn, _ in idle:
+            conn.close()
+
+    def _schedule_reap(self):
+        # Called with the lock held; one timer at a time, started only while something is idle.
+        if self._reaper is None:
+            self._reaper = threading.Timer(MAX_IDLE_SECONDS, self._reap)
+            self._reaper.daemon = True
+            self._reaper.start()
+
+    def _reap(self):
+        with self._lock:
+            self._reaper = None
+            if self.closed or self._pid != os.getpid():
+                return
+            now, stale = time.monotonic(), []
+            while self.idle and now - self.idle[0][1] >= MAX_IDLE_SECONDS:
+                stale.append(self.idle.pop(0)[0])
+            if self.idle:
+                self._schedule_reap()
+        for conn in stale:
             conn.close()
 
 

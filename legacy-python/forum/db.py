@@ -43,11 +43,10 @@ class Database:
         self._schema_applied = False
 
     def read(self):
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._connect()
-            self._local.conn = conn
-        return conn
+        owner = getattr(self._local, "owner", None)
+        if owner is None:
+            owner = self._local.owner = _ThreadConnection(self._connect())
+        return owner.conn
 
     @contextmanager
     def write(self):
@@ -62,7 +61,8 @@ class Database:
 
     def _connect(self):
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        # Used by one thread only; closed by _ThreadConnection, possibly from the thread tearing it down.
+        conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA journal_mode = WAL")
@@ -72,17 +72,40 @@ class Database:
                 conn.executescript(SCHEMA_PATH.read_text(encoding="utf-8"))
                 self._schema_applied = True
         if self.foreign_tables:
-            conn.set_authorizer(self._authorize)
+            # A function of the table names only: a bound method would tie the connection to this
+            # Database, and through its thread-local store to the holder that must die with the thread.
+            conn.set_authorizer(_authorizer(self.foreign_tables))
         return conn
 
-    def _authorize(self, action, arg1, arg2, db_name, trigger):
+
+
+class _ThreadConnection:
+    """Holds one thread's connection and closes it when the thread ends. A sqlite3 connection is part of
+    a reference cycle (it and its statement cache refer to each other), so without this it, and its two
+    file descriptors, would outlive its thread until the garbage collector happens to run: a server that
+    starts a thread per client connection would pile up open files under load and keep them when idle.
+    This holder is in no cycle: the thread's end drops it at once."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def __del__(self):
+        try:
+            self.conn.close()
+        except Exception:  # noqa: BLE001 - nothing to tell at thread exit; the connection is gone either way
+            pass
+
+
+def _authorizer(foreign_tables):
+    def authorize(action, arg1, arg2, db_name, trigger):
         # Where SQLite puts the table name: second for ALTER TABLE (after the database) and CREATE INDEX
         # (after the index), first for the rest (READ and UPDATE then give the column second).
         table = arg2 if action in (sqlite3.SQLITE_ALTER_TABLE, sqlite3.SQLITE_CREATE_INDEX) else arg1
-        if action not in _TABLE_ACTIONS or table not in self.foreign_tables:
+        if action not in _TABLE_ACTIONS or table not in foreign_tables:
             return sqlite3.SQLITE_OK
         if action == sqlite3.SQLITE_READ and arg2 == "id":
             # Foreign key checks (posts.author_id -> users.id) read the parent key; the key alone says
             # nothing about a user, and any query that reads the table itself is still refused.
             return sqlite3.SQLITE_OK
         return sqlite3.SQLITE_DENY
+    return authorize

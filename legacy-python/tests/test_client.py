@@ -394,6 +394,17 @@ class FakeServerTest(unittest.TestCase):
             client.get("/_internal/v1/users/1")
         self.assertEqual(client.stats(), {"connections_opened": 2, "requests": 2, "retries": 0, "idle": 1})
 
+    def test_closes_connections_idle_past_the_limit_even_when_no_call_comes(self):
+        fake, client = self.serve(answer(respond()))
+        with mock.patch.object(strangler_client, "MAX_IDLE_SECONDS", 0.05):
+            client.get("/_internal/v1/users/1")
+            deadline = time.monotonic() + 10
+            while client.stats()["idle"] and time.monotonic() < deadline:
+                time.sleep(0.02)
+        self.assertEqual(client.stats()["idle"], 0)
+        self.assertEqual(client.get("/_internal/v1/users/1"), {"ok": True})
+        self.assertEqual(client.stats()["connections_opened"], 2)
+
     def test_does_not_pool_a_connection_the_server_said_it_would_close(self):
         fake, client = self.serve(answer(respond(extra=b"Connection: close\r\n"), keep=False))
         client.get("/_internal/v1/users/1")
