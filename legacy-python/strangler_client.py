@@ -216,10 +216,10 @@ class _Pool:
         for conn, _ in idle:
             conn.close()
 
-    def _schedule_reap(self):
+    def _schedule_reap(self, delay=None):
         # Called with the lock held; one timer at a time, started only while something is idle.
         if self._reaper is None:
-            self._reaper = threading.Timer(MAX_IDLE_SECONDS, self._reap)
+            self._reaper = threading.Timer(MAX_IDLE_SECONDS if delay is None else delay, self._reap)
             self._reaper.daemon = True
             self._reaper.start()
 
@@ -231,8 +231,8 @@ class _Pool:
             now, stale = time.monotonic(), []
             while self.idle and now - self.idle[0][1] >= MAX_IDLE_SECONDS:
                 stale.append(self.idle.pop(0)[0])
-            if self.idle:
-                self._schedule_reap()
+            if self.idle:  # again when the oldest of those left turns stale
+                self._schedule_reap(max(MAX_IDLE_SECONDS - (now - self.idle[0][1]), 0.01))
         for conn in stale:
             conn.close()
 

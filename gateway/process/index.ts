@@ -13,6 +13,12 @@ import { connect, createServer } from 'node:net';
 
 const START_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 5_000;
+/**
+ * Lines of a child's output kept in {@link RunningProcess.output}: enough for a failure report or a test
+ * that looks for a recent line, and a bound, so a long-running `strangler up` whose children log every
+ * request does not keep them all.
+ */
+export const KEEP_OUTPUT_LINES = 2_000;
 
 export interface RunningProcess {
   readonly name: string;
@@ -21,7 +27,7 @@ export interface RunningProcess {
   /** Other listeners the process named in its listening line (`internal_url`), if any. */
   readonly internalUrl?: string;
   readonly child: ChildProcess;
-  /** Every line the process wrote so far, stdout and stderr interleaved. */
+  /** The last lines the process wrote (at least KEEP_OUTPUT_LINES of them), stdout and stderr interleaved. */
   readonly output: string[];
   stop(): Promise<void>;
 }
@@ -55,6 +61,8 @@ export function spawnServer(options: SpawnOptions): Promise<RunningProcess> {
     };
     const handleLine = (line: string): void => {
       output.push(line);
+      // Trimmed in one splice per KEEP_OUTPUT_LINES lines, not one shift per line.
+      if (output.length >= 2 * KEEP_OUTPUT_LINES) output.splice(0, output.length - KEEP_OUTPUT_LINES);
       onLine?.(line);
       if (settled || !line.includes('"listening"')) return;
       const urls = listeningUrls(line);
