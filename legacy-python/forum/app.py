@@ -12,7 +12,7 @@ from string import Template
 import strangler_client
 
 from . import api, internal_api, live, pages, static_files
-from .db import Database, database_path
+from .db import Database, DatabaseBusy, database_path
 from .internal import Moved
 from .logs import log
 from .router import Router
@@ -69,6 +69,11 @@ class Forum:
             return handler(self, request, **params)
         except HTTPError as error:
             return error_response(request, error)
+        except DatabaseBusy as busy:
+            log("warn", "database_busy", request_id=request.request_id, method=request.method, path=request.path,
+                error=str(busy))
+            return error_response(request, HTTPError(503, "unavailable", "the forum is busy right now; try again in a moment",
+                                                     [("Retry-After", "1")]))
         except Exception:
             log("error", "unhandled_error", request_id=request.request_id, method=request.method,
                 path=request.path, traceback=traceback.format_exc())

@@ -15,10 +15,16 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = Path(__file__).with_name("schema.sql")
 BUSY_TIMEOUT_MS = 5000
+# How long a write waits for this process's other writers before giving up with DatabaseBusy.
+WRITE_WAIT_SECONDS = 30.0
 # Tables another side owns: statements on them are refused on legacy's connections.
 FOREIGN_TABLES = frozenset({"users"})
 _TABLE_ACTIONS = {sqlite3.SQLITE_READ, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_INSERT, sqlite3.SQLITE_DELETE,
                   sqlite3.SQLITE_DROP_TABLE, sqlite3.SQLITE_ALTER_TABLE, sqlite3.SQLITE_CREATE_INDEX}
+
+
+class DatabaseBusy(Exception):
+    """No write transaction could start in time: the caller answers 503 and the client may try again."""
 
 
 def database_path(environ=os.environ):
@@ -39,6 +45,11 @@ class Database:
         self.path = str(path)
         self.foreign_tables = frozenset(foreign_tables)
         self._local = threading.local()
+        # One writer of this process at a time waits for SQLite's write lock. Left to SQLite alone,
+        # hundreds of threads poll the lock with growing sleeps, and under load some lose every round
+        # until the busy timeout ends them with "database is locked"; here they queue instead, and only
+        # another process (the TS side) is ever waited for through the busy timeout.
+        self._write_lock = threading.Lock()
         self._schema_lock = threading.Lock()
         self._schema_applied = False
 
@@ -51,13 +62,21 @@ class Database:
     @contextmanager
     def write(self):
         conn = self.read()
-        conn.execute("BEGIN IMMEDIATE")
+        if not self._write_lock.acquire(timeout=WRITE_WAIT_SECONDS):
+            raise DatabaseBusy(f"no write could start within {WRITE_WAIT_SECONDS:g} s")
         try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as error:
+                raise DatabaseBusy(f"the database stayed locked by another process: {error}") from None
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        finally:
+            self._write_lock.release()
 
     def _connect(self):
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
