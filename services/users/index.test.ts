@@ -100,6 +100,23 @@ describe('users internal endpoints', () => {
     expect((await verify()).status).toBe(200);
   });
 
+  it('refuses a NUL in a username or password with a 400 naming the field', async () => {
+    expect(await call('/_internal/v1/users', { username: 'nul-user', password: 'pass\u0000word' })).toEqual({
+      status: 400,
+      body: { error: { code: 'bad_request', message: 'password: must not contain NUL characters (\\u0000); remove them' } },
+    });
+    expect(await call('/_internal/v1/users/verify', { username: 'alice\u0000', password: 'alice-password' })).toMatchObject({ status: 400, body: { error: { message: 'username: must not contain NUL characters (\\u0000); remove them' } } });
+  });
+
+  it('refuses a JSON body that is not UTF-8 instead of reading U+FFFD into it', async () => {
+    const res = await internal.request('/_internal/v1/users/verify', {
+      method: 'POST',
+      body: Buffer.from('{"username":"caf\xe9","password":"alice-password"}', 'latin1'),
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    });
+    expect({ status: res.status, body: await res.json() }).toEqual({ status: 400, body: { error: { code: 'bad_request', message: 'the request body is not valid UTF-8; send JSON encoded as UTF-8' } } });
+  });
+
   it('names each invalid registration field', async () => {
     expect(await call('/_internal/v1/users', { username: 'a b', password: 'short' })).toEqual({
       status: 400,
