@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInternalCaller, InternalCallError } from './caller.ts';
+import { createInternalCaller, InternalCallError, withRequestDeadline } from './caller.ts';
 
 // Answers with the status named in the path: /status/404 → 404; /slow/300 answers 200 after 300 ms.
 let server: Server;
@@ -58,6 +58,13 @@ describe('createInternalCaller', () => {
     const caller = createInternalCaller({ baseUrl, token: 't' });
     await expect(caller.post('/slow/1', {}, { deadline: Date.now() - 1 })).rejects.toMatchObject({ kind: 'timeout', message: expect.stringContaining("the request's deadline had passed") });
     expect(requestsSeen).toBe(before);
+  });
+
+  it('gives every call made inside withRequestDeadline that request\'s deadline', async () => {
+    const caller = createInternalCaller({ baseUrl, token: 't', timeoutMs: 50 });
+    const nested = async () => caller.post('/slow/300', {});
+    expect(await withRequestDeadline(Date.now() + 30_000, () => nested())).toEqual({ slow: true });
+    await expect(withRequestDeadline(Date.now() + 100, () => createInternalCaller({ baseUrl, token: 't', timeoutMs: 30_000 }).post('/slow/5000', {}))).rejects.toMatchObject({ kind: 'timeout' });
   });
 
   it('reports a side that is not listening as unavailable', async () => {

@@ -1,10 +1,12 @@
 /**
  * The TS server's side of calling the other way: a JSON POST to one of legacy's internal endpoints
  * (`/_internal/legacy/...`) with the shared token, a deadline, and the request id of the request being
- * served. The deadline is the request's own when the caller passes one (what is left of its budget decides
- * how long the call may wait, so a busy machine makes it slow, not failed), else `timeoutMs` from now.
+ * served. The deadline is the request's own (passed per call, or set for everything a request does by
+ * {@link withRequestDeadline}): what is left of its budget decides how long the call may wait, so a busy
+ * machine makes it slow, not failed. Outside any request, a call waits `timeoutMs`.
  * Connections are kept alive by fetch's pool; failures come back as one typed error.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { requestIdFrom } from '../request-id/index.ts';
 
 export interface InternalCallerOptions {
@@ -41,6 +43,24 @@ export interface InternalCaller {
 }
 
 const DEFAULT_TIMEOUT_MS = 2_000;
+/**
+ * How long one public request may wait for calls to the other side, all together: under the front
+ * door's 60 s upstream timeout, so a busy machine makes a page slow rather than a 503 or a 504.
+ */
+export const REQUEST_BUDGET_MS = 30_000;
+
+const deadlines = new AsyncLocalStorage<number>();
+
+/**
+ * Run `work` with a deadline (epoch ms) that every internal call made inside it, however deep, ends by,
+ * unless the call passes its own: what the request being served has left decides each call's timeout.
+ *
+ * @example
+ * return withRequestDeadline(Date.now() + REQUEST_BUDGET_MS, () => service.fetch(request));
+ */
+export function withRequestDeadline<T>(deadline: number, work: () => T): T {
+  return deadlines.run(deadline, work);
+}
 
 /**
  * @example
@@ -51,7 +71,8 @@ export function createInternalCaller({ baseUrl, token, timeoutMs = DEFAULT_TIMEO
   return {
     async post<T>(path: string, body: unknown, { requestId, deadline }: InternalCallOptions = {}): Promise<T> {
       const call = `POST ${baseUrl}${path}`;
-      const waitMs = deadline === undefined ? timeoutMs : Math.floor(deadline - Date.now());
+      const until = deadline ?? deadlines.getStore();
+      const waitMs = until === undefined ? timeoutMs : Math.floor(until - Date.now());
       if (waitMs <= 0) throw new InternalCallError('timeout', `${call} was not made: the request's deadline had passed`);
       let response: Response;
       try {
