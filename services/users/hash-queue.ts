@@ -8,10 +8,10 @@
 /** libuv's default thread pool size, when UV_THREADPOOL_SIZE is not set. */
 export const LIBUV_DEFAULT_THREADS = 4;
 /**
- * Hashes that may wait, per slot: a caller admitted waits at most this many hashes' time (about 1 s at
+ * Hashes that may wait, per slot: a caller admitted waits at most this many hashes' time (about 2 s at
  * 600,000 iterations on one core) before its own starts; one turned away is told to come back in 1 s.
  */
-const WAITING_PER_SLOT = 4;
+const WAITING_PER_SLOT = 8;
 const LIBUV_MAX_THREADS = 1024;
 
 /** Thrown by {@link HashQueue.run} when every slot and every waiting place is taken. */
@@ -25,7 +25,7 @@ export class HashQueueFull extends Error {
 export interface HashQueueOptions {
   /** Hashes run at once: the size of libuv's thread pool (hashSlotsFrom). */
   readonly slots: number;
-  /** Hashes that may wait for a slot; default: four per slot. */
+  /** Hashes that may wait for a slot; default: eight per slot. */
   readonly waiting?: number;
 }
 
