@@ -325,18 +325,15 @@ class InternalClient:
                 # whole, so it cannot have taken effect: resending it once is safe for any method. Once it
                 # is sent, only an idempotent call may be repeated: a lost answer may hide a done write.
                 # A server that answers "busy, come back in n s" has done nothing, so any call may return.
-                if left <= 0:
-                    pass
-                elif failed.reused and not failed.sent and not resent:
+                if left > 0 and failed.reused and not failed.sent and not resent:
                     resent, wait = True, 0
-                elif wait is not None and busy < MAX_BUSY_RETRIES and time.monotonic() + wait < deadline:
+                elif left > 0 and wait is not None and busy < MAX_BUSY_RETRIES and time.monotonic() + wait < deadline:
                     busy += 1
-                elif idempotent and isinstance(error, Unavailable) and attempt < self.retries and wait is None:
+                elif (left > 0 and idempotent and isinstance(error, Unavailable) and attempt < self.retries
+                      and wait is None):
                     attempt += 1
                     wait = self.backoff * 2 ** (attempt - 1) * random.uniform(0.8, 1.2)
                 else:
-                    left = 0
-                if left <= 0:
                     if attempt or busy:
                         error.message += f" ({attempt + busy + 1} attempts)"
                     elif isinstance(error, Unavailable) and error.status is None and failed.sent and not idempotent:
@@ -388,7 +385,8 @@ class InternalClient:
         rid = response.getheader("X-Request-Id") or rid
         answer = Response(response.status, response.headers, _parse(method, response, data, call, rid), rid)
         if answer.status in RETRY_STATUSES or answer.status == 429:
-            answer.body.retry_after = _seconds(response.getheader("Retry-After")) if answer.status in (429, 503) else None
+            busy = answer.status in (429, 503)
+            answer.body.retry_after = _seconds(response.getheader("Retry-After")) if busy else None
             raise _Failed(answer.body, True, reused)
         return answer
 

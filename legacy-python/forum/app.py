@@ -21,6 +21,7 @@ from .web import HTML_TYPE, HTTPError, Request, Response, json_response, status_
 ERROR_TEMPLATE = Template((Path(__file__).parent / "templates" / "error.html").read_text(encoding="utf-8"))
 PAGE_NOT_FOUND = "There is no page at this address."
 API_NOT_FOUND = "no API endpoint at this path"
+BUSY = "the forum is busy right now; try again in a moment"
 # How long answering one request may wait for the TS side, all its internal calls together: under the front
 # door's upstream timeout (60 s), so a busy machine makes a login slow rather than a 503 or a 504.
 DEFAULT_REQUEST_BUDGET_SECONDS = 30.0
@@ -72,8 +73,7 @@ class Forum:
         except DatabaseBusy as busy:
             log("warn", "database_busy", request_id=request.request_id, method=request.method, path=request.path,
                 error=str(busy))
-            return error_response(request, HTTPError(503, "unavailable", "the forum is busy right now; try again in a moment",
-                                                     [("Retry-After", "1")]))
+            return error_response(request, HTTPError(503, "unavailable", BUSY, [("Retry-After", "1")]))
         except Exception:
             log("error", "unhandled_error", request_id=request.request_id, method=request.method,
                 path=request.path, traceback=traceback.format_exc())
