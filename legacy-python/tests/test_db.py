@@ -5,8 +5,11 @@ import shutil
 import tempfile
 import threading
 import unittest
+from unittest import mock
 
+from forum import db as db_module
 from forum.db import Database
+from tests.support import ForumTestCase
 
 FD_DIR = "/proc/self/fd"
 
@@ -49,6 +52,27 @@ class ThreadConnectionTest(unittest.TestCase):
 
     def test_keeps_one_connection_per_thread_while_it_lives(self):
         self.assertIs(self.db.read(), self.db.read())
+
+
+class BusyWriteTest(ForumTestCase):
+    def test_answers_503_with_retry_after_when_no_write_can_start_in_time(self):
+        self.login()
+        holder_ready, release = threading.Event(), threading.Event()
+
+        def hold_the_writers():
+            with self.app.db.write():
+                holder_ready.set()
+                release.wait(10)
+
+        holder = threading.Thread(target=hold_the_writers)
+        holder.start()
+        self.addCleanup(holder.join)
+        self.addCleanup(release.set)
+        holder_ready.wait(10)
+        with mock.patch.object(db_module, "WRITE_WAIT_SECONDS", 0.05):
+            result = self.post_json("/api/v1/threads/1/posts", {"body": "waits for the lock"})
+        self.assertApiError(result, 503, "unavailable", "the forum is busy right now; try again in a moment")
+        self.assertEqual(result.header("Retry-After"), "1")
 
 
 if __name__ == "__main__":
