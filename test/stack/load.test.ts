@@ -1,8 +1,9 @@
 /**
  * A busy machine makes logins and posts slow, never failed. Legacy asks the TS side to check passwords
- * and render markdown; under full CPU contention those calls share the request's deadline instead of a
- * fixed 2 s, the TS side bounds password hashing and says "come back in 1 s" when it is full, and legacy
- * comes back. Every answer is the real one (no 503), and every write is in the database afterwards.
+ * and render markdown; under full CPU contention (logins) or hundreds of writers beside readers (replies)
+ * those calls share the request's deadline instead of a fixed 2 s, the TS side bounds password hashing
+ * and says "come back in 1 s" when it is full, legacy comes back, and legacy's writers queue rather than
+ * time out on SQLite's lock. Every answer is the real one (no 503); every write is in the database after.
  */
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,7 +76,7 @@ describe.each(FRONT_DOORS)('replies through the %s front door under read load', 
     await stack?.stop();
   });
 
-  it(`answers ${REPLIES} concurrent replies all with 201 while every CPU is busy, and stores every one`, { timeout: LOAD_TEST_TIMEOUT_MS }, async () => {
+  it(`answers ${REPLIES} concurrent replies all with 201 while readers keep reading, and stores every one`, { timeout: LOAD_TEST_TIMEOUT_MS }, async () => {
     const login = await postJson(`${stack.front.url}/api/v1/login`, { username: 'alice', password: 'alice-password' });
     expect(login.status).toBe(200);
     const cookie = cookieOf(login.cookies);
@@ -83,7 +84,6 @@ describe.each(FRONT_DOORS)('replies through the %s front door under read load', 
     const count = (): number => (conn.prepare('SELECT count(*) AS n FROM posts WHERE thread_id = 1').get() as { n: number }).n;
     const before = count();
     const reads = readLoad(stack.front.url, ['/api/v1/threads/1', '/t/1', '/', '/api/v1/boards/general/threads', '/api/v1/boards'], 20);
-    const burners = startCpuBurners(BURN_MAX_MS);
     let readStatuses: Record<number, number> = {};
     try {
       const replies = await Promise.all(Array.from({ length: REPLIES }, (_, i) => postJson(`${stack.front.url}/api/v1/threads/1/posts`, { body: `load reply ${i} with *markdown*` }, cookie)));
@@ -93,7 +93,7 @@ describe.each(FRONT_DOORS)('replies through the %s front door under read load', 
       const bodies = conn.prepare("SELECT body FROM posts WHERE thread_id = 1 AND body LIKE 'load reply %'").all() as { body: string }[];
       expect(new Set(bodies.map((row) => row.body)).size).toBe(REPLIES);
     } finally {
-      await Promise.all([reads.stop(), burners.stop()]);
+      await reads.stop();
       conn.close();
     }
     expect(Object.keys(readStatuses).sort(), `${reads.failures.join('\n')}\n${errorsOf(stack)}`).toEqual(['200']);
