@@ -64,8 +64,9 @@ export const cookieOf = (cookies: string[]): string =>
  * Keep `workers` loops fetching `paths` (bodies read) until `stop()`; resolves with counts by status.
  * `failures` keeps the first few answers whose status is not in `expected`.
  */
-export function readLoad(baseUrl: string, paths: readonly string[], workers: number, expected: readonly number[] = [200]): { stop(): Promise<Record<number, number>>; failures: string[] } {
+export function readLoad(baseUrl: string, paths: readonly string[], workers: number, expected: readonly number[] = [200]): { stop(): Promise<Record<number, number>>; failures: string[]; served(): number } {
   let running = true;
+  let served = 0;
   const statuses: Record<number, number> = {};
   const failures: string[] = [];
   const loops = Array.from({ length: workers }, async (_, worker) => {
@@ -75,6 +76,7 @@ export function readLoad(baseUrl: string, paths: readonly string[], workers: num
         const res = await fetch(baseUrl + path);
         const text = await res.text();
         statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+        served += 1;
         if (!expected.includes(res.status) && failures.length < 5) failures.push(`${res.status} GET ${path}: ${text.slice(0, 200)}`);
       } catch (err) {
         statuses[0] = (statuses[0] ?? 0) + 1;
@@ -84,6 +86,7 @@ export function readLoad(baseUrl: string, paths: readonly string[], workers: num
   });
   return {
     failures,
+    served: () => served,
     stop: async () => {
       running = false;
       await Promise.all(loops);
