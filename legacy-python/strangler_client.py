@@ -3,8 +3,12 @@ connections shared safely by threads, a timeout on every call, retries for idemp
 exception per kind of failure, and the current request id passed on as `X-Request-Id`.
 
     client = InternalClient.from_env()  # STRANGLER_INTERNAL_URL, STRANGLER_INTERNAL_TOKEN
-    with request_context(incoming_request_id):
+    with request_context(incoming_request_id, budget=20.0):
         user = client.get(internal_path("v1", "users", 1))["user"]
+
+Inside a request context with a budget, the calls made while answering share that request's deadline: each
+call may wait as long as the request has left (a busy machine makes calls slow, not failed), and an answer
+`503` with `Retry-After` is tried again after the time it names while the budget allows.
 
 One module of standard library code, so it drops into any codebase whatever its dependencies.
 """
@@ -31,7 +35,12 @@ MAX_IDLE_SECONDS = 30.0
 # The server's own rule: a request id it does not accept is replaced, so we mint one it will keep.
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 _UNSENDABLE = re.compile(r"[\x00-\x20\x7f-\U0010ffff]")
+# A server that says when to come back (Retry-After) is asked again at most this many times per call.
+MAX_BUSY_RETRIES = 50
+# Never wait for a Retry-After longer than this, whatever the server says.
+MAX_RETRY_AFTER_SECONDS = 5.0
 _request_id = contextvars.ContextVar("strangler_request_id", default=None)
+_deadline = contextvars.ContextVar("strangler_deadline", default=None)
 
 Response = namedtuple("Response", "status headers body request_id")
 Response.__doc__ = "One answer: status, headers (case-insensitive .get), parsed JSON body (None for 204), request id."
@@ -50,13 +59,22 @@ def current_request_id():
     return _request_id.get()
 
 
+def remaining_budget():
+    """Seconds left before the current context's deadline, or None when it has no budget."""
+    deadline = _deadline.get()
+    return None if deadline is None else deadline - time.monotonic()
+
+
 @contextlib.contextmanager
-def request_context(request_id):
-    """`with request_context(rid):` every call inside passes rid on (per thread, per asyncio task)."""
+def request_context(request_id, budget=None):
+    """`with request_context(rid, budget=20.0):` every call inside passes rid on and, when budget (seconds)
+    is given, ends by that deadline whatever its own timeout (per thread, per asyncio task)."""
     token = _request_id.set(request_id)
+    deadline_token = _deadline.set(None if budget is None else time.monotonic() + budget)
     try:
         yield request_id
     finally:
+        _deadline.reset(deadline_token)
         _request_id.reset(token)
 
 
@@ -89,7 +107,7 @@ class Unavailable(InternalError):
 
 
 class Timeout(Unavailable):
-    hint = "The TS server is slow or stuck: try again later, or pass a larger timeout="
+    hint = "The TS server is slow or stuck: try again later, or give the request a larger budget"
 
 
 class BadRequest(InternalError):
@@ -146,11 +164,13 @@ def _is_dropped(sock):
 
 class _Pool:
     """Idle connections, LIFO (the most recently used is the most likely alive); a connection belongs to
-    one thread from acquire to release."""
+    one thread from acquire to release. Connections idle past MAX_IDLE_SECONDS are closed by a timer even
+    when no call comes: after a burst of load the process goes back to the sockets it had before."""
 
     def __init__(self, host, port, max_idle, on_connect):
         self.host, self.port, self.max_idle, self.on_connect = host, port, max_idle, on_connect
         self.idle, self.closed, self._lock, self._pid = [], False, threading.Lock(), os.getpid()
+        self._reaper = None
 
     def acquire(self, timeout, fresh=False):
         """(connection, reused): a live idle connection unless fresh, else a new unconnected one."""
@@ -158,8 +178,8 @@ class _Pool:
         with self._lock:
             if self.closed:
                 raise RuntimeError("InternalClient is closed")
-            if self._pid != os.getpid():  # forked: the parent's sockets are not ours to use
-                self.idle, self._pid = [], os.getpid()
+            if self._pid != os.getpid():  # forked: the parent's sockets and timer are not ours to use
+                self.idle, self._pid, self._reaper = [], os.getpid(), None
             now = time.monotonic()
             while self.idle and now - self.idle[0][1] > MAX_IDLE_SECONDS:
                 stale.append(self.idle.pop(0)[0])
@@ -183,13 +203,37 @@ class _Pool:
         with self._lock:
             if not self.closed and len(self.idle) < self.max_idle and conn.sock is not None:
                 self.idle.append((conn, time.monotonic()))
+                self._schedule_reap()
                 return
         conn.close()
 
     def close(self):
         with self._lock:
             self.closed, idle, self.idle = True, self.idle, []
+            reaper, self._reaper = self._reaper, None
+        if reaper is not None:
+            reaper.cancel()
         for conn, _ in idle:
+            conn.close()
+
+    def _schedule_reap(self, delay=None):
+        # Called with the lock held; one timer at a time, started only while something is idle.
+        if self._reaper is None:
+            self._reaper = threading.Timer(MAX_IDLE_SECONDS if delay is None else delay, self._reap)
+            self._reaper.daemon = True
+            self._reaper.start()
+
+    def _reap(self):
+        with self._lock:
+            self._reaper = None
+            if self.closed or self._pid != os.getpid():
+                return
+            now, stale = time.monotonic(), []
+            while self.idle and now - self.idle[0][1] >= MAX_IDLE_SECONDS:
+                stale.append(self.idle.pop(0)[0])
+            if self.idle:  # again when the oldest of those left turns stale
+                self._schedule_reap(max(MAX_IDLE_SECONDS - (now - self.idle[0][1]), 0.01))
+        for conn in stale:
             conn.close()
 
 
@@ -203,10 +247,13 @@ class _Failed(Exception):
 class InternalClient:
     """One per base URL; thread-safe. Calls return parsed JSON or raise an InternalError subclass.
 
-    timeout: seconds for connecting and for each wait for data (per call: timeout=). retries: extra
-    attempts for idempotent calls (GET/HEAD/PUT/DELETE, or idempotent=True) after a failed connection, a
-    timeout or a 502/503/504, waiting backoff, then twice that, with +-20% jitter. max_idle: idle
-    connections kept.
+    timeout: seconds for connecting and for each wait for data (per call: timeout=), used outside a
+    request_context with a budget; inside one, the request's remaining budget is the call's timeout.
+    retries: extra attempts for idempotent calls (GET/HEAD/PUT/DELETE, or idempotent=True) after a failed
+    connection, a timeout or a 502/503/504, waiting backoff, then twice that, with +-20% jitter. A 503 or
+    429 with Retry-After means the server did nothing and asks to be called later: any call is tried
+    again after that delay while the deadline allows (the budget, or timeout outside one). max_idle:
+    idle connections kept.
     """
 
     def __init__(self, base_url, token, *, timeout=2.0, retries=2, backoff=0.05, max_idle=16):
@@ -256,28 +303,45 @@ class InternalClient:
             headers["Content-Type"] = "application/json"
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
-        timeout = self.timeout if timeout is None else timeout
-        call, attempt, fresh, resent = f"{method} {path}", 0, False, False
+        budget = remaining_budget()
+        if timeout is None:
+            timeout = self.timeout if budget is None else budget
+        elif budget is not None:
+            timeout = min(timeout, budget)
+        # Retry-After is honoured until this moment: the request's deadline, or one timeout from now.
+        deadline = time.monotonic() + (timeout if budget is None else budget)
+        call, attempt, busy, fresh, resent = f"{method} {path}", 0, 0, False, False
+        if timeout <= 0:
+            raise Timeout("the request's budget was spent before this call could be made", call=call,
+                          code="timeout", request_id=rid)
         while True:
             self._count("requests")
             try:
                 return self._attempt(method, url, payload, headers, timeout, fresh, call, rid)
             except _Failed as failed:
-                error = failed.error
+                error, wait = failed.error, _retry_after(failed.error)
+                left = deadline - time.monotonic() if budget is not None else timeout
                 # A request that failed while being sent on a reused connection never reached the server
                 # whole, so it cannot have taken effect: resending it once is safe for any method. Once it
                 # is sent, only an idempotent call may be repeated: a lost answer may hide a done write.
-                if failed.reused and not failed.sent and not resent:
-                    resent = True
-                elif idempotent and isinstance(error, Unavailable) and attempt < self.retries:
+                # A server that answers "busy, come back in n s" has done nothing, so any call may return.
+                if left > 0 and failed.reused and not failed.sent and not resent:
+                    resent, wait = True, 0
+                elif left > 0 and wait is not None and busy < MAX_BUSY_RETRIES and time.monotonic() + wait < deadline:
+                    busy += 1
+                elif (left > 0 and idempotent and isinstance(error, Unavailable) and attempt < self.retries
+                      and wait is None):
                     attempt += 1
-                    time.sleep(self.backoff * 2 ** (attempt - 1) * random.uniform(0.8, 1.2))
+                    wait = self.backoff * 2 ** (attempt - 1) * random.uniform(0.8, 1.2)
                 else:
-                    if attempt:
-                        error.message += f" ({attempt + 1} attempts)"
+                    if attempt or busy:
+                        error.message += f" ({attempt + busy + 1} attempts)"
                     elif isinstance(error, Unavailable) and error.status is None and failed.sent and not idempotent:
                         error.message += " (not repeated: the call is not idempotent and may have taken effect)"
                     raise error from failed.__cause__
+                time.sleep(wait)
+                if budget is not None:
+                    timeout = max(min(timeout, deadline - time.monotonic()), 0.001)
                 fresh = error.status is None  # after a broken connection, do not trust the idle ones
                 self._count("retries")
 
@@ -320,19 +384,33 @@ class InternalClient:
             self._pool.release(conn)
         rid = response.getheader("X-Request-Id") or rid
         answer = Response(response.status, response.headers, _parse(method, response, data, call, rid), rid)
-        if answer.status in RETRY_STATUSES:
+        if answer.status in RETRY_STATUSES or answer.status == 429:
+            busy = answer.status in (429, 503)
+            answer.body.retry_after = _seconds(response.getheader("Retry-After")) if busy else None
             raise _Failed(answer.body, True, reused)
         return answer
 
     def _transport_error(self, exc, call, rid, timeout):
         where = self.base_url
         if isinstance(exc, (socket.timeout, TimeoutError)):
-            return Timeout(f"no answer from {where} within {timeout} s", call=call, code="timeout", request_id=rid)
+            return Timeout(f"no answer from {where} within {timeout:.3g} s", call=call, code="timeout", request_id=rid)
         if isinstance(exc, OSError):  # refused, reset, closed without an answer (RemoteDisconnected)
             return Unavailable(f"the connection to {where} failed: {exc.__class__.__name__}: {exc}", call=call,
                                code="unreachable", request_id=rid)
         # http.client.HTTPException: a bad status line, a truncated body
         return ProtocolError(f"{where} sent a broken answer: {exc!r:.120}", call=call, code="bad_answer", request_id=rid)
+
+
+def _seconds(value):
+    """A Retry-After given in seconds, jittered by +-20% so that callers told the same delay do not all
+    return at once, and capped at MAX_RETRY_AFTER_SECONDS; None for an absent or HTTP-date value."""
+    if value is None or not value.strip().isdigit():
+        return None
+    return min(int(value.strip()), MAX_RETRY_AFTER_SECONDS) * random.uniform(0.8, 1.2)
+
+
+def _retry_after(error):
+    return getattr(error, "retry_after", None)
 
 
 def _parse(method, response, data, call, rid):
@@ -358,7 +436,7 @@ def _parse(method, response, data, call, rid):
         code, message = error.get("code"), error["message"]
     else:
         code, message = None, f"(no JSON error body: {snippet!r})"
-    if status in RETRY_STATUSES:
+    if status in RETRY_STATUSES or status == 429:
         return Unavailable(message, call=call, status=status, code=code, request_id=rid)
     if 400 <= status < 600:
         kind = _ERRORS_BY_STATUS.get(status, BadRequest if status < 500 else ServerError)

@@ -17,7 +17,7 @@ import { assertForumSchema, createForumPages, LEGACY_TEMPLATES_DIR, loadForumTem
 import { createMarkdownService } from './markdown/index.ts';
 import { createSessionResolver, createSessionsService } from './sessions/index.ts';
 import { createThreadsService, createViewCounter } from './threads/index.ts';
-import { createUsersService, iterationsFrom, prepareUserQueries } from './users/index.ts';
+import { createUsersService, hashSlotsFrom, iterationsFrom, prepareUserQueries } from './users/index.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const ERROR_TEMPLATE = resolve(LEGACY_TEMPLATES_DIR, 'error.html');
@@ -47,7 +47,7 @@ export const composeServices: ComposeServices = (env, logger, { legacyUrl, inter
     services: [
       createBoardsService(db, page),
       createThreadsService(db, { ...page, views }),
-      createUsersService({ queries: users, sessions, iterations: iterationsFrom(env), logger }),
+      createUsersService({ queries: users, sessions, iterations: iterationsFrom(env), hashSlots: hashSlotsFrom(env), logger }),
       createSessionsService(sessions, { onForget: (hash) => siblings?.send(FORGET_TOPIC, hash) }),
       createMarkdownService(),
     ],

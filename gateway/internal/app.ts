@@ -3,6 +3,7 @@
  * document and one error shape. Nothing here is reachable from the public listener; the front doors
  * refuse `/_internal` and the TS server's public app does too.
  */
+import { isUtf8 } from 'node:buffer';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import type { MiddlewareHandler } from 'hono';
@@ -12,7 +13,7 @@ import { accessLog } from '../server/access-log.ts';
 import type { ServerEnv } from '../server/env.ts';
 import type { ServiceBindings } from '../server/service.ts';
 import type { Service } from '../server/service.ts';
-import { errorJson, internalErrorHandler } from './errors.ts';
+import { errorJson, InternalError, internalErrorHandler } from './errors.ts';
 import { tokenMatcher } from './token.ts';
 
 export const OPENAPI_PATH = '/_internal/openapi.json';
@@ -82,7 +83,10 @@ const bearerToken = (token: string): MiddlewareHandler<InternalEnv> => {
   };
 };
 
-/** Bodies are JSON and at most 1 MiB, checked before any route reads them. */
+/**
+ * Bodies are JSON, UTF-8 and at most 1 MiB, checked before any route reads them (a JSON parser would
+ * quietly turn bytes that are not UTF-8 into U+FFFD, and the route would store what was never sent).
+ */
 const jsonBodies = (): MiddlewareHandler<InternalEnv> => {
   const limit = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => errorJson('too_large', 'the request body is larger than 1 MiB') });
   return async function jsonBodies(c, next) {
@@ -93,7 +97,10 @@ const jsonBodies = (): MiddlewareHandler<InternalEnv> => {
     if (type !== undefined ? !JSON_TYPE.test(type) : hasBody) {
       return errorJson('unsupported_media_type', `the request body must be JSON sent with Content-Type: application/json (got ${type === undefined ? 'no Content-Type' : JSON.stringify(type)})`);
     }
-    return limit(c, next);
+    return limit(c, async () => {
+      if (!isUtf8(await c.req.arrayBuffer())) throw new InternalError('bad_request', 'the request body is not valid UTF-8; send JSON encoded as UTF-8');
+      await next();
+    });
   };
 };
 

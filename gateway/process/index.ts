@@ -14,6 +14,12 @@ import { connect, createServer } from 'node:net';
 
 const START_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 5_000;
+/**
+ * Lines of a child's output kept in {@link RunningProcess.output}: enough for a failure report or a test
+ * that looks for a recent line, and a bound, so a long-running `strangler up` whose children log every
+ * request does not keep them all.
+ */
+export const KEEP_OUTPUT_LINES = 2_000;
 
 export interface RunningProcess {
   readonly name: string;
@@ -22,7 +28,7 @@ export interface RunningProcess {
   /** Other listeners the process named in its listening line (`internal_url`), if any. */
   readonly internalUrl?: string;
   readonly child: ChildProcess;
-  /** The lines the process wrote so far (the last `keepLines` of them), stdout and stderr interleaved. */
+  /** The lines the process wrote so far (the last `keepLines` of them, KEEP_OUTPUT_LINES unless told), stdout and stderr interleaved. */
   readonly output: string[];
   stop(): Promise<void>;
 }
@@ -45,7 +51,7 @@ export interface SpawnOptions {
 }
 
 /** Append a line to `output`, dropping the oldest when it holds twice `keepLines` (amortized, not per line). */
-export function keepLine(output: string[], line: string, keepLines = Infinity): void {
+export function keepLine(output: string[], line: string, keepLines = KEEP_OUTPUT_LINES): void {
   output.push(line);
   if (output.length >= keepLines * 2) output.splice(0, output.length - keepLines);
 }

@@ -5,6 +5,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { REQUEST_BUDGET_MS, withRequestDeadline } from '../internal/caller.ts';
 import type { Logger } from '../log/index.ts';
 import { isInternalPath, normalizeTarget } from '../routes/normalize.ts';
 import type { Proxy } from '../proxy/index.ts';
@@ -109,7 +110,8 @@ export function createTsServer(options: TsServerOptions): TsServer {
     const service = name === null ? undefined : mounted.get(name);
     if (service) {
       c.set('backend', 'ts');
-      const res = await service.fetch(requestFor(c.req.raw, target.forwardPath + target.search), { requestId });
+      // Calls the service makes to legacy share this request's deadline instead of a fixed timeout each.
+      const res = await withRequestDeadline(Date.now() + REQUEST_BUDGET_MS, () => service.fetch(requestFor(c.req.raw, target.forwardPath + target.search), { requestId }));
       return answeredBy ? withHeader(res, ANSWERED_BY_HEADER, 'ts') : res;
     }
     c.set('backend', 'legacy');

@@ -149,6 +149,8 @@ def _text(fields, name, max_chars):
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise invalid(f"{name} must be valid Unicode text (no lone surrogates)") from None
+    if "\x00" in value:
+        raise invalid(f"{name} must not contain NUL characters (\\u0000); remove them")
     return value
 
 

@@ -12,7 +12,7 @@ from string import Template
 import strangler_client
 
 from . import api, internal_api, live, pages, static_files
-from .db import Database, database_path
+from .db import Database, DatabaseBusy, database_path
 from .internal import Moved
 from .logs import log
 from .router import Router
@@ -21,14 +21,19 @@ from .web import HTML_TYPE, HTTPError, Request, Response, json_response, status_
 ERROR_TEMPLATE = Template((Path(__file__).parent / "templates" / "error.html").read_text(encoding="utf-8"))
 PAGE_NOT_FOUND = "There is no page at this address."
 API_NOT_FOUND = "no API endpoint at this path"
+BUSY = "the forum is busy right now; try again in a moment"
+# How long answering one request may wait for the TS side, all its internal calls together: under the front
+# door's upstream timeout (60 s), so a busy machine makes a login slow rather than a 503 or a 504.
+DEFAULT_REQUEST_BUDGET_SECONDS = 30.0
 
 
 class Forum:
     """One WSGI callable; expected failures are HTTPError, anything else a logged 500."""
 
     def __init__(self, db_path=None, live_max_seconds=None, live_poll_seconds=1.0, live_keepalive_seconds=15.0,
-                 client=None):
+                 client=None, request_budget_seconds=None):
         self.db = Database(db_path or database_path())
+        self.request_budget_seconds = request_budget_seconds or request_budget_from_env()
         # Users and markdown live on the TS side now (forum/internal.py); one client, one connection pool.
         self.moved = Moved(client or strangler_client.InternalClient.from_env())
         self.live_max_seconds = live_max_seconds or float(os.environ.get("FORUM_LIVE_MAX_SECONDS", "300"))
@@ -53,8 +58,8 @@ class Forum:
         return [response.body] if isinstance(response.body, bytes) else response.body
 
     def respond(self, request):
-        # Calls to the TS side made while answering carry this request's id.
-        with strangler_client.request_context(request.request_id):
+        # Calls to the TS side made while answering carry this request's id and share its deadline.
+        with strangler_client.request_context(request.request_id, budget=self.request_budget_seconds):
             return self._respond(request)
 
     def _respond(self, request):
@@ -65,10 +70,28 @@ class Forum:
             return handler(self, request, **params)
         except HTTPError as error:
             return error_response(request, error)
+        except DatabaseBusy as busy:
+            log("warn", "database_busy", request_id=request.request_id, method=request.method, path=request.path,
+                error=str(busy))
+            return error_response(request, HTTPError(503, "unavailable", BUSY, [("Retry-After", "1")]))
         except Exception:
             log("error", "unhandled_error", request_id=request.request_id, method=request.method,
                 path=request.path, traceback=traceback.format_exc())
             return error_response(request, HTTPError(500, "internal", "something went wrong on our side; try again later"))
+
+
+def request_budget_from_env(environ=os.environ):
+    """FORUM_REQUEST_BUDGET_SECONDS: a positive number of seconds, default 30."""
+    text = environ.get("FORUM_REQUEST_BUDGET_SECONDS", "").strip()
+    if not text:
+        return DEFAULT_REQUEST_BUDGET_SECONDS
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < 3600:
+        raise ValueError(f"FORUM_REQUEST_BUDGET_SECONDS must be a number of seconds above 0, e.g. 30; got {text!r}")
+    return value
 
 
 def error_response(request, error):

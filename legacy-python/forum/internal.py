@@ -2,8 +2,11 @@
 (look-ups, password checks, registration) and the markdown renderer. Every call goes through the
 stdlib client in strangler_client.py; this module turns its failures into the forum's own errors.
 
-A call that cannot be made (the TS side down, slow, or answering nonsense) becomes a 503 error page or
-JSON error with a plain message, and one log line that names the call: never a traceback.
+Every call shares the deadline of the request being answered (forum/app.py sets it; the client makes
+each call wait at most what is left and honours the TS side's Retry-After within it), so a slow, busy
+machine makes a login or a post slow, not failed. A call that still cannot be made (the TS side down,
+stuck past the budget, or answering nonsense) becomes a 503 error page or JSON error with a plain
+message, and one log line that names the call: never a traceback.
 """
 from urllib.parse import quote
 
@@ -13,6 +16,8 @@ from .logs import log
 from .web import HTTPError
 
 UNAVAILABLE = "{what} is not answering right now; try again in a moment."
+# Telling the TS side about a logout only saves its cache a few seconds: never worth more of the request.
+FORGET_TIMEOUT_SECONDS = 2.0
 
 
 class Moved:
@@ -73,7 +78,7 @@ class Moved:
         """Tell the TS side a session ended, so its cache drops it now; a failure only costs the cache's
         few seconds, so it is logged, not raised."""
         try:
-            self.client.delete(f"/_internal/v1/sessions/{quote(token_sha256, safe='')}")
+            self.client.delete(f"/_internal/v1/sessions/{quote(token_sha256, safe='')}", timeout=FORGET_TIMEOUT_SECONDS)
         except client_module.InternalError as exc:
             log("warn", "internal_call_failed", call=exc.call, error=str(exc), request_id=exc.request_id,
                 consequence="the TS side may recognise this session for a few more seconds")

@@ -2,7 +2,7 @@
 import json
 import secrets
 from http import HTTPStatus
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_plus
 
 MAX_BODY_BYTES = 1024 * 1024
 JSON_TYPE = "application/json; charset=utf-8"
@@ -81,10 +81,22 @@ class Request:
         self.environ = environ
         self.method = environ["REQUEST_METHOD"].upper()
         self.path = _decode_path(environ.get("PATH_INFO") or "/")
-        self.query = _first_values(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+        self._query = None
         self.request_id = _request_id(environ.get("HTTP_X_REQUEST_ID"))
         self.cookies = parse_cookies(environ.get("HTTP_COOKIE", ""))
         self._body = None
+
+    @property
+    def query(self):
+        """The query's parameters, first value of each; a 400 when one is not text the forum can store
+        (invalid UTF-8, or a NUL). Checked when a handler reads the query, as the TS side does."""
+        if self._query is None:
+            self._query = text_pairs(self.environ.get("QUERY_STRING", ""), "query parameter")
+        return self._query
+
+    @query.setter
+    def query(self, values):
+        self._query = values
 
     @property
     def is_api(self):
@@ -119,8 +131,12 @@ class Request:
 
     def json_object(self):
         try:
-            value = json.loads(self.body().decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError):
+            text = self.body().decode("utf-8")
+        except UnicodeDecodeError:
+            raise bad_request("the request body is not valid UTF-8; send JSON encoded as UTF-8") from None
+        try:
+            value = json.loads(text)
+        except (ValueError, RecursionError):
             raise bad_request("the request body must be a JSON object") from None
         if not isinstance(value, dict):
             raise bad_request("the request body must be a JSON object")
@@ -131,7 +147,25 @@ class Request:
             text = self.body().decode("utf-8")
         except UnicodeDecodeError:
             raise bad_request("the form must be sent as UTF-8") from None
-        return _first_values(parse_qsl(text, keep_blank_values=True))
+        return text_pairs(text, "form field")
+
+
+def text_pairs(encoded, what):
+    """The first value of each name=value pair of a query string or urlencoded form, decoded as UTF-8;
+    a 400 naming the pair (as sent) whose name or value is not valid UTF-8 or holds a NUL. A malformed
+    escape such as %zz stays as sent, as parse_qsl leaves it."""
+    for piece in encoded.split("&"):
+        if not piece:
+            continue
+        raw_name = piece.partition("=")[0]
+        for part in piece.partition("=")[::2]:
+            try:
+                text = unquote_plus(part, errors="strict")
+            except UnicodeDecodeError:
+                raise bad_request(f"{what} '{raw_name}' is not valid UTF-8 text; encode it as UTF-8") from None
+            if "\x00" in text:
+                raise bad_request(f"{what} '{raw_name}' contains a NUL character (%00); remove it") from None
+    return _first_values(parse_qsl(encoded, keep_blank_values=True))
 
 
 def _request_id(header):

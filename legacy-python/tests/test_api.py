@@ -211,10 +211,12 @@ class WriteEndpointsTest(ForumTestCase):
 
     def test_malformed_json_is_400(self):
         self.login()
-        for body in (b"{", b"[]", b'"text"', b"\xff", b"[" * 100000):
+        for body in (b"{", b"[]", b'"text"', b"[" * 100000):
             with self.subTest(body=body):
                 self.assertApiError(self.post_json("/api/v1/threads/1/posts", body), 400, "bad_request",
                                     "the request body must be a JSON object")
+        self.assertApiError(self.post_json("/api/v1/threads/1/posts", b"\xff"), 400, "bad_request",
+                            "the request body is not valid UTF-8; send JSON encoded as UTF-8")
 
     def test_invalid_fields_are_422_naming_the_field_and_rule(self):
         self.login()

@@ -356,6 +356,47 @@ class FakeServerTest(unittest.TestCase):
         self.assertEqual(client.get("/_internal/v1/users/1"), {"ok": True})
         self.assertEqual((fake.received, client.stats()["retries"], client.stats()["connections_opened"]), (2, 1, 1))
 
+    def test_waits_past_its_own_timeout_for_an_answer_within_the_requests_budget(self):
+        fake, client = self.serve(answer(respond(), delay=0.5), timeout=0.1)
+        with request_context("req-slow", budget=30):
+            self.assertEqual(client.post("/_internal/v1/users", {}), {"ok": True})
+        self.assertEqual((fake.received, client.stats()["retries"]), (1, 0))
+
+    def test_ends_a_call_at_the_requests_deadline_whatever_its_own_timeout(self):
+        fake, client = self.serve(answer(respond(), delay=3.0), timeout=30)
+        with request_context("req-late", budget=0.3):
+            error = self.raised(Timeout, lambda: client.get("/_internal/v1/slow"))
+        self.assertEqual(fake.received, 1)
+        self.assertRegex(str(error), r"within 0\.[0-9]+ s")
+
+    def test_refuses_to_call_once_the_requests_budget_is_spent(self):
+        fake, client = self.serve(answer(respond()))
+        with request_context("req-spent", budget=0.001):
+            time.sleep(0.01)
+            error = self.raised(Timeout, lambda: client.get("/_internal/v1/users/1"))
+        self.assertIn("budget was spent", str(error))
+        self.assertEqual(fake.received, 0)
+
+    def test_repeats_even_a_post_that_a_503_with_retry_after_turned_away(self):
+        busy = respond(503, b'{"error":{"code":"unavailable","message":"all hashing slots are taken"}}',
+                       extra=b"Retry-After: 0\r\n")
+        fake, client = self.serve(lambda n, sock: answer(busy if n < 3 else respond(201))(n, sock))
+        with request_context("req-busy", budget=30):
+            self.assertEqual(client.post("/_internal/v1/users", {}), {"ok": True})
+        self.assertEqual((fake.received, client.stats()["retries"]), (3, 2))
+
+    def test_gives_up_at_once_when_retry_after_reaches_past_the_budget(self):
+        busy = respond(503, b'{"error":{"code":"unavailable","message":"busy"}}', extra=b"Retry-After: 5\r\n")
+        fake, client = self.serve(answer(busy))
+        with request_context("req-short", budget=1):
+            error = self.raised(Unavailable, lambda: client.post("/_internal/v1/render", {}, idempotent=True))
+        self.assertEqual((fake.received, error.status, error.message), (1, 503, "busy"))
+
+    def raised(self, kind, call):
+        with self.assertRaises(kind) as caught:
+            call()
+        return caught.exception
+
     def test_drops_connections_idle_longer_than_the_limit(self):
         fake, client = self.serve(answer(respond()))
         with mock.patch.object(strangler_client, "MAX_IDLE_SECONDS", 0.01):
@@ -363,6 +404,17 @@ class FakeServerTest(unittest.TestCase):
             time.sleep(0.05)
             client.get("/_internal/v1/users/1")
         self.assertEqual(client.stats(), {"connections_opened": 2, "requests": 2, "retries": 0, "idle": 1})
+
+    def test_closes_connections_idle_past_the_limit_even_when_no_call_comes(self):
+        fake, client = self.serve(answer(respond()))
+        with mock.patch.object(strangler_client, "MAX_IDLE_SECONDS", 0.05):
+            client.get("/_internal/v1/users/1")
+            deadline = time.monotonic() + 10
+            while client.stats()["idle"] and time.monotonic() < deadline:
+                time.sleep(0.02)
+        self.assertEqual(client.stats()["idle"], 0)
+        self.assertEqual(client.get("/_internal/v1/users/1"), {"ok": True})
+        self.assertEqual(client.stats()["connections_opened"], 2)
 
     def test_does_not_pool_a_connection_the_server_said_it_would_close(self):
         fake, client = self.serve(answer(respond(extra=b"Connection: close\r\n"), keep=False))

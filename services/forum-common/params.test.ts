@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { firstQueryValue, parsePerPage, positiveInteger } from './params.ts';
+import { checkQueryText, firstQueryValue, parsePerPage, positiveInteger } from './params.ts';
+import { ApiError } from './responses.ts';
 
 describe('positiveInteger', () => {
   it.each([
@@ -26,4 +28,53 @@ describe('firstQueryValue', () => {
   it('gives an empty string for a parameter without a value', () => expect(firstQueryValue('?page', 'page')).toBe(''));
   it('gives null for an absent parameter', () => expect(firstQueryValue('?pages=1', 'page')).toBeNull());
   it('keeps a malformed escape as sent', () => expect(firstQueryValue('?page=%zz', 'page')).toBe('%zz'));
+});
+
+/** The status and message checkQueryText refuses a query with, or 'ok'. */
+function refusal(search: string): string {
+  try {
+    checkQueryText(search);
+    return 'ok';
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    return `${err.status} ${err.message}`;
+  }
+}
+
+const CORPUS = ['page=2', 'q=caf%C3%A9+au+lait', 'page=%zz', 'flag', '&&page=1&', 'q=%FF', 'page=1&q=%C3%28', '%C3%28=1', 'q=%ED%A0%80', 'q=%F4%90%80%80', 'page=1%002', 'a%00b', 'q=%E2%82', 'q=caf\u00e9', 'x=%', 'x=%2'];
+
+describe('checkQueryText', () => {
+  it('passes text that decodes to UTF-8 without a NUL, a malformed escape left as sent', () => {
+    for (const search of ['?page=2', '?q=caf%C3%A9+au+lait', '?page=%zz', '?flag', '']) expect(refusal(search)).toBe('ok');
+  });
+
+  it('refuses a name or value that is not UTF-8, naming the parameter as sent', () => {
+    expect(refusal('?page=1&q=%FF')).toBe("400 query parameter 'q' is not valid UTF-8 text; encode it as UTF-8");
+    expect(refusal('?%C3%28=1')).toBe("400 query parameter '%C3%28' is not valid UTF-8 text; encode it as UTF-8");
+  });
+
+  it('refuses a NUL in a name or a value', () => {
+    expect(refusal('?page=1%002')).toBe("400 query parameter 'page' contains a NUL character (%00); remove it");
+  });
+
+  it('is checked whenever a parameter is read, whichever one it is', () => {
+    expect(() => firstQueryValue('?page=2&q=%00', 'page')).toThrow("query parameter 'q' contains a NUL character (%00); remove it");
+  });
+
+  it('refuses exactly what legacy refuses, with the same status and message', () => {
+    const script = `
+import json, sys
+from forum.web import HTTPError, text_pairs
+out = []
+for search in json.loads(sys.argv[1]):
+    try:
+        text_pairs(search, "query parameter")
+        out.append("ok")
+    except HTTPError as error:
+        out.append(f"{error.status} {error.message}")
+print(json.dumps(out))`;
+    const legacy = JSON.parse(execFileSync('python3', ['-c', script, JSON.stringify(CORPUS)], { cwd: 'legacy-python', encoding: 'utf8' })) as string[];
+    expect(CORPUS.map((search) => refusal(`?${search}`))).toEqual(legacy);
+    expect(legacy.filter((answer) => answer !== 'ok').length).toBeGreaterThan(5);
+  });
 });

@@ -84,6 +84,43 @@ describe('users internal endpoints', () => {
     expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
   });
 
+  it('answers 503 with Retry-After, having done nothing, to password checks past its hash slots and waiting places', async () => {
+    // One slot and eight waiting places: of twelve checks at once nine are served, three are told to come back.
+    const narrow = createInternalApp({
+      services: [createUsersService({ queries: prepareUserQueries(db), sessions, iterations: ITERATIONS, hashSlots: 1, logger: pino({ level: 'silent' }) })],
+      token: TOKEN,
+      logger: pino({ level: 'silent' }),
+    });
+    const verify = async () => {
+      const res = await narrow.request('/_internal/v1/users/verify', { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice-password' }), headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' } });
+      return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as { error?: { code: string; message: string } } };
+    };
+    const answers = await Promise.all(Array.from({ length: 12 }, verify));
+    expect(answers.filter((a) => a.status === 200).length).toBe(9);
+    expect(answers.filter((a) => a.status === 503).length).toBe(3);
+    const busy = answers.find((a) => a.status === 503)!;
+    expect(busy.retryAfter).toBe('1');
+    expect(busy.body.error).toEqual({ code: 'unavailable', message: 'all 1 password hashing slots and 8 waiting places are taken; nothing was done: retry after 1 s' });
+    expect((await verify()).status).toBe(200);
+  });
+
+  it('refuses a NUL in a username or password with a 400 naming the field', async () => {
+    expect(await call('/_internal/v1/users', { username: 'nul-user', password: 'pass\u0000word' })).toEqual({
+      status: 400,
+      body: { error: { code: 'bad_request', message: 'password: must not contain NUL characters (\\u0000); remove them' } },
+    });
+    expect(await call('/_internal/v1/users/verify', { username: 'alice\u0000', password: 'alice-password' })).toMatchObject({ status: 400, body: { error: { message: 'username: must not contain NUL characters (\\u0000); remove them' } } });
+  });
+
+  it('refuses a JSON body that is not UTF-8 instead of reading U+FFFD into it', async () => {
+    const res = await internal.request('/_internal/v1/users/verify', {
+      method: 'POST',
+      body: Buffer.from('{"username":"caf\xe9","password":"alice-password"}', 'latin1'),
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    });
+    expect({ status: res.status, body: await res.json() }).toEqual({ status: 400, body: { error: { code: 'bad_request', message: 'the request body is not valid UTF-8; send JSON encoded as UTF-8' } } });
+  });
+
   it('names each invalid registration field', async () => {
     expect(await call('/_internal/v1/users', { username: 'a b', password: 'short' })).toEqual({
       status: 400,

@@ -13,6 +13,7 @@ import { createUsersInternal } from './internal.ts';
 import type { UserQueries } from './queries.ts';
 
 export { iterationsFrom, hashPassword, verifyPassword } from './passwords.ts';
+export { hashSlotsFrom } from './hash-queue.ts';
 export { prepareUserQueries, type UserQueries, type UserRow } from './queries.ts';
 
 export interface UsersServiceOptions {
@@ -20,6 +21,8 @@ export interface UsersServiceOptions {
   readonly queries: UserQueries;
   readonly sessions: SessionResolver;
   readonly iterations: number;
+  /** Password hashes run at once (hashSlotsFrom: UV_THREADPOOL_SIZE); more wait, and past twice that legacy is asked to retry. */
+  readonly hashSlots?: number;
   readonly logger: Logger;
 }
 
@@ -30,7 +33,7 @@ const ME_ALLOW = ['GET', 'HEAD'] as const;
  * const users = createUsersService({ queries: prepareUserQueries(openForumDbForWriting(file)), sessions, iterations: 600_000, logger });
  * await users.app.request('/api/v1/me', { headers: { cookie: 'forum_session=…' } }); // {"user":{"id":1,"username":"alice"}}
  */
-export function createUsersService({ queries, sessions, iterations, logger }: UsersServiceOptions): PublicService {
+export function createUsersService({ queries, sessions, iterations, hashSlots, logger }: UsersServiceOptions): PublicService {
   const app = new Hono<ServiceEnv>();
   app.onError(forumErrors);
   app.get('/api/v1/me', async (c) => {
@@ -48,7 +51,7 @@ export function createUsersService({ queries, sessions, iterations, logger }: Us
   app.all('/api/v1/me', (c) => {
     throw methodNotAllowed(c.req.method, ME_ALLOW);
   });
-  return defineService({ name: 'users', app, internal: createUsersInternal({ queries, iterations }) });
+  return defineService({ name: 'users', app, internal: createUsersInternal({ queries, iterations, hashSlots }) });
 }
 
 const loginFirst = (): ApiError => new ApiError(401, 'unauthorized', 'log in first');

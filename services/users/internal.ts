@@ -4,6 +4,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { InternalError, internalRoutes, type InternalRoutes } from '../../gateway/internal/index.ts';
+import { createHashQueue, HashQueueFull, LIBUV_DEFAULT_THREADS, type HashQueue } from './hash-queue.ts';
 import { dummyVerify, hashPassword, verifyPassword } from './passwords.ts';
 import type { UserQueries } from './queries.ts';
 import { Credentials, IdParam, IdsQuery, MaybeUserAnswer, Registration, UserAnswer, UsernameParam, UsersAnswer } from './schemas.ts';
@@ -14,10 +15,15 @@ const errors = {
   400: json(ErrorAnswer, 'a parameter or field is missing or invalid; the message names it'),
   401: json(ErrorAnswer, 'missing or wrong bearer token'),
 };
+const busy = { 503: json(ErrorAnswer, 'every password hashing slot is taken: nothing was done; call again after Retry-After seconds') };
+/** Seconds a caller turned away by a full hash queue is asked to wait: a few hashes' time. */
+const RETRY_AFTER_SECONDS = '1';
 
 export interface UsersInternalOptions {
   readonly queries: UserQueries;
   readonly iterations: number;
+  /** Password hashes run at once: libuv's thread pool size (hashSlotsFrom), default 4. */
+  readonly hashSlots?: number;
   readonly now?: () => Date;
 }
 
@@ -28,8 +34,9 @@ const stamp = (date: Date): string => date.toISOString().replace(/\.\d{3}Z$/, 'Z
  * const internal = createUsersInternal({ queries, iterations: 600_000 });
  * await internal.request('/_internal/v1/users/1'); // {"user":{"id":1,"username":"alice",…}}
  */
-export function createUsersInternal({ queries, iterations, now = () => new Date() }: UsersInternalOptions): InternalRoutes {
+export function createUsersInternal({ queries, iterations, hashSlots = LIBUV_DEFAULT_THREADS, now = () => new Date() }: UsersInternalOptions): InternalRoutes {
   const internal = internalRoutes();
+  const hashing = createHashQueue({ slots: hashSlots });
 
   internal.openapi(
     createRoute({ method: 'get', path: '/_internal/v1/users/by-username/{username}', request: { params: UsernameParam }, responses: { 200: json(UserAnswer, 'the user'), 404: json(ErrorAnswer, 'no such user'), ...errors } }),
@@ -64,16 +71,16 @@ export function createUsersInternal({ queries, iterations, now = () => new Date(
       method: 'post',
       path: '/_internal/v1/users/verify',
       request: { body: { content: { 'application/json': { schema: Credentials } }, required: true } },
-      responses: { 200: json(MaybeUserAnswer, 'the user when the password matches, null otherwise'), ...errors },
+      responses: { 200: json(MaybeUserAnswer, 'the user when the password matches, null otherwise'), ...errors, ...busy },
     }),
     async (c) => {
       const { username, password } = c.req.valid('json');
       const row = queries.passwordHash(username);
       if (!row) {
-        await dummyVerify(password, iterations);
+        await hashed(hashing, () => dummyVerify(password, iterations));
         return c.json({ user: null }, 200);
       }
-      const matches = await verifyPassword(password, row.password_hash);
+      const matches = await hashed(hashing, () => verifyPassword(password, row.password_hash));
       return c.json({ user: matches ? (queries.byId(row.id) ?? null) : null }, 200);
     },
   );
@@ -83,12 +90,12 @@ export function createUsersInternal({ queries, iterations, now = () => new Date(
       method: 'post',
       path: '/_internal/v1/users',
       request: { body: { content: { 'application/json': { schema: Registration } }, required: true } },
-      responses: { 201: json(UserAnswer, 'the new user'), 409: json(ErrorAnswer, 'the username is taken'), ...errors },
+      responses: { 201: json(UserAnswer, 'the new user'), 409: json(ErrorAnswer, 'the username is taken'), ...errors, ...busy },
     }),
     async (c) => {
       const { username, password } = c.req.valid('json');
       if (queries.byUsername(username)) throw taken(username);
-      const hash = await hashPassword(password, iterations);
+      const hash = await hashed(hashing, () => hashPassword(password, iterations));
       // Another registration may have taken the name while this one was hashing; the insert decides.
       const user = queries.insert(username, hash, stamp(now()));
       if (!user) throw taken(username);
@@ -97,6 +104,16 @@ export function createUsersInternal({ queries, iterations, now = () => new Date(
   );
 
   return internal;
+}
+
+/** The work's result once the queue lets it run; a full queue becomes a 503 the caller can retry. */
+async function hashed<T>(queue: HashQueue, work: () => Promise<T>): Promise<T> {
+  try {
+    return await queue.run(work);
+  } catch (err) {
+    if (!(err instanceof HashQueueFull)) throw err;
+    throw new InternalError('unavailable', `${err.message}; nothing was done: retry after ${RETRY_AFTER_SECONDS} s`, { 'retry-after': RETRY_AFTER_SECONDS });
+  }
 }
 
 const taken = (username: string): InternalError => new InternalError('conflict', `username '${username}' is taken; choose another`);

@@ -39,17 +39,22 @@ export const IdsQuery = z.object({
     .openapi({ param: { name: 'ids', in: 'query' }, example: '1,2,3' }),
 });
 
+// A NUL cannot be stored faithfully on both sides (legacy's API refuses it with 422 first); said the same
+// way as legacy's field check: `password: must not contain NUL characters (\u0000); remove them`.
+const NO_NUL = [(text: string) => !text.includes('\0'), 'must not contain NUL characters (\\u0000); remove them'] as const;
+
 const password = z
   .string()
   .min(MIN_PASSWORD_CHARS, `must be at least ${MIN_PASSWORD_CHARS} characters`)
   .max(MAX_PASSWORD_CHARS, `must be at most ${MAX_PASSWORD_CHARS} characters`)
+  .refine(...NO_NUL)
   .openapi({ example: 'correct horse battery staple' });
 
 export const Credentials = z
   .object({
-    username: z.string().max(200, 'must be at most 200 characters').openapi({ example: 'alice' }),
+    username: z.string().max(200, 'must be at most 200 characters').refine(...NO_NUL).openapi({ example: 'alice' }),
     // Legacy's login form accepts up to 1,000 characters; a longer guess is simply wrong, not malformed.
-    password: z.string().max(1000, 'must be at most 1000 characters'),
+    password: z.string().max(1000, 'must be at most 1000 characters').refine(...NO_NUL),
   })
   .openapi('Credentials');
 
