@@ -10,8 +10,8 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../log/index.ts';
-import { sendErrorPage, type ErrorPages, type Proxy } from '../proxy/index.ts';
-import { isInternalPath, normalizeTarget } from '../routes/normalize.ts';
+import { sendErrorPage, type ErrorPages, type Proxy, type UpgradeProxy } from '../proxy/index.ts';
+import { isInternalPath, normalizeTarget, type NormalizedTarget } from '../routes/normalize.ts';
 import type { RouteTable } from '../routes/types.ts';
 import { mintRequestId } from '../request-id/index.ts';
 import { edgeRequestHeaders } from './headers.ts';
@@ -22,6 +22,18 @@ import { edgeRequestHeaders } from './headers.ts';
 const INTERNAL_AFTER_BACKSLASH = /\\.*_internal/i;
 
 const countHostLines = (rawHeaders: readonly string[]): number => rawHeaders.filter((name, i) => i % 2 === 0 && name.toLowerCase() === 'host').length;
+
+/** The one access-log line per request (or per upgraded connection, when it ends). */
+function logAccess(logger: Logger, req: IncomingMessage, requestId: string, startedAt: number, fields: Record<string, unknown>): void {
+  logger.info({
+    event: 'access',
+    request_id: requestId,
+    method: req.method,
+    path: req.url,
+    ...fields,
+    duration_ms: Math.round((performance.now() - startedAt) * 1000) / 1000,
+  });
+}
 
 export interface EdgeHandlerOptions {
   /** The live table; read once per request so a reload never changes a request half-way. */
@@ -37,42 +49,14 @@ export const createEdgeHandler = ({ currentTable, proxy, pages, logger }: EdgeHa
     const requestId = mintRequestId();
     let backend: string | null = null;
     res.setHeader('X-Request-Id', requestId);
-    res.once('close', () => {
-      logger.info({
-        event: 'access',
-        request_id: requestId,
-        method: req.method,
-        path: req.url,
-        backend,
-        status: res.statusCode,
-        duration_ms: Math.round((performance.now() - startedAt) * 1000) / 1000,
-        ...(res.writableFinished ? {} : { aborted: true }),
-      });
-    });
+    res.once('close', () => logAccess(logger, req, requestId, startedAt, { backend, status: res.statusCode, ...(res.writableFinished ? {} : { aborted: true }) }));
 
-    const target = normalizeTarget(req.url ?? '/');
-    if (!target.ok) {
-      logger.debug({ event: 'bad_target', request_id: requestId, reason: target.reason }, 'bad request target');
-      sendErrorPage(res, 400, pages, { close: true });
+    const screened = screen(req, pages);
+    if (!screened.ok) {
+      screened.answer(res);
       return;
     }
-    // RFC 9112 §3.2 (and nginx): more than one Host line is a 400. Node keeps the first and drops the
-    // rest, so the edge and a backend reading the raw request could disagree on the host.
-    // nginx also refuses an empty Host ("client sent invalid host header").
-    if (countHostLines(req.rawHeaders) > 1 || req.headers.host === '') {
-      sendErrorPage(res, 400, pages, { close: true });
-      return;
-    }
-    // nginx refuses TRACE itself (405), so no backend ever echoes a request, cookies and all, back to a page.
-    if (req.method === 'TRACE') {
-      res.writeHead(405, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': 23, 'Cache-Control': 'no-store', Connection: 'close' });
-      res.end('405 Method Not Allowed\n');
-      return;
-    }
-    if (isInternalPath(target.path) || INTERNAL_AFTER_BACKSLASH.test(target.path)) {
-      sendErrorPage(res, 404, pages);
-      return;
-    }
+    const { target } = screened;
     const table = currentTable();
     const route = table.match(target.path);
     backend = route.backend;
@@ -82,6 +66,68 @@ export const createEdgeHandler = ({ currentTable, proxy, pages, logger }: EdgeHa
       requestId,
       maxBodyBytes: table.settings.maxBodyBytes,
     });
+  };
+
+type Screened = { readonly ok: true; readonly target: Extract<NormalizedTarget, { ok: true }> } | { readonly ok: false; readonly answer: (res: ServerResponse) => void };
+
+/** What the front door refuses before routing, for requests and upgrades alike, and how it answers. */
+function screen(req: IncomingMessage, pages: ErrorPages): Screened {
+  const refuse = (answer: (res: ServerResponse) => void): Screened => ({ ok: false, answer });
+  const target = normalizeTarget(req.url ?? '/');
+  if (!target.ok) return refuse((res) => sendErrorPage(res, 400, pages, { close: true }));
+  // RFC 9112 §3.2 (and nginx): more than one Host line is a 400. Node keeps the first and drops the
+  // rest, so the edge and a backend reading the raw request could disagree on the host.
+  // nginx also refuses an empty Host ("client sent invalid host header").
+  if (countHostLines(req.rawHeaders) > 1 || req.headers.host === '') return refuse((res) => sendErrorPage(res, 400, pages, { close: true }));
+  // nginx refuses TRACE itself (405), so no backend ever echoes a request, cookies and all, back to a page.
+  if (req.method === 'TRACE') return refuse(answerTrace);
+  if (isInternalPath(target.path) || INTERNAL_AFTER_BACKSLASH.test(target.path)) return refuse((res) => sendErrorPage(res, 404, pages));
+  return { ok: true, target };
+}
+
+function answerTrace(res: ServerResponse): void {
+  res.writeHead(405, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': 23, 'Cache-Control': 'no-store', Connection: 'close' });
+  res.end('405 Method Not Allowed\n');
+}
+
+export interface EdgeUpgradeOptions extends Omit<EdgeHandlerOptions, 'proxy'> {
+  readonly upgrades: UpgradeProxy;
+}
+
+/**
+ * The edge's 'upgrade' listener: the same screening, routing and header rules as a request, then the
+ * connection is handed to the backend the route names, which may switch protocols (WebSocket).
+ *
+ * @example
+ * server.on('upgrade', createEdgeUpgradeHandler({ currentTable: () => table, upgrades, pages, logger }));
+ */
+export const createEdgeUpgradeHandler = ({ currentTable, upgrades, pages, logger }: EdgeUpgradeOptions) =>
+  function edgeUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const startedAt = performance.now();
+    const requestId = mintRequestId();
+    const answerHeaders = { 'X-Request-Id': requestId };
+    const log = (backend: string | null, status: number | null, { bytesUp = 0, bytesDown = 0 } = {}): void =>
+      logAccess(logger, req, requestId, startedAt, { backend, status, upgrade: req.headers.upgrade, bytes_up: bytesUp, bytes_down: bytesDown });
+    const screened = screen(req, pages);
+    if (!screened.ok) {
+      upgrades.respond(req, socket, (res) => {
+        res.setHeader('X-Request-Id', requestId);
+        res.once('close', () => log(null, res.statusCode));
+        screened.answer(res);
+      });
+      return;
+    }
+    const { target } = screened;
+    const table = currentTable();
+    const backend = table.match(target.path).backend;
+    void upgrades
+      .forward(req, socket, head, table.backends[backend], {
+        path: target.forwardPath + target.search,
+        headers: edgeRequestHeaders(req, requestId),
+        requestId,
+        answerHeaders,
+      })
+      .then((outcome) => log(backend, outcome.status, outcome));
   };
 
 /**

@@ -12,9 +12,9 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log/index.ts';
-import { createProxy, loadErrorPages } from '../proxy/index.ts';
+import { createProxy, createUpgradeProxy, loadErrorPages } from '../proxy/index.ts';
 import type { RouteTable } from '../routes/types.ts';
-import { createEdgeHandler, refuseConnect } from './handler.ts';
+import { createEdgeHandler, createEdgeUpgradeHandler, refuseConnect } from './handler.ts';
 
 export { edgeRequestHeaders, isForgeableHeader } from './headers.ts';
 
@@ -65,6 +65,9 @@ export async function startEdge({ table: initialTable, logger, host = '127.0.0.1
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   // A malformed request line never reaches the handler; Node's default answers 400/408/431 and closes.
   server.on('connect', refuseConnect);
+  // Without an 'upgrade' listener Node would hand a WebSocket handshake to the request handler as a plain GET.
+  const upgrades = createUpgradeProxy({ logger, timeoutMs: proxyTimeoutMs, pages });
+  server.on('upgrade', createEdgeUpgradeHandler({ currentTable: () => table, upgrades, pages, logger }));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -89,6 +92,8 @@ export async function startEdge({ table: initialTable, logger, host = '127.0.0.1
     },
     async close(drainTimeoutMs = DEFAULT_DRAIN_TIMEOUT_MS) {
       draining = true;
+      // A tunnel has no request to finish; it would hold server.close() until the deadline.
+      upgrades.close();
       for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Connections busy now turn idle once their answer is out; close each as soon as it does.

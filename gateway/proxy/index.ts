@@ -19,6 +19,7 @@ import { BodyTooLargeError, classifyProxyError, FAILURE_STATUS, UpstreamAbortedE
 import { buildRequestHeaders, filterResponseHeaders } from './headers.ts';
 
 export { FAILURE_STATUS, classifyProxyError, type ProxyFailure } from './errors.ts';
+export { createUpgradeProxy, type UpgradeProxy, type UpgradeProxyOptions, type UpgradeForwardOptions, type UpgradeOutcome } from './upgrade.ts';
 export { loadErrorPages, sendErrorPage, DEFAULT_ERROR_PAGES_DIR, type ErrorPages, type ErrorPageStatus } from './error-pages.ts';
 
 export const DEFAULT_TIMEOUT_MS = 60_000;

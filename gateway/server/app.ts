@@ -7,7 +7,9 @@ import { Hono, type Context } from 'hono';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Logger } from '../log/index.ts';
 import { isInternalPath, normalizeTarget } from '../routes/normalize.ts';
-import type { Proxy } from '../proxy/index.ts';
+import { createUpgradeProxy, loadErrorPages, type Proxy, type UpgradeProxy } from '../proxy/index.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { RouteTable } from '../routes/types.ts';
 import { accessLog } from './access-log.ts';
 import { serviceFor } from './dispatch.ts';
@@ -30,6 +32,10 @@ export interface TsServerOptions {
   readonly notFound?: (c: Context<ServiceEnv>) => Response | Promise<Response>;
   /** The app's answer for a malformed request target (400) or an unexpected error (500). Default: plain text. */
   readonly errorResponse?: ErrorRenderer;
+  /** Where upgrade requests (WebSocket) go; default: one made here with the table's timeout. */
+  readonly upgrades?: UpgradeProxy;
+  /** The listener's response class, so an upgrade's refusal looks like any other answer. */
+  readonly ServerResponse?: typeof ServerResponse;
 }
 
 export interface TsServer {
@@ -38,6 +44,13 @@ export interface TsServer {
   table(): RouteTable;
   /** Make `next` the live table, whole; throws (and keeps the current one) if it names an unmounted handler. */
   swapTable(next: RouteTable): void;
+  /**
+   * The public listener's 'upgrade' listener. No service serves an upgrade, so every upgrade request
+   * (a WebSocket handshake) goes to legacy with the same target rules as a request.
+   */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** End every open tunnel (at shutdown: a tunnel would keep the listener from closing). */
+  closeUpgrades(): void;
 }
 
 const plainError: ErrorRenderer = (status, message) =>
@@ -114,14 +127,44 @@ export function createTsServer(options: TsServerOptions): TsServer {
   });
   app.onError(onError);
 
+  const upgrades = options.upgrades ?? createUpgradeProxy({ logger, timeoutMs: live.settings.proxyTimeoutMs, pages: loadErrorPages(), ServerResponse: options.ServerResponse });
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const startedAt = performance.now();
+    const requestId = requestIdFrom(req.headers['x-request-id'] as string | undefined);
+    const target = normalizeTarget(req.url ?? '/');
+    const log = (status: number | null): void =>
+      logger.info({ event: 'request', listener: 'public', request_id: requestId, method: req.method, path: req.url, status, backend: 'legacy', upgrade: req.headers.upgrade, duration_ms: Math.round((performance.now() - startedAt) * 10) / 10 }, 'request');
+    const refuse = (response: Response): void =>
+      upgrades.respond(req, socket, (res) => {
+        res.once('close', () => log(res.statusCode));
+        void writeFetchResponse(res, response);
+      });
+    if (!target.ok) return refuse(errorResponse(target.status, target.reason, (req.url ?? '/').split('?')[0]!));
+    if (isInternalPath(target.path)) return refuse(errorResponse(404, 'not found', target.path));
+    void upgrades
+      .forward(req, socket, head, live.backends.legacy, { path: target.forwardPath + target.search, headers: { 'x-request-id': requestId }, requestId })
+      .then((outcome) => log(outcome.status));
+  };
+
   return {
     app,
+    upgrade,
+    closeUpgrades: () => upgrades.close(),
     table: () => live,
     swapTable(next) {
       assertHandlersMounted(next, names);
       live = next;
     },
   };
+}
+
+/** A Fetch Response written to a Node response (a refused upgrade has no Hono adapter behind it). */
+async function writeFetchResponse(res: ServerResponse, response: Response): Promise<void> {
+  const body = Buffer.from(await response.arrayBuffer());
+  response.headers.forEach((value, name) => res.setHeader(name, value));
+  res.setHeader('content-length', body.length);
+  res.writeHead(response.status);
+  res.end(res.req?.method === 'HEAD' ? undefined : body);
 }
 
 /** The request as the service should see it: the normalized path, everything else unchanged. */

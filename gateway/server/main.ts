@@ -73,7 +73,7 @@ try {
 const proxy = createProxy({ logger, timeoutMs: table.settings.proxyTimeoutMs });
 let tsServer: TsServer;
 try {
-  tsServer = createTsServer({ table, services: serviceSet.services, proxy, logger, notFound: serviceSet.notFound, errorResponse: serviceSet.errorResponse });
+  tsServer = createTsServer({ table, services: serviceSet.services, proxy, logger, notFound: serviceSet.notFound, errorResponse: serviceSet.errorResponse, ServerResponse: ConventionalHeaderCase });
 } catch (err) {
   fail('refused', `not starting: ${(err as Error).message}`);
 }
@@ -117,6 +117,7 @@ function serveAndDrain(): void {
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.on('error', (err) => failOnListenError(err, { host, port, portVariable: 'TS_PORT' }, fail));
+  server.on('upgrade', tsServer.upgrade);
 
   const internalApp = createInternalApp({ services: serviceSet.services, token: internalToken, logger });
   const internalServer = serve({ fetch: internalApp.fetch, hostname: internalHost, port: internalPort }, internalListening.onListen) as Server;
@@ -140,6 +141,7 @@ function serveAndDrain(): void {
     if (stopping) return;
     stopping = true;
     logger.info({ event: 'draining', signal }, `${signal}: draining`);
+    tsServer.closeUpgrades();
     const servers = [server, internalServer];
     const deadline = setTimeout(() => servers.forEach((s) => s.closeAllConnections()), DRAIN_TIMEOUT_MS);
     deadline.unref();
