@@ -21,6 +21,16 @@ import { edgeRequestHeaders } from './headers.ts';
 // internal location refuses them: '_internal' anywhere after a backslash.
 const INTERNAL_AFTER_BACKSLASH = /\\.*_internal/i;
 
+/**
+ * nginx's ngx_http_validate_host: no control characters, space, DEL or '/', no '..', and something left
+ * once a port and one trailing dot are taken off.
+ */
+function isValidHost(host: string): boolean {
+  if (/[\x00-\x20\x7f/]/.test(host) || host.includes('..')) return false;
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!;
+  return name.replace(/\.$/, '') !== '';
+}
+
 const countHostLines = (rawHeaders: readonly string[]): number => rawHeaders.filter((name, i) => i % 2 === 0 && name.toLowerCase() === 'host').length;
 
 /** The one access-log line per request (or per upgraded connection, when it ends). */
@@ -77,8 +87,15 @@ function screen(req: IncomingMessage, pages: ErrorPages): Screened {
   if (!target.ok) return refuse((res) => sendErrorPage(res, 400, pages, { close: true }));
   // RFC 9112 §3.2 (and nginx): more than one Host line is a 400. Node keeps the first and drops the
   // rest, so the edge and a backend reading the raw request could disagree on the host.
-  // nginx also refuses an empty Host ("client sent invalid host header").
-  if (countHostLines(req.rawHeaders) > 1 || req.headers.host === '') return refuse((res) => sendErrorPage(res, 400, pages, { close: true }));
+  // nginx also refuses an empty or malformed Host ("client sent invalid host header").
+  if (countHostLines(req.rawHeaders) > 1 || (req.headers.host !== undefined && !isValidHost(req.headers.host))) return refuse((res) => sendErrorPage(res, 400, pages, { close: true }));
+  // nginx takes only HTTP/1.x (it answers 505 to 2.0, mapped to the 400 page in its config); Node's
+  // parser lets a request line without a version (HTTP/0.9) and 'HTTP/2.0' through.
+  if (req.httpVersionMajor !== 1) return refuse((res) => sendErrorPage(res, 400, pages, { close: true }));
+  // nginx reads a body only as 'chunked' (the whole value, any case); any other coding is refused (its
+  // 501, mapped to the 400 page). Node's parser accepts 'gzip, chunked' and would pass the claim on.
+  const transferEncoding = req.headers['transfer-encoding'];
+  if (transferEncoding !== undefined && transferEncoding.trim().toLowerCase() !== 'chunked') return refuse((res) => sendErrorPage(res, 400, pages, { close: true }));
   // nginx refuses TRACE itself (405), so no backend ever echoes a request, cookies and all, back to a page.
   if (req.method === 'TRACE') return refuse(answerTrace);
   if (isInternalPath(target.path) || INTERNAL_AFTER_BACKSLASH.test(target.path)) return refuse((res) => sendErrorPage(res, 404, pages));
@@ -86,7 +103,7 @@ function screen(req: IncomingMessage, pages: ErrorPages): Screened {
 }
 
 function answerTrace(res: ServerResponse): void {
-  res.writeHead(405, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': 23, 'Cache-Control': 'no-store', Connection: 'close' });
+  res.writeHead(405, 'Not Allowed', { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': 23, 'Cache-Control': 'no-store', Connection: 'close' });
   res.end('405 Method Not Allowed\n');
 }
 

@@ -14,6 +14,8 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log/index.ts';
 import { createProxy, createUpgradeProxy, loadErrorPages } from '../proxy/index.ts';
 import type { RouteTable } from '../routes/types.ts';
+import { answerClientError } from './client-error.ts';
+import { NginxOrderResponse } from './header-order.ts';
 import { createEdgeHandler, createEdgeUpgradeHandler, refuseConnect } from './handler.ts';
 
 export { edgeRequestHeaders, isForgeableHeader } from './headers.ts';
@@ -55,7 +57,7 @@ export async function startEdge({ table: initialTable, logger, host = '127.0.0.1
   const inFlight = new Set<ServerResponse>();
   let draining = false;
   const handle = createEdgeHandler({ currentTable: () => table, proxy, pages, logger });
-  const server = createServer((req, res) => {
+  const server = createServer({ ServerResponse: NginxOrderResponse }, (req, res) => {
     inFlight.add(res);
     res.once('close', () => inFlight.delete(res));
     if (draining) res.setHeader('Connection', 'close');
@@ -63,10 +65,11 @@ export async function startEdge({ table: initialTable, logger, host = '127.0.0.1
   });
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = HEADERS_TIMEOUT_MS;
-  // A malformed request line never reaches the handler; Node's default answers 400/408/431 and closes.
   server.on('connect', refuseConnect);
+  // A request Node's parser refuses never reaches the handler; without this Node answers a bare 400 or 431.
+  server.on('clientError', answerClientError({ pages, logger }));
   // Without an 'upgrade' listener Node would hand a WebSocket handshake to the request handler as a plain GET.
-  const upgrades = createUpgradeProxy({ logger, timeoutMs: proxyTimeoutMs, pages });
+  const upgrades = createUpgradeProxy({ logger, timeoutMs: proxyTimeoutMs, pages, ServerResponse: NginxOrderResponse });
   server.on('upgrade', createEdgeUpgradeHandler({ currentTable: () => table, upgrades, pages, logger }));
 
   await new Promise<void>((resolve, reject) => {

@@ -9,6 +9,7 @@
  * // spawn('nginx', ['-p', 'nginx/run', '-c', file, '-e', 'stderr', '-g', 'daemon off;'])
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { METHODS } from 'node:http';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Backend, BackendName, RouteTable } from '../routes/types.ts';
@@ -79,6 +80,7 @@ export function generateNginxConfig(table: RouteTable, options: NginxConfigOptio
     proxy_timeout: `${Math.ceil(table.settings.proxyTimeoutMs / 1000)}s`,
     upstreams: Object.values(table.backends).map(upstreamBlock).join('\n'),
     locations: buildLocations(table).map(locationBlock).join('\n'),
+    known_methods: METHODS.join('|'),
   };
   return readFileSync(TEMPLATE_FILE, 'utf8').replace(/\{\{(\w+)\}\}/g, (marker, name: string) => {
     const value = values[name];

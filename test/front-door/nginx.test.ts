@@ -193,7 +193,7 @@ describe.skipIf(!SUPPORT.ok)('a real nginx on the generated config', () => {
       const before = legacy.requests.length + ts.requests.length;
       const reply = await send(front, path);
       expect(reply.status).toBe(404);
-      expect(reply.headers['content-type']).toBe('text/html');
+      expect(reply.headers['content-type']).toBe('text/html; charset=utf-8');
       expect(reply.body).toBe(page(404));
       expect(legacy.requests.length + ts.requests.length).toBe(before);
     },
@@ -291,7 +291,7 @@ describe.skipIf(!SUPPORT.ok)('a real nginx on the generated config', () => {
     await ts.close();
     const down = await send(front, '/api/v1/threads/1');
     expect(down.status).toBe(502);
-    expect(down.headers['content-type']).toBe('text/html');
+    expect(down.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(down.body).toBe(page(502));
     expect((await send(front, '/')).headers['x-backend']).toBe('legacy');
   });
