@@ -126,6 +126,14 @@ export function createTsServer(options: TsServerOptions): TsServer {
     return RESPONSE_ALREADY_SENT;
   });
   app.onError(onError);
+  // Hono answers HEAD by running GET and copying the answer into a new Response. The copy sorts the
+  // header names (a HEAD answer's order would differ from its GET's) and drops the mark of
+  // RESPONSE_ALREADY_SENT, so after a proxied HEAD node-server wrote a second head (ERR_HTTP_HEADERS_SENT,
+  // with a stack trace). Node's ServerResponse already sends no body to HEAD, so on a Node listener a
+  // HEAD runs as GET: same headers, same order; the proxy still sends HEAD upstream from the raw request.
+  const honoFetch = app.fetch;
+  app.fetch = (request, env, executionCtx) =>
+    honoFetch(request.method === 'HEAD' && env !== undefined && 'outgoing' in env ? new Request(request, { method: 'GET' }) : request, env, executionCtx);
 
   const upgrades = options.upgrades ?? createUpgradeProxy({ logger, timeoutMs: live.settings.proxyTimeoutMs, pages: loadErrorPages(), ServerResponse: options.ServerResponse });
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
