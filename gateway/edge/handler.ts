@@ -127,7 +127,7 @@ export const createEdgeUpgradeHandler = ({ currentTable, upgrades, pages, logger
       logAccess(logger, req, requestId, startedAt, { backend, status, upgrade: req.headers.upgrade, bytes_up: bytesUp, bytes_down: bytesDown });
     const screened = screen(req, pages);
     if (!screened.ok) {
-      upgrades.respond(req, socket, (res) => {
+      upgrades.respond(req, socket, head, (res) => {
         res.setHeader('X-Request-Id', requestId);
         res.once('close', () => log(null, res.statusCode));
         screened.answer(res);

@@ -69,7 +69,7 @@ export async function startEdge({ table: initialTable, logger, host = '127.0.0.1
   // A request Node's parser refuses never reaches the handler; without this Node answers a bare 400 or 431.
   server.on('clientError', answerClientError({ pages, logger }));
   // Without an 'upgrade' listener Node would hand a WebSocket handshake to the request handler as a plain GET.
-  const upgrades = createUpgradeProxy({ logger, timeoutMs: proxyTimeoutMs, pages, ServerResponse: NginxOrderResponse });
+  const upgrades = createUpgradeProxy({ logger, timeoutMs: proxyTimeoutMs, pages, ServerResponse: NginxOrderResponse, reuseConnection: (socket) => server.emit('connection', socket) });
   server.on('upgrade', createEdgeUpgradeHandler({ currentTable: () => table, upgrades, pages, logger }));
 
   await new Promise<void>((resolve, reject) => {

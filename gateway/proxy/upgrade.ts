@@ -29,6 +29,12 @@ export interface UpgradeProxyOptions {
   readonly pages: ErrorPages;
   /** The response class the listener uses (header order, header case), so refusals look like its answers. */
   readonly ServerResponse?: typeof ServerResponse;
+  /**
+   * Give a connection back to the HTTP server after an answer that is not a 101 (the listener's
+   * `server.emit('connection', socket)`), so the client may send its next request on it, as nginx allows.
+   * Without it the connection closes after such an answer.
+   */
+  readonly reuseConnection?: (socket: Duplex) => void;
 }
 
 export interface UpgradeForwardOptions {
@@ -58,31 +64,35 @@ export interface UpgradeProxy {
    * Answer an upgrade request the gateway refuses itself (400, 404, 405, ...) with an ordinary response
    * written on its socket, then close the connection.
    */
-  respond(req: IncomingMessage, socket: Duplex, write: (res: ServerResponse) => void): void;
+  respond(req: IncomingMessage, socket: Duplex, head: Buffer, write: (res: ServerResponse) => void): void;
   /** Tunnels and upgrade requests open now. */
   open(): number;
   /** End every open tunnel and pending upgrade request. */
   close(): void;
 }
 
-export function createUpgradeProxy({ logger, timeoutMs, pages, ServerResponse: Response = ServerResponse }: UpgradeProxyOptions): UpgradeProxy {
+export function createUpgradeProxy({ logger, timeoutMs, pages, ServerResponse: Response = ServerResponse, reuseConnection }: UpgradeProxyOptions): UpgradeProxy {
   const open = new Set<Duplex>();
 
-  /** An ordinary HTTP response on a socket the server handed over; the connection closes after it. */
+  /** An ordinary HTTP response on a socket the server handed over; after it the connection is reused or closed. */
   function responseOn(req: IncomingMessage, socket: Duplex, answerHeaders: Record<string, string> = {}): ServerResponse {
     const res = new Response(req);
-    res.shouldKeepAlive = false;
+    res.shouldKeepAlive = reuseConnection !== undefined && wantsKeepAlive(req);
     res.assignSocket(socket as Socket);
     for (const [name, value] of Object.entries(answerHeaders)) res.setHeader(name, value);
     res.once('finish', () => {
       res.detachSocket(socket as Socket);
-      socket.end();
+      const closing = (res as ServerResponse & { _last?: boolean })._last !== false || !res.shouldKeepAlive;
+      if (closing || reuseConnection === undefined || socket.destroyed) socket.end();
+      else reuseConnection(socket);
     });
     return res;
   }
 
-  function respond(req: IncomingMessage, socket: Duplex, write: (res: ServerResponse) => void): void {
+  function respond(req: IncomingMessage, socket: Duplex, head: Buffer, write: (res: ServerResponse) => void): void {
     socket.on('error', () => socket.destroy());
+    // Whatever the client sent after the request head belongs to its next request.
+    if (head.length > 0) socket.unshift(head);
     write(responseOn(req, socket));
   }
 
@@ -154,7 +164,7 @@ export function createUpgradeProxy({ logger, timeoutMs, pages, ServerResponse: R
         socket.off('close', clientLeft);
         const res = responseOn(req, socket, answerHeaders);
         res.once('close', () => done(status));
-        sendErrorPage(res, status as ErrorPageStatus, pages, { close: true });
+        sendErrorPage(res, status as ErrorPageStatus, pages);
       });
       upstreamReq.end();
     });
@@ -173,14 +183,23 @@ export function createUpgradeProxy({ logger, timeoutMs, pages, ServerResponse: R
 
 const lowerKeys = (headers: Record<string, string>): Record<string, true> => Object.fromEntries(Object.keys(headers).map((name) => [name.toLowerCase(), true]));
 
-/** The backend's 101 head as the client gets it: the protocol headers kept, identifying ones dropped. */
+/** Whether the client lets its connection stay open after an answer (HTTP/1.1 unless it says close). */
+const wantsKeepAlive = (req: IncomingMessage): boolean => {
+  const tokens = String(req.headers.connection ?? '').toLowerCase();
+  return req.httpVersion === '1.1' ? !/\bclose\b/.test(tokens) : /\bkeep-alive\b/.test(tokens);
+};
+
+// Written by the gateway itself, as nginx writes them on a 101: its own date and 'Connection: upgrade'.
+const OWN_101_HEADERS = new Set(['date', 'connection', 'keep-alive', ...IDENTIFYING_RESPONSE_HEADERS]);
+
+/** The backend's 101 head as the client gets it (nginx's form): the date and Connection first, then the backend's other lines. */
 function switchingProtocolsHead(upstreamRes: IncomingMessage, answerHeaders: Record<string, string>): string {
   const own = lowerKeys(answerHeaders);
-  const lines = [`HTTP/1.1 101 ${upstreamRes.statusMessage || 'Switching Protocols'}`];
+  const lines = [`HTTP/1.1 101 ${upstreamRes.statusMessage || 'Switching Protocols'}`, `Date: ${new Date().toUTCString()}`, 'Connection: upgrade'];
   const raw = upstreamRes.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
-    if (IDENTIFYING_RESPONSE_HEADERS.has(name) || name in own) continue;
+    if (OWN_101_HEADERS.has(name) || name in own) continue;
     lines.push(`${raw[i]}: ${raw[i + 1]}`);
   }
   for (const [name, value] of Object.entries(answerHeaders)) lines.push(`${name}: ${value}`);

@@ -143,7 +143,7 @@ export function createTsServer(options: TsServerOptions): TsServer {
     const log = (status: number | null): void =>
       logger.info({ event: 'request', listener: 'public', request_id: requestId, method: req.method, path: req.url, status, backend: 'legacy', upgrade: req.headers.upgrade, duration_ms: Math.round((performance.now() - startedAt) * 10) / 10 }, 'request');
     const refuse = (response: Response): void =>
-      upgrades.respond(req, socket, (res) => {
+      upgrades.respond(req, socket, head, (res) => {
         res.once('close', () => log(res.statusCode));
         void writeFetchResponse(res, response);
       });
