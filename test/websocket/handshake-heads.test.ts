@@ -10,16 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startEdge, tempDir, type RunningProcess } from '../helpers/processes.ts';
 import { parseResponses, sendRaw } from '../helpers/raw-http.ts';
 import { NGINX, startNginx } from '../helpers/stack.ts';
-import { startWsBackend, type WsBackend } from './ws-backend.ts';
+import { routesWith, startWsBackend, type WsBackend } from './ws-backend.ts';
 
-const routesYaml = `version: 1
-backends:
-  legacy: { url: "http://127.0.0.1:\${LEGACY_PORT}" }
-  ts: { url: "http://127.0.0.1:\${TS_PORT}" }
-routes:
-  - { path: /, mode: legacy }
-  - { path: /down, mode: next, handler: nobody }
-`;
+const routesYaml = routesWith('{ path: /down, mode: next, handler: nobody }');
 
 const upgrade = (path: string, extra = ''): string =>
   `GET ${path} HTTP/1.1\r\nHost: forum.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`;

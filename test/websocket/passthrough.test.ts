@@ -11,18 +11,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, seedDatabase, startEdge, startTs, tempDir, waitUntil, type RunningProcess } from '../helpers/processes.ts';
 import { NGINX, startNginx } from '../helpers/stack.ts';
-import { startWsBackend, REFUSAL_BODY, type WsBackend } from './ws-backend.ts';
+import { routesWith, startWsBackend, REFUSAL_BODY, type WsBackend } from './ws-backend.ts';
 import { openClient, refusedUpgrade } from './ws-client.ts';
 
 // The TS server needs a handler for a TS route; the forum's `boards` service is one it always mounts.
-const routesYaml = `version: 1
-backends:
-  legacy: { url: "http://127.0.0.1:\${LEGACY_PORT}" }
-  ts: { url: "http://127.0.0.1:\${TS_PORT}" }
-routes:
-  - { path: /, mode: legacy }
-  - { path: /ts, mode: next, handler: boards }
-`;
+const routesYaml = routesWith('{ path: /ts, mode: next, handler: boards }');
 
 interface Door {
   readonly name: string;

@@ -40,6 +40,16 @@ export interface WsBackend {
   close(): Promise<void>;
 }
 
+/** A route table for these tests: legacy by default, plus one route (a YAML list item). */
+export const routesWith = (route: string): string => `version: 1
+backends:
+  legacy: { url: "http://127.0.0.1:\${LEGACY_PORT}" }
+  ts: { url: "http://127.0.0.1:\${TS_PORT}" }
+routes:
+  - { path: /, mode: legacy }
+  - ${route}
+`;
+
 export const REFUSAL_BODY = 'no WebSocket for you\n';
 
 export async function startWsBackend(): Promise<WsBackend> {
