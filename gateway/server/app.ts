@@ -12,6 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RouteTable } from '../routes/types.ts';
 import { accessLog } from './access-log.ts';
+import { ConventionalHeaderCase } from './header-case.ts';
 import { serviceFor } from './dispatch.ts';
 import type { ServerEnv } from './env.ts';
 import { requestIdFrom } from '../request-id/index.ts';
@@ -34,7 +35,7 @@ export interface TsServerOptions {
   readonly errorResponse?: ErrorRenderer;
   /** Where upgrade requests (WebSocket) go; default: one made here with the table's timeout. */
   readonly upgrades?: UpgradeProxy;
-  /** The listener's response class, so an upgrade's refusal looks like any other answer. */
+  /** The listener's response class, so an upgrade's refusal looks like any other answer; default ConventionalHeaderCase. */
   readonly ServerResponse?: typeof ServerResponse;
 }
 
@@ -135,7 +136,7 @@ export function createTsServer(options: TsServerOptions): TsServer {
   app.fetch = (request, env, executionCtx) =>
     honoFetch(request.method === 'HEAD' && env !== undefined && 'outgoing' in env ? new Request(request, { method: 'GET' }) : request, env, executionCtx);
 
-  const upgrades = options.upgrades ?? createUpgradeProxy({ logger, timeoutMs: live.settings.proxyTimeoutMs, pages: loadErrorPages(), ServerResponse: options.ServerResponse });
+  const upgrades = options.upgrades ?? createUpgradeProxy({ logger, timeoutMs: live.settings.proxyTimeoutMs, pages: loadErrorPages(), ServerResponse: options.ServerResponse ?? ConventionalHeaderCase });
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const startedAt = performance.now();
     const requestId = requestIdFrom(req.headers['x-request-id'] as string | undefined);

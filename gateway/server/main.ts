@@ -73,7 +73,7 @@ try {
 const proxy = createProxy({ logger, timeoutMs: table.settings.proxyTimeoutMs });
 let tsServer: TsServer;
 try {
-  tsServer = createTsServer({ table, services: serviceSet.services, proxy, logger, notFound: serviceSet.notFound, errorResponse: serviceSet.errorResponse, ServerResponse: ConventionalHeaderCase });
+  tsServer = createTsServer({ table, services: serviceSet.services, proxy, logger, notFound: serviceSet.notFound, errorResponse: serviceSet.errorResponse });
 } catch (err) {
   fail('refused', `not starting: ${(err as Error).message}`);
 }

@@ -3,14 +3,15 @@
  * legacy one and a TS one, both front doors send the same status line and the same header lines in the
  * same order (nginx writes Date, Content-Type, Content-Length, Last-Modified, an absolute Location,
  * Transfer-Encoding and Connection first, then the backend's other headers, then X-Request-Id), and the
- * same body bytes. The backends are raw sockets, so each answer is exactly the bytes written here.
+ * same body bytes. The backends are raw sockets, so each answer is exactly the bytes written here. The
+ * front door's own answers (413, 502, 504, 404, 400) are compared the same way.
  */
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEdge, tempDir, type RunningProcess } from '../helpers/processes.ts';
+import { freePort, startEdge, tempDir, type RunningProcess } from '../helpers/processes.ts';
 import { sendRaw } from '../helpers/raw-http.ts';
 import { NGINX, startNginx } from '../helpers/stack.ts';
 
@@ -63,8 +64,8 @@ routes:
 `;
 
 /** Status line, header lines (Date and X-Request-Id values blanked) and the rest, as sent. */
-async function ask(url: string, request: string): Promise<{ statusLine: string; headerLines: string[]; rest: string }> {
-  const raw = await sendRaw(url, request);
+async function ask(url: string, request: string, timeoutMs?: number): Promise<{ statusLine: string; headerLines: string[]; rest: string }> {
+  const raw = await sendRaw(url, request, { timeoutMs });
   const end = raw.indexOf('\r\n\r\n');
   const [statusLine = '', ...lines] = raw.slice(0, end).split('\r\n');
   return { statusLine, headerLines: lines.map((line) => line.replace(/^(Date|X-Request-Id): .*/i, '$1: *')), rest: raw.slice(end + 4) };
@@ -117,5 +118,42 @@ describe.skipIf(!NGINX.ok)('the head of a proxied answer through nginx and throu
     const [viaNginx, viaEdge] = await Promise.all([ask(nginx.url, request), ask(edge.url, request)]);
     expect(viaEdge.headerLines).toEqual(viaNginx.headerLines);
     expect(viaEdge.rest.replace(/^(Date|X-Request-Id): .*$/gim, '$1: *')).toBe(viaNginx.rest.replace(/^(Date|X-Request-Id): .*$/gim, '$1: *'));
+  });
+});
+
+describe.skipIf(!NGINX.ok)("the front door's own answers through nginx and through the edge", () => {
+  let silent: Server;
+  let edge: RunningProcess;
+  let nginx: { url: string; stop(): Promise<void> };
+  let cleanup: () => void;
+
+  beforeAll(async () => {
+    // Legacy accepts connections and never answers (504); nothing listens on the TS port (502).
+    silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const temp = tempDir('strangler-own-');
+    cleanup = temp.cleanup;
+    writeFileSync(join(temp.dir, 'routes.yaml'), routes.replace('backends:', 'settings: { max_body_mb: 1, proxy_timeout_s: 1 }\nbackends:'));
+    const env = { ROUTES: join(temp.dir, 'routes.yaml'), LEGACY_PORT: String((silent.address() as AddressInfo).port), TS_PORT: String(await freePort()), LOG_LEVEL: 'warn' };
+    [edge, nginx] = await Promise.all([startEdge(env), startNginx(temp.dir, env)]);
+  });
+  afterAll(async () => {
+    await Promise.allSettled([edge?.stop(), nginx?.stop()]);
+    silent?.close();
+    cleanup?.();
+  });
+
+  it.each([
+    ['413 for a body over max_body_mb', 'POST /upload HTTP/1.1\r\nHost: forum.test\r\nContent-Length: 2000000\r\nConnection: close\r\n\r\n', 'HTTP/1.1 413 Request Entity Too Large'],
+    ['502 for a backend that is down', 'GET /ts/x HTTP/1.1\r\nHost: forum.test\r\nConnection: close\r\n\r\n', 'HTTP/1.1 502 Bad Gateway'],
+    ['504 for a backend that says nothing', 'GET /slow HTTP/1.1\r\nHost: forum.test\r\nConnection: close\r\n\r\n', 'HTTP/1.1 504 Gateway Time-out'],
+    ['404 for /_internal', 'GET /_internal/v1/x HTTP/1.1\r\nHost: forum.test\r\nConnection: close\r\n\r\n', 'HTTP/1.1 404 Not Found'],
+    ['404 for /_internal to HEAD, without a body', 'HEAD /_internal/v1/x HTTP/1.1\r\nHost: forum.test\r\nConnection: close\r\n\r\n', 'HTTP/1.1 404 Not Found'],
+    ['400 for a target with NUL', 'GET /a/%00 HTTP/1.1\r\nHost: forum.test\r\nConnection: close\r\n\r\n', 'HTTP/1.1 400 Bad Request'],
+  ])('answers %s with the same status line, head and page', async (_name, request, statusLine) => {
+    // nginx lingers on a connection whose request body it did not read; what it sent is all there is.
+    const [viaNginx, viaEdge] = await Promise.all([ask(nginx.url, request, 3000), ask(edge.url, request, 3000)]);
+    expect(viaNginx.statusLine).toBe(statusLine);
+    expect(viaEdge).toEqual(viaNginx);
   });
 });
