@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `npm test`: the type check, the TypeScript tests (vitest) and the legacy Python tests (unittest), in
-// that order, then one summary. The last line is always `N passed, N failed` (`, N skipped` appended
-// when there are skips); the exit code is 1 when anything failed. The type check counts as one test.
+// `npm test`: the type check, the lint (eslint and prettier --check), the TypeScript tests (vitest) and
+// the legacy Python tests (unittest), in that order, then one summary. The last line is always
+// `N passed, N failed` (`, N skipped` appended when there are skips); the exit code is 1 when anything
+// failed. The type check counts as one test, and so does the lint.
 //
 //   npm test                      # everything
 //   npm test -- test/deploy       # vitest runs only the matching files; the other parts still run
@@ -43,6 +44,15 @@ async function typecheck() {
   const { code } = await run(NPX, ['tsc', '--noEmit', '-p', '.']);
   if (code === 0) console.log('type check: no errors');
   return { passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, skipped: 0, note: code === 0 ? '' : `tsc exited with ${code}` };
+}
+
+async function lint() {
+  heading('lint: eslint . && prettier --check .');
+  const { code: eslint } = await run(NPX, ['eslint', '.']);
+  const { code: prettier } = await run(NPX, ['prettier', '--check', '.']);
+  const problems = [eslint === 0 ? '' : `eslint exited with ${eslint}`, prettier === 0 ? '' : `prettier --check exited with ${prettier} (npm run format rewrites the files)`].filter(Boolean);
+  if (problems.length === 0) console.log('lint: no problems');
+  return { passed: problems.length === 0 ? 1 : 0, failed: problems.length === 0 ? 0 : 1, skipped: 0, note: problems.join('; ') };
 }
 
 async function vitest(extraArgs) {
@@ -105,6 +115,7 @@ const line = ({ passed, failed, skipped }) => `${passed} passed, ${failed} faile
 async function main(extraArgs) {
   const parts = [
     ['type check', () => typecheck()],
+    ['lint', () => lint()],
     ['TypeScript (vitest)', () => vitest(extraArgs)],
     ['legacy Python (unittest)', () => python()],
   ];

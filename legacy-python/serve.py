@@ -3,6 +3,7 @@
 Environment: LEGACY_HOST (default 127.0.0.1), LEGACY_PORT (default 8090, 0 = any free port), FORUM_DB,
 LOG_LEVEL, STRANGLER_INTERNAL_URL (the TS server's internal listener, default http://127.0.0.1:8082) and
 STRANGLER_INTERNAL_TOKEN (required: users and markdown are served by the TS side now). Logs JSON lines on stdout; SIGTERM or SIGINT stops it with exit status 0.
+STRANGLER_PARENT_PID (set by the supervisor that starts it): once that process is gone, it stops as on SIGTERM.
 """
 import io
 import os
@@ -244,6 +245,20 @@ class Server(ThreadingHTTPServer):
         log("error", "connection_error", client=client_address[0], error=repr(error))
 
 
+def stop_when_parent_gone(parent_pid, stop, interval_seconds=1.0):
+    """Stop (as on SIGTERM) once the process that started this server is gone, instead of running on as an orphan."""
+    if not (parent_pid or "").isdigit():
+        return
+
+    def watch():
+        while os.getppid() == int(parent_pid):
+            time.sleep(interval_seconds)
+        log("info", "parent_gone", parent_pid=int(parent_pid))
+        stop()
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def main():
     host = os.environ.get("LEGACY_HOST", "127.0.0.1")
     port_text = os.environ.get("LEGACY_PORT", "8090")
@@ -266,6 +281,7 @@ def main():
     stop = lambda signum, frame: threading.Thread(target=server.shutdown, daemon=True).start()  # noqa: E731
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    stop_when_parent_gone(os.environ.get("STRANGLER_PARENT_PID"), lambda: stop(signal.SIGTERM, None))
     bound_host, bound_port = server.server_address[:2]
     log("info", "listening", url=f"http://{bound_host}:{bound_port}", db=WSGIRequestHandler.app.db.path)
     server.serve_forever()

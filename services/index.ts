@@ -1,16 +1,17 @@
 /**
- * The forum's composition point: which TS services the server mounts, on which database, with which
- * error pages. The gateway receives this; it never imports the forum itself.
+ * The forum's composition root: which TS services the server mounts, on which database, with which
+ * error pages. The TS server loads this module because the forum's configuration names it
+ * (`STRANGLER_SERVICES: services/index.ts` in stack.yaml and compose.yaml); the gateway never imports it.
  *
  * @example
- * const { services, notFound, errorResponse, close } = composeServices(process.env, logger);
+ * const { services, notFound, errorResponse, close } = composeServices(process.env, logger, { legacyUrl, internalToken });
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ComposeServices } from '../gateway/server/index.ts';
 import { createInternalCaller } from '../gateway/internal/index.ts';
 import { createBoardsService } from './boards/index.ts';
-import { createForumPages, LEGACY_TEMPLATES_DIR, loadForumTemplates, openForumDb, openForumDbForWriting } from './forum-common/index.ts';
+import { assertForumSchema, createForumPages, LEGACY_TEMPLATES_DIR, loadForumTemplates, openForumDb, openForumDbForWriting } from './forum-common/index.ts';
 import { createMarkdownService } from './markdown/index.ts';
 import { createSessionResolver, createSessionsService } from './sessions/index.ts';
 import { createThreadsService } from './threads/index.ts';
@@ -24,6 +25,8 @@ const FORGET_TOPIC = 'sessions.forget';
 export const composeServices: ComposeServices = (env, logger, { legacyUrl, internalToken, siblings }) => {
   const dbFile = resolve(ROOT, env.FORUM_DB || 'data/forum.db');
   const db = openForumDb(dbFile);
+  // Checked before anything writes: a file that is not the forum's is left exactly as it is.
+  assertForumSchema(db);
   // The users table is this side's: its service alone gets a handle that can write.
   const writer = openForumDbForWriting(dbFile);
   const pages = createForumPages(ERROR_TEMPLATE);

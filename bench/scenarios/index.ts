@@ -10,6 +10,7 @@ import { migratedEndpoint } from './migrated-endpoint.ts';
 import { migratedPage } from './migrated-page.ts';
 import { nginxHop } from './nginx-hop.ts';
 import { nodeEdge } from './node-edge.ts';
+import { routeLookup } from './route-lookup.ts';
 import { sqliteCrossProcess } from './sqlite-cross-process.ts';
 import { tsProxy } from './ts-proxy.ts';
 
@@ -29,6 +30,7 @@ export const SCENARIOS: readonly (Scenario | PendingScenario)[] = [
   internalCall,
   sqliteCrossProcess,
   honoTax,
+  routeLookup,
 ];
 
 export const isPending = (scenario: Scenario | PendingScenario): scenario is PendingScenario => 'reason' in scenario;

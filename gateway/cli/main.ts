@@ -9,6 +9,7 @@
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ConfigError, readConfig, type GatewayConfig } from '../config/index.ts';
 import { loadRouteTable, RouteTableError } from '../routes/index.ts';
 import type { RouteTable } from '../routes/types.ts';
 import { writeNginxConfig } from '../nginx/index.ts';
@@ -25,11 +26,11 @@ commands:
   nginx [--listen HOST:PORT] [--routes FILE]
                           write the nginx config generated from the table; prints its path
 
-environment: ROUTES (route table, default routes.yaml), FRONT_PORT, TS_PORT, LEGACY_PORT,
-             STRANGLER_FRONT_DOOR=auto|nginx|edge (for up)`;
+environment: ROUTES (route table, default routes.yaml), FRONT_HOST, FRONT_PORT, STRANGLER_PAGES_DIR,
+             STRANGLER_FRONT_DOOR=auto|nginx|edge and STRANGLER_STACK (for up); see gateway/config`;
 
-function loadTable(file: string | undefined): RouteTable {
-  return loadRouteTable(resolve(file ?? process.env.ROUTES ?? resolve(ROOT, 'routes.yaml')), process.env);
+function loadTable(config: GatewayConfig, file: string | undefined): RouteTable {
+  return loadRouteTable(file === undefined ? config.routesFile : resolve(file), process.env);
 }
 
 function option(args: string[], name: string): string | undefined {
@@ -58,23 +59,24 @@ function describe(table: RouteTable): string {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
+  const config = readConfig(process.env, process.cwd());
   switch (command) {
     case 'up':
-      return up({ root: ROOT, env: process.env });
+      return up({ root: ROOT, cwd: process.cwd(), env: process.env });
     case 'validate': {
-      const table = loadTable(args[0]);
+      const table = loadTable(config, args[0]);
       console.log(`${table.source}: ok, ${table.routes.length} routes`);
       return 0;
     }
     case 'routes':
-      console.log(describe(loadTable(args[0])));
+      console.log(describe(loadTable(config, args[0])));
       return 0;
     case 'nginx': {
-      const listen = option(args, '--listen') ?? `${process.env.FRONT_HOST ?? '127.0.0.1'}:${process.env.FRONT_PORT ?? '8080'}`;
+      const listen = option(args, '--listen') ?? `${config.front.host}:${config.front.port}`;
       const routes = option(args, '--routes');
       const match = /^(.+):(\d+)$/.exec(listen);
       if (!match) throw new UsageError(`--listen takes HOST:PORT, e.g. 127.0.0.1:8080; got '${listen}'`);
-      const path = writeNginxConfig(loadTable(routes), { listenHost: match[1]!, listenPort: Number(match[2]), prefix: resolve(ROOT, 'nginx/run') });
+      const path = writeNginxConfig(loadTable(config, routes), { listenHost: match[1]!, listenPort: Number(match[2]), prefix: resolve(ROOT, 'nginx/run'), pagesDir: config.pagesDir });
       console.log(path);
       return 0;
     }
@@ -92,7 +94,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof RouteTableError) {
+    if (err instanceof RouteTableError || err instanceof ConfigError) {
       console.error(err.message);
       process.exit(1);
     }

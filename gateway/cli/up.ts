@@ -12,6 +12,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { ConfigError, readConfig, type GatewayConfig } from '../config/index.ts';
 import { internalTokenFrom } from '../internal/index.ts';
 import { forEachLine, freePort, isListening, spawnServer, stopChild, waitForPort } from '../process/index.ts';
 import { loadRouteTable, RouteTableError } from '../routes/index.ts';
@@ -20,7 +21,6 @@ import { loadStackFile, StackFileError } from './stack-file.ts';
 
 const HOST = '127.0.0.1';
 const SIGNAL_GRACE_MS = 200;
-const PORT_DEFAULTS = { FRONT_PORT: '8080', TS_PORT: '8081', INTERNAL_PORT: '8082', LEGACY_PORT: '8090' } as const;
 
 interface Child {
   readonly name: string;
@@ -29,55 +29,65 @@ interface Child {
 }
 
 export interface UpOptions {
+  /** The gateway's own files (gateway/, nginx/). */
   readonly root: string;
+  /** The app's directory: relative paths in the configuration resolve here, and the legacy app runs here. Default `root`. */
+  readonly cwd?: string;
   readonly env: NodeJS.ProcessEnv;
   readonly print?: (line: string) => void;
 }
 
 /** Run the stack until a signal or a child's death; resolves with the process exit code. */
-export async function up({ root, env: processEnv, print = (line) => process.stdout.write(`${line}\n`) }: UpOptions): Promise<number> {
+export async function up({ root, cwd = root, env: processEnv, print = (line) => process.stdout.write(`${line}\n`) }: UpOptions): Promise<number> {
   const fail = (message: string): number => {
     print(`strangler up: ${message}`);
     return 1;
   };
   let stack;
+  let config: GatewayConfig;
+  let table;
   try {
-    stack = loadStackFile(resolve(root, processEnv.STRANGLER_STACK ?? 'stack.yaml'), processEnv);
+    stack = loadStackFile(readConfig(processEnv, cwd).stackFile, processEnv);
+    // The stack file's env holds defaults for the whole stack, so the configuration is read again with them.
+    config = readConfig(stack.env, cwd);
+    table = loadRouteTable(config.routesFile, stack.env);
   } catch (err) {
-    if (err instanceof StackFileError) return fail(err.message);
+    if (err instanceof StackFileError || err instanceof ConfigError) return fail(err.message);
+    if (err instanceof RouteTableError) return fail(`the route table is invalid, nothing was started:\n${err.message}`);
     throw err;
   }
-  const env: Record<string, string> = { ...PORT_DEFAULTS, LEGACY_HOST: HOST, TS_HOST: HOST, INTERNAL_HOST: HOST, FRONT_HOST: HOST, ...stack.env };
-  const routesFile = resolve(root, env.ROUTES ?? 'routes.yaml');
-  env.ROUTES = routesFile;
+  const routesFile = config.routesFile;
+  // The legacy app is told where to listen; the TS server reads its address from the table itself.
+  const { legacy: legacyBackend, ts: tsBackend } = table.backends;
+  // Paths go to the children resolved, so each reads the same files wherever it runs.
+  const paths = { ROUTES: routesFile, STRANGLER_PAGES_DIR: config.pagesDir, ...(config.servicesModule ? { STRANGLER_SERVICES: config.servicesModule } : {}) };
+  const env: Record<string, string> = { ...stack.env, ...paths, LEGACY_HOST: legacyBackend.host, LEGACY_PORT: String(legacyBackend.port) };
 
-  for (const name of Object.keys(PORT_DEFAULTS) as (keyof typeof PORT_DEFAULTS)[]) {
-    const port = Number(env[name]);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) return fail(`${name}=${env[name]} is not a port; use a number from 0 to 65535`);
+  const ports = [
+    { port: config.front.port, name: 'FRONT_PORT', where: '' },
+    { port: tsBackend.port, name: 'TS_PORT', where: `, backends.ts.url in ${routesFile}` },
+    { port: config.internal.port, name: 'INTERNAL_PORT', where: '' },
+    { port: legacyBackend.port, name: 'LEGACY_PORT', where: `, backends.legacy.url in ${routesFile}` },
+  ];
+  for (const { port, name, where } of ports) {
     if (port !== 0 && (await isListening(HOST, port))) {
-      return fail(`port ${port} (${name}) is already in use on ${HOST}; stop what holds it or start with ${name}=<another port>`);
+      return fail(`port ${port} (${name}${where}) is already in use on ${HOST}; stop what holds it or start with ${name}=<another port>`);
     }
   }
   // Legacy learns where to call before the TS server exists, so the internal port is fixed up front.
-  if (env.INTERNAL_PORT === '0') env.INTERNAL_PORT = String(await freePort(HOST));
-  env.STRANGLER_INTERNAL_URL ??= `http://${env.INTERNAL_HOST}:${env.INTERNAL_PORT}`;
+  env.INTERNAL_PORT = String(config.internal.port || (await freePort(config.internal.host)));
+  env.STRANGLER_INTERNAL_URL ??= `http://${config.internal.host}:${env.INTERNAL_PORT}`;
   // One secret per run, shared by both sides only through their environment.
   env.STRANGLER_INTERNAL_TOKEN ??= randomBytes(32).toString('hex');
   const tokenCheck = internalTokenFrom(env);
   if (!tokenCheck.ok) return fail(tokenCheck.reason);
-  try {
-    loadRouteTable(routesFile, env);
-  } catch (err) {
-    if (err instanceof RouteTableError) return fail(`the route table is invalid, nothing was started:\n${err.message}`);
-    throw err;
-  }
 
   const { prepare } = stack.legacy;
-  if (prepare && !existsSync(resolve(root, prepare.creates))) {
-    mkdirSync(dirname(resolve(root, prepare.creates)), { recursive: true });
+  if (prepare && !existsSync(resolve(cwd, prepare.creates))) {
+    mkdirSync(dirname(resolve(cwd, prepare.creates)), { recursive: true });
     print(`preparing the legacy app: ${prepare.command.join(' ')}`);
     const [command, ...args] = prepare.command as [string, ...string[]];
-    const result = spawnSync(command, args, { cwd: root, env: { ...processEnv, ...env }, stdio: 'inherit' });
+    const result = spawnSync(command, args, { cwd, env: { ...processEnv, ...env }, stdio: 'inherit' });
     if (result.status !== 0) return fail(`preparing the legacy app failed (${prepare.command.join(' ')} exited with ${result.status ?? result.error?.message})`);
   }
 
@@ -91,15 +101,15 @@ export async function up({ root, env: processEnv, print = (line) => process.stdo
 
   try {
     const [legacyCommand, ...legacyArgs] = stack.legacy.command as [string, ...string[]];
-    const legacy = await spawnServer({ name: 'legacy', command: legacyCommand, args: legacyArgs, cwd: root, env, onLine: echo('legacy') });
+    const legacy = await spawnServer({ name: 'legacy', command: legacyCommand, args: legacyArgs, cwd, env, onLine: echo('legacy') });
     children.push(legacy);
     env.LEGACY_PORT = String(legacy.port);
 
-    const ts = await spawnServer({ name: 'ts', command: process.execPath, args: ['--import', 'tsx', join(root, 'gateway/server/main.ts')], cwd: root, env, onLine: echo('ts') });
+    const ts = await spawnServer({ name: 'ts', command: process.execPath, args: ['--import', 'tsx', join(root, 'gateway/server/main.ts')], cwd, env, onLine: echo('ts') });
     children.push(ts);
     env.TS_PORT = String(ts.port);
 
-    const front = await startFrontDoor(root, env, echo);
+    const front = await startFrontDoor(root, config, env, echo);
     children.push(front);
     print('');
     print('Strangler is up:');
@@ -135,22 +145,21 @@ export async function up({ root, env: processEnv, print = (line) => process.stdo
 
 type FrontDoor = Child & { readonly url: string };
 
-async function startFrontDoor(root: string, env: Record<string, string>, echo: (name: string) => (line: string) => void): Promise<FrontDoor> {
-  const wanted = env.STRANGLER_FRONT_DOOR ?? 'auto';
+async function startFrontDoor(root: string, config: GatewayConfig, env: Record<string, string>, echo: (name: string) => (line: string) => void): Promise<FrontDoor> {
+  const wanted = config.frontDoor;
   const support = nginxSupport();
-  if (wanted !== 'auto' && wanted !== 'nginx' && wanted !== 'edge') throw new Error(`STRANGLER_FRONT_DOOR=${wanted}: use auto, nginx or edge`);
   if (wanted === 'nginx' && !support.ok) throw new Error(`STRANGLER_FRONT_DOOR=nginx but ${support.reason}`);
   if (wanted === 'edge' || !support.ok) {
     if (!support.ok) echo('up')(`using the Node edge as front door: ${support.reason}`);
     const edge = await spawnServer({ name: 'edge', command: process.execPath, args: ['--import', 'tsx', join(root, 'gateway/edge/main.ts')], cwd: root, env, onLine: echo('edge') });
     return { ...edge, name: 'Node edge' };
   }
-  const port = Number(env.FRONT_PORT);
+  const { host, port } = config.front;
   if (port === 0) throw new Error('nginx needs a fixed FRONT_PORT (0 only works with STRANGLER_FRONT_DOOR=edge)');
-  const table = loadRouteTable(env.ROUTES ?? 'routes.yaml', env);
+  const table = loadRouteTable(config.routesFile, env);
   const prefix = join(root, 'nginx/run');
   mkdirSync(prefix, { recursive: true });
-  const conf = writeNginxConfig(table, { listenHost: env.FRONT_HOST ?? HOST, listenPort: port, prefix });
+  const conf = writeNginxConfig(table, { listenHost: host, listenPort: port, prefix, pagesDir: config.pagesDir });
   const child = spawn(support.binary, ['-p', prefix, '-e', 'stderr', '-c', conf, '-g', 'daemon off;'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const onLine = (line: string): void => {
@@ -161,9 +170,9 @@ async function startFrontDoor(root: string, env: Record<string, string>, echo: (
   forEachLine(child.stderr, onLine);
   const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`nginx exited (code ${code}) before listening:\n${output.join('\n')}`))));
   exited.catch(() => undefined); // after start-up, up() watches the exit itself
-  const listening = waitForPort(env.FRONT_HOST ?? HOST, port).then((ok) => {
+  const listening = waitForPort(host, port).then((ok) => {
     if (!ok) throw new Error(`nginx did not listen on port ${port}:\n${output.join('\n')}`);
   });
   await Promise.race([listening, exited]);
-  return { name: 'nginx', child, output, url: `http://${env.FRONT_HOST ?? HOST}:${port}` };
+  return { name: 'nginx', child, output, url: `http://${host}:${port}` };
 }

@@ -1,6 +1,6 @@
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startEchoBackend, type EchoBackend } from '../../test/helpers/echo-backend.ts';
 import { sendRaw } from '../../test/helpers/raw-http.ts';
 import { freePort } from '../process/index.ts';
@@ -148,9 +148,12 @@ describe('startEdge', () => {
   it('writes one access-log line per request with id, method, path, backend, status and duration', async () => {
     const e = await start(standardTable());
     const res = await send(e, '/api/v1/boards', { method: 'POST', body: '{}' });
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const access = logs.filter((line) => line.event === 'access');
-    expect(access).toHaveLength(1);
+    // The line is written as the response finishes, which may be a moment after the client has it.
+    const access = await vi.waitFor(() => {
+      const lines = logs.filter((line) => line.event === 'access');
+      expect(lines).toHaveLength(1);
+      return lines;
+    }, { timeout: 10_000 });
     expect(access[0]).toMatchObject({ request_id: res.headers['x-request-id'], method: 'POST', path: '/api/v1/boards', backend: 'ts', status: 200 });
     expect(typeof access[0]!.duration_ms).toBe('number');
   });
@@ -181,8 +184,8 @@ describe('startEdge', () => {
 
   it('finishes a request in flight when closed, then stops accepting', async () => {
     const e = await start(standardTable());
-    const slow = send(e, '/?echo=slow&ms=300');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const slow = send(e, '/?echo=slow&ms=500');
+    await vi.waitFor(() => expect(legacy.requests.some((r) => r.url.includes('echo=slow'))).toBe(true), { timeout: 10_000 });
     const closed = e.close(5000);
     expect((await slow).status).toBe(200);
     await closed;

@@ -1,33 +1,29 @@
 /**
- * The Node edge process. Environment: FRONT_HOST (127.0.0.1), FRONT_PORT (8080; 0 picks a free port),
- * ROUTES (routes.yaml in the repository root), LOG_LEVEL. A bad table at start prints every problem
- * and exits 1; SIGHUP reloads the table (a bad one is logged and the last good one stays live);
- * SIGTERM or SIGINT stops accepting, lets requests in flight finish and exits 0.
+ * The Node edge process. Its settings come from gateway/config: FRONT_HOST (127.0.0.1), FRONT_PORT
+ * (8080; 0 picks a free port), ROUTES (routes.yaml), LOG_LEVEL, STRANGLER_PAGES_DIR. A bad table at start
+ * prints every problem and exits 1; SIGHUP reloads the table (a bad one is logged and the last good one
+ * stays live); SIGTERM or SIGINT stops accepting, lets requests in flight finish and exits 0.
  *
  * @example
  * FRONT_PORT=0 ROUTES=routes.yaml node --import tsx gateway/edge/main.ts
  */
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readConfigOrFail } from '../config/index.ts';
 import { createLogger, failWith, type Fail } from '../log/index.ts';
-import { failOnListenError, loadTableOrFail, portFromEnv, reloadOnSighup } from '../process/index.ts';
+import { failOnListenError, loadTableOrFail, reloadOnSighup, stopWhenParentGone } from '../process/index.ts';
 import { startEdge, type Edge } from './index.ts';
 
-const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const env = process.env;
-const logger = createLogger('edge');
-
+const config = readConfigOrFail(env, process.cwd(), failWith(createLogger('edge')));
+const logger = createLogger('edge', config.logLevel);
 const fail: Fail = failWith(logger);
-
-const host = env.FRONT_HOST || '127.0.0.1';
-const port = portFromEnv(env, 'FRONT_PORT', '8080', fail);
-const routesFile = resolve(ROOT, env.ROUTES || 'routes.yaml');
+const { routesFile } = config;
+const { host, port } = config.front;
 
 const table = loadTableOrFail(routesFile, env, fail);
 
 let edge: Edge;
 try {
-  edge = await startEdge({ table, logger, host, port });
+  edge = await startEdge({ table, logger, host, port, errorPagesDir: config.pagesDir });
 } catch (err) {
   failOnListenError(err, { host, port, portVariable: 'FRONT_PORT' }, fail);
 }
@@ -35,6 +31,7 @@ try {
 logger.child({}, { level: 'info' }).info({ event: 'listening', url: edge.url, routes: routesFile }, `edge listening on ${edge.url}`);
 
 reloadOnSighup({ routesFile, env, logger, swap: (next) => edge.swapTable(next) });
+stopWhenParentGone(env, logger);
 
 let stopping = false;
 const stop = (signal: string): void => {

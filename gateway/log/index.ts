@@ -1,21 +1,25 @@
 /**
- * JSON-lines logging for every Node process of the gateway, one line per event on stdout.
+ * JSON-lines logging for every Node process of the gateway, one line per event on stdout (written so
+ * that a reader that is gone or slow never stops the process from exiting: see ./stdout.ts).
  *
  * @example
  * const log = createLogger('edge');
  * log.info({ event: 'listening', url }, 'edge listening');
  */
 import { pino, type Logger } from 'pino';
+import { stdoutLines } from './stdout.ts';
 
 export type { Logger };
+export { fdLines, stdoutLines, type LineSink, type LineSinkOptions } from './stdout.ts';
 
-export const createLogger = (service: string, level = process.env.LOG_LEVEL ?? 'info'): Logger =>
+/** `level` comes from the program's configuration (gateway/config: LOG_LEVEL); `info` until it is read. */
+export const createLogger = (service: string, level = 'info'): Logger =>
   pino({
     level,
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-  });
+  }, stdoutLines());
 
 /** Log a fatal JSON line and exit 1: for a process that cannot start (bad config, port taken). */
 export type Fail = (event: string, message: string, extra?: Record<string, unknown>) => never;

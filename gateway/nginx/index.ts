@@ -12,6 +12,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { METHODS } from 'node:http';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_ERROR_PAGES_DIR, ERROR_PAGE_STATUSES } from '../proxy/error-pages.ts';
 import type { Backend, BackendName, RouteTable } from '../routes/types.ts';
 import { buildLocations, type NginxLocation } from './locations.ts';
 import { findHeadersMoreModule, HEADERS_MORE_PACKAGE } from './support.ts';
@@ -21,7 +22,7 @@ export { buildLocations, type NginxLocation } from './locations.ts';
 
 const NGINX_DIR = fileURLToPath(new URL('../../nginx', import.meta.url));
 export const TEMPLATE_FILE = join(NGINX_DIR, 'nginx.conf.template');
-export const DEFAULT_PAGES_DIR = join(NGINX_DIR, 'pages');
+export const DEFAULT_PAGES_DIR = DEFAULT_ERROR_PAGES_DIR;
 export const DEFAULT_OUT_DIR = join(NGINX_DIR, 'generated');
 const UPSTREAM_KEEPALIVE_CONNECTIONS = 32;
 const BYTES_PER_MB = 1024 * 1024;
@@ -31,7 +32,7 @@ export interface NginxConfigOptions {
   readonly listenPort: number;
   /** nginx's prefix (-p): pid file and temp directories go under it. */
   readonly prefix: string;
-  /** Static error pages; default `nginx/pages`. */
+  /** Static error pages (STRANGLER_PAGES_DIR); default the gateway's neutral pages. */
   readonly pagesDir?: string;
   /** The headers-more module file; default: found in NGINX_MODULES_DIR or the usual module directories. */
   readonly headersMoreModule?: string;
@@ -73,6 +74,8 @@ export function generateNginxConfig(table: RouteTable, options: NginxConfigOptio
     source: table.source,
     prefix: configPath(resolve(prefix)),
     pages_dir: configPath(resolve(pagesDir)),
+    // The statuses with a page come from the one list the edge and the TS server answer with too.
+    error_pages: ERROR_PAGE_STATUSES.map((status) => `        error_page ${status} /_internal/strangler/pages/${status}.html;`).join('\n'),
     headers_more_module: configPath(headersMoreModule),
     worker_processes: String(workerProcesses),
     listen: hostPort(listenHost, listenPort),

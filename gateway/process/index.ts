@@ -40,7 +40,8 @@ export interface SpawnOptions {
 /** Spawn a server and resolve once it logs its listening line. Rejects with its output if it exits first. */
 export function spawnServer(options: SpawnOptions): Promise<RunningProcess> {
   const { name, command, args, env = {}, cwd = process.cwd(), onLine, startTimeoutMs = START_TIMEOUT_MS } = options;
-  const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // STRANGLER_PARENT_PID: a server of the project stops by itself once this process is gone (see parent.ts).
+  const child = spawn(command, args, { cwd, env: { ...process.env, STRANGLER_PARENT_PID: String(process.pid), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   return new Promise((resolvePromise, reject) => {
     let settled = false;
@@ -142,19 +143,7 @@ export async function waitForPort(host: string, port: number, timeoutMs = START_
   return false;
 }
 
-/**
- * The port named by `name` in the environment (0 = any free port), or `fallback` when unset; anything
- * else is refused through `fail` with a message naming the variable.
- *
- * @example
- * const port = portFromEnv(process.env, 'TS_PORT', '8081', failWith(logger));
- */
-export function portFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: string, fail: (event: string, message: string) => never): number {
-  const text = env[name] || fallback;
-  const port = Number(text);
-  if (!/^\d+$/.test(text) || port > 65535) fail('bad_config', `${name}=${text} is not a port; use a number from 0 to 65535 (0 picks a free one)`);
-  return port;
-}
 export { loadTableOrFail, reloadOnSighup, failOnListenError, type ReloadOptions } from './startup.ts';
-export { workersFromEnv, runPrimary, type PrimaryOptions } from './workers.ts';
+export { runPrimary, type PrimaryOptions } from './workers.ts';
 export { clusterSiblings, noSiblings, tellPrimary, type Siblings } from './siblings.ts';
+export { stopWhenParentGone } from './parent.ts';

@@ -5,29 +5,14 @@
  * dying). A worker that cannot start stops the whole server with its reason, instead of a restart loop.
  *
  * @example
- * const workers = workersFromEnv(process.env, 'TS_WORKERS', fail);
- * if (workers > 1 && cluster.isPrimary) runPrimary({ workers, logger, fail, onListening: (url, internalUrl) => logListening(url, internalUrl) });
+ * if (config.workers > 1 && cluster.isPrimary) runPrimary({ workers: config.workers, logger, fail, onListening: (url, internalUrl) => logListening(url, internalUrl) });
  */
 import cluster, { type Worker } from 'node:cluster';
-import { availableParallelism } from 'node:os';
 import type { Fail, Logger } from '../log/index.ts';
 import { isWorkerMessage } from './siblings.ts';
 
 const CRASH_WINDOW_MS = 10_000;
 const MAX_DEATHS_IN_WINDOW = 5;
-
-/**
- * The number of worker processes named by `name` in the environment: a positive integer, or `auto` for
- * one per core; `1` (no cluster) when unset. Anything else is refused through `fail`, naming the fix.
- */
-export function workersFromEnv(env: NodeJS.ProcessEnv, name: string, fail: Fail): number {
-  const text = env[name] || '1';
-  if (text === 'auto') return availableParallelism();
-  if (!/^[1-9]\d{0,3}$/.test(text)) {
-    fail('bad_config', `${name}=${text} is not a number of worker processes; use a whole number from 1 to 9999, or auto for one per core (${availableParallelism()} here)`);
-  }
-  return Number(text);
-}
 
 export interface PrimaryOptions {
   readonly workers: number;

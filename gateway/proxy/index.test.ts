@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { firstChunk, startEchoBackend, type EchoBackend } from '../../test/helpers/echo-backend.ts';
 import { freePort } from '../process/index.ts';
 import type { Backend } from '../routes/types.ts';
@@ -192,8 +192,8 @@ describe('createProxy', () => {
         resolve(r.statusCode ?? 0);
       });
       req.on('error', reject);
-      req.write('x'.repeat(800));
-      setTimeout(() => req.end('x'.repeat(800)), 50);
+      // Two chunks, the second once the first is out: the limit is crossed while the body streams.
+      req.write('x'.repeat(800), () => req.end('x'.repeat(800)));
     });
     expect(res).toBe(413);
   });
@@ -247,7 +247,8 @@ describe('createProxy', () => {
       req.once('socket', (socket) => socket.on('error', reject));
       req.end();
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The proxy notices the client is gone (and says so at debug level) before the assertions below.
+    await vi.waitFor(() => expect(front!.logs.some((line) => line.event === 'proxy_failed')).toBe(true), { timeout: 10_000 });
     expect((await send(front, '/')).status).toBe(200);
     expect(front.logs.filter((line) => (line.level as number) >= 40)).toEqual([]);
   });

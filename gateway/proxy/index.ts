@@ -20,7 +20,7 @@ import { buildRequestHeaders, filterResponseHeaders } from './headers.ts';
 
 export { FAILURE_STATUS, classifyProxyError, type ProxyFailure } from './errors.ts';
 export { createUpgradeProxy, type UpgradeProxy, type UpgradeProxyOptions, type UpgradeForwardOptions, type UpgradeOutcome } from './upgrade.ts';
-export { loadErrorPages, sendErrorPage, DEFAULT_ERROR_PAGES_DIR, type ErrorPages, type ErrorPageStatus } from './error-pages.ts';
+export { loadErrorPages, sendErrorPage, errorPageResponse, isErrorPageStatus, DEFAULT_ERROR_PAGES_DIR, ERROR_PAGE_STATUSES, type ErrorPages, type ErrorPageStatus } from './error-pages.ts';
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 const MAX_SOCKETS_PER_BACKEND = 256;
@@ -33,7 +33,7 @@ export interface ProxyOptions {
   readonly logger: Logger;
   /** Longest the upstream may stay silent (before and during the response), like nginx's proxy_read_timeout. */
   readonly timeoutMs?: number;
-  /** Where `<status>.html` error pages live; default `nginx/pages` in the repository. */
+  /** Where `<status>.html` error pages live (STRANGLER_PAGES_DIR); default the gateway's neutral pages. */
   readonly errorPagesDir?: string;
 }
 

@@ -96,8 +96,8 @@ export function normalizeTarget(requestTarget: string): NormalizedTarget {
   parse: while (ch !== -1) {
     switch (state) {
       case State.Usual:
-        if (ch === SLASH) state = State.Slash, (out[u++] = ch);
-        else if (ch === PERCENT) (quotedState = state), (state = State.Quoted);
+        if (ch === SLASH) { state = State.Slash; out[u++] = ch; }
+        else if (ch === PERCENT) { quotedState = state; state = State.Quoted; }
         else if (ch === QUESTION) {
           argsStart = p;
           break parse;
@@ -109,26 +109,32 @@ export function normalizeTarget(requestTarget: string): NormalizedTarget {
       case State.Slash:
         if (ch === SLASH) {
           // merge_slashes on: drop it
-        } else if (ch === DOT) (state = State.Dot), (out[u++] = ch);
-        else if (ch === PERCENT) (quotedState = state), (state = State.Quoted);
+        } else if (ch === DOT) {
+          state = State.Dot;
+          out[u++] = ch;
+        }
+        else if (ch === PERCENT) { quotedState = state; state = State.Quoted; }
         else if (ch === QUESTION) {
           argsStart = p;
           break parse;
         } else if (ch === HASH) break parse;
-        else (state = State.Usual), (out[u++] = ch);
+        else { state = State.Usual; out[u++] = ch; }
         ch = bytes[p++] ?? -1;
         break;
 
       case State.Dot:
-        if (ch === SLASH) (state = State.Slash), u--;
-        else if (ch === DOT) (state = State.DotDot), (out[u++] = ch);
-        else if (ch === PERCENT) (quotedState = state), (state = State.Quoted);
+        if (ch === SLASH) { state = State.Slash; u--; }
+        else if (ch === DOT) { state = State.DotDot; out[u++] = ch; }
+        else if (ch === PERCENT) { quotedState = state; state = State.Quoted; }
         else if (ch === QUESTION || ch === HASH) {
           u--;
           if (ch === QUESTION) argsStart = p;
           state = State.Usual;
           break parse;
-        } else (state = State.Usual), (out[u++] = ch);
+        } else {
+          state = State.Usual;
+          out[u++] = ch;
+        }
         ch = bytes[p++] ?? -1;
         break;
 
@@ -142,8 +148,11 @@ export function normalizeTarget(requestTarget: string): NormalizedTarget {
             break parse;
           }
           state = State.Slash;
-        } else if (ch === PERCENT) (quotedState = state), (state = State.Quoted);
-        else (state = State.Usual), (out[u++] = ch);
+        } else if (ch === PERCENT) {
+          quotedState = state;
+          state = State.Quoted;
+        }
+        else { state = State.Usual; out[u++] = ch; }
         ch = bytes[p++] ?? -1;
         break;
 

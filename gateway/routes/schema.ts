@@ -14,7 +14,7 @@ import type { Backend, BackendName, HttpMethod, Route, RouteMode, RouteSettings,
 
 const TOP_KEYS = ['version', 'backends', 'routes', 'settings'] as const;
 const ROUTE_KEYS = ['path', 'exact', 'mode', 'handler', 'methods'] as const;
-const RESERVED_ROUTE_KEYS = ['percent', 'fallback'] as const;
+type ReservedRouteKey = 'percent' | 'fallback';
 const SETTINGS_KEYS = ['max_body_mb', 'proxy_timeout_s'] as const;
 const DEFAULT_SETTINGS = { maxBodyBytes: 16 * 1024 * 1024, proxyTimeoutMs: 60_000 } as const satisfies RouteSettings;
 const MAX_BODY_MB_LIMIT = 1024;
@@ -179,7 +179,7 @@ function readRoute(check: Checker, node: Node, index: number): Route | null {
   const reserved = {
     percent: 'canary percentages come with canary mode; for now send the whole prefix with `mode: next` or keep it `mode: legacy`',
     fallback: 'fallback to legacy is not available yet; remove it (methods not listed in `methods` already go to legacy)',
-  } satisfies Record<(typeof RESERVED_ROUTE_KEYS)[number], string>;
+  } satisfies Record<ReservedRouteKey, string>;
   check.keys(node, ROUTE_KEYS, `route ${index + 1}`, reserved);
   const before = check.problems.length;
 

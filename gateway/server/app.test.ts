@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { pino } from 'pino';
+import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProxy } from '../proxy/index.ts';
 import { parseRouteTable, type RouteTable } from '../routes/index.ts';
@@ -110,17 +111,17 @@ function rawRequest(method: string, target: string, headers: Record<string, stri
 
 describe('the TS server', () => {
   it('answers a moved GET with its service, passing the front door request id', async () => {
-    const res = await fetch(`${base}/api/things/7?q=x`, { headers: { 'x-request-id': 'front-door-id-1' } });
+    const res = await request(ts).get('/api/things/7?q=x').set('x-request-id', 'front-door-id-1');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ id: '7', requestId: 'front-door-id-1', query: 'x' });
+    expect(res.body).toEqual({ id: '7', requestId: 'front-door-id-1', query: 'x' });
     expect(logLines).toContainEqual(expect.objectContaining({ event: 'request', request_id: 'front-door-id-1', status: 200, backend: 'ts' }));
   });
 
   it('mints a 32-hex request id when the front door sent none or a malformed one', async () => {
-    const plain = (await (await fetch(`${base}/api/things/1`)).json()) as { requestId: string };
-    expect(plain.requestId).toMatch(/^[0-9a-f]{32}$/);
-    const forged = (await (await fetch(`${base}/api/things/1`, { headers: { 'x-request-id': 'a b {"level":"fatal"}' } })).json()) as { requestId: string };
-    expect(forged.requestId).toMatch(/^[0-9a-f]{32}$/);
+    const plain = await request(ts).get('/api/things/1');
+    expect(plain.body.requestId).toMatch(/^[0-9a-f]{32}$/);
+    const forged = await request(ts).get('/api/things/1').set('x-request-id', 'a b {"level":"fatal"}');
+    expect(forged.body.requestId).toMatch(/^[0-9a-f]{32}$/);
   });
 
   it('answers HEAD on a GET route with the service and no body', async () => {
@@ -131,16 +132,16 @@ describe('the TS server', () => {
   });
 
   it('forwards a method that has not moved to legacy with the request id', async () => {
-    const res = await fetch(`${base}/api/things/7`, { method: 'POST', body: 'hello', headers: { 'x-request-id': 'post-id-1' } });
+    const res = await request(ts).post('/api/things/7').set('x-request-id', 'post-id-1').set('content-type', 'text/plain').send('hello');
     expect(res.status).toBe(200);
-    expect(await res.text()).toBe('legacy POST /api/things/7 5');
+    expect(res.text).toBe('legacy POST /api/things/7 5');
     expect(seen.at(-1)).toMatchObject({ method: 'POST', url: '/api/things/7', requestId: 'post-id-1' });
     expect(logLines).toContainEqual(expect.objectContaining({ event: 'request', request_id: 'post-id-1', status: 200, backend: 'legacy' }));
   });
 
   it('forwards paths outside every TS route to legacy, query intact', async () => {
-    const res = await fetch(`${base}/b/general?page=2`);
-    expect(await res.text()).toBe('legacy GET /b/general?page=2 0');
+    const res = await request(ts).get('/b/general?page=2');
+    expect(res.text).toBe('legacy GET /b/general?page=2 0');
   });
 
   it('matches the normalized path: dot segments, repeated slashes and escapes cannot dodge a route', async () => {
@@ -150,7 +151,7 @@ describe('the TS server', () => {
   });
 
   it('answers every method of a route without a method list with its service', async () => {
-    expect(await (await fetch(`${base}/all`, { method: 'DELETE' })).text()).toBe('all:DELETE');
+    expect((await request(ts).delete('/all')).text).toBe('all:DELETE');
   });
 
   it('answers 400 in the app shape for a request target that cannot be normalized', async () => {
@@ -161,17 +162,17 @@ describe('the TS server', () => {
   });
 
   it('answers 404 from the notFound option for a path the service does not know', async () => {
-    const res = await fetch(`${base}/api/things/1/2/3`);
+    const res = await request(ts).get('/api/things/1/2/3');
     expect(res.status).toBe(404);
-    expect(await res.text()).toBe('custom not found');
+    expect(res.text).toBe('custom not found');
   });
 
   it('answers 500 in the app shape and logs the error when a service throws, and keeps serving', async () => {
-    const res = await fetch(`${base}/api/things/boom`, { headers: { 'x-request-id': 'boom-id' } });
+    const res = await request(ts).get('/api/things/boom').set('x-request-id', 'boom-id');
     expect(res.status).toBe(500);
-    expect(await res.text()).toBe('custom 500: internal server error');
+    expect(res.text).toBe('custom 500: internal server error');
     expect(logLines).toContainEqual(expect.objectContaining({ event: 'error', request_id: 'boom-id' }));
-    expect((await fetch(`${base}/api/things/1`)).status).toBe(200);
+    expect((await request(ts).get('/api/things/1')).status).toBe(200);
   });
 
   it('passes an unread 5 MB POST body to legacy intact and stays healthy', async () => {

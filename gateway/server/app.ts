@@ -7,7 +7,7 @@ import { Hono, type Context } from 'hono';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Logger } from '../log/index.ts';
 import { isInternalPath, normalizeTarget } from '../routes/normalize.ts';
-import { createUpgradeProxy, loadErrorPages, type Proxy, type UpgradeProxy } from '../proxy/index.ts';
+import { createUpgradeProxy, loadErrorPages, type ErrorPages, type Proxy, type UpgradeProxy } from '../proxy/index.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RouteTable } from '../routes/types.ts';
@@ -35,9 +35,18 @@ export interface TsServerOptions {
   readonly errorResponse?: ErrorRenderer;
   /** Where upgrade requests (WebSocket) go; default: one made here with the table's timeout. */
   readonly upgrades?: UpgradeProxy;
+  /** The gateway's pages, for an upgrade refused because legacy is down; default: the neutral ones. */
+  readonly pages?: ErrorPages;
   /** The listener's response class, so an upgrade's refusal looks like any other answer; default ConventionalHeaderCase. */
   readonly ServerResponse?: typeof ServerResponse;
+  /**
+   * Add `X-Strangler-Answered-By: ts` (a service answered) or `legacy` (passed on) to every answer, for
+   * parity suites. Off by default: it tells anyone which side answered.
+   */
+  readonly answeredBy?: boolean;
 }
+
+export const ANSWERED_BY_HEADER = 'X-Strangler-Answered-By';
 
 export interface TsServer {
   readonly app: Hono<ServerEnv>;
@@ -65,7 +74,7 @@ const plainError: ErrorRenderer = (status, message) =>
  * serve({ fetch: server.app.fetch, port: 8081 });
  */
 export function createTsServer(options: TsServerOptions): TsServer {
-  const { services, proxy, logger, errorResponse = plainError } = options;
+  const { services, proxy, logger, errorResponse = plainError, answeredBy = false } = options;
   const all = services.map((service) => service.name);
   const duplicate = all.find((name, i) => all.indexOf(name) !== i);
   if (duplicate !== undefined) throw new TypeError(`two services are named "${duplicate}"; give each service its own name`);
@@ -116,9 +125,11 @@ export function createTsServer(options: TsServerOptions): TsServer {
     const service = name === null ? undefined : mounted.get(name);
     if (service) {
       c.set('backend', 'ts');
-      return service.fetch(requestFor(c.req.raw, target.forwardPath + target.search), { requestId });
+      const res = await service.fetch(requestFor(c.req.raw, target.forwardPath + target.search), { requestId });
+      return answeredBy ? withHeader(res, ANSWERED_BY_HEADER, 'ts') : res;
     }
     c.set('backend', 'legacy');
+    if (answeredBy) outgoing.setHeader(ANSWERED_BY_HEADER, 'legacy');
     await proxy.forward(incoming, outgoing, table.backends.legacy, {
       path: target.forwardPath + target.search,
       requestId,
@@ -136,7 +147,7 @@ export function createTsServer(options: TsServerOptions): TsServer {
   app.fetch = (request, env, executionCtx) =>
     honoFetch(request.method === 'HEAD' && env !== undefined && 'outgoing' in env ? new Request(request, { method: 'GET' }) : request, env, executionCtx);
 
-  const upgrades = options.upgrades ?? createUpgradeProxy({ logger, timeoutMs: live.settings.proxyTimeoutMs, pages: loadErrorPages(), ServerResponse: options.ServerResponse ?? ConventionalHeaderCase });
+  const upgrades = options.upgrades ?? createUpgradeProxy({ logger, timeoutMs: live.settings.proxyTimeoutMs, pages: options.pages ?? loadErrorPages(), ServerResponse: options.ServerResponse ?? ConventionalHeaderCase });
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const startedAt = performance.now();
     const requestId = requestIdFrom(req.headers['x-request-id'] as string | undefined);
@@ -181,4 +192,11 @@ function requestFor(raw: Request, pathAndQuery: string): Request {
   const url = new URL(raw.url);
   if (url.pathname + url.search === pathAndQuery) return raw;
   return new Request(new URL(pathAndQuery, url.origin), raw);
+}
+
+/** The response with one more header; a copy, since a Response's headers may be immutable. */
+function withHeader(res: Response, name: string, value: string): Response {
+  const copy = new Response(res.body, res);
+  copy.headers.set(name, value);
+  return copy;
 }

@@ -1,7 +1,8 @@
 /**
  * The TS server: mounts services, matches each request against the live route table, answers moved
  * methods with the named service and forwards the rest to legacy. Nothing here knows about the app it
- * serves; `services/index.ts` composes the app's services and hands them over.
+ * serves: the app's own module, named by STRANGLER_SERVICES, composes its services and hands them over
+ * (gateway/server/services-module.ts loads it).
  *
  * @example
  * const server = createTsServer({ table, services, proxy, logger });
@@ -14,13 +15,13 @@ import type { Siblings } from '../process/siblings.ts';
 import type { ErrorRenderer } from './app.ts';
 import type { Service, ServiceEnv } from './service.ts';
 
-export { createTsServer, type ErrorRenderer, type LegacyProxy, type TsServer, type TsServerOptions } from './app.ts';
+export { createTsServer, ANSWERED_BY_HEADER, type ErrorRenderer, type LegacyProxy, type TsServer, type TsServerOptions } from './app.ts';
 export { defineService, assertHandlersMounted, unknownHandlers, UnmountedHandlerError, type PublicService, type Service, type ServiceEnv, type ServiceBindings } from './service.ts';
 export { serviceFor } from './dispatch.ts';
 export { requestIdFrom, mintRequestId } from '../request-id/index.ts';
 export type { Siblings } from '../process/siblings.ts';
 
-/** What an app's composition point (`services/index.ts`) hands the server. */
+/** What an app's composition root (the module STRANGLER_SERVICES names) hands the server. */
 export interface ServiceSet {
   readonly services: readonly Service[];
   readonly notFound?: (c: Context<ServiceEnv>) => Response | Promise<Response>;
@@ -42,5 +43,5 @@ export interface ServiceContext {
   readonly siblings?: Siblings;
 }
 
-/** The signature `services/index.ts` exports as `composeServices`. */
+/** What the app's services module exports as `composeServices` (or as its default export). */
 export type ComposeServices = (env: NodeJS.ProcessEnv, logger: Logger, context: ServiceContext) => ServiceSet;

@@ -1,31 +1,34 @@
 /**
  * The TS server process: a public listener behind the front door and an internal listener for legacy.
- * Environment: TS_HOST (127.0.0.1), TS_PORT (8081; 0 picks a free port), INTERNAL_HOST (127.0.0.1),
- * INTERNAL_PORT (8082), STRANGLER_INTERNAL_TOKEN (required, at least 32 bytes), ROUTES (routes.yaml in
- * the repository root), LOG_LEVEL; the services read their own (the forum: FORUM_DB).
+ * It listens where the route table's `backends.ts.url` says the front door finds it (port 0 picks a free
+ * port); everything else comes from gateway/config (INTERNAL_HOST, INTERNAL_PORT, STRANGLER_INTERNAL_TOKEN
+ * (required, at least 32 bytes), ROUTES, LOG_LEVEL, TS_WORKERS, STRANGLER_PAGES_DIR, STRANGLER_SERVICES,
+ * STRANGLER_ANSWERED_BY: 1 adds X-Strangler-Answered-By: ts or legacy to every public answer, for parity suites).
+ * STRANGLER_SERVICES names the app's module that composes its TS services; unset, the server mounts none
+ * and opens nothing of the app's (a table with only legacy routes needs no more). The services read their
+ * own settings (the forum: FORUM_DB).
  * SIGHUP reloads the route table (a bad one is logged and the last good one stays live); SIGTERM stops
  * accepting, lets requests in flight finish (for up to 10 s) and exits 0; SIGINT does the same.
- * TS_WORKERS (1; a number or `auto` for one per core) above 1 runs that many worker processes on the same
- * ports with node:cluster: the primary checks the configuration, forks them, logs the one listening line
- * once all listen, and forwards the signals (see gateway/process/workers.ts).
+ * TS_WORKERS above 1 runs that many worker processes on the same ports with node:cluster: the primary
+ * checks the configuration, forks them, logs the one listening line once all listen, and forwards the
+ * signals (see gateway/process/workers.ts).
  *
  * @example
  * TS_PORT=0 INTERNAL_PORT=0 STRANGLER_INTERNAL_TOKEN=$(openssl rand -hex 32) node --import tsx gateway/server/main.ts
  */
 import cluster from 'node:cluster';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { composeServices } from '../../services/index.ts';
-import { createInternalApp, internalTokenFrom } from '../internal/index.ts';
-import { createLogger, failWith, type Fail } from '../log/index.ts';
-import { clusterSiblings, failOnListenError, loadTableOrFail, noSiblings, portFromEnv, reloadOnSighup, runPrimary, tellPrimary, workersFromEnv } from '../process/index.ts';
-import { createProxy } from '../proxy/index.ts';
-import { createTsServer, type TsServer } from './app.ts';
+import { readConfigOrFail } from '../config/index.ts';
+import { createInternalApp } from '../internal/index.ts';
+import { createLogger, failWith, type Fail, type Logger } from '../log/index.ts';
+import { clusterSiblings, failOnListenError, loadTableOrFail, noSiblings, reloadOnSighup, runPrimary, stopWhenParentGone, tellPrimary } from '../process/index.ts';
+import { createProxy, errorPageResponse, loadErrorPages } from '../proxy/index.ts';
+import { createTsServer, type ErrorRenderer, type TsServer } from './app.ts';
 import { ConventionalHeaderCase } from './header-case.ts';
 import type { ServiceSet } from './index.ts';
+import { loadComposeServices } from './services-module.ts';
 
 // nginx keeps idle upstream connections for 60 s; staying open longer means nginx always closes first,
 // so it never sends a request on a connection Node is closing at the same moment.
@@ -33,47 +36,52 @@ const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 const HEADERS_TIMEOUT_MS = 66_000;
 const DRAIN_TIMEOUT_MS = 10_000;
 const DRAIN_POLL_MS = 100;
-const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 const env = process.env;
 const isWorker = cluster.isWorker;
 // A worker's lines name its process, so that a reader (or a test) can tell the workers apart.
-const logger = isWorker ? createLogger('ts').child({ pid: process.pid, worker: cluster.worker!.id }) : createLogger('ts');
+const named = (logger: Logger) => (isWorker ? logger.child({ pid: process.pid, worker: cluster.worker!.id }) : logger);
 
-const logAndExit: Fail = failWith(logger);
 // A worker that cannot start tells the primary why before it exits, so the primary can say it too.
-const fail: Fail = isWorker
-  ? (event, message, extra) => {
-      tellPrimary({ strangler: 'failed', event, message });
-      return logAndExit(event, message, extra);
-    }
-  : logAndExit;
+const failFor = (logger: Logger): Fail => {
+  const logAndExit = failWith(logger);
+  return isWorker
+    ? (event, message, extra) => {
+        tellPrimary({ strangler: 'failed', event, message });
+        return logAndExit(event, message, extra);
+      }
+    : logAndExit;
+};
 
-const workers = workersFromEnv(env, 'TS_WORKERS', fail);
-
-const host = env.TS_HOST || '127.0.0.1';
-const port = portFromEnv(env, 'TS_PORT', '8081', fail);
-const routesFile = resolve(ROOT, env.ROUTES || 'routes.yaml');
-
-const internalHost = env.INTERNAL_HOST || '127.0.0.1';
-const internalPort = portFromEnv(env, 'INTERNAL_PORT', '8082', fail);
-const tokenCheck = internalTokenFrom(env);
-if (!tokenCheck.ok) fail('refused', `not starting: ${tokenCheck.reason}`);
-const internalToken = tokenCheck.token;
+const config = readConfigOrFail(env, process.cwd(), failFor(named(createLogger('ts'))));
+const logger = named(createLogger('ts', config.logLevel));
+const fail: Fail = failFor(logger);
+const { workers, routesFile } = config;
+if (!config.token.ok) fail('refused', `not starting: ${config.token.reason}`);
+const internalToken = config.token.token;
+const { host: internalHost, port: internalPort } = config.internal;
 
 const table = loadTableOrFail(routesFile, env, fail);
+// The front door finds this server at backends.ts.url: that is where it listens.
+const { host, port } = table.backends.ts;
 
 let serviceSet: ServiceSet;
 try {
-  serviceSet = composeServices(env, logger, { legacyUrl: table.backends.legacy.url, internalToken, siblings: isWorker ? clusterSiblings() : noSiblings });
+  const compose = await loadComposeServices(config.servicesModule);
+  serviceSet = compose(env, logger, { legacyUrl: table.backends.legacy.url, internalToken, siblings: isWorker ? clusterSiblings() : noSiblings });
 } catch (err) {
   fail('refused', `not starting: the services could not be set up: ${(err as Error).message}`);
 }
 // The timeout is fixed at start: the proxy's agent outlives table reloads.
-const proxy = createProxy({ logger, timeoutMs: table.settings.proxyTimeoutMs });
+const proxy = createProxy({ logger, timeoutMs: table.settings.proxyTimeoutMs, errorPagesDir: config.pagesDir });
+// A request target the front door would refuse (400) and a path under /_internal (404) are the gateway's
+// own cases: the same pages as nginx and the edge. Only an unexpected error (500) is the app's to render.
+const pages = loadErrorPages(config.pagesDir);
+const appError: ErrorRenderer = serviceSet.errorResponse ?? ((status, message) => new Response(`${status} ${message}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } }));
+const errorResponse: ErrorRenderer = (status, message, path) => (status === 500 ? appError(status, message, path) : errorPageResponse(status, pages, { close: status === 400 }));
 let tsServer: TsServer;
 try {
-  tsServer = createTsServer({ table, services: serviceSet.services, proxy, logger, notFound: serviceSet.notFound, errorResponse: serviceSet.errorResponse });
+  tsServer = createTsServer({ table, services: serviceSet.services, proxy, logger, notFound: serviceSet.notFound, errorResponse, answeredBy: config.answeredBy, pages });
 } catch (err) {
   fail('refused', `not starting: ${(err as Error).message}`);
 }
@@ -97,11 +105,13 @@ if (workers > 1 && cluster.isPrimary) {
     logger,
     fail,
     onListening: (url, internalUrl) => logListening(url, internalUrl, { workers }),
+    // A replacement worker gets the ports through the variables the table's ts url and the config read.
     pinPorts: (url, internalUrl) => ({ TS_PORT: new URL(url).port, INTERNAL_PORT: new URL(internalUrl).port }),
   });
 } else {
   serveAndDrain();
 }
+stopWhenParentGone(env, logger);
 
 /** Both listeners, SIGHUP reloads and the drain on SIGTERM/SIGINT: what a single process or a worker runs. */
 function serveAndDrain(): void {

@@ -70,7 +70,7 @@ export function assertHandlersMounted(table: RouteTable, mounted: readonly strin
   const available = mounted.length > 0 ? mounted.map((name) => `"${name}"`).join(', ') : 'none';
   throw new UnmountedHandlerError(
     `the route table names handlers that are not mounted: ${list}; mounted services: ${available}. ` +
-      'Fix the handler names in the route table, or register the services in services/index.ts.',
+      'Fix the handler names in the route table, or compose those services in the module STRANGLER_SERVICES names.',
   );
 }
 

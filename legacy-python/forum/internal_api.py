@@ -1,18 +1,16 @@
 """Legacy's own internal endpoints, for the TypeScript side: POST /_internal/legacy/sessions/resolve
-answers whose session a cookie value is; POST /_internal/legacy/threads/<id>/views counts a view of a
+answers whose session a cookie value is (strangler_identity's endpoint, the contract of docs/identity.md); POST /_internal/legacy/threads/<id>/views counts a view of a
 thread (the threads table is legacy's) for the TS thread page. The front doors never route /_internal; here every request
 must also carry `Authorization: Bearer <STRANGLER_INTERNAL_TOKEN>`, compared in constant time.
 Without a configured token these endpoints do not exist (404).
 """
-import hashlib
-import hmac
 import os
+
+import strangler_identity
 
 from . import sessions, store
 from .params import parse_id
-from .web import HTTPError, json_response, not_found
-
-MIN_TOKEN_BYTES = 32
+from .web import HTTPError, Response, json_response, not_found
 
 
 def routes(router):
@@ -22,14 +20,11 @@ def routes(router):
 
 def resolve_session(forum, request):
     """{"token": cookie value} -> {"session": {"user_id", "expires_at"}} or {"session": null}."""
-    _check_token(request)
-    if request.content_type != "application/json":
-        raise HTTPError(415, "unsupported_media_type", "the request body must be JSON sent with Content-Type: application/json")
-    fields = request.json_object()
-    token = fields.get("token")
-    if not isinstance(token, str) or not token or len(token) > 200:
-        raise HTTPError(400, "bad_request", "token: must be the session cookie's value, 1 to 200 characters")
-    return json_response({"session": sessions.live_session(forum.db.read(), token)})
+    status, headers, body = strangler_identity.resolve_response(
+        request.environ, lambda token: sessions.live_session(forum.db.read(), token), _expected_token())
+    # The helper's own headers, minus the Content-Type and Content-Length the Response adds itself.
+    kept = [(name, value) for name, value in headers if name not in ("Content-Type", "Content-Length")]
+    return Response(int(status.split()[0]), body, dict(headers)["Content-Type"], kept)
 
 
 def count_view(forum, request, id):
@@ -44,14 +39,13 @@ def count_view(forum, request, id):
     return json_response({"view_count": view_count})
 
 
+def _expected_token():
+    return os.environ.get(strangler_identity.TOKEN_VARIABLE, "")
+
+
 def _check_token(request):
-    expected = os.environ.get("STRANGLER_INTERNAL_TOKEN", "")
-    if len(expected.encode()) < MIN_TOKEN_BYTES:
+    expected = _expected_token()
+    if len(expected.encode()) < strangler_identity.MIN_TOKEN_BYTES:
         raise HTTPError(404, "not_found", "no API endpoint at this path")
-    header = request.environ.get("HTTP_AUTHORIZATION", "")
-    scheme, _, presented = header.partition(" ")
-    # Hash both sides so neither the comparison nor the lengths say anything about the secret.
-    matches = hmac.compare_digest(hashlib.sha256(expected.encode()).digest(),
-                                  hashlib.sha256(presented.strip().encode("utf-8", "replace")).digest())
-    if scheme.lower() != "bearer" or not matches:
+    if not strangler_identity.bearer_matches(request.environ.get("HTTP_AUTHORIZATION", ""), expected):
         raise HTTPError(401, "unauthorized", "missing or wrong bearer token", [("WWW-Authenticate", "Bearer")])

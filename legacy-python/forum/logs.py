@@ -23,5 +23,21 @@ def log(level, event, **fields):
     record.update((key, value) for key, value in fields.items() if value is not None)
     line = json.dumps(record, separators=(",", ":"), ensure_ascii=False, default=str)
     with _lock:
-        sys.stdout.write(line + "\n")
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+        except (BrokenPipeError, ValueError):
+            _stop_logging()
+
+
+def _stop_logging():
+    """Nobody reads standard output any more (the parent is gone): drop this line and every later one.
+
+    Without this, the broken pipe would end a SIGTERM's clean stop with a traceback, and the interpreter's
+    last flush at exit would fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass

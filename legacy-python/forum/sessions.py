@@ -2,12 +2,16 @@
 
 Legacy owns the sessions table; the users they belong to live with the TypeScript users service, so
 credentials are checked and names looked up through forum.moved. The TS side asks legacy whose session
-a cookie is (POST /_internal/legacy/sessions/resolve) and is told about every logout.
+a cookie is (POST /_internal/legacy/sessions/resolve) and is told about every logout, both through
+strangler_identity (docs/identity.md).
 """
-import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta, timezone
+
+import strangler_identity
+
+from .logs import log
 
 SESSION_COOKIE = "forum_session"
 CSRF_COOKIE = "forum_csrf"
@@ -15,9 +19,8 @@ SESSION_SECONDS = 14 * 24 * 3600
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
-def token_hash(token):
-    """How a session is named everywhere but in its cookie: the sha256 hex of the cookie value."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+# How a session is named everywhere but in its cookie: the sha256 hex of the cookie value.
+token_hash = strangler_identity.token_sha256
 
 
 def start(db, user_id, now=None):
@@ -53,7 +56,13 @@ def end(forum, token):
     if token:
         with forum.db.write() as conn:
             conn.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash(token),))
-        forum.moved.forget_session(token_hash(token))
+        strangler_identity.notify_logout(token, forum.moved.client, on_error=_logout_not_relayed)
+
+
+def _logout_not_relayed(exc):
+    # A lost relay costs only the TS cache's few seconds, so the logout itself still succeeds.
+    log("warn", "internal_call_failed", call=exc.call, error=str(exc), request_id=exc.request_id,
+        consequence="the TS side may recognise this session for a few more seconds")
 
 
 def login_cookies(token, csrf):

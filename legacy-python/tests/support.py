@@ -44,7 +44,7 @@ def internal_server():
     db = os.path.join(_TEMPLATE_DIR, "shared.db")
     shutil.copyfile(_TEMPLATE_DB, db)
     token = secrets.token_hex(32)
-    env = {**os.environ, "TS_PORT": "0", "INTERNAL_PORT": "0", "STRANGLER_INTERNAL_TOKEN": token, "FORUM_DB": db,
+    env = {**os.environ, "TS_PORT": "0", "INTERNAL_PORT": "0", "STRANGLER_SERVICES": "services/index.ts", "STRANGLER_INTERNAL_TOKEN": token, "FORUM_DB": db,
            "LOG_LEVEL": os.environ.get("TS_LOG_LEVEL", "info")}
     try:
         process = subprocess.Popen(["node", "--import", "tsx", "gateway/server/main.ts"], cwd=REPO_ROOT, env=env,
@@ -66,6 +66,16 @@ def internal_server():
     os.environ["STRANGLER_INTERNAL_URL"] = listening["internal_url"]
     os.environ["STRANGLER_INTERNAL_TOKEN"] = token
     return _shared
+
+
+def wait_for(condition, what, timeout=10.0):
+    """Poll condition() until it is true; fail naming what was awaited after timeout seconds. Tests wait
+    for the thing they need (a log line, a closed socket), never for a fixed time."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.01)
 
 
 def ts_logged(predicate, timeout=5.0):

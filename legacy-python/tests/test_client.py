@@ -15,6 +15,7 @@ import bench_internal_call
 import strangler_client
 from strangler_client import (BadRequest, Conflict, InternalClient, InternalError, NotFound, ProtocolError,
                               Timeout, Unauthorized, Unavailable, internal_path, request_context)
+from tests.support import wait_for
 from tests.ts_server import TsServer
 
 USER_1 = {"id": 1, "username": "alice", "created_at": "2026-01-01T00:00:00Z"}
@@ -163,6 +164,7 @@ class FakeServer:
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.url = "http://127.0.0.1:%d" % self.listener.getsockname()[1]
         self.sockets = []
+        self.closed = 0
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self):
@@ -198,6 +200,8 @@ class FakeServer:
             pass
         finally:
             sock.close()
+            with self.lock:
+                self.closed += 1
 
     def close(self):
         self.listener.close()
@@ -311,9 +315,9 @@ class FakeServerTest(unittest.TestCase):
 
     def test_replaces_a_kept_alive_connection_the_server_closed_while_idle(self):
         fake, client = self.serve(answer(respond(), keep=False))
-        for _ in range(3):
+        for n in range(1, 4):
             self.assertEqual(client.post("/_internal/v1/users", {}), {"ok": True})
-            time.sleep(0.05)  # the server's FIN arrives
+            wait_for(lambda: fake.closed >= n, "the server to close connection %d" % n)
         self.assertEqual(client.stats(), {"connections_opened": 3, "requests": 3, "retries": 0, "idle": 1})
 
     def test_retries_a_get_the_server_dropped_on_a_kept_alive_connection(self):
@@ -334,7 +338,7 @@ class FakeServerTest(unittest.TestCase):
         # server never saw it whole and even a non-idempotent POST is safe to send again.
         fake, client = self.serve(lambda n, sock: answer(respond())(n, sock) and reset(sock))
         client.post("/_internal/v1/users", {})
-        time.sleep(0.05)
+        wait_for(lambda: fake.closed >= 1, "the server to reset the connection")
         with mock.patch.object(strangler_client, "_is_dropped", return_value=False):
             self.assertEqual(client.post("/_internal/v1/users", {}), {"ok": True})
         self.assertEqual((fake.received, client.stats()["retries"], client.stats()["connections_opened"]), (2, 1, 2))

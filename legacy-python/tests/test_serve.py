@@ -14,7 +14,7 @@ import time
 import unittest
 from pathlib import Path
 
-from tests.support import internal_server, seeded_db
+from tests.support import internal_server, seeded_db, wait_for
 
 LEGACY_DIR = Path(__file__).resolve().parents[1]
 
@@ -250,7 +250,7 @@ class ServeTest(unittest.TestCase):
         conn = self.connection()
         conn.request("GET", "/api/v1/boards?page=1", headers={"X-Request-Id": "req-42"})
         conn.getresponse().read()
-        time.sleep(0.1)
+        wait_for(lambda: any('"req-42"' in line for line in self.server.lines), "the request's log line")
         records = [json.loads(line) for line in self.server.lines if '"req-42"' in line]
         self.assertEqual(len(records), 1)
         self.assertEqual((records[0]["event"], records[0]["method"], records[0]["status"]), ("request", "GET", 200))

@@ -9,7 +9,7 @@
 import type { ErrorHandler } from 'hono';
 import { ApiError, apiErrorResponse } from './responses.ts';
 
-export { openForumDb, openForumDbForWriting, type ForumDb } from './db.ts';
+export { assertForumSchema, openForumDb, openForumDbForWriting, type ForumDb } from './db.ts';
 export { firstQueryValue, parseId, parsePage, parsePerPage, positiveInteger } from './params.ts';
 export { ApiError, apiErrorResponse, apiJson, methodNotAllowed, noEndpoint, type ApiErrorCode } from './responses.ts';
 export { cookieValue, CSRF_COOKIE, SESSION_COOKIE } from './cookies.ts';

@@ -38,7 +38,7 @@ export function renderInline(lines: readonly string[]): string {
 /** Pass 1 over one line, appending to `tokens` (a spread of a long line's tokens would overflow the stack). */
 function scanLine(line: string, tokens: Token[]): void {
   let runs: ReadonlyMap<number, readonly number[]> | undefined;
-  let link: RegExpExecArray | null = null;
+  let link: RegExpExecArray | null;
   let i = 0;
   while (i < line.length) {
     const char = line[i]!;

@@ -1,46 +1,6 @@
 /**
- * The sessions service: a cache of legacy's answer to "whose session is this cookie?", and the internal
- * endpoint legacy calls on logout so the cache forgets at once.
+ * The forum's sessions: the gateway's identity resolver (a cache of legacy's answer to "whose session is
+ * this cookie?") typed for the forum, and the internal endpoint legacy calls on logout.
  */
-import { createRoute, z } from '@hono/zod-openapi';
-import { internalRoutes } from '../../gateway/internal/index.ts';
-import { defineService, type Service } from '../../gateway/server/index.ts';
-import type { SessionResolver } from './resolver.ts';
-
-export { createSessionResolver, sessionUser, tokenSha256, RESOLVE_PATH, type Session, type SessionResolver, type SessionResolverOptions } from './resolver.ts';
-
-const HashParam = z.object({
-  token_sha256: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/, 'must be the sha256 of the cookie value as 64 lowercase hex digits')
-    .openapi({ param: { name: 'token_sha256', in: 'path' }, example: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' }),
-});
-
-export interface SessionsServiceOptions {
-  /** Called after a logout's hash is forgotten here, e.g. to tell the server's other worker processes. */
-  readonly onForget?: (tokenSha256: string) => void;
-}
-
-/**
- * @example
- * const sessions = createSessionsService(resolver, { onForget: (hash) => siblings.send('sessions.forget', hash) });
- * // legacy, on logout: DELETE /_internal/v1/sessions/<sha256 of the cookie value>  → 204
- */
-export function createSessionsService(resolver: SessionResolver, { onForget }: SessionsServiceOptions = {}): Service {
-  const internal = internalRoutes();
-  internal.openapi(
-    createRoute({
-      method: 'delete',
-      path: '/_internal/v1/sessions/{token_sha256}',
-      request: { params: HashParam },
-      responses: { 204: { description: 'forgotten (whether or not anything was cached)' } },
-    }),
-    (c) => {
-      const hash = c.req.valid('param').token_sha256;
-      resolver.forget(hash);
-      onForget?.(hash);
-      return c.body(null, 204);
-    },
-  );
-  return defineService({ name: 'sessions', internal });
-}
+export { createSessionResolver, sessionUser, type Session, type SessionResolver, type SessionResolverOptions } from './resolver.ts';
+export { createIdentityService as createSessionsService } from '../../gateway/identity/index.ts';

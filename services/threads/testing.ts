@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { pino } from 'pino';
 import { InternalCallError, type InternalCaller } from '../../gateway/internal/index.ts';
 import { createForumPages, LEGACY_TEMPLATES_DIR, loadForumTemplates } from '../forum-common/index.ts';
-import type { Session, SessionResolver } from '../sessions/index.ts';
+import { createSessionResolver, type Session, type SessionResolver } from '../sessions/index.ts';
 import type { ThreadPageOptions } from './page.ts';
 
 /** Cookie values the stand-in resolver knows: alice's session, and one whose resolve fails. */
@@ -34,13 +34,18 @@ export function fakeLegacyViews(file: string): InternalCaller & { calls: string[
   };
 }
 
-export const fakeSessions: SessionResolver = {
-  async resolve(token): Promise<Session | null> {
-    if (token === LEGACY_DOWN_COOKIE) throw new InternalCallError('unavailable', 'POST http://legacy/_internal/legacy/sessions/resolve failed: ECONNREFUSED');
-    return token === ALICE_COOKIE ? { user_id: 1, expires_at: '2099-01-01T00:00:00Z' } : null;
+/** The real resolver in front of a stand-in for legacy's resolve endpoint that knows alice and fails for LEGACY_DOWN_COOKIE. */
+export const fakeSessions: SessionResolver = createSessionResolver({
+  ttlMs: 0,
+  legacy: {
+    async post<T>(_path: string, body: unknown): Promise<T> {
+      const { token } = body as { token: string };
+      if (token === LEGACY_DOWN_COOKIE) throw new InternalCallError('unavailable', 'POST http://legacy/_internal/legacy/sessions/resolve failed: ECONNREFUSED');
+      const session: Session | null = token === ALICE_COOKIE ? { user_id: 1, expires_at: '2099-01-01T00:00:00Z' } : null;
+      return { session } as T;
+    },
   },
-  forget: () => false,
-};
+});
 
 export function threadPageTestOptions(legacy: InternalCaller, overrides: Partial<ThreadPageOptions> = {}): ThreadPageOptions {
   return {

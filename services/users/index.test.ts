@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createInternalApp } from '../../gateway/internal/index.ts';
+import { createInternalApp, InternalCallError } from '../../gateway/internal/index.ts';
 import { openForumDbForWriting } from '../forum-common/index.ts';
 import { createFixtureDb } from '../forum-common/testing.ts';
-import type { Session, SessionResolver } from '../sessions/index.ts';
+import { createSessionResolver, type Session, type SessionResolver } from '../sessions/index.ts';
 import { createUsersService, hashPassword, prepareUserQueries, verifyPassword } from './index.ts';
 
 const TOKEN = 't'.repeat(40);
@@ -12,13 +12,16 @@ const ITERATIONS = 1_000;
 const fixture = createFixtureDb();
 const db = openForumDbForWriting(fixture.file);
 const sessionsByToken = new Map<string, Session>([['alice-cookie', { user_id: 1, expires_at: '2099-01-01T00:00:00Z' }], ['ghost-cookie', { user_id: 999, expires_at: '2099-01-01T00:00:00Z' }]]);
-const sessions: SessionResolver = {
-  resolve: async (token) => {
-    if (token === 'legacy-down') throw new (await import('../../gateway/internal/index.ts')).InternalCallError('unavailable', 'POST http://legacy/_internal/legacy/sessions/resolve failed: ECONNREFUSED');
-    return sessionsByToken.get(token) ?? null;
+const sessions: SessionResolver = createSessionResolver({
+  ttlMs: 0,
+  legacy: {
+    async post<T>(_path: string, body: unknown): Promise<T> {
+      const { token } = body as { token: string };
+      if (token === 'legacy-down') throw new InternalCallError('unavailable', 'POST http://legacy/_internal/legacy/sessions/resolve failed: ECONNREFUSED');
+      return { session: sessionsByToken.get(token) ?? null } as T;
+    },
   },
-  forget: () => false,
-};
+});
 const users = createUsersService({ queries: prepareUserQueries(db), sessions, iterations: ITERATIONS, logger: pino({ level: 'silent' }) });
 const internal = createInternalApp({ services: [users], token: TOKEN, logger: pino({ level: 'silent' }) });
 afterAll(() => {

@@ -304,6 +304,8 @@ function checkCopies(service: Built, repo: RepoView, problems: string[]): void {
   const ignored = dockerignore(repo);
   const programs: { stage: Stage; workdir: string; words: string[]; what: string }[] = [
     { stage: service.final, workdir: service.final.workdir, words: commandWords(service.command), what: `service '${service.name}' runs` },
+    // A module named in the environment is loaded at run time too (STRANGLER_SERVICES: the app's services).
+    { stage: service.final, workdir: service.final.workdir, words: Object.values(service.env).filter((value) => isScript(value)), what: `service '${service.name}' loads` },
     ...service.stages.flatMap((stage) => stage.runs.map((run) => ({ stage, workdir: run.workdir, words: commandWords([run.command]), what: `${service.dockerfile} builds with` }))),
   ];
   for (const { stage, workdir, words, what } of programs) {

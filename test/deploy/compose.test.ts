@@ -123,7 +123,7 @@ describe('compose.yaml, its Dockerfiles and the route table', () => {
   it('reports a TS image that lacks the services its server imports', () => {
     const view = editedFile('docker/ts.Dockerfile', 'COPY services/ services/\n', '');
     const problems = checkDeployment(COMPOSE, view, ROUTES);
-    expect(problems).toEqual(expect.arrayContaining([expect.stringContaining('gateway/server/main.ts, which needs services/index.ts, but docker/ts.Dockerfile does not copy it to /app/services/index.ts')]));
+    expect(problems).toEqual(expect.arrayContaining([expect.stringContaining("service 'ts' loads services/index.ts, which needs services/index.ts, but docker/ts.Dockerfile does not copy it to /app/services/index.ts")]));
   });
 
   it('reports a TS image without the error pages its proxy reads at run time', () => {
@@ -143,7 +143,10 @@ describe('compose.yaml, its Dockerfiles and the route table', () => {
 
   it('reports a TS image without node_modules', () => {
     const view = editedFile('docker/ts.Dockerfile', /^COPY --from=deps .*$/m, '');
-    expect(checkDeployment(COMPOSE, view, ROUTES)).toEqual([expect.stringContaining('needs node_modules')]);
+    expect(checkDeployment(COMPOSE, view, ROUTES)).toEqual([
+      expect.stringContaining('runs gateway/server/main.ts, which needs node_modules'),
+      expect.stringContaining('loads services/index.ts, which needs node_modules'),
+    ]);
   });
 
   it('reports a legacy image that copies the app to another place than its command runs it from', () => {

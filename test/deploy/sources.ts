@@ -6,7 +6,7 @@
  *
  * @example
  * const needs = runtimeNeeds(repo, 'gateway/server/main.ts');
- * needs.files.has('services/index.ts'); // true
+ * needs.files.has('gateway/routes/index.ts'); // true
  * needs.dirs.has('nginx/pages');        // true: the proxy's error pages
  */
 import { posix } from 'node:path';

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEchoBackend, type EchoBackend } from '../helpers/echo-backend.ts';
 import { freePort, ROOT, spawnServer, tempDir, type RunningProcess } from '../helpers/processes.ts';
 
@@ -209,7 +209,7 @@ describe('the Node edge process at start and stop', () => {
     const edge = await spawnServer({ name: 'edge', command: process.execPath, args: EDGE_ARGS, env: { ROUTES: join(dir, 'routes.yaml'), LEGACY_PORT: String(legacy.port), TS_PORT: '1', FRONT_PORT: '0' } });
     try {
       const slow = send(edge.url, '/?echo=slow&ms=500');
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      await vi.waitFor(() => expect(legacy.requests.some((r) => r.url.includes('echo=slow'))).toBe(true), { timeout: 10_000 });
       const exited = new Promise<number | null>((resolve) => edge.child.once('exit', (code) => resolve(code)));
       edge.child.kill('SIGTERM');
       expect((await slow).status).toBe(200);

@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_PAGES_DIR, nginxSupport, writeNginxConfig } from '../../gateway/nginx/index.ts';
 import { forEachLine } from '../../gateway/process/index.ts';
 import { isInternalPath, normalizeTarget, parseRouteTable } from '../../gateway/routes/index.ts';
@@ -299,9 +299,12 @@ describe.skipIf(!SUPPORT.ok)('a real nginx on the generated config', () => {
   it('logs one JSON access line per request with its request id, upstream and timings', async () => {
     const reply = await send(front, '/logged');
     const id = reply.headers['x-request-id'] as string;
-    await new Promise((r) => setTimeout(r, 100));
-    const line = readFileSync(accessLog, 'utf8').split('\n').find((l) => l.includes(id));
-    expect(line).toBeDefined();
+    // nginx writes the line after the response; wait for it rather than for a fixed time.
+    const line = await vi.waitFor(() => {
+      const found = readFileSync(accessLog, 'utf8').split('\n').find((l) => l.includes(id));
+      expect(found).toBeDefined();
+      return found;
+    }, { timeout: 10_000 });
     const entry = JSON.parse(line!) as Record<string, unknown>;
     expect(entry).toMatchObject({ event: 'access', request_id: id, status: 200, upstream: `127.0.0.1:${legacy.port}`, uri: '/logged' });
     expect(typeof entry.request_time).toBe('number');

@@ -32,6 +32,9 @@ export function seedDatabase(dir: string, size: 'tiny' | 'demo' | 'bench' = 'tin
   return db;
 }
 
+/** The forum's composition root, which the TS server loads (STRANGLER_SERVICES) unless a test says otherwise. */
+export const FORUM_SERVICES = 'services/index.ts';
+
 /** The internal token test processes share unless a test sets its own. */
 export const TEST_INTERNAL_TOKEN = 'test-internal-token-0123456789abcdef0123456789';
 
@@ -52,7 +55,7 @@ export const startTs = (env: Record<string, string>): Promise<RunningProcess> =>
     name: 'ts',
     command: process.execPath,
     args: ['--import', 'tsx', 'gateway/server/main.ts'],
-    env: { TS_PORT: '0', INTERNAL_PORT: '0', STRANGLER_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN, ...env },
+    env: { TS_PORT: '0', INTERNAL_PORT: '0', STRANGLER_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN, STRANGLER_SERVICES: FORUM_SERVICES, ...env },
   });
 
 export const startEdge = (env: Record<string, string>): Promise<RunningProcess> =>

@@ -6,8 +6,6 @@ export const BOARDS_CASES: readonly ParityCase[] = [
   { name: 'ignores unknown and paging parameters', path: '/api/v1/boards?page=abc&x=1', status: 200 },
   { name: 'answers HEAD like GET without a body', method: 'HEAD', path: '/api/v1/boards', status: 200 },
   { name: 'matches the path after percent-decoding', path: '/api/v1/%62oards', status: 200 },
-  { name: 'refuses DELETE with Allow', method: 'DELETE', path: '/api/v1/boards', status: 405 },
-  { name: 'refuses POST with Allow', method: 'POST', path: '/api/v1/boards', status: 405 },
-  { name: 'answers 404 JSON for a trailing slash', path: '/api/v1/boards/', status: 404 },
-  { name: 'answers 404 JSON for a longer name', path: '/api/v1/boardsX', status: 404 },
+  // Other methods and neighbouring paths (a trailing slash, a longer name) are legacy's in the table: the TS
+  // server passes them on, so they are no parity cases (the harness refuses them); test/server covers the passing on.
 ];

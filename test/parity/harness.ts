@@ -1,48 +1,31 @@
 /**
- * The parity harness: one seeded database, the real legacy app and the real TS server on it, and a way
- * to send the same request to both and keep what the contract says must match.
+ * The forum's parity stack on the gateway's harness (gateway/parity): one seeded database, the real
+ * legacy app and the real TS server on it (saying who answered), the table they run with, and sessions
+ * made by logging in on legacy.
  *
  * Each endpoint's suite is data (`*.cases.ts`): requests, the status the contract demands, and known gaps
- * with their reason. `parity.test.ts` runs every case against both sides.
+ * with their reason. `parity.test.ts` runs every case through the harness.
  */
-import { request as httpRequest } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createParityHarness, type Normalizer, type ParityCase as GatewayCase, type ParityHarness } from '../../gateway/parity/index.ts';
 import { internalEnv, seedDatabase, startLegacy, startTs, tempDir, type RunningProcess } from '../helpers/processes.ts';
 
-export interface ParityCase {
-  readonly name: string;
-  readonly method?: string;
-  /** Request-target, sent byte for byte (no client-side normalization). */
-  readonly path: string;
-  /** What the contract demands, checked on both sides so that matching bugs cannot pass. */
-  readonly status: number;
-  /** A known difference, with its reason: the case is expected to differ until it is fixed. */
-  readonly gap?: string;
-  /** A raw Cookie header to send; `{session:alice}` in it is replaced by a live session of that user, made by logging in on legacy. */
+/** A gateway case, plus a Cookie header in which `{session:alice}` is replaced by a live session of that user. */
+export interface ParityCase extends GatewayCase {
   readonly cookie?: string;
 }
 
-/** What must be identical between legacy and TS. */
-export interface Observation {
-  readonly status: number;
-  readonly contentType: string | null;
-  readonly cacheControl: string | null;
-  readonly allow: string | null;
-  readonly contentLength: string | null;
-  readonly body: string;
-  /** The compared headers' names as spelled on the wire (`Cache-Control` vs `cache-control` is a tell). */
-  readonly headerNames?: readonly string[];
-}
-
-const COMPARED_HEADERS = new Set(['content-type', 'cache-control', 'allow', 'content-length']);
+/** What the forum holds to parity besides status and body: values and the spelling of their names. */
+export const COMPARED_HEADERS = ['content-type', 'cache-control', 'allow', 'content-length'] as const;
 
 // The routes the suite holds to parity go to TS here whatever routes.yaml says today, so a rollback in
-// the real table cannot turn the suite into legacy-against-legacy.
+// the real table cannot turn the suite into legacy-against-legacy (and the harness checks each case's
+// route against this table).
 const PARITY_ROUTES = `version: 1
 backends:
   legacy: { url: "http://127.0.0.1:\${LEGACY_PORT}" }
-  ts: { url: "http://127.0.0.1:8081" }
+  ts: { url: "http://127.0.0.1:\${TS_PORT}" }
 routes:
   - { path: /, mode: legacy }
   - { path: /api/v1/boards, exact: true, mode: next, handler: boards, methods: [GET] }
@@ -54,6 +37,8 @@ routes:
 export interface ParityStack {
   readonly legacy: RunningProcess;
   readonly ts: RunningProcess;
+  /** A harness on this stack; `legacy-first` for cases that count something on each GET. */
+  harness(options?: { order?: 'together' | 'legacy-first'; normalize?: Normalizer }): ParityHarness;
   stop(): Promise<void>;
 }
 
@@ -65,13 +50,15 @@ export async function startParityStack(): Promise<ParityStack> {
   writeFileSync(routes, PARITY_ROUTES);
   const env = { FORUM_DB: db, LOG_LEVEL: 'info', ...(await internalEnv()) };
   const legacy = await startLegacy(env);
-  const ts = await startTs({ ...env, ROUTES: routes, LEGACY_PORT: String(legacy.port) }).catch(async (err: unknown) => {
+  const tsEnv = { ROUTES: routes, LEGACY_PORT: String(legacy.port), STRANGLER_ANSWERED_BY: '1' };
+  const ts = await startTs({ ...env, ...tsEnv }).catch(async (err: unknown) => {
     await legacy.stop();
     throw err;
   });
   return {
     legacy,
     ts,
+    harness: (options = {}) => createParityHarness({ routes, env: { ...tsEnv, TS_PORT: String(ts.port) }, legacyUrl: legacy.url, tsUrl: ts.url, comparedHeaders: COMPARED_HEADERS, ...options }),
     async stop() {
       await Promise.all([legacy.stop(), ts.stop()]);
       cleanup();
@@ -79,40 +66,10 @@ export async function startParityStack(): Promise<ParityStack> {
   };
 }
 
-/**
- * Send one case to a server over raw node:http (fetch would resolve dot segments and re-encode) and
- * keep what parity compares.
- *
- * @example
- * const seen = await observe('http://127.0.0.1:8090', { name: 'boards', path: '/api/v1/boards', status: 200 });
- */
-export function observe(baseUrl: string, testCase: ParityCase, cookie?: string): Promise<Observation> {
-  const url = new URL(baseUrl);
-  return new Promise((done, fail) => {
-    const headers = cookie === undefined ? {} : { cookie };
-    const req = httpRequest({ host: url.hostname, port: url.port, method: testCase.method ?? 'GET', path: testCase.path, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', fail);
-      res.on('end', () => {
-        const header = (name: string): string | null => {
-          const value = res.headers[name];
-          return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
-        };
-        done({
-          status: res.statusCode ?? 0,
-          contentType: header('content-type'),
-          cacheControl: header('cache-control'),
-          allow: header('allow'),
-          contentLength: header('content-length'),
-          body: Buffer.concat(chunks).toString('utf8'),
-          headerNames: res.rawHeaders.filter((name, i) => i % 2 === 0 && COMPARED_HEADERS.has(name.toLowerCase())).sort(),
-        });
-      });
-    });
-    req.on('error', fail);
-    req.end();
-  });
+/** The case as sent: its `cookie` template filled with live sessions and moved into its headers. */
+export async function withSessions(legacyUrl: string, testCase: ParityCase): Promise<GatewayCase> {
+  const cookie = await cookieFor(legacyUrl, testCase.cookie);
+  return cookie === undefined ? testCase : { ...testCase, headers: { ...testCase.headers, cookie } };
 }
 
 /**

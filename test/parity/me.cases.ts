@@ -11,6 +11,5 @@ export const ME_CASES: readonly ParityCase[] = [
   { name: 'answers 401 for an empty session cookie', path: '/api/v1/me', cookie: 'forum_session=', status: 401 },
   { name: 'answers 401 for a cookie of another name', path: '/api/v1/me', cookie: 'forum_sessionx={session:alice}', status: 401 },
   { name: 'answers HEAD like GET without a body', method: 'HEAD', path: '/api/v1/me', cookie: 'forum_session={session:alice}', status: 200 },
-  { name: 'refuses POST with Allow', method: 'POST', path: '/api/v1/me', status: 405 },
-  { name: 'answers 404 JSON for a trailing slash', path: '/api/v1/me/', status: 404 },
+  // POST and /api/v1/me/ are legacy's in the table: the TS server passes them on, so they are no parity cases.
 ];

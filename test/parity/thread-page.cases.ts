@@ -9,7 +9,8 @@
  * `café` (a slug that must be percent-encoded). `{fresh}` is a thread the suite creates on legacy before
  * it runs, whose title and body need escaping and markdown.
  */
-import type { Observation, ParityCase } from './harness.ts';
+import type { Observation } from '../../gateway/parity/index.ts';
+import type { ParityCase } from './harness.ts';
 
 const long = '/t/7';
 const alice = 'forum_session={session:alice}; forum_csrf=abc';
@@ -78,7 +79,7 @@ const VIEWS = /(<p class="muted">\d+ posts · )(\d+)( views<\/p>)/;
 
 /** The view count a thread page shows, or null when the body is not a thread page. */
 export const shownViews = (seen: Observation): number | null => {
-  const match = VIEWS.exec(seen.body);
+  const match = VIEWS.exec(seen.body.toString('utf8'));
   return match ? Number(match[2]) : null;
 };
 
@@ -87,8 +88,11 @@ export const shownViews = (seen: Observation): number | null => {
  * number of bytes, so that two GETs one view apart compare equal and nothing else is hidden.
  */
 export function normalizeViews(seen: Observation): Observation {
-  const body = seen.body.replace(VIEWS, '$1N$3');
-  if (body === seen.body) return seen;
-  const contentLength = seen.contentLength === null ? null : String(Number(seen.contentLength) - Buffer.byteLength(seen.body) + Buffer.byteLength(body));
-  return { ...seen, body, contentLength };
+  const text = seen.body.toString('utf8');
+  const normalized = text.replace(VIEWS, '$1N$3');
+  if (normalized === text) return seen;
+  const body = Buffer.from(normalized, 'utf8');
+  const length = seen.headers['content-length'];
+  const contentLength = length == null ? null : String(Number(length) - seen.body.length + body.length);
+  return { ...seen, body, headers: { ...seen.headers, 'content-length': contentLength } };
 }

@@ -67,6 +67,5 @@ export const THREADS_CASES: readonly ParityCase[] = [
   { name: 'refuses GET on the replies path with Allow: POST', path: '/api/v1/threads/1/posts', status: 405 },
   { name: 'refuses GET on the replies path of a malformed id before checking it', path: '/api/v1/threads/abc/posts', status: 405 },
   { name: 'refuses HEAD on the replies path', method: 'HEAD', path: '/api/v1/threads/1/posts', status: 405 },
-  { name: 'refuses DELETE on a thread with Allow', method: 'DELETE', path: '/api/v1/threads/1', status: 405 },
-  { name: 'refuses PUT on a thread with Allow', method: 'PUT', path: '/api/v1/threads/1', status: 405 },
+  // DELETE and PUT are not moved (methods: [GET]): the TS server passes them to legacy, so they are no parity cases.
 ];

@@ -8,7 +8,7 @@
  * await pair.stop();
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { internalEnv, ROOT, seedDatabase, startLegacy, startTs, tempDir, TEST_INTERNAL_TOKEN, type RunningProcess } from '../helpers/processes.ts';
+import { FORUM_SERVICES, internalEnv, ROOT, seedDatabase, startLegacy, startTs, tempDir, TEST_INTERNAL_TOKEN, type RunningProcess } from '../helpers/processes.ts';
 
 export interface Pair {
   readonly legacy: RunningProcess;
@@ -52,7 +52,7 @@ export async function startPair({ tsEnv = () => ({}), legacyEnv = {} }: PairOpti
 export const runTs = (env: Record<string, string>): SpawnSyncReturns<string> =>
   spawnSync(process.execPath, ['--import', 'tsx', 'gateway/server/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, TS_PORT: '0', INTERNAL_PORT: '0', STRANGLER_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN, ...env },
+    env: { ...process.env, TS_PORT: '0', INTERNAL_PORT: '0', STRANGLER_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN, STRANGLER_SERVICES: FORUM_SERVICES, ...env },
     encoding: 'utf8',
     timeout: 30_000,
   });

@@ -105,7 +105,8 @@ describe('TS server start-up and signals', () => {
       const result = runTs({ ROUTES: routes, FORUM_DB: seedDatabase(dir) });
       expect(result.status).toBe(1);
       expect(result.stdout).toContain('handlers that are not mounted: \\"profile\\"');
-      expect(result.stdout).toContain('mounted services: \\"boards\\", \\"threads\\", \\"users\\"');
+      // Names the mounted ones without pinning the example's list, which grows with every moved endpoint.
+      expect(result.stdout).toMatch(/mounted services: (\\"[a-z-]+\\"(, )?)*\\"threads\\"/);
     } finally {
       cleanup();
     }
@@ -163,7 +164,7 @@ describe('TS server start-up and signals', () => {
 
   it('keeps serving on the last good table when a SIGHUP reload finds a bad one, and applies a good one', async () => {
     const table = (routes: string): string =>
-      `version: 1\nbackends:\n  legacy: { url: "http://127.0.0.1:\${LEGACY_PORT}" }\n  ts: { url: "http://127.0.0.1:8081" }\nroutes:\n  - { path: /, mode: legacy }\n${routes}`;
+      `version: 1\nbackends:\n  legacy: { url: "http://127.0.0.1:\${LEGACY_PORT}" }\n  ts: { url: "http://127.0.0.1:\${TS_PORT}" }\nroutes:\n  - { path: /, mode: legacy }\n${routes}`;
     const threadsOnly = '  - { path: /api/v1/threads, mode: next, handler: threads, methods: [GET] }\n';
     const boardsToo = `${threadsOnly}  - { path: /api/v1/boards, exact: true, mode: next, handler: boards, methods: [GET] }\n`;
     pair = await startPair({

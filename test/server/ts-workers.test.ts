@@ -86,7 +86,7 @@ describe('the TS server with TS_WORKERS=2', () => {
 
   it('reloads the route table in every worker on SIGHUP to the primary', async () => {
     const table = (routes: string): string =>
-      `version: 1\nbackends:\n  legacy: { url: "http://127.0.0.1:\${LEGACY_PORT}" }\n  ts: { url: "http://127.0.0.1:8081" }\nroutes:\n  - { path: /, mode: legacy }\n${routes}`;
+      `version: 1\nbackends:\n  legacy: { url: "http://127.0.0.1:\${LEGACY_PORT}" }\n  ts: { url: "http://127.0.0.1:\${TS_PORT}" }\nroutes:\n  - { path: /, mode: legacy }\n${routes}`;
     const threadsOnly = '  - { path: /api/v1/threads, mode: next, handler: threads, methods: [GET] }\n';
     const boardsToo = `${threadsOnly}  - { path: /api/v1/boards, exact: true, mode: next, handler: boards, methods: [GET] }\n`;
     pair = await startWorkers((dir) => {

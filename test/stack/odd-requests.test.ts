@@ -86,11 +86,10 @@ describe.each(FRONT_DOORS)('odd requests through the %s front door to the real b
     const { hostname, port } = new URL(stack.front.url);
     await new Promise<void>((resolve) => {
       const socket = connect({ host: hostname, port: Number(port) }, () => {
-        socket.write(`POST /api/v1/threads/1/posts HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"body":"`);
-        setTimeout(() => {
+        socket.write(`POST /api/v1/threads/1/posts HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"body":"`, () => {
           socket.destroy();
           resolve();
-        }, 200);
+        });
       });
       socket.on('error', () => resolve());
     });
