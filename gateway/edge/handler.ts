@@ -26,7 +26,7 @@ const INTERNAL_AFTER_BACKSLASH = /\\.*_internal/i;
  * once a port and one trailing dot are taken off.
  */
 function isValidHost(host: string): boolean {
-  if (/[\x00-\x20\x7f/]/.test(host) || host.includes('..')) return false;
+  if ([...host].some((ch) => ch <= ' ' || ch === '\x7f' || ch === '/') || host.includes('..')) return false;
   const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!;
   return name.replace(/\.$/, '') !== '';
 }
@@ -88,7 +88,8 @@ function screen(req: IncomingMessage, pages: ErrorPages): Screened {
   // RFC 9112 §3.2 (and nginx): more than one Host line is a 400. Node keeps the first and drops the
   // rest, so the edge and a backend reading the raw request could disagree on the host.
   // nginx also refuses an empty or malformed Host ("client sent invalid host header").
-  if (countHostLines(req.rawHeaders) > 1 || (req.headers.host !== undefined && !isValidHost(req.headers.host))) return refuse((res) => sendErrorPage(res, 400, pages, { close: true }));
+  if (countHostLines(req.rawHeaders) > 1 || (req.headers.host !== undefined && !isValidHost(req.headers.host)))
+    return refuse((res) => sendErrorPage(res, 400, pages, { close: true }));
   // nginx takes only HTTP/1.x (it answers 505 to 2.0, mapped to the 400 page in its config); Node's
   // parser lets a request line without a version (HTTP/0.9) and 'HTTP/2.0' through.
   if (req.httpVersionMajor !== 1) return refuse((res) => sendErrorPage(res, 400, pages, { close: true }));

@@ -69,7 +69,13 @@ export async function startEdge({ table: initialTable, logger, host = '127.0.0.1
   // A request Node's parser refuses never reaches the handler; without this Node answers a bare 400 or 431.
   server.on('clientError', answerClientError({ pages, logger }));
   // Without an 'upgrade' listener Node would hand a WebSocket handshake to the request handler as a plain GET.
-  const upgrades = createUpgradeProxy({ logger, timeoutMs: proxyTimeoutMs, pages, ServerResponse: NginxOrderResponse, reuseConnection: (socket) => server.emit('connection', socket) });
+  const upgrades = createUpgradeProxy({
+    logger,
+    timeoutMs: proxyTimeoutMs,
+    pages,
+    ServerResponse: NginxOrderResponse,
+    reuseConnection: (socket) => server.emit('connection', socket),
+  });
   server.on('upgrade', createEdgeUpgradeHandler({ currentTable: () => table, upgrades, pages, logger }));
 
   await new Promise<void>((resolve, reject) => {
@@ -90,7 +96,8 @@ export async function startEdge({ table: initialTable, logger, host = '127.0.0.1
     swapTable(next) {
       const before = table.settings.proxyTimeoutMs;
       const after = next.settings.proxyTimeoutMs;
-      if (before !== after) logger.warn({ event: 'restart_needed', setting: 'proxyTimeoutMs', live: before, wanted: after }, 'the upstream timeout changes on restart, not on reload');
+      if (before !== after)
+        logger.warn({ event: 'restart_needed', setting: 'proxyTimeoutMs', live: before, wanted: after }, 'the upstream timeout changes on restart, not on reload');
       table = next;
     },
     async close(drainTimeoutMs = DEFAULT_DRAIN_TIMEOUT_MS) {

@@ -5,7 +5,11 @@ import { generateNginxConfig } from './index.ts';
 
 const OPTIONS = { listenHost: '127.0.0.1', listenPort: 8080, prefix: '/srv/front', pagesDir: '/srv/pages', headersMoreModule: '/usr/lib/nginx/modules/m.so' } as const;
 const config = generateNginxConfig(
-  parseRouteTable('version: 1\nbackends:\n  legacy: { url: "http://127.0.0.1:8090" }\n  ts: { url: "http://127.0.0.1:8081" }\nroutes:\n  - { path: /, mode: legacy }\n', 'gen.yaml', {}),
+  parseRouteTable(
+    'version: 1\nbackends:\n  legacy: { url: "http://127.0.0.1:8090" }\n  ts: { url: "http://127.0.0.1:8081" }\nroutes:\n  - { path: /, mode: legacy }\n',
+    'gen.yaml',
+    {},
+  ),
   OPTIONS,
 );
 

@@ -63,8 +63,7 @@ export interface TsServer {
   closeUpgrades(): void;
 }
 
-const plainError: ErrorRenderer = (status, message) =>
-  new Response(`${status} ${message}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+const plainError: ErrorRenderer = (status, message) => new Response(`${status} ${message}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
 
 /**
  * Build the TS server. Refuses a table that names a handler no service answers.
@@ -147,13 +146,33 @@ export function createTsServer(options: TsServerOptions): TsServer {
   app.fetch = (request, env, executionCtx) =>
     honoFetch(request.method === 'HEAD' && env !== undefined && 'outgoing' in env ? new Request(request, { method: 'GET' }) : request, env, executionCtx);
 
-  const upgrades = options.upgrades ?? createUpgradeProxy({ logger, timeoutMs: live.settings.proxyTimeoutMs, pages: options.pages ?? loadErrorPages(), ServerResponse: options.ServerResponse ?? ConventionalHeaderCase });
+  const upgrades =
+    options.upgrades ??
+    createUpgradeProxy({
+      logger,
+      timeoutMs: live.settings.proxyTimeoutMs,
+      pages: options.pages ?? loadErrorPages(),
+      ServerResponse: options.ServerResponse ?? ConventionalHeaderCase,
+    });
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const startedAt = performance.now();
     const requestId = requestIdFrom(req.headers['x-request-id'] as string | undefined);
     const target = normalizeTarget(req.url ?? '/');
     const log = (status: number | null): void =>
-      logger.info({ event: 'request', listener: 'public', request_id: requestId, method: req.method, path: req.url, status, backend: 'legacy', upgrade: req.headers.upgrade, duration_ms: Math.round((performance.now() - startedAt) * 10) / 10 }, 'request');
+      logger.info(
+        {
+          event: 'request',
+          listener: 'public',
+          request_id: requestId,
+          method: req.method,
+          path: req.url,
+          status,
+          backend: 'legacy',
+          upgrade: req.headers.upgrade,
+          duration_ms: Math.round((performance.now() - startedAt) * 10) / 10,
+        },
+        'request',
+      );
     const refuse = (response: Response): void =>
       upgrades.respond(req, socket, head, (res) => {
         res.once('close', () => log(res.statusCode));

@@ -59,7 +59,13 @@ routes:
     'head-routes.yaml',
     {},
   );
-  const tsServer = createTsServer({ table, services: [defineService({ name: 'things', app: things })], proxy: createProxy({ logger }), logger, ServerResponse: ConventionalHeaderCase });
+  const tsServer = createTsServer({
+    table,
+    services: [defineService({ name: 'things', app: things })],
+    proxy: createProxy({ logger }),
+    logger,
+    ServerResponse: ConventionalHeaderCase,
+  });
   await new Promise<void>((done) => {
     ts = serve({ fetch: tsServer.app.fetch, port: 0, hostname: '127.0.0.1', serverOptions: { ServerResponse: ConventionalHeaderCase } }, (info) => {
       url = `http://127.0.0.1:${info.port}`;
@@ -77,7 +83,13 @@ afterAll(async () => {
 async function ask(method: string, path: string): Promise<{ head: string[]; rest: string }> {
   const raw = await sendRaw(url, `${method} ${path} HTTP/1.1\r\nHost: forum.test\r\nConnection: close\r\n\r\n`);
   const end = raw.indexOf('\r\n\r\n');
-  return { head: raw.slice(0, end).split('\r\n').map((line) => line.replace(/^Date: .*/, 'Date: *')), rest: raw.slice(end + 4) };
+  return {
+    head: raw
+      .slice(0, end)
+      .split('\r\n')
+      .map((line) => line.replace(/^Date: .*/, 'Date: *')),
+    rest: raw.slice(end + 4),
+  };
 }
 
 describe('HEAD on the TS server', () => {

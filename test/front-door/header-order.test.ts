@@ -19,10 +19,23 @@ const DATE = 'Date: Thu, 01 Jan 2015 00:00:00 GMT';
 
 /** Backend answers by name: the head lines after the status line, and the body. */
 const ANSWERS: Record<string, { status: string; head: string[]; body: string }> = {
-  plain: { status: '200 OK', head: ['Server: legacy/1.0', DATE, 'X-Powered-By: Python', 'Content-Type: application/json', 'X-Trace: 1', 'Content-Length: 11'], body: '{"ok":true}' },
+  plain: {
+    status: '200 OK',
+    head: ['Server: legacy/1.0', DATE, 'X-Powered-By: Python', 'Content-Type: application/json', 'X-Trace: 1', 'Content-Length: 11'],
+    body: '{"ok":true}',
+  },
   cookies: {
     status: '200 OK',
-    head: ['Set-Cookie: a=1; Path=/', 'Cache-Control: private', 'ETag: "abc"', 'Set-Cookie: b=2; Path=/; HttpOnly', 'Last-Modified: Wed, 21 Oct 2015 07:28:00 GMT', 'Vary: Cookie', 'Content-Type: text/html; charset=utf-8', 'Content-Length: 4'],
+    head: [
+      'Set-Cookie: a=1; Path=/',
+      'Cache-Control: private',
+      'ETag: "abc"',
+      'Set-Cookie: b=2; Path=/; HttpOnly',
+      'Last-Modified: Wed, 21 Oct 2015 07:28:00 GMT',
+      'Vary: Cookie',
+      'Content-Type: text/html; charset=utf-8',
+      'Content-Length: 4',
+    ],
     body: 'page',
   },
   chunked: { status: '200 OK', head: ['Content-Type: text/plain', 'X-Stream: yes', 'Transfer-Encoding: chunked'], body: '5\r\nhello\r\n0\r\n\r\n' },
@@ -83,7 +96,12 @@ describe.skipIf(!NGINX.ok)('the head of a proxied answer through nginx and throu
     const temp = tempDir('strangler-order-');
     cleanup = temp.cleanup;
     writeFileSync(join(temp.dir, 'routes.yaml'), routes);
-    const env = { ROUTES: join(temp.dir, 'routes.yaml'), LEGACY_PORT: String((legacy.address() as AddressInfo).port), TS_PORT: String((ts.address() as AddressInfo).port), LOG_LEVEL: 'warn' };
+    const env = {
+      ROUTES: join(temp.dir, 'routes.yaml'),
+      LEGACY_PORT: String((legacy.address() as AddressInfo).port),
+      TS_PORT: String((ts.address() as AddressInfo).port),
+      LOG_LEVEL: 'warn',
+    };
     [edge, nginx] = await Promise.all([startEdge(env), startNginx(temp.dir, env)]);
   });
   afterAll(async () => {
@@ -144,7 +162,11 @@ describe.skipIf(!NGINX.ok)("the front door's own answers through nginx and throu
   });
 
   it.each([
-    ['413 for a body over max_body_mb', 'POST /upload HTTP/1.1\r\nHost: forum.test\r\nContent-Length: 2000000\r\nConnection: close\r\n\r\n', 'HTTP/1.1 413 Request Entity Too Large'],
+    [
+      '413 for a body over max_body_mb',
+      'POST /upload HTTP/1.1\r\nHost: forum.test\r\nContent-Length: 2000000\r\nConnection: close\r\n\r\n',
+      'HTTP/1.1 413 Request Entity Too Large',
+    ],
     ['502 for a backend that is down', 'GET /ts/x HTTP/1.1\r\nHost: forum.test\r\nConnection: close\r\n\r\n', 'HTTP/1.1 502 Bad Gateway'],
     ['504 for a backend that says nothing', 'GET /slow HTTP/1.1\r\nHost: forum.test\r\nConnection: close\r\n\r\n', 'HTTP/1.1 504 Gateway Time-out'],
     ['404 for /_internal', 'GET /_internal/v1/x HTTP/1.1\r\nHost: forum.test\r\nConnection: close\r\n\r\n', 'HTTP/1.1 404 Not Found'],

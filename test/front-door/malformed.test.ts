@@ -88,8 +88,16 @@ const CASES: readonly Case[] = [
   { name: 'a 96 KiB header block', request: get(headers(96, 1024)) },
   { name: 'one 96 KiB header', request: get(`X-Big: ${'b'.repeat(96 * 1024)}\r\n`) },
   // Where nginx is more lenient than Node's parser, which refuses without an insecure mode.
-  { name: 'bare LF line ends', request: 'GET /page HTTP/1.1\nHost: forum.test\nConnection: close\n\n', nginxForwards: 'nginx accepts LF alone as a line end (RFC 9112 §2.2 allows it); llhttp requires CRLF' },
-  { name: 'a header line without a colon', request: get('NoColonHere\r\n'), nginxForwards: 'nginx drops an invalid header line (ignore_invalid_headers); llhttp refuses the request' },
+  {
+    name: 'bare LF line ends',
+    request: 'GET /page HTTP/1.1\nHost: forum.test\nConnection: close\n\n',
+    nginxForwards: 'nginx accepts LF alone as a line end (RFC 9112 §2.2 allows it); llhttp requires CRLF',
+  },
+  {
+    name: 'a header line without a colon',
+    request: get('NoColonHere\r\n'),
+    nginxForwards: 'nginx drops an invalid header line (ignore_invalid_headers); llhttp refuses the request',
+  },
   { name: 'DEL in a header value', request: get('X-Note: a\x7fb\r\n'), nginxForwards: 'nginx passes DEL in a value on; llhttp refuses it as a control character' },
   { name: 'NUL in a chunk extension', request: chunked('5;a\0b\r\nabcde\r\n0\r\n\r\n'), nginxForwards: 'nginx skips chunk extensions unread; llhttp checks their characters' },
   { name: 'HTTP/1.10', request: requestLine('GET /page HTTP/1.10'), nginxForwards: 'nginx reads a two-digit minor version; llhttp allows one digit' },
@@ -131,7 +139,14 @@ describe('malformed requests at the Node edge', () => {
     } else {
       expect(answer.statusLine).toBe('HTTP/1.1 400 Bad Request');
       expect(answer.body).toBe(PAGE_400);
-      expect(answer.headerLines).toEqual(['Date: *', 'Content-Type: text/html; charset=utf-8', `Content-Length: ${PAGE_400.length}`, 'Connection: close', 'Cache-Control: no-store', 'X-Request-Id: *']);
+      expect(answer.headerLines).toEqual([
+        'Date: *',
+        'Content-Type: text/html; charset=utf-8',
+        `Content-Length: ${PAGE_400.length}`,
+        'Connection: close',
+        'Cache-Control: no-store',
+        'X-Request-Id: *',
+      ]);
     }
     expect(edge.legacy.requests.length).toBe(before);
     expect(edge.alive()).toBe(true);

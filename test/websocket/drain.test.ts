@@ -19,7 +19,14 @@ beforeAll(async () => {
   legacy = await startWsBackend();
   ({ dir, cleanup } = tempDir('strangler-ws-drain-'));
   writeFileSync(join(dir, 'routes.yaml'), routesWith('{ path: /ts, mode: next, handler: boards }'));
-  env = { ROUTES: join(dir, 'routes.yaml'), LEGACY_PORT: String(legacy.port), TS_PORT: String(await freePort()), FORUM_DB: seedDatabase(dir), LOG_LEVEL: 'warn', INTERNAL_PORT: String(await freePort()) };
+  env = {
+    ROUTES: join(dir, 'routes.yaml'),
+    LEGACY_PORT: String(legacy.port),
+    TS_PORT: String(await freePort()),
+    FORUM_DB: seedDatabase(dir),
+    LOG_LEVEL: 'warn',
+    INTERNAL_PORT: String(await freePort()),
+  };
 });
 
 afterAll(async () => {

@@ -157,7 +157,7 @@ describe.each(PATHS)('WebSocket through %s', (name) => {
 });
 
 describe.each(PATHS.filter((name) => !['direct', 'the TS server'].includes(name)))('the WebSocket handshake through %s', (name) => {
-  it('reaches the backend with the front door\'s forwarded headers and request id, and no forged identity', async () => {
+  it("reaches the backend with the front door's forwarded headers and request id, and no forged identity", async () => {
     const before = legacy.handshakes.length;
     const client = await openClient(`${door(name).base}/headers`, [], { 'X-User-Id': '1', 'X-Strangler-User': 'admin', 'X-Forwarded-For': '6.6.6.6' });
     const requestId = client.upgradeHeaders[client.upgradeHeaders.findIndex((h) => h.toLowerCase() === 'x-request-id') + 1];

@@ -68,7 +68,9 @@ export async function startWsBackend(): Promise<WsBackend> {
   server.on('upgrade', (req, socket, head) => {
     handshakes.push({ url: req.url ?? '', headers: req.headers });
     if (req.url?.includes('/refuse')) {
-      socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: ${REFUSAL_BODY.length}\r\nX-Refused-By: legacy\r\nConnection: close\r\n\r\n${REFUSAL_BODY}`);
+      socket.end(
+        `HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: ${REFUSAL_BODY.length}\r\nX-Refused-By: legacy\r\nConnection: close\r\n\r\n${REFUSAL_BODY}`,
+      );
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
