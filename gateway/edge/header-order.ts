@@ -3,7 +3,8 @@
  * nginx writes `Date`, `Content-Type`, `Content-Length`, `Transfer-Encoding` and `Connection` first, in
  * that spelling (ngx_http_header_filter_module.c), then the backend's other lines in the backend's order
  * and spelling, repeated ones where they stood, then what `add_header` adds (`X-Request-Id`). Its own
- * date replaces the backend's, it never sends `Keep-Alive`, and its own answers use its reason phrases.
+ * date replaces the backend's, it never sends `Keep-Alive` nor the backend's `X-Accel-*` and `X-Pad`, and
+ * its own answers use its reason phrases.
  *
  * @example
  * http.createServer({ ServerResponse: NginxOrderResponse }, handler);
@@ -29,6 +30,9 @@ const LEADING = new Map([
 ]);
 /** Added by add_header after everything else. */
 const TRAILING = new Set(['x-request-id']);
+
+/** Backend headers nginx reads itself and never passes on (proxy_hide_header's defaults besides Date and Server). */
+const NGINX_HIDDEN = /^(x-accel-[a-z-]*|x-pad)$/i;
 
 type HeaderValue = number | string | readonly string[];
 type HeaderLine = readonly [name: string, value: string];
@@ -98,7 +102,7 @@ export class NginxOrderResponse<Request extends IncomingMessage = IncomingMessag
   }
 
   #ordered(statusCode: number): HeaderLine[] {
-    const lines = this.#lines.filter(([name]) => name.toLowerCase() !== 'date');
+    const lines = this.#lines.filter(([name]) => name.toLowerCase() !== 'date' && !NGINX_HIDDEN.test(name));
     const has = (key: string): boolean => lines.some(([name]) => name.toLowerCase() === key);
     const value = (key: string): string | undefined => lines.find(([name]) => name.toLowerCase() === key)?.[1];
     const lead = new Map<string, string>();

@@ -46,6 +46,11 @@ const ANSWERS: Record<string, { status: string; head: string[]; body: string }> 
   'not-modified': { status: '304 Not Modified', head: ['ETag: "abc"', 'Cache-Control: max-age=60'], body: '' },
   'header-case': { status: '200 OK', head: ['x-lower: a', 'X-MiXeD-CaSe: b', 'content-type: text/plain', 'content-length: 1'], body: 'c' },
   'keep-alive-header': { status: '200 OK', head: ['Keep-Alive: timeout=5', 'Connection: keep-alive', 'Content-Type: text/plain', 'Content-Length: 1'], body: 'k' },
+  'nginx-only-headers': {
+    status: '200 OK',
+    head: ['X-Accel-Buffering: no', 'X-Pad: avoid browser bug', 'Content-Type: text/event-stream', 'X-Accel-Expires: 60', 'Content-Length: 2'],
+    body: 'ok',
+  },
   'error-status': { status: '503 Service Unavailable', head: ['Retry-After: 2', 'Content-Type: text/plain', 'Content-Length: 4'], body: 'busy' },
 };
 
