@@ -7,7 +7,7 @@
  * const handle = createEdgeHandler({ currentTable: () => table, proxy, pages, logger });
  * http.createServer(handle);
  */
-import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../log/index.ts';
 import { sendErrorPage, type ErrorPages, type Proxy, type UpgradeProxy } from '../proxy/index.ts';
@@ -98,12 +98,12 @@ function screen(req: IncomingMessage, pages: ErrorPages): Screened {
   const transferEncoding = req.headers['transfer-encoding'];
   if (transferEncoding !== undefined && transferEncoding.trim().toLowerCase() !== 'chunked') return refuse((res) => sendErrorPage(res, 400, pages, { close: true }));
   // nginx refuses TRACE itself (405), so no backend ever echoes a request, cookies and all, back to a page.
-  if (req.method === 'TRACE') return refuse(answerTrace);
+  if (req.method === 'TRACE') return refuse(answerNotAllowed);
   if (isInternalPath(target.path) || INTERNAL_AFTER_BACKSLASH.test(target.path)) return refuse((res) => sendErrorPage(res, 404, pages));
   return { ok: true, target };
 }
 
-function answerTrace(res: ServerResponse): void {
+function answerNotAllowed(res: ServerResponse): void {
   res.writeHead(405, 'Not Allowed', { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': 23, 'Cache-Control': 'no-store', Connection: 'close' });
   res.end('405 Method Not Allowed\n');
 }
@@ -149,14 +149,18 @@ export const createEdgeUpgradeHandler = ({ currentTable, upgrades, pages, logger
   };
 
 /**
- * Answer a CONNECT as nginx does: 400 to an authority-form target (`host:port`), which its parser
- * refuses, else 405. Without a listener Node drops the connection without a word.
+ * Answer a CONNECT as nginx does: the 400 page to an authority-form target (`host:port`), which its
+ * parser refuses, else the plain 405 it gives TRACE. Without a listener Node drops the connection
+ * without a word.
  *
  * @example
- * server.on('connect', refuseConnect);
+ * server.on('connect', createConnectRefusal({ upgrades, pages }));
  */
-export function refuseConnect(req: IncomingMessage, socket: Duplex): void {
-  const status = normalizeTarget(req.url ?? '').ok ? 405 : 400;
-  socket.on('error', () => socket.destroy());
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
-}
+export const createConnectRefusal = ({ upgrades, pages }: Pick<EdgeUpgradeOptions, 'upgrades' | 'pages'>) =>
+  function refuseConnect(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    upgrades.respond(req, socket, head, (res) => {
+      res.setHeader('X-Request-Id', mintRequestId());
+      if (normalizeTarget(req.url ?? '').ok) answerNotAllowed(res);
+      else sendErrorPage(res, 400, pages, { close: true });
+    });
+  };

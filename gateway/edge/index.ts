@@ -16,7 +16,7 @@ import { createProxy, createUpgradeProxy, loadErrorPages } from '../proxy/index.
 import type { RouteTable } from '../routes/types.ts';
 import { answerClientError } from './client-error.ts';
 import { NginxOrderResponse } from './header-order.ts';
-import { createEdgeHandler, createEdgeUpgradeHandler, refuseConnect } from './handler.ts';
+import { createConnectRefusal, createEdgeHandler, createEdgeUpgradeHandler } from './handler.ts';
 
 export { edgeRequestHeaders, isForgeableHeader } from './headers.ts';
 
@@ -65,7 +65,6 @@ export async function startEdge({ table: initialTable, logger, host = '127.0.0.1
   });
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = HEADERS_TIMEOUT_MS;
-  server.on('connect', refuseConnect);
   // A request Node's parser refuses never reaches the handler; without this Node answers a bare 400 or 431.
   server.on('clientError', answerClientError({ pages, logger }));
   // Without an 'upgrade' listener Node would hand a WebSocket handshake to the request handler as a plain GET.
@@ -77,6 +76,7 @@ export async function startEdge({ table: initialTable, logger, host = '127.0.0.1
     reuseConnection: (socket) => server.emit('connection', socket),
   });
   server.on('upgrade', createEdgeUpgradeHandler({ currentTable: () => table, upgrades, pages, logger }));
+  server.on('connect', createConnectRefusal({ upgrades, pages }));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -83,6 +83,8 @@ const CASES: readonly Case[] = [
   { name: 'a 64-letter method', request: requestLine(`${'M'.repeat(64)} /page HTTP/1.1`) },
   { name: 'OPTIONS *', request: requestLine('OPTIONS * HTTP/1.1') },
   { name: 'TRACE', request: requestLine('TRACE /page HTTP/1.1'), status: 'HTTP/1.1 405 Not Allowed' },
+  { name: 'CONNECT to a path', request: requestLine('CONNECT /page HTTP/1.1'), status: 'HTTP/1.1 405 Not Allowed' },
+  { name: 'CONNECT to host:port', request: `CONNECT forum.test:443 HTTP/1.1\r\nHost: forum.test:443\r\n${CLOSE}` },
   // Request heads past every door's limit.
   { name: 'a 96 KiB request line', request: requestLine(`GET /${'a'.repeat(96 * 1024)} HTTP/1.1`) },
   { name: 'a 96 KiB header block', request: get(headers(96, 1024)) },
