@@ -82,6 +82,8 @@ export function createUpgradeProxy({ logger, timeoutMs, pages, ServerResponse: R
     for (const [name, value] of Object.entries(answerHeaders)) res.setHeader(name, value);
     res.once('finish', () => {
       res.detachSocket(socket as Socket);
+      // As Node's server does once an answer is out, so listeners waiting for 'close' hear of it.
+      process.nextTick(() => res.emit('close'));
       const closing = (res as ServerResponse & { _last?: boolean })._last !== false || !res.shouldKeepAlive;
       if (closing || reuseConnection === undefined || socket.destroyed) socket.end();
       else reuseConnection(socket);
