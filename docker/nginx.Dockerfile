@@ -23,6 +23,8 @@ ARG LEGACY_PORT=8090
 ARG TS_HOST=ts
 ARG TS_PORT=8081
 ARG FRONT_PORT=8080
+# The error pages nginx serves: the forum's own (the gateway's neutral ones are nginx/pages).
+ARG STRANGLER_PAGES_DIR=legacy-python/front-door-pages
 RUN node bin/strangler.js nginx --listen "0.0.0.0:${FRONT_PORT}"
 
 # Stage 2: Debian's nginx with the headers-more module, running as an ordinary user.
@@ -31,7 +33,7 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends nginx libnginx-mod-http-headers-more-filter \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY nginx/pages/ nginx/pages/
+COPY legacy-python/front-door-pages/ legacy-python/front-door-pages/
 COPY --from=config /app/nginx/generated/nginx.conf nginx/generated/nginx.conf
 # The prefix (-p) holds the pid file, temp directories and the JSON access log.
 RUN mkdir -p nginx/run/tmp && chown -R www-data:www-data nginx/run

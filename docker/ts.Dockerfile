@@ -17,11 +17,13 @@ COPY --from=deps /app/node_modules/ node_modules/
 COPY package.json tsconfig.json routes.yaml ./
 COPY gateway/ gateway/
 COPY services/ services/
-# The proxy answers its own 502/504 with the same static pages as nginx.
+# The TS server answers its own errors (502, 504, ...) with the same static pages as nginx: the forum's
+# (STRANGLER_PAGES_DIR in compose.yaml), and the gateway's neutral ones are its default.
 COPY nginx/pages/ nginx/pages/
 # The forum services render their pages and HTML errors from legacy's own templates, so nobody can tell
 # the sides apart.
 COPY legacy-python/forum/templates/ legacy-python/forum/templates/
+COPY legacy-python/front-door-pages/ legacy-python/front-door-pages/
 
 # uid 1000 (the image's `node` user), like the legacy container, so both can write the shared SQLite file.
 RUN mkdir -p /data && chown node:node /data

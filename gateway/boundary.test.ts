@@ -18,19 +18,18 @@ const REFERENCES = [
   /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
   /new\s+URL\(\s*['"]([^'"]+)['"]\s*,\s*import\.meta\.url\s*\)/g,
 ];
+/** `resolve(ROOT, 'legacy-python/...')`: a path named from the repository root. */
+const ROOT_PATHS = /\b(?:resolve|join)\(\s*ROOT\s*,\s*['"]([^'"]+)['"]/g;
 
 /** Every relative module or file a source text refers to, resolved from `file`, that lies in the example. */
 function exampleReferences(file: string, text: string): string[] {
-  const found: string[] = [];
-  for (const pattern of REFERENCES) {
-    for (const match of text.matchAll(pattern)) {
-      const specifier = match[1]!;
-      if (!specifier.startsWith('.')) continue;
-      const target = relative(ROOT, resolve(dirname(file), specifier));
-      if (EXAMPLE_DIRS.some((dir) => target === dir || target.startsWith(`${dir}${sep}`))) found.push(`${relative(ROOT, file)} -> ${specifier}`);
-    }
-  }
-  return found;
+  const targets = [
+    ...REFERENCES.flatMap((pattern) => [...text.matchAll(pattern)].map((match) => match[1]!).filter((specifier) => specifier.startsWith('.')).map((specifier) => ({ specifier, target: resolve(dirname(file), specifier) }))),
+    ...[...text.matchAll(ROOT_PATHS)].map((match) => ({ specifier: match[1]!, target: resolve(ROOT, match[1]!) })),
+  ];
+  return targets
+    .filter(({ target }) => EXAMPLE_DIRS.some((dir) => relative(ROOT, target) === dir || relative(ROOT, target).startsWith(`${dir}${sep}`)))
+    .map(({ specifier }) => `${relative(ROOT, file)} -> ${specifier}`);
 }
 
 const sourcesUnder = (dir: string): string[] =>
@@ -48,9 +47,10 @@ describe('the gateway knows nothing of the example', () => {
       "export { x } from '../../services/boards/index.ts';",
       "const m = await import('../../legacy-python/x.js');",
       "const dir = new URL('../../legacy-python/forum/templates', import.meta.url);",
+      "const db = resolve(ROOT, 'legacy-python/seed.py');",
       "import type { Service } from './service.ts';",
     ].join('\n');
-    expect(exampleReferences(file, planted)).toHaveLength(4);
+    expect(exampleReferences(file, planted)).toHaveLength(5);
   });
 
   it('has no non-test file under gateway/ that imports or reads services/ or legacy-python/', () => {

@@ -22,7 +22,7 @@ const ERROR_TEMPLATE = resolve(LEGACY_TEMPLATES_DIR, 'error.html');
 
 const FORGET_TOPIC = 'sessions.forget';
 
-export const composeServices: ComposeServices = (env, logger, { legacyUrl, internalToken, siblings }) => {
+export const composeServices: ComposeServices = (env, logger, { legacyUrl, internalToken, siblings, identity }) => {
   const dbFile = resolve(ROOT, env.FORUM_DB || 'data/forum.db');
   const db = openForumDb(dbFile);
   // Checked before anything writes: a file that is not the forum's is left exactly as it is.
@@ -32,7 +32,8 @@ export const composeServices: ComposeServices = (env, logger, { legacyUrl, inter
   const pages = createForumPages(ERROR_TEMPLATE);
   logger.debug({ event: 'forum_db_opened', file: dbFile }, 'forum database opened');
   const legacy = createInternalCaller({ baseUrl: legacyUrl, token: internalToken });
-  const sessions = createSessionResolver({ legacy });
+  // The forum's cookie unless the configuration names another (STRANGLER_SESSION_COOKIE).
+  const sessions = createSessionResolver({ legacy, cookieName: identity?.cookieName ?? undefined, resolvePath: identity?.resolvePath });
   // Legacy tells one worker about a logout; that worker tells the others, so every cache forgets it.
   siblings?.on(FORGET_TOPIC, (hash) => typeof hash === 'string' && sessions.forget(hash));
   // One set of the users table's statements, on the owner's handle, for its service and the thread page.

@@ -1,67 +1,76 @@
 /**
- * `strangler up`: the whole stack on one machine. Starts the legacy app (as `stack.yaml` says), the TS
- * server and a front door (nginx when it is installed with the headers-more module, the Node edge
- * otherwise; STRANGLER_FRONT_DOOR=nginx|edge forces one), prints the URLs, and stops every child on
- * Ctrl-C. Both sides get the internal endpoints' address and a fresh STRANGLER_INTERNAL_TOKEN per run
- * (unless the environment sets one). When a child dies the whole stack stops and says which one and why.
+ * `strangler up`: the whole stack on one machine. Starts the legacy app as the stack file says (`stack.yaml`,
+ * or STRANGLER_STACK), the TS server and a front door, prints the URLs, and supervises them: a child that
+ * dies is restarted with backoff while the others keep serving; after too many fast crashes in a row it
+ * gives up and stops the stack. Ctrl-C, SIGTERM or SIGHUP stops every child. Both sides get the internal
+ * endpoints' address and a fresh STRANGLER_INTERNAL_TOKEN per run (unless the environment sets one).
  *
  * @example
  * FRONT_PORT=9080 npx strangler up
+ * STRANGLER_STACK=examples/flask/stack.yaml npx strangler up
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ConfigError, readConfig, type GatewayConfig } from '../config/index.ts';
 import { internalTokenFrom } from '../internal/index.ts';
-import { forEachLine, freePort, isListening, spawnServer, stopChild, waitForPort } from '../process/index.ts';
+import { freePort, isListening, signalChild, spawnServer, startApp, supervise, type RunningProcess, type Supervised } from '../process/index.ts';
 import { loadRouteTable, RouteTableError } from '../routes/index.ts';
-import { nginxSupport, writeNginxConfig } from '../nginx/index.ts';
-import { loadStackFile, StackFileError } from './stack-file.ts';
+import type { RouteTable } from '../routes/types.ts';
+import { startFrontDoor } from './front-door.ts';
+import { loadStackFile, resolveLegacy, StackFileError, type LegacySpec, type StackFile } from './stack-file.ts';
 
 const HOST = '127.0.0.1';
-const SIGNAL_GRACE_MS = 200;
-
-interface Child {
-  readonly name: string;
-  readonly child: ChildProcess;
-  readonly output: string[];
-}
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+// Enough of a child's last lines to say why it died; the whole log is on the terminal already.
+const KEEP_LINES = 200;
 
 export interface UpOptions {
   /** The gateway's own files (gateway/, nginx/). */
   readonly root: string;
-  /** The app's directory: relative paths in the configuration resolve here, and the legacy app runs here. Default `root`. */
+  /** The app's directory: relative paths in the configuration resolve here. Default `root`. */
   readonly cwd?: string;
   readonly env: NodeJS.ProcessEnv;
   readonly print?: (line: string) => void;
 }
 
-/** Run the stack until a signal or a child's death; resolves with the process exit code. */
+/** Run the stack until a signal or a give-up; resolves with the process exit code. */
 export async function up({ root, cwd = root, env: processEnv, print = (line) => process.stdout.write(`${line}\n`) }: UpOptions): Promise<number> {
   const fail = (message: string): number => {
     print(`strangler up: ${message}`);
     return 1;
   };
-  let stack;
+  let stack: StackFile;
   let config: GatewayConfig;
-  let table;
+  let env: Record<string, string>;
+  let table: RouteTable;
+  let legacy: LegacySpec;
   try {
-    stack = loadStackFile(readConfig(processEnv, cwd).stackFile, processEnv);
-    // The stack file's env holds defaults for the whole stack, so the configuration is read again with them.
-    config = readConfig(stack.env, cwd);
-    table = loadRouteTable(config.routesFile, stack.env);
+    stack = loadStackFile(readConfig(processEnv, cwd).stackFile);
+    // The stack file's env holds defaults for the whole stack, and its `routes` names the table unless ROUTES does.
+    env = { ROUTES: stack.routes, ...stack.env, ...definedOnly(processEnv) };
+    config = readConfig(env, cwd);
+    // Paths go to the children resolved, so each reads the same files wherever it runs.
+    Object.assign(env, { ROUTES: config.routesFile, STRANGLER_PAGES_DIR: config.pagesDir, ...(config.servicesModule ? { STRANGLER_SERVICES: config.servicesModule } : {}) });
+    table = loadRouteTable(config.routesFile, env);
+    // An app started as it is cannot say which port it bound, so a free one is chosen for it up front.
+    if (table.backends.legacy.port === 0) {
+      env.LEGACY_PORT = String(await freePort(table.backends.legacy.host));
+      table = loadRouteTable(config.routesFile, env);
+      if (table.backends.legacy.port === 0)
+        return fail(`backends.legacy.url in ${config.routesFile} names port 0; write \${LEGACY_PORT} there, so strangler up can choose the port and tell the app`);
+    }
+    // The legacy app is told where to listen; the TS server reads its address from the table itself.
+    Object.assign(env, { LEGACY_HOST: table.backends.legacy.host, LEGACY_PORT: String(table.backends.legacy.port) });
+    legacy = resolveLegacy(stack, env);
   } catch (err) {
     if (err instanceof StackFileError || err instanceof ConfigError) return fail(err.message);
     if (err instanceof RouteTableError) return fail(`the route table is invalid, nothing was started:\n${err.message}`);
     throw err;
   }
-  const routesFile = config.routesFile;
-  // The legacy app is told where to listen; the TS server reads its address from the table itself.
   const { legacy: legacyBackend, ts: tsBackend } = table.backends;
-  // Paths go to the children resolved, so each reads the same files wherever it runs.
-  const paths = { ROUTES: routesFile, STRANGLER_PAGES_DIR: config.pagesDir, ...(config.servicesModule ? { STRANGLER_SERVICES: config.servicesModule } : {}) };
-  const env: Record<string, string> = { ...stack.env, ...paths, LEGACY_HOST: legacyBackend.host, LEGACY_PORT: String(legacyBackend.port) };
+  const routesFile = config.routesFile;
 
   const ports = [
     { port: config.front.port, name: 'FRONT_PORT', where: '' },
@@ -77,102 +86,130 @@ export async function up({ root, cwd = root, env: processEnv, print = (line) => 
   // Legacy learns where to call before the TS server exists, so the internal port is fixed up front.
   env.INTERNAL_PORT = String(config.internal.port || (await freePort(config.internal.host)));
   env.STRANGLER_INTERNAL_URL ??= `http://${config.internal.host}:${env.INTERNAL_PORT}`;
+  // Every child stops by itself once `up` is gone, even killed (the project's servers and the forum read it).
+  env.STRANGLER_PARENT_PID = String(process.pid);
   // One secret per run, shared by both sides only through their environment.
   env.STRANGLER_INTERNAL_TOKEN ??= randomBytes(32).toString('hex');
   const tokenCheck = internalTokenFrom(env);
   if (!tokenCheck.ok) return fail(tokenCheck.reason);
+  // Python block-buffers a pipe: without this an app's last words before a crash would never be shown.
+  const legacyEnv = { PYTHONUNBUFFERED: '1', ...env, ...legacy.env };
 
-  const { prepare } = stack.legacy;
-  if (prepare && !existsSync(resolve(cwd, prepare.creates))) {
-    mkdirSync(dirname(resolve(cwd, prepare.creates)), { recursive: true });
+  const { prepare } = legacy;
+  if (prepare && !existsSync(prepare.creates)) {
+    mkdirSync(dirname(prepare.creates), { recursive: true });
     print(`preparing the legacy app: ${prepare.command.join(' ')}`);
-    const [command, ...args] = prepare.command as [string, ...string[]];
-    const result = spawnSync(command, args, { cwd, env: { ...processEnv, ...env }, stdio: 'inherit' });
+    const [command, ...args] = prepare.command;
+    const result = spawnSync(command, args, { cwd: legacy.cwd, env: legacyEnv, stdio: 'inherit' });
     if (result.status !== 0) return fail(`preparing the legacy app failed (${prepare.command.join(' ')} exited with ${result.status ?? result.error?.message})`);
   }
 
-  const children: Child[] = [];
-  let stopping = false;
-  const stopAll = async (): Promise<void> => {
-    stopping = true;
-    for (const { child } of [...children].reverse()) await stopChild(child);
-  };
   const echo = (name: string) => (line: string) => print(`${name.padEnd(6)} | ${line}`);
+  const starters: Record<'legacy' | 'ts' | 'front', (signal: AbortSignal) => Promise<RunningProcess>> = {
+    legacy: (signal) =>
+      startApp({
+        name: 'legacy',
+        command: legacy.command,
+        cwd: legacy.cwd,
+        env: legacyEnv,
+        host: legacyBackend.host,
+        port: legacyBackend.port,
+        ...(legacy.httpPath ? { httpPath: legacy.httpPath } : {}),
+        readyTimeoutMs: legacy.readyTimeoutMs,
+        onLine: echo('legacy'),
+        keepLines: KEEP_LINES,
+        signal,
+      }),
+    ts: (signal) =>
+      spawnServer({
+        name: 'ts',
+        command: process.execPath,
+        args: ['--import', 'tsx', join(root, 'gateway/server/main.ts')],
+        cwd,
+        env,
+        onLine: echo('ts'),
+        detached: true,
+        keepLines: KEEP_LINES,
+        signal,
+      }),
+    // A restarted edge listens where the first one did (FRONT_PORT is set once it is known).
+    front: (signal) => startFrontDoor(root, readConfig(env, cwd), env, echo, { keepLines: KEEP_LINES, signal }),
+  };
+
+  const running: Supervised[] = [];
+  // Aborted on a stop signal: whatever is still starting is given up at once, not waited for.
+  const startup = new AbortController();
+  let starting: Promise<unknown> = Promise.resolve();
+  let stopping = false;
+  let finish: (code: number) => void = () => {};
+  const finished = new Promise<number>((done) => (finish = done));
+  const stopAll = async (code: number): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    startup.abort();
+    await starting.catch(() => undefined); // a child still starting is killed, not left behind
+    for (const child of [...running].reverse()) await child.stop();
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+    finish(code);
+  };
+  function onSignal(): void {
+    print('stopping the stack...');
+    void stopAll(0);
+  }
+  // Children run in process groups of their own, so a terminal's Ctrl-C or hang-up reaches them only
+  // through `up`, from the very start.
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  // Should `up` itself end some other way (a bug, process.exit), its children do not outlive it.
+  process.once('exit', () => {
+    for (const { current } of running) if (current.child.exitCode === null && current.child.signalCode === null) signalChild(current.child, 'SIGKILL');
+  });
+
+  const startSupervised = async (name: keyof typeof starters): Promise<Supervised | undefined> => {
+    const pending = starters[name](startup.signal);
+    starting = pending;
+    const first = await pending;
+    const supervised = supervise({
+      name: first.name === 'Node edge' ? 'edge' : first.name,
+      first,
+      start: starters[name],
+      policy: stack.restart,
+      print,
+      onGiveUp: (message) => {
+        print(`strangler up: ${message}\nstopping the stack.`);
+        void stopAll(1);
+      },
+    });
+    running.push(supervised);
+    if (!stopping) return supervised;
+    await supervised.stop(); // a signal arrived while it was starting
+    return undefined;
+  };
 
   try {
-    const [legacyCommand, ...legacyArgs] = stack.legacy.command as [string, ...string[]];
-    const legacy = await spawnServer({ name: 'legacy', command: legacyCommand, args: legacyArgs, cwd, env, onLine: echo('legacy') });
-    children.push(legacy);
-    env.LEGACY_PORT = String(legacy.port);
-
-    const ts = await spawnServer({ name: 'ts', command: process.execPath, args: ['--import', 'tsx', join(root, 'gateway/server/main.ts')], cwd, env, onLine: echo('ts') });
-    children.push(ts);
-    env.TS_PORT = String(ts.port);
-
-    const front = await startFrontDoor(root, config, env, echo);
-    children.push(front);
+    const legacyProc = await startSupervised('legacy');
+    if (!legacyProc) return finished;
+    const ts = await startSupervised('ts');
+    if (!ts) return finished;
+    env.TS_PORT = String(ts.current.port);
+    const front = await startSupervised('front');
+    if (!front) return finished;
+    env.FRONT_PORT = String(front.current.port);
     print('');
     print('Strangler is up:');
-    print(`  front door  ${front.url}  (${front.name}, pid ${front.child.pid})   <- open this one`);
-    print(`  TS server   ${ts.url}  (pid ${ts.child.pid}); internal endpoints on ${ts.internalUrl ?? env.STRANGLER_INTERNAL_URL}, token in its environment`);
-    print(`  legacy      ${legacy.url}  (pid ${legacy.child.pid})`);
+    print(`  front door  ${front.current.url}  (${front.current.name}, pid ${front.current.child.pid})   <- open this one`);
+    print(
+      `  TS server   ${ts.current.url}  (pid ${ts.current.child.pid}); internal endpoints on ${ts.current.internalUrl ?? env.STRANGLER_INTERNAL_URL}, token in its environment`,
+    );
+    print(`  legacy      ${legacyProc.current.url}  (pid ${legacyProc.current.child.pid})`);
     print(`  routes      ${routesFile}`);
-    print('Press Ctrl-C to stop.');
+    print('A child that dies is restarted. Press Ctrl-C to stop.');
   } catch (err) {
-    await stopAll();
+    if (stopping) return finished;
+    await stopAll(1);
     return fail(`${(err as Error).message}\nstopped everything that had started.`);
   }
-
-  return new Promise((done) => {
-    const onSignal = (): void => {
-      if (stopping) return;
-      print('stopping the stack...');
-      void stopAll().then(() => done(0));
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    for (const { name, child, output } of children) {
-      child.once('exit', (code, signal) => setTimeout(() => {
-        // Ctrl-C in a terminal signals the children too; give our own SIGINT handler the first word.
-        if (stopping) return;
-        print(`strangler up: ${name} exited unexpectedly (code ${code}, signal ${signal}); stopping the stack.`);
-        print(`--- last lines of ${name} ---\n${output.slice(-15).join('\n')}`);
-        void stopAll().then(() => done(1));
-      }, SIGNAL_GRACE_MS));
-    }
-  });
+  return finished;
 }
 
-type FrontDoor = Child & { readonly url: string };
-
-async function startFrontDoor(root: string, config: GatewayConfig, env: Record<string, string>, echo: (name: string) => (line: string) => void): Promise<FrontDoor> {
-  const wanted = config.frontDoor;
-  const support = nginxSupport();
-  if (wanted === 'nginx' && !support.ok) throw new Error(`STRANGLER_FRONT_DOOR=nginx but ${support.reason}`);
-  if (wanted === 'edge' || !support.ok) {
-    if (!support.ok) echo('up')(`using the Node edge as front door: ${support.reason}`);
-    const edge = await spawnServer({ name: 'edge', command: process.execPath, args: ['--import', 'tsx', join(root, 'gateway/edge/main.ts')], cwd: root, env, onLine: echo('edge') });
-    return { ...edge, name: 'Node edge' };
-  }
-  const { host, port } = config.front;
-  if (port === 0) throw new Error('nginx needs a fixed FRONT_PORT (0 only works with STRANGLER_FRONT_DOOR=edge)');
-  const table = loadRouteTable(config.routesFile, env);
-  const prefix = join(root, 'nginx/run');
-  mkdirSync(prefix, { recursive: true });
-  const conf = writeNginxConfig(table, { listenHost: host, listenPort: port, prefix, pagesDir: config.pagesDir });
-  const child = spawn(support.binary, ['-p', prefix, '-e', 'stderr', '-c', conf, '-g', 'daemon off;'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  const onLine = (line: string): void => {
-    output.push(line);
-    echo('nginx')(line);
-  };
-  forEachLine(child.stdout, onLine);
-  forEachLine(child.stderr, onLine);
-  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`nginx exited (code ${code}) before listening:\n${output.join('\n')}`))));
-  exited.catch(() => undefined); // after start-up, up() watches the exit itself
-  const listening = waitForPort(host, port).then((ok) => {
-    if (!ok) throw new Error(`nginx did not listen on port ${port}:\n${output.join('\n')}`);
-  });
-  await Promise.race([listening, exited]);
-  return { name: 'nginx', child, output, url: `http://${host}:${port}` };
-}
+const definedOnly = (env: NodeJS.ProcessEnv): Record<string, string> =>
+  Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));

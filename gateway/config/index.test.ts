@@ -17,6 +17,8 @@ describe('readConfig', () => {
       pagesDir: NEUTRAL_PAGES_DIR,
       servicesModule: null,
       stackFile: '/srv/app/stack.yaml',
+      answeredBy: false,
+      identity: { cookieName: null, resolvePath: '/_internal/legacy/sessions/resolve' },
     });
     expect(config.token.ok).toBe(false);
     expect(Object.isFrozen(config)).toBe(true);
@@ -72,5 +74,15 @@ describe('readConfig', () => {
       expect.stringMatching(/^TS_WORKERS=0 is not a number of worker processes; use a whole number from 1 to 9999, or auto/),
     ]);
     expect((error as Error).message).toContain('FRONT_PORT=80a');
+  });
+
+  it('takes the session cookie and resolve path of one login, and refuses ones no door could keep private', () => {
+    expect(readConfig({ STRANGLER_SESSION_COOKIE: 'sessionid', STRANGLER_IDENTITY_PATH: '/_internal/auth/whoami' }, '/').identity).toEqual({
+      cookieName: 'sessionid',
+      resolvePath: '/_internal/auth/whoami',
+    });
+    const bad = (): unknown => readConfig({ STRANGLER_SESSION_COOKIE: 'my session', STRANGLER_IDENTITY_PATH: '/api/whoami' }, '/');
+    expect(bad).toThrow(ConfigError);
+    expect(bad).toThrow(/STRANGLER_SESSION_COOKIE=my session is not a cookie name[\s\S]*STRANGLER_IDENTITY_PATH=\/api\/whoami must be a path under \/_internal\//);
   });
 });

@@ -33,6 +33,8 @@ export const CONFIG_DEFAULTS = {
   STRANGLER_SERVICES: '',
   STRANGLER_STACK: 'stack.yaml',
   STRANGLER_ANSWERED_BY: '0',
+  STRANGLER_SESSION_COOKIE: '',
+  STRANGLER_IDENTITY_PATH: '/_internal/legacy/sessions/resolve',
 } as const satisfies Record<string, string>;
 
 export type ConfigVariable = keyof typeof CONFIG_DEFAULTS;
@@ -71,6 +73,12 @@ export interface GatewayConfig {
   readonly stackFile: string;
   /** `STRANGLER_ANSWERED_BY=1`: every public answer of the TS server says who answered it (parity suites); off by default. */
   readonly answeredBy: boolean;
+  /**
+   * One login across both sides (docs/identity.md): the app's session cookie (`STRANGLER_SESSION_COOKIE`;
+   * null: the app's services module decides) and the legacy path that says whose session it is
+   * (`STRANGLER_IDENTITY_PATH`). Handed to the services module, which builds its identity resolver.
+   */
+  readonly identity: { readonly cookieName: string | null; readonly resolvePath: string };
 }
 
 /** Thrown by {@link readConfig}; the message lists every problem, each with its fix. */
@@ -113,6 +121,20 @@ export function readConfig(env: Env, cwd: string): GatewayConfig {
     return 1;
   };
   const services = text('STRANGLER_SERVICES');
+  const cookieName = (): string | null => {
+    const value = text('STRANGLER_SESSION_COOKIE');
+    if (value === '') return null;
+    // RFC 6265 cookie-name: an RFC 7230 token.
+    if (/^[!#$%&'*+.^`|~\w-]+$/.test(value)) return value;
+    problems.push(`STRANGLER_SESSION_COOKIE=${value} is not a cookie name; give the name of the app's session cookie, e.g. session (Flask) or sessionid (Django)`);
+    return null;
+  };
+  const identityPath = (): string => {
+    const value = text('STRANGLER_IDENTITY_PATH');
+    if (/^\/_internal\/[!$&'()*+,;=:@\w.~/-]+$/.test(value)) return value;
+    problems.push(`STRANGLER_IDENTITY_PATH=${value} must be a path under /_internal/ (which no front door routes), e.g. ${CONFIG_DEFAULTS.STRANGLER_IDENTITY_PATH}`);
+    return CONFIG_DEFAULTS.STRANGLER_IDENTITY_PATH;
+  };
 
   const config: GatewayConfig = Object.freeze({
     routesFile: resolve(cwd, text('ROUTES')),
@@ -126,6 +148,7 @@ export function readConfig(env: Env, cwd: string): GatewayConfig {
     servicesModule: services ? resolve(cwd, services) : null,
     stackFile: resolve(cwd, text('STRANGLER_STACK')),
     answeredBy: oneOf('STRANGLER_ANSWERED_BY', ['0', '1'] as const) === '1',
+    identity: Object.freeze({ cookieName: cookieName(), resolvePath: identityPath() }),
   });
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
@@ -135,7 +158,7 @@ export function readConfig(env: Env, cwd: string): GatewayConfig {
  * {@link readConfig} for a program's edge: a bad configuration goes to `fail` (log it and exit).
  *
  * @example
- * const config = readConfigOrFail(process.env, process.cwd(), failWith(createLogger('edge')));
+ * const config = readConfigOrFail(process.env, process.cwd(), failWith(createLogger('edge', CONFIG_DEFAULTS.LOG_LEVEL)));
  */
 export function readConfigOrFail(env: Env, cwd: string, fail: (event: string, message: string) => never): GatewayConfig {
   try {

@@ -7,13 +7,13 @@
  * @example
  * FRONT_PORT=0 ROUTES=routes.yaml node --import tsx gateway/edge/main.ts
  */
-import { readConfigOrFail } from '../config/index.ts';
+import { CONFIG_DEFAULTS, readConfigOrFail } from '../config/index.ts';
 import { createLogger, failWith, type Fail } from '../log/index.ts';
 import { failOnListenError, loadTableOrFail, reloadOnSighup, stopWhenParentGone } from '../process/index.ts';
 import { startEdge, type Edge } from './index.ts';
 
 const env = process.env;
-const config = readConfigOrFail(env, process.cwd(), failWith(createLogger('edge')));
+const config = readConfigOrFail(env, process.cwd(), failWith(createLogger('edge', CONFIG_DEFAULTS.LOG_LEVEL)));
 const logger = createLogger('edge', config.logLevel);
 const fail: Fail = failWith(logger);
 const { routesFile } = config;

@@ -3,7 +3,7 @@
  * that a reader that is gone or slow never stops the process from exiting: see ./stdout.ts).
  *
  * @example
- * const log = createLogger('edge');
+ * const log = createLogger('edge', config.logLevel);
  * log.info({ event: 'listening', url }, 'edge listening');
  */
 import { pino, type Logger } from 'pino';
@@ -12,8 +12,8 @@ import { stdoutLines } from './stdout.ts';
 export type { Logger };
 export { fdLines, stdoutLines, type LineSink, type LineSinkOptions } from './stdout.ts';
 
-/** `level` comes from the program's configuration (gateway/config: LOG_LEVEL); `info` until it is read. */
-export const createLogger = (service: string, level = 'info'): Logger =>
+/** `level` comes from the program's configuration (gateway/config: LOG_LEVEL). */
+export const createLogger = (service: string, level: string): Logger =>
   pino({
     level,
     base: { service },
@@ -29,7 +29,9 @@ export type Fail = (event: string, message: string, extra?: Record<string, unkno
  * const fail = failWith(logger);
  * if (!table) fail('refused', 'the route table is invalid, not starting');
  */
-export const failWith = (logger: Logger): Fail => (event, message, extra = {}) => {
-  logger.fatal({ event, ...extra }, message);
-  process.exit(1);
-};
+export const failWith =
+  (logger: Logger): Fail =>
+  (event, message, extra = {}) => {
+    logger.fatal({ event, ...extra }, message);
+    process.exit(1);
+  };

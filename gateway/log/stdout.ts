@@ -61,7 +61,9 @@ export function fdLines({ fd = STDOUT_FD, maxBufferedBytes = MAX_BUFFERED_BYTES,
     if (writePending() && dropped > 0) {
       const count = dropped;
       dropped = 0;
-      pending = Buffer.from(`${JSON.stringify({ level: 'warn', time: new Date().toISOString(), event: 'log_lines_dropped', count, msg: `${count} log lines dropped: the reader of standard output was too slow` })}\n`);
+      pending = Buffer.from(
+        `${JSON.stringify({ level: 'warn', time: new Date().toISOString(), event: 'log_lines_dropped', count, msg: `${count} log lines dropped: the reader of standard output was too slow` })}\n`,
+      );
       writePending();
     }
     // An unref'd retry: a slow reader never keeps the process alive, and an exit makes one last try.

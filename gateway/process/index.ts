@@ -1,7 +1,8 @@
 /**
- * Start and stop the stack's server processes. Every server of the project logs JSON lines and, once it
- * listens, a line with `"event":"listening"` and `"url"`; {@link spawnServer} resolves on that line, so
- * nobody guesses ports (tests run everything on port 0).
+ * Start and stop the stack's server processes. The gateway's own servers log JSON lines and, once they
+ * listen, a line with `"event":"listening"` and `"url"`; {@link spawnServer} resolves on that line, so
+ * nobody guesses ports (tests run everything on port 0). An app run as it is, which logs what it likes,
+ * is started by {@link startApp} and found ready by a TCP connect or a health path instead.
  *
  * @example
  * const legacy = await spawnServer({ name: 'legacy', command: 'python3', args: ['legacy-python/serve.py'], env: { LEGACY_PORT: '0' } });
@@ -21,7 +22,7 @@ export interface RunningProcess {
   /** Other listeners the process named in its listening line (`internal_url`), if any. */
   readonly internalUrl?: string;
   readonly child: ChildProcess;
-  /** Every line the process wrote so far, stdout and stderr interleaved. */
+  /** The lines the process wrote so far (the last `keepLines` of them), stdout and stderr interleaved. */
   readonly output: string[];
   stop(): Promise<void>;
 }
@@ -35,13 +36,25 @@ export interface SpawnOptions {
   /** Called with each line as it arrives (e.g. to echo it with a prefix). */
   readonly onLine?: (line: string) => void;
   readonly startTimeoutMs?: number;
+  /** Run it in a process group of its own, stopped as a whole (see {@link spawnChild}). */
+  readonly detached?: boolean;
+  /** Keep only this many of the last lines in `output` (a long-running parent must not grow); default all. */
+  readonly keepLines?: number;
+  /** Give up waiting (and kill the process) when this aborts, e.g. on Ctrl-C during start-up. */
+  readonly signal?: AbortSignal;
+}
+
+/** Append a line to `output`, dropping the oldest when it holds twice `keepLines` (amortized, not per line). */
+export function keepLine(output: string[], line: string, keepLines = Infinity): void {
+  output.push(line);
+  if (output.length >= keepLines * 2) output.splice(0, output.length - keepLines);
 }
 
 /** Spawn a server and resolve once it logs its listening line. Rejects with its output if it exits first. */
 export function spawnServer(options: SpawnOptions): Promise<RunningProcess> {
-  const { name, command, args, env = {}, cwd = process.cwd(), onLine, startTimeoutMs = START_TIMEOUT_MS } = options;
+  const { name, command, args, env = {}, cwd = process.cwd(), onLine, startTimeoutMs = START_TIMEOUT_MS, detached = false, keepLines, signal } = options;
   // STRANGLER_PARENT_PID: a server of the project stops by itself once this process is gone (see parent.ts).
-  const child = spawn(command, args, { cwd, env: { ...process.env, STRANGLER_PARENT_PID: String(process.pid), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnChild(command, args, { cwd, env: { ...process.env, STRANGLER_PARENT_PID: String(process.pid), ...env }, detached });
   const output: string[] = [];
   return new Promise((resolvePromise, reject) => {
     let settled = false;
@@ -50,12 +63,12 @@ export function spawnServer(options: SpawnOptions): Promise<RunningProcess> {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      child.kill('SIGKILL');
+      signalChild(child, 'SIGKILL');
       const tail = output.slice(-30).join('\n');
       reject(new Error(`${err.message}${tail ? `\n--- last lines of ${name} ---\n${tail}` : ''}`));
     };
     const handleLine = (line: string): void => {
-      output.push(line);
+      keepLine(output, line, keepLines);
       onLine?.(line);
       if (settled || !line.includes('"listening"')) return;
       const urls = listeningUrls(line);
@@ -65,7 +78,9 @@ export function spawnServer(options: SpawnOptions): Promise<RunningProcess> {
       const { url, internalUrl } = urls;
       resolvePromise({ name, url, port: Number(new URL(url).port), ...(internalUrl ? { internalUrl } : {}), child, output, stop: () => stopChild(child) });
     };
-    for (const stream of [child.stdout, child.stderr]) forEachLine(stream, handleLine);
+    for (const stream of [child.stdout!, child.stderr!]) forEachLine(stream, handleLine);
+    signal?.addEventListener('abort', () => fail(new Error(`${name}: start cancelled`)), { once: true });
+    if (signal?.aborted) fail(new Error(`${name}: start cancelled`));
     child.once('error', (err) => fail(new Error(`${name} could not be started (${command}): ${err.message}`)));
     child.once('exit', (code, signal) => fail(new Error(`${name} exited (code ${code}, signal ${signal}) before listening`)));
   });
@@ -94,16 +109,47 @@ export function forEachLine(stream: NodeJS.ReadableStream, onLine: (line: string
   stream.on('end', () => buffered && onLine(buffered));
 }
 
-/** SIGTERM, then SIGKILL after a grace period; resolves when the process is gone. */
+const groupLeaders = new WeakSet<ChildProcess>();
+
+/**
+ * Spawn with piped output. `detached` puts the child in a process group of its own: a terminal's Ctrl-C
+ * then reaches only `strangler up`, which stops the children in order, and signals reach what the child
+ * started itself (a reloader's worker, gunicorn's workers), so nothing is left holding the port.
+ *
+ * @example
+ * const child = spawnChild('flask', ['run'], { cwd: 'app', env: process.env, detached: true });
+ */
+export function spawnChild(command: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; detached?: boolean }): ChildProcess {
+  const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false });
+  if (options.detached) groupLeaders.add(child);
+  return child;
+}
+
+/** Send `signal` to the child, and to its whole process group when it leads one. */
+export function signalChild(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (groupLeaders.has(child) && child.pid) process.kill(-child.pid, signal);
+    else child.kill(signal);
+  } catch {
+    // ESRCH: already gone.
+  }
+}
+
+/** SIGTERM, then SIGKILL after a grace period; resolves when the process is gone (its group too, when it leads one). */
 export function stopChild(child: ChildProcess, graceMs = STOP_GRACE_MS): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  if (child.exitCode !== null || child.signalCode !== null) {
+    // The leader is gone; whatever it started may not be.
+    if (groupLeaders.has(child)) signalChild(child, 'SIGKILL');
+    return Promise.resolve();
+  }
   return new Promise((done) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    const timer = setTimeout(() => signalChild(child, 'SIGKILL'), graceMs);
     child.once('exit', () => {
       clearTimeout(timer);
+      if (groupLeaders.has(child)) signalChild(child, 'SIGKILL');
       done();
     });
-    child.kill('SIGTERM');
+    signalChild(child, 'SIGTERM');
   });
 }
 
@@ -143,6 +189,9 @@ export async function waitForPort(host: string, port: number, timeoutMs = START_
   return false;
 }
 
+export { startApp, type AppOptions } from './app.ts';
+export { waitUntilReady, type Readiness } from './readiness.ts';
+export { supervise, type RestartPolicy, type Supervised, type SuperviseOptions } from './supervisor.ts';
 export { loadTableOrFail, reloadOnSighup, failOnListenError, type ReloadOptions } from './startup.ts';
 export { runPrimary, type PrimaryOptions } from './workers.ts';
 export { clusterSiblings, noSiblings, tellPrimary, type Siblings } from './siblings.ts';

@@ -4,7 +4,7 @@
  * every failure mapped to a status in one place (./errors.ts) and answered with the static error pages.
  *
  * @example
- * const proxy = createProxy({ logger: createLogger('edge') });
+ * const proxy = createProxy({ logger: createLogger('edge', config.logLevel) });
  * http.createServer((req, res) => proxy.forward(req, res, table.backends.legacy, { requestId: id }));
  * // on shutdown:
  * await proxy.close();

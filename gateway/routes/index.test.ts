@@ -76,7 +76,7 @@ describe('parseRouteTable', () => {
   });
 
   it('names a file that does not exist', () => {
-    expect(() => loadRouteTable('/nonexistent/routes.yaml')).toThrow(/\/nonexistent\/routes.yaml: cannot read the route table: the file does not exist\. Fix: point ROUTES/);
+    expect(() => loadRouteTable('/nonexistent/routes.yaml', {})).toThrow(/\/nonexistent\/routes.yaml: cannot read the route table: the file does not exist\. Fix: point ROUTES/);
   });
 });
 

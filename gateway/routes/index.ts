@@ -24,9 +24,9 @@ type Env = Readonly<Record<string, string | undefined>>;
  * Read and compile a route table file. Throws {@link RouteTableError} listing every problem.
  *
  * @example
- * const table = loadRouteTable('routes.yaml'); // ${LEGACY_PORT:-8090} etc. resolved from process.env
+ * const table = loadRouteTable('routes.yaml', process.env); // ${LEGACY_PORT:-8090} etc. resolved from the environment given
  */
-export function loadRouteTable(file: string, env: Env = process.env): RouteTable {
+export function loadRouteTable(file: string, env: Env): RouteTable {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -44,7 +44,7 @@ export function loadRouteTable(file: string, env: Env = process.env): RouteTable
  * const table = parseRouteTable(yamlText, 'routes.yaml', { LEGACY_PORT: '9000' });
  * table.match('/api/v1/threads/7').handler; // 'threads'
  */
-export function parseRouteTable(text: string, source: string, env: Env = process.env): RouteTable {
+export function parseRouteTable(text: string, source: string, env: Env): RouteTable {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {

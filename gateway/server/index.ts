@@ -41,6 +41,8 @@ export interface ServiceContext {
    * must hear at once, e.g. a cache entry gone stale; does nothing when the server is one process.
    */
   readonly siblings?: Siblings;
+  /** The app's session cookie (null: the services module's own choice) and legacy's resolve path (docs/identity.md). */
+  readonly identity?: { readonly cookieName: string | null; readonly resolvePath: string };
 }
 
 /** What the app's services module exports as `composeServices` (or as its default export). */

@@ -14,13 +14,13 @@
  * signals (see gateway/process/workers.ts).
  *
  * @example
- * TS_PORT=0 INTERNAL_PORT=0 STRANGLER_INTERNAL_TOKEN=$(openssl rand -hex 32) node --import tsx gateway/server/main.ts
+ * STRANGLER_SERVICES=services/index.ts TS_PORT=0 INTERNAL_PORT=0 STRANGLER_INTERNAL_TOKEN=$(openssl rand -hex 32) node --import tsx gateway/server/main.ts
  */
 import cluster from 'node:cluster';
 import { serve } from '@hono/node-server';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readConfigOrFail } from '../config/index.ts';
+import { CONFIG_DEFAULTS, readConfigOrFail } from '../config/index.ts';
 import { createInternalApp } from '../internal/index.ts';
 import { createLogger, failWith, type Fail, type Logger } from '../log/index.ts';
 import { clusterSiblings, failOnListenError, loadTableOrFail, noSiblings, reloadOnSighup, runPrimary, stopWhenParentGone, tellPrimary } from '../process/index.ts';
@@ -53,7 +53,7 @@ const failFor = (logger: Logger): Fail => {
     : logAndExit;
 };
 
-const config = readConfigOrFail(env, process.cwd(), failFor(named(createLogger('ts'))));
+const config = readConfigOrFail(env, process.cwd(), failFor(named(createLogger('ts', CONFIG_DEFAULTS.LOG_LEVEL))));
 const logger = named(createLogger('ts', config.logLevel));
 const fail: Fail = failFor(logger);
 const { workers, routesFile } = config;
@@ -68,7 +68,7 @@ const { host, port } = table.backends.ts;
 let serviceSet: ServiceSet;
 try {
   const compose = await loadComposeServices(config.servicesModule);
-  serviceSet = compose(env, logger, { legacyUrl: table.backends.legacy.url, internalToken, siblings: isWorker ? clusterSiblings() : noSiblings });
+  serviceSet = compose(env, logger, { legacyUrl: table.backends.legacy.url, internalToken, siblings: isWorker ? clusterSiblings() : noSiblings, identity: config.identity });
 } catch (err) {
   fail('refused', `not starting: the services could not be set up: ${(err as Error).message}`);
 }

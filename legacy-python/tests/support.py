@@ -44,8 +44,9 @@ def internal_server():
     db = os.path.join(_TEMPLATE_DIR, "shared.db")
     shutil.copyfile(_TEMPLATE_DB, db)
     token = secrets.token_hex(32)
+    # STRANGLER_PARENT_PID: the server stops by itself if this test process dies without stopping it.
     env = {**os.environ, "TS_PORT": "0", "INTERNAL_PORT": "0", "STRANGLER_SERVICES": "services/index.ts", "STRANGLER_INTERNAL_TOKEN": token, "FORUM_DB": db,
-           "LOG_LEVEL": os.environ.get("TS_LOG_LEVEL", "info")}
+           "LOG_LEVEL": os.environ.get("TS_LOG_LEVEL", "info"), "STRANGLER_PARENT_PID": str(os.getpid())}
     try:
         process = subprocess.Popen(["node", "--import", "tsx", "gateway/server/main.ts"], cwd=REPO_ROOT, env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

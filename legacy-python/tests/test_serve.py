@@ -28,8 +28,9 @@ class RunningServer:
     """A process started from the legacy directory; its output lines are collected in the background."""
 
     def __init__(self, args, env, ready_pattern):
-        self.process = subprocess.Popen(args, cwd=LEGACY_DIR, env={**os.environ, **env}, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, text=True)
+        # STRANGLER_PARENT_PID: the server stops by itself if this test process dies without stopping it.
+        self.process = subprocess.Popen(args, cwd=LEGACY_DIR, env={**os.environ, "STRANGLER_PARENT_PID": str(os.getpid()), **env},
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines = []
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:

@@ -30,7 +30,9 @@ class TsServer:
         subprocess.run([sys.executable, "seed.py", "--db", db, "--size", "tiny"], cwd=LEGACY_DIR, env=env, check=True,
                        stdout=subprocess.DEVNULL)
         token = secrets.token_hex(32)
-        env.update(TS_PORT="0", INTERNAL_PORT="0", STRANGLER_SERVICES="services/index.ts", STRANGLER_INTERNAL_TOKEN=token, FORUM_DB=db, LOG_LEVEL=log_level)
+        # STRANGLER_PARENT_PID: the server stops by itself if this test process dies without stopping it.
+        env.update(TS_PORT="0", INTERNAL_PORT="0", STRANGLER_SERVICES="services/index.ts", STRANGLER_INTERNAL_TOKEN=token, FORUM_DB=db,
+                   LOG_LEVEL=log_level, STRANGLER_PARENT_PID=str(os.getpid()))
         process = subprocess.Popen(["node", "--import", "tsx", "gateway/server/main.ts"], cwd=REPO_ROOT, env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         lines = queue.Queue()

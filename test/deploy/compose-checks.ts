@@ -20,7 +20,7 @@ import { isScript, runtimeNeeds } from './sources.ts';
 
 /** Where `strangler nginx` writes the config, repository-relative. */
 export const GENERATED_CONFIG = posix.join(relative(ROOT, DEFAULT_OUT_DIR), 'nginx.conf');
-/** The error pages the generated config serves. */
+/** The error pages the generated config serves unless STRANGLER_PAGES_DIR names others. */
 export const PAGES_DIR = relative(ROOT, DEFAULT_PAGES_DIR);
 /** gateway/cli/main.ts: `prefix: resolve(ROOT, 'nginx/run')`. */
 export const NGINX_PREFIX = 'nginx/run';
@@ -336,12 +336,20 @@ function checkCopies(service: Built, repo: RepoView, problems: string[]): void {
       if ((needs.usesPackages || usesTsx) && !hasNodeModules(stage)) problems.push(`${what} ${script}, which needs node_modules, but that stage neither runs npm ci nor copies node_modules in`);
     }
   }
-  // What nginx reads at run time: the generated config's error pages.
+  // What nginx reads at run time: the generated config's error pages (the ones its generator was told).
   if (service.name === FRONT_DOOR) {
-    const pages = repo.filesUnder(PAGES_DIR);
+    const pagesDir = generatorStage(service)?.env.STRANGLER_PAGES_DIR || PAGES_DIR;
+    const pages = repo.filesUnder(pagesDir);
     const workdir = service.final.workdir;
     const missing = pages.filter((file) => imagePathOf(service.final, file, (path) => repo.isDir(path)) !== posix.join(workdir, file) || ignored(file));
-    if (pages.length === 0 || missing.length > 0) problems.push(`service '${FRONT_DOOR}' serves the error pages from ${posix.join(workdir, PAGES_DIR)}/, but ${service.dockerfile} does not copy ${missing.join(', ') || PAGES_DIR} there`);
+    if (pages.length === 0 || missing.length > 0) problems.push(`service '${FRONT_DOOR}' serves the error pages from ${posix.join(workdir, pagesDir)}/, but ${service.dockerfile} does not copy ${missing.join(', ') || pagesDir} there`);
+  }
+  // A directory named in the environment is read at run time (STRANGLER_PAGES_DIR): all of it must be there.
+  for (const dir of Object.values(service.env).filter((value) => repo.isDir(value))) {
+    const workdir = service.final.workdir;
+    const files = repo.filesUnder(dir).filter((file) => !file.endsWith('.md'));
+    const absent = files.filter((file) => imagePathOf(service.final, file, (path) => repo.isDir(path)) !== posix.join(workdir, file) || ignored(file));
+    if (absent.length > 0) problems.push(`service '${service.name}' reads ${dir}/ (named in its environment), but ${service.dockerfile} does not copy ${absent.join(', ')} to ${posix.join(workdir, dir)}/`);
   }
   for (const stage of service.stages) {
     if (stage.runs.some((run) => /\bnpm\s+ci\b/.test(run.command)) && !imagePathOf(stage, 'package-lock.json', (path) => repo.isDir(path))) {

@@ -112,8 +112,13 @@ describe('compose.yaml, its Dockerfiles and the route table', () => {
   });
 
   it('reports an nginx image without the error pages its config serves', () => {
-    const view = editedFile('docker/nginx.Dockerfile', /(FROM debian[\s\S]*?)COPY nginx\/pages\/ nginx\/pages\/\n/, '$1');
-    expect(checkDeployment(COMPOSE, view, ROUTES)).toEqual([expect.stringContaining("serves the error pages from /app/nginx/pages/")]);
+    const view = editedFile('docker/nginx.Dockerfile', 'COPY legacy-python/front-door-pages/ legacy-python/front-door-pages/\n', '');
+    expect(checkDeployment(COMPOSE, view, ROUTES)).toEqual([expect.stringContaining('serves the error pages from /app/legacy-python/front-door-pages/')]);
+  });
+
+  it('reports a TS image without the error pages its environment names', () => {
+    const view = editedFile('docker/ts.Dockerfile', 'COPY legacy-python/front-door-pages/ legacy-python/front-door-pages/\n', '');
+    expect(checkDeployment(COMPOSE, view, ROUTES)).toEqual([expect.stringContaining("service 'ts' reads legacy-python/front-door-pages/ (named in its environment), but docker/ts.Dockerfile does not copy")]);
   });
 
   it('reports a missing Dockerfile', () => {

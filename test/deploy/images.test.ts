@@ -138,6 +138,6 @@ describe('the nginx image', () => {
     expect(config).toMatch(/^\s*server ts:8081;$/m);
     // The generator writes absolute paths: in the image they are under the same WORKDIR as here.
     expect(config).toContain(`pid ${join(image.dir, 'nginx/run')}/nginx.pid;`);
-    expect(config).toContain(`alias ${join(image.dir, 'nginx/pages')}/;`);
+    expect(config).toContain(`alias ${join(image.dir, 'legacy-python/front-door-pages')}/;`);
   });
 });

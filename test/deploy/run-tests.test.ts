@@ -1,4 +1,8 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/processes.ts';
 // @ts-expect-error -- bin/run-tests.js is plain JavaScript without type declarations
 import { parseUnittest } from '../../bin/run-tests.js';
 
@@ -28,5 +32,27 @@ describe("npm test's reading of unittest output", () => {
 
   it('returns null when unittest never reported a count', () => {
     expect(parse('Traceback (most recent call last):\nImportError: no module named forum\n')).toBeNull();
+  });
+});
+
+describe('npm run test:unit and npm run lint', () => {
+  const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const vitestFiles = (...args: string[]) =>
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'list', '--filesOnly', ...args], { cwd: ROOT, encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line.endsWith('.test.ts'))
+      .sort();
+
+  it('runs every unit test beside the code (gateway/, services/) and none of the process-level suites in test/', () => {
+    expect(scripts['test:unit']).toBe('vitest run --config vitest.unit.config.ts');
+    const unit = vitestFiles('--config', 'vitest.unit.config.ts');
+    const all = vitestFiles();
+    expect(unit.length).toBeGreaterThan(0);
+    expect(unit).toEqual(all.filter((file) => /^(gateway|services)\//.test(file)));
+  });
+
+  it('lints with eslint and checks the formatting with prettier, as npm test does', () => {
+    expect(scripts.lint).toBe('eslint . && prettier --check .');
+    expect(readFileSync(join(ROOT, 'bin/run-tests.js'), 'utf8')).toMatch(/\['lint', \(\) => lint\(\)\]/);
   });
 });

@@ -159,7 +159,7 @@ routes:
 describe('the forum’s own pages', () => {
   it('are named by stack.yaml and cover every status the gateway answers with, in the forum’s look', () => {
     const root = join(import.meta.dirname, '../..');
-    const stack = loadStackFile(join(root, 'stack.yaml'), {});
+    const stack = loadStackFile(join(root, 'stack.yaml'));
     const dir = join(root, stack.env.STRANGLER_PAGES_DIR!);
     const pages = loadErrorPages(dir);
     for (const status of ERROR_PAGE_STATUSES) {

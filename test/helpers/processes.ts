@@ -1,6 +1,7 @@
 /**
  * Start the real processes of the stack on port 0 for process-level tests. The spawning itself lives in
- * gateway/process (the CLI's `up` uses the same code); this adds what only tests need.
+ * gateway/process (the CLI's `up` uses the same code); this adds what only tests need. Every process a
+ * test file spawns, through these helpers or not, is stopped when the file ends (test/helpers/setup.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

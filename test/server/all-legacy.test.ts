@@ -95,6 +95,13 @@ describe('the TS server without a services module', () => {
     expect(result.stdout).toContain('STRANGLER_SERVICES');
   });
 
+  it('refuses bad settings before anything else, listing every one with its fix', () => {
+    const result = runTs({ INTERNAL_PORT: 'abc', LOG_LEVEL: 'loud' });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('INTERNAL_PORT=abc is not a port; use a number from 0 to 65535');
+    expect(result.stdout).toContain('LOG_LEVEL=loud is not one of fatal, error, warn, info, debug, trace, silent');
+  });
+
   it('refuses a services module that does not exist, saying which variable names it', () => {
     const result = runTs({ STRANGLER_SERVICES: 'services/nowhere.ts' });
     expect(result.status).toBe(1);

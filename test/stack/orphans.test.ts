@@ -42,6 +42,12 @@ const SERVERS: Record<string, { command: string; args: string[]; env: Record<str
     args: ['--import', 'tsx', 'gateway/server/main.ts'],
     env: { TS_PORT: '0', INTERNAL_PORT: '0', STRANGLER_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN, FORUM_DB: db, LEGACY_PORT: '1' },
   },
+  // The primary stops its workers before it exits; a worker whose primary is gone exits by itself.
+  'the TS server with two workers': {
+    command: process.execPath,
+    args: ['--import', 'tsx', 'gateway/server/main.ts'],
+    env: { TS_PORT: '0', INTERNAL_PORT: '0', TS_WORKERS: '2', STRANGLER_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN, FORUM_DB: db, LEGACY_PORT: '1' },
+  },
   'the edge': { command: process.execPath, args: ['--import', 'tsx', 'gateway/edge/main.ts'], env: { FRONT_PORT: '0', LEGACY_PORT: '1', TS_PORT: '1' } },
   'legacy serve.py': { command: PYTHON, args: ['legacy-python/serve.py'], env: { LEGACY_PORT: '0', STRANGLER_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN, FORUM_DB: db } },
 };

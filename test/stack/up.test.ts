@@ -1,72 +1,50 @@
 /**
  * `strangler up` (what `npm start` runs): the whole stack from one command, its URLs printed, every child
- * stopped on Ctrl-C, and a clear word when a port is taken or a child dies.
+ * stopped on Ctrl-C or SIGTERM, a clear word when a port is taken, and a child that dies restarted while the
+ * other side keeps serving (or given up on, with its last lines, when it keeps crashing).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
-import { forEachLine } from '../../gateway/process/index.ts';
 import { NGINX } from '../helpers/stack.ts';
-import { freePort, isListening, ROOT, tempDir } from '../helpers/processes.ts';
-
-interface Up {
-  readonly child: ChildProcess;
-  readonly output: string[];
-  readonly exited: Promise<number | null>;
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
-}
-
-function runUp(env: Record<string, string>): Up {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/strangler.js'), 'up'], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  const waiters = new Set<() => void>();
-  const onLine = (line: string): void => {
-    output.push(line);
-    waiters.forEach((check) => check());
-  };
-  forEachLine(child.stdout!, onLine);
-  forEachLine(child.stderr!, onLine);
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => {
-    waiters.forEach((check) => check());
-    done(code);
-  }));
-  const waitFor = (pattern: RegExp, timeoutMs = 40_000): Promise<RegExpMatchArray> =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => finish(new Error(`no line matching ${pattern} within ${timeoutMs} ms:\n${output.join('\n')}`)), timeoutMs);
-      const finish = (err: Error | null, match?: RegExpMatchArray): void => {
-        clearTimeout(timer);
-        waiters.delete(check);
-        if (err) reject(err);
-        else resolve(match!);
-      };
-      const check = (): void => {
-        const match = output.join('\n').match(pattern);
-        if (match) finish(null, match);
-        else if (child.exitCode !== null) finish(new Error(`strangler up exited (${child.exitCode}) without a line matching ${pattern}:\n${output.join('\n')}`));
-      };
-      waiters.add(check);
-      check();
-    });
-  return { child, output, exited, waitFor };
-}
+import { runUp, type Up } from '../helpers/up.ts';
+import { freePort, isListening, PYTHON, ROOT, tempDir } from '../helpers/processes.ts';
 
 const portOf = (url: string): number => Number(new URL(url).port);
 
-describe('strangler up', () => {
+/** A table that sends everything to legacy: the TS server then needs no services and no database. */
+const ALL_LEGACY = join(ROOT, 'examples/http-server/routes.yaml');
+
+/** A stack file in `dir` (YAML of `content`); returns its path. */
+function writeStack(dir: string, content: object): string {
+  const file = join(dir, 'stack.yaml');
+  writeFileSync(file, stringify(content));
+  return file;
+}
+
+/** The forum's own stack file, run from the repository, with a restart delay long enough to look at the gap on a busy machine. */
+function forumStack(dir: string, restart: { delay: number }): string {
+  const stack = parse(readFileSync(join(ROOT, 'stack.yaml'), 'utf8')) as { legacy: Record<string, unknown> };
+  return writeStack(dir, { ...stack, routes: join(ROOT, 'routes.yaml'), legacy: { ...stack.legacy, cwd: ROOT }, restart });
+}
+
+// Each test starts the whole stack, some twice over; a busy machine needs more than the default 30 s.
+describe('strangler up', { timeout: 120_000 }, () => {
   const cleanups: (() => Promise<void> | void)[] = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
+  const scratch = (): string => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    return dir;
+  };
   const start = (env: Record<string, string>): Up => {
     const { dir, cleanup } = tempDir();
-    const up = runUp({ FORUM_DB: join(dir, 'forum.db'), ...env });
-    cleanups.push(cleanup, async () => {
-      if (up.child.exitCode === null) {
-        up.child.kill('SIGKILL');
-        await up.exited;
-      }
-    });
+    const up = runUp({ FORUM_DB: join(dir, 'forum.db'), INTERNAL_PORT: '0', ...env });
+    cleanups.push(cleanup, () => up.stop());
     return up;
   };
 
@@ -98,15 +76,137 @@ describe('strangler up', () => {
     expect(up.output.join('\n')).toContain(`port ${taken} (FRONT_PORT) is already in use`);
   });
 
-  it('stops the whole stack and names the child when one of them dies', async () => {
-    const up = start({ STRANGLER_FRONT_DOOR: 'edge', FRONT_PORT: '0', TS_PORT: '0', LEGACY_PORT: '0' });
+  it('restarts legacy after it dies while TS routes keep answering, then serves legacy routes again', async () => {
+    const up = start({ STRANGLER_STACK: forumStack(scratch(), { delay: 8 }), STRANGLER_FRONT_DOOR: 'edge', FRONT_PORT: '0', TS_PORT: '0', LEGACY_PORT: '0' });
+    const [, front] = await up.waitFor(/front door\s+(http:\/\/\S+)/);
+    const [, legacy, legacyPid] = await up.waitFor(/legacy\s+(http:\/\/\S+)\s+\(pid (\d+)\)/);
+    process.kill(Number(legacyPid), 'SIGKILL');
+    await up.waitFor(/legacy exited unexpectedly \(code null, signal SIGKILL\)[^\n]*\n[\s\S]*restarting legacy in 8\.0 s/);
+
+    expect((await fetch(`${front}/api/v1/boards`)).status).toBe(200);
+    expect((await fetch(`${front}/`)).status).toBe(502);
+
+    const [, newPid] = await up.waitFor(/legacy is back \(pid (\d+)\)/);
+    expect(newPid).not.toBe(legacyPid);
+    const home = await fetch(`${front}/`);
+    expect(home.status).toBe(200);
+    expect(await home.text()).toMatch(/<h1>Boards<\/h1>/);
+
+    up.child.kill('SIGINT');
+    expect(await up.exited).toBe(0);
+    expect(await isListening('127.0.0.1', portOf(legacy!))).toBe(false);
+  });
+
+  it('restarts the TS server after it dies while legacy routes keep answering, and stops everything on SIGTERM', async () => {
+    const up = start({ STRANGLER_STACK: forumStack(scratch(), { delay: 8 }), STRANGLER_FRONT_DOOR: 'edge', FRONT_PORT: '0', TS_PORT: '0', LEGACY_PORT: '0' });
     const [, front] = await up.waitFor(/front door\s+(http:\/\/\S+)/);
     const [, ts, tsPid] = await up.waitFor(/TS server\s+(http:\/\/\S+)\s+\(pid (\d+)\)/);
+    const [, legacy] = await up.waitFor(/legacy\s+(http:\/\/\S+)/);
     process.kill(Number(tsPid), 'SIGKILL');
+    await up.waitFor(/restarting ts in 8\.0 s/);
+
+    expect((await fetch(`${front}/`)).status).toBe(200);
+    expect((await fetch(`${front}/api/v1/boards`)).status).toBe(502);
+
+    await up.waitFor(/ts is back \(pid \d+\)/);
+    expect((await fetch(`${front}/api/v1/boards`)).status).toBe(200);
+
+    up.child.kill('SIGTERM');
+    expect(await up.exited).toBe(0);
+    for (const url of [front!, ts!, legacy!]) expect(await isListening('127.0.0.1', portOf(url))).toBe(false);
+  });
+
+  it('restarts a Node edge that dies on the port it had', async () => {
+    const up = start({ STRANGLER_STACK: forumStack(scratch(), { delay: 0.1 }), STRANGLER_FRONT_DOOR: 'edge', FRONT_PORT: '0', TS_PORT: '0', LEGACY_PORT: '0' });
+    const [, front, edgePid] = await up.waitFor(/front door\s+(http:\/\/\S+)\s+\(Node edge, pid (\d+)\)/);
+    process.kill(Number(edgePid), 'SIGKILL');
+    const [, backAt] = await up.waitFor(/edge is back \(pid \d+\) at (http:\/\/\S+)/);
+    expect(backAt).toBe(front);
+    expect((await fetch(`${front}/api/v1/boards`)).status).toBe(200);
+  });
+
+  it.skipIf(!NGINX.ok)('restarts an nginx front door that dies on its port, its workers gone with it', async () => {
+    const port = await freePort();
+    const up = start({ STRANGLER_STACK: forumStack(scratch(), { delay: 0.1 }), FRONT_PORT: String(port), TS_PORT: '0', LEGACY_PORT: '0' });
+    const [, masterPid] = await up.waitFor(/front door\s+http:\/\/\S+\s+\(nginx, pid (\d+)\)/);
+    process.kill(Number(masterPid), 'SIGKILL');
+    await up.waitFor(/nginx is back \(pid \d+\)/);
+    expect((await fetch(`http://127.0.0.1:${port}/api/v1/boards`)).status).toBe(200);
+  });
+
+  it('gives up on a child that keeps crashing as it starts, says why with its last lines, and stops the stack', async () => {
+    const dir = scratch();
+    const marker = join(dir, 'broken');
+    const app = `import os, sys, http.server as h
+if os.path.exists(sys.argv[1]): sys.exit('refusing to start: ' + sys.argv[1] + ' exists')
+h.HTTPServer(('127.0.0.1', int(os.environ['LEGACY_PORT'])), h.SimpleHTTPRequestHandler).serve_forever()`;
+    const stack = writeStack(dir, { routes: ALL_LEGACY, legacy: { command: [PYTHON, '-c', app, marker], cwd: dir }, restart: { delay: 0.1, give_up_after: 3, stable_after: 600 } });
+    const up = start({ STRANGLER_STACK: stack, STRANGLER_FRONT_DOOR: 'edge', FRONT_PORT: '0', TS_PORT: '0', LEGACY_PORT: '0' });
+    const [, front] = await up.waitFor(/front door\s+(http:\/\/\S+)/);
+    const [, legacyPid] = await up.waitFor(/legacy\s+http:\/\/\S+\s+\(pid (\d+)\)/);
+    writeFileSync(marker, '');
+    process.kill(Number(legacyPid), 'SIGKILL');
+
     expect(await up.exited).toBe(1);
-    expect(up.output.join('\n')).toMatch(/ts exited unexpectedly \(code null, signal SIGKILL\); stopping the stack/);
+    const output = up.output.join('\n');
+    expect(output).toMatch(/legacy could not be restarted: legacy exited \(code 1, signal null\) before it was ready\n--- last lines of legacy ---\nrefusing to start: \S+ exists/);
+    expect(output).toContain('restarting legacy in 0.1 s (crash 1 in a row)');
+    expect(output).toContain('restarting legacy in 0.2 s (crash 2 in a row)');
+    expect(output).toContain('legacy crashed 3 times in a row, each within 600.0 s of starting; giving up on it.');
     expect(await isListening('127.0.0.1', portOf(front!))).toBe(false);
-    expect(await isListening('127.0.0.1', portOf(ts!))).toBe(false);
+  });
+
+  it('refuses an app that never listens on LEGACY_PORT within ready.timeout, showing its last output and how to fix it', async () => {
+    const dir = scratch();
+    const app = "print('serving on port 5000'); import time; time.sleep(60)";
+    const stack = writeStack(dir, { routes: ALL_LEGACY, legacy: { command: [PYTHON, '-c', app], ready: { timeout: 1 } } });
+    const up = start({ STRANGLER_STACK: stack, STRANGLER_FRONT_DOOR: 'edge', FRONT_PORT: '0', TS_PORT: '0', LEGACY_PORT: '0' });
+    expect(await up.exited).toBe(1);
+    expect(up.output.join('\n')).toMatch(
+      /legacy was not ready within 1 s: nothing accepted a connection on 127\.0\.0\.1:(\d+)\. It must listen on 127\.0\.0\.1:\1: read the port from LEGACY_PORT or put \$\{LEGACY_PORT\} in its command\n--- last lines of legacy ---\nserving on port 5000\n/,
+    );
+  });
+
+  it('stops at once on SIGINT while the app is still starting, and the app with it', async () => {
+    const app = "import os, time; print('starting, pid', os.getpid()); time.sleep(600)";
+    const stack = writeStack(scratch(), { routes: ALL_LEGACY, legacy: { command: [PYTHON, '-c', app], ready: { timeout: 600 } } });
+    const up = start({ STRANGLER_STACK: stack, STRANGLER_FRONT_DOOR: 'edge', FRONT_PORT: '0', TS_PORT: '0', LEGACY_PORT: '0' });
+    const [, appPid] = await up.waitFor(/starting, pid (\d+)/);
+    up.child.kill('SIGINT');
+    expect(await up.exited).toBe(0);
+    expect(() => process.kill(Number(appPid), 0)).toThrow(/ESRCH/);
+  });
+
+  it('waits for an HTTP health path below 500 and names the last answer when it never comes', async () => {
+    const dir = scratch();
+    const app = `import os, http.server as h
+class Sick(h.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(503 if self.path == '/healthz' else 200); self.end_headers()
+h.HTTPServer(('127.0.0.1', int(os.environ['LEGACY_PORT'])), Sick).serve_forever()`;
+    const stack = writeStack(dir, { routes: ALL_LEGACY, legacy: { command: [PYTHON, '-c', app], ready: { http: '/healthz', timeout: 1 } } });
+    const up = start({ STRANGLER_STACK: stack, STRANGLER_FRONT_DOOR: 'edge', FRONT_PORT: '0', TS_PORT: '0', LEGACY_PORT: '0' });
+    expect(await up.exited).toBe(1);
+    expect(up.output.join('\n')).toContain('legacy was not ready within 1 s: GET /healthz answered 503.');
+  });
+
+  it('says which program it could not find and how to name it', async () => {
+    const stack = writeStack(scratch(), { routes: ALL_LEGACY, legacy: { command: ['no-such-program-here', 'run'] } });
+    const up = start({ STRANGLER_STACK: stack, STRANGLER_FRONT_DOOR: 'edge', FRONT_PORT: '0', TS_PORT: '0', LEGACY_PORT: '0' });
+    expect(await up.exited).toBe(1);
+    expect(up.output.join('\n')).toMatch(
+      /legacy could not be started \(no-such-program-here in \S+\): spawn no-such-program-here ENOENT; is no-such-program-here installed and on PATH\? Name it by its full path otherwise/,
+    );
+  });
+
+  it('points at the fix when the stack file is wrong, before starting anything', async () => {
+    const dir = scratch();
+    const stack = writeStack(dir, { legacy: { run: 'python3 server.py' } });
+    const up = start({ STRANGLER_STACK: stack, FRONT_PORT: '0', TS_PORT: '0', LEGACY_PORT: '0' });
+    expect(await up.exited).toBe(1);
+    const output = up.output.join('\n');
+    expect(output).toContain(`strangler up: ${stack}: legacy.command: missing; add it`);
+    expect(output).toContain(`${stack}: legacy: unknown key 'run'; the keys are env, routes, legacy (command, cwd, env, ready, prepare), restart`);
   });
 
   it.skipIf(!NGINX.ok)('uses nginx as the front door when it is installed', async () => {
