@@ -7,11 +7,11 @@
  * const handle = createEdgeHandler({ currentTable: () => table, proxy, pages, logger });
  * http.createServer(handle);
  */
-import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../log/index.ts';
-import { sendErrorPage, type ErrorPages, type Proxy } from '../proxy/index.ts';
-import { isInternalPath, normalizeTarget } from '../routes/normalize.ts';
+import { sendErrorPage, type ErrorPages, type Proxy, type UpgradeProxy } from '../proxy/index.ts';
+import { isInternalPath, normalizeTarget, type NormalizedTarget } from '../routes/normalize.ts';
 import type { RouteTable } from '../routes/types.ts';
 import { mintRequestId } from '../request-id/index.ts';
 import { edgeRequestHeaders } from './headers.ts';
@@ -21,7 +21,29 @@ import { edgeRequestHeaders } from './headers.ts';
 // internal location refuses them: '_internal' anywhere after a backslash.
 const INTERNAL_AFTER_BACKSLASH = /\\.*_internal/i;
 
+/**
+ * nginx's ngx_http_validate_host: no control characters, space, DEL or '/', no '..', and something left
+ * once a port and one trailing dot are taken off.
+ */
+function isValidHost(host: string): boolean {
+  if ([...host].some((ch) => ch <= ' ' || ch === '\x7f' || ch === '/') || host.includes('..')) return false;
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!;
+  return name.replace(/\.$/, '') !== '';
+}
+
 const countHostLines = (rawHeaders: readonly string[]): number => rawHeaders.filter((name, i) => i % 2 === 0 && name.toLowerCase() === 'host').length;
+
+/** The one access-log line per request (or per upgraded connection, when it ends). */
+function logAccess(logger: Logger, req: IncomingMessage, requestId: string, startedAt: number, fields: Record<string, unknown>): void {
+  logger.info({
+    event: 'access',
+    request_id: requestId,
+    method: req.method,
+    path: req.url,
+    ...fields,
+    duration_ms: Math.round((performance.now() - startedAt) * 1000) / 1000,
+  });
+}
 
 export interface EdgeHandlerOptions {
   /** The live table; read once per request so a reload never changes a request half-way. */
@@ -37,42 +59,14 @@ export const createEdgeHandler = ({ currentTable, proxy, pages, logger }: EdgeHa
     const requestId = mintRequestId();
     let backend: string | null = null;
     res.setHeader('X-Request-Id', requestId);
-    res.once('close', () => {
-      logger.info({
-        event: 'access',
-        request_id: requestId,
-        method: req.method,
-        path: req.url,
-        backend,
-        status: res.statusCode,
-        duration_ms: Math.round((performance.now() - startedAt) * 1000) / 1000,
-        ...(res.writableFinished ? {} : { aborted: true }),
-      });
-    });
+    res.once('close', () => logAccess(logger, req, requestId, startedAt, { backend, status: res.statusCode, ...(res.writableFinished ? {} : { aborted: true }) }));
 
-    const target = normalizeTarget(req.url ?? '/');
-    if (!target.ok) {
-      logger.debug({ event: 'bad_target', request_id: requestId, reason: target.reason }, 'bad request target');
-      sendErrorPage(res, 400, pages, { close: true });
+    const screened = screen(req, pages);
+    if (!screened.ok) {
+      screened.answer(res);
       return;
     }
-    // RFC 9112 §3.2 (and nginx): more than one Host line is a 400. Node keeps the first and drops the
-    // rest, so the edge and a backend reading the raw request could disagree on the host.
-    // nginx also refuses an empty Host ("client sent invalid host header").
-    if (countHostLines(req.rawHeaders) > 1 || req.headers.host === '') {
-      sendErrorPage(res, 400, pages, { close: true });
-      return;
-    }
-    // nginx refuses TRACE itself (405), so no backend ever echoes a request, cookies and all, back to a page.
-    if (req.method === 'TRACE') {
-      res.writeHead(405, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': 23, 'Cache-Control': 'no-store', Connection: 'close' });
-      res.end('405 Method Not Allowed\n');
-      return;
-    }
-    if (isInternalPath(target.path) || INTERNAL_AFTER_BACKSLASH.test(target.path)) {
-      sendErrorPage(res, 404, pages);
-      return;
-    }
+    const { target } = screened;
     const table = currentTable();
     const route = table.match(target.path);
     backend = route.backend;
@@ -84,15 +78,89 @@ export const createEdgeHandler = ({ currentTable, proxy, pages, logger }: EdgeHa
     });
   };
 
+type Screened = { readonly ok: true; readonly target: Extract<NormalizedTarget, { ok: true }> } | { readonly ok: false; readonly answer: (res: ServerResponse) => void };
+
+/** What the front door refuses before routing, for requests and upgrades alike, and how it answers. */
+function screen(req: IncomingMessage, pages: ErrorPages): Screened {
+  const refuse = (answer: (res: ServerResponse) => void): Screened => ({ ok: false, answer });
+  const target = normalizeTarget(req.url ?? '/');
+  if (!target.ok) return refuse((res) => sendErrorPage(res, 400, pages, { close: true }));
+  // RFC 9112 §3.2 (and nginx): more than one Host line is a 400. Node keeps the first and drops the
+  // rest, so the edge and a backend reading the raw request could disagree on the host.
+  // nginx also refuses an empty or malformed Host ("client sent invalid host header").
+  if (countHostLines(req.rawHeaders) > 1 || (req.headers.host !== undefined && !isValidHost(req.headers.host)))
+    return refuse((res) => sendErrorPage(res, 400, pages, { close: true }));
+  // nginx takes only HTTP/1.x (it answers 505 to 2.0, mapped to the 400 page in its config); Node's
+  // parser lets a request line without a version (HTTP/0.9) and 'HTTP/2.0' through.
+  if (req.httpVersionMajor !== 1) return refuse((res) => sendErrorPage(res, 400, pages, { close: true }));
+  // nginx reads a body only as 'chunked' (the whole value, any case); any other coding is refused (its
+  // 501, mapped to the 400 page). Node's parser accepts 'gzip, chunked' and would pass the claim on.
+  const transferEncoding = req.headers['transfer-encoding'];
+  if (transferEncoding !== undefined && transferEncoding.trim().toLowerCase() !== 'chunked') return refuse((res) => sendErrorPage(res, 400, pages, { close: true }));
+  // nginx refuses TRACE itself (405), so no backend ever echoes a request, cookies and all, back to a page.
+  if (req.method === 'TRACE') return refuse(answerNotAllowed);
+  if (isInternalPath(target.path) || INTERNAL_AFTER_BACKSLASH.test(target.path)) return refuse((res) => sendErrorPage(res, 404, pages));
+  return { ok: true, target };
+}
+
+function answerNotAllowed(res: ServerResponse): void {
+  res.writeHead(405, 'Not Allowed', { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': 23, 'Cache-Control': 'no-store', Connection: 'close' });
+  res.end('405 Method Not Allowed\n');
+}
+
+export interface EdgeUpgradeOptions extends Omit<EdgeHandlerOptions, 'proxy'> {
+  readonly upgrades: UpgradeProxy;
+}
+
 /**
- * Answer a CONNECT as nginx does: 400 to an authority-form target (`host:port`), which its parser
- * refuses, else 405. Without a listener Node drops the connection without a word.
+ * The edge's 'upgrade' listener: the same screening, routing and header rules as a request, then the
+ * connection is handed to the backend the route names, which may switch protocols (WebSocket).
  *
  * @example
- * server.on('connect', refuseConnect);
+ * server.on('upgrade', createEdgeUpgradeHandler({ currentTable: () => table, upgrades, pages, logger }));
  */
-export function refuseConnect(req: IncomingMessage, socket: Duplex): void {
-  const status = normalizeTarget(req.url ?? '').ok ? 405 : 400;
-  socket.on('error', () => socket.destroy());
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
-}
+export const createEdgeUpgradeHandler = ({ currentTable, upgrades, pages, logger }: EdgeUpgradeOptions) =>
+  function edgeUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const startedAt = performance.now();
+    const requestId = mintRequestId();
+    const answerHeaders = { 'X-Request-Id': requestId };
+    const log = (backend: string | null, status: number | null, { bytesUp = 0, bytesDown = 0 } = {}): void =>
+      logAccess(logger, req, requestId, startedAt, { backend, status, upgrade: req.headers.upgrade, bytes_up: bytesUp, bytes_down: bytesDown });
+    const screened = screen(req, pages);
+    if (!screened.ok) {
+      upgrades.respond(req, socket, head, (res) => {
+        res.setHeader('X-Request-Id', requestId);
+        res.once('close', () => log(null, res.statusCode));
+        screened.answer(res);
+      });
+      return;
+    }
+    const { target } = screened;
+    const table = currentTable();
+    const backend = table.match(target.path).backend;
+    void upgrades
+      .forward(req, socket, head, table.backends[backend], {
+        path: target.forwardPath + target.search,
+        headers: edgeRequestHeaders(req, requestId),
+        requestId,
+        answerHeaders,
+      })
+      .then((outcome) => log(backend, outcome.status, outcome));
+  };
+
+/**
+ * Answer a CONNECT as nginx does: the 400 page to an authority-form target (`host:port`), which its
+ * parser refuses, else the plain 405 it gives TRACE. Without a listener Node drops the connection
+ * without a word.
+ *
+ * @example
+ * server.on('connect', createConnectRefusal({ upgrades, pages }));
+ */
+export const createConnectRefusal = ({ upgrades, pages }: Pick<EdgeUpgradeOptions, 'upgrades' | 'pages'>) =>
+  function refuseConnect(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    upgrades.respond(req, socket, head, (res) => {
+      res.setHeader('X-Request-Id', mintRequestId());
+      if (normalizeTarget(req.url ?? '').ok) answerNotAllowed(res);
+      else sendErrorPage(res, 400, pages, { close: true });
+    });
+  };

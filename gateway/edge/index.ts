@@ -12,9 +12,11 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log/index.ts';
-import { answerClientError, createProxy, loadErrorPages, MAX_REQUEST_HEAD_BYTES } from '../proxy/index.ts';
+import { createProxy, createUpgradeProxy, loadErrorPages, MAX_REQUEST_HEAD_BYTES } from '../proxy/index.ts';
 import type { RouteTable } from '../routes/types.ts';
-import { createEdgeHandler, refuseConnect } from './handler.ts';
+import { answerClientError } from './client-error.ts';
+import { NginxOrderResponse } from './header-order.ts';
+import { createConnectRefusal, createEdgeHandler, createEdgeUpgradeHandler } from './handler.ts';
 
 export { edgeRequestHeaders, isForgeableHeader } from './headers.ts';
 
@@ -55,7 +57,7 @@ export async function startEdge({ table: initialTable, logger, host = '127.0.0.1
   const inFlight = new Set<ServerResponse>();
   let draining = false;
   const handle = createEdgeHandler({ currentTable: () => table, proxy, pages, logger });
-  const server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, (req, res) => {
+  const server = createServer({ ServerResponse: NginxOrderResponse, maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, (req, res) => {
     inFlight.add(res);
     res.once('close', () => inFlight.delete(res));
     if (draining) res.setHeader('Connection', 'close');
@@ -63,9 +65,18 @@ export async function startEdge({ table: initialTable, logger, host = '127.0.0.1
   });
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = HEADERS_TIMEOUT_MS;
-  // A malformed request line never reaches the handler; Node's default answers 400/408/431 and closes.
-  server.on('connect', refuseConnect);
-  server.on('clientError', answerClientError(pages));
+  // A request Node's parser refuses never reaches the handler; without this Node answers a bare 400 or 431.
+  server.on('clientError', answerClientError({ pages, logger }));
+  // Without an 'upgrade' listener Node would hand a WebSocket handshake to the request handler as a plain GET.
+  const upgrades = createUpgradeProxy({
+    logger,
+    timeoutMs: proxyTimeoutMs,
+    pages,
+    ServerResponse: NginxOrderResponse,
+    reuseConnection: (socket) => server.emit('connection', socket),
+  });
+  server.on('upgrade', createEdgeUpgradeHandler({ currentTable: () => table, upgrades, pages, logger }));
+  server.on('connect', createConnectRefusal({ upgrades, pages }));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -85,11 +96,14 @@ export async function startEdge({ table: initialTable, logger, host = '127.0.0.1
     swapTable(next) {
       const before = table.settings.proxyTimeoutMs;
       const after = next.settings.proxyTimeoutMs;
-      if (before !== after) logger.warn({ event: 'restart_needed', setting: 'proxyTimeoutMs', live: before, wanted: after }, 'the upstream timeout changes on restart, not on reload');
+      if (before !== after)
+        logger.warn({ event: 'restart_needed', setting: 'proxyTimeoutMs', live: before, wanted: after }, 'the upstream timeout changes on restart, not on reload');
       table = next;
     },
     async close(drainTimeoutMs = DEFAULT_DRAIN_TIMEOUT_MS) {
       draining = true;
+      // A tunnel has no request to finish; it would hold server.close() until the deadline.
+      upgrades.close();
       for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Connections busy now turn idle once their answer is out; close each as soon as it does.

@@ -9,6 +9,7 @@
  * // spawn('nginx', ['-p', 'nginx/run', '-c', file, '-e', 'stderr', '-g', 'daemon off;'])
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { METHODS } from 'node:http';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_ERROR_PAGES_DIR, ERROR_PAGE_STATUSES } from '../proxy/error-pages.ts';
@@ -102,6 +103,7 @@ export function generateNginxConfig(table: RouteTable, options: NginxConfigOptio
       upstreamHostMaps(backends),
     ].join('\n'),
     locations: buildLocations(table).map(locationBlock).join('\n'),
+    known_methods: METHODS.join('|'),
   };
   return readFileSync(TEMPLATE_FILE, 'utf8').replace(/\{\{(\w+)\}\}/g, (marker, name: string) => {
     const value = values[name];

@@ -21,7 +21,7 @@ import { buildRequestHeaders, filterResponseHeaders } from './headers.ts';
 import { withResponseHeadLimit } from './header-limits.ts';
 
 export { FAILURE_STATUS, classifyProxyError, type ProxyFailure } from './errors.ts';
-export { answerClientError, BEHIND_DOOR_REQUEST_HEAD_BYTES, MAX_REQUEST_HEAD_BYTES, MAX_RESPONSE_HEAD_BYTES } from './header-limits.ts';
+export { BEHIND_DOOR_REQUEST_HEAD_BYTES, MAX_REQUEST_HEAD_BYTES, MAX_RESPONSE_HEAD_BYTES } from './header-limits.ts';
 export {
   loadErrorPages,
   sendErrorPage,
@@ -32,6 +32,7 @@ export {
   type ErrorPages,
   type ErrorPageStatus,
 } from './error-pages.ts';
+export { createUpgradeProxy, type UpgradeProxy, type UpgradeProxyOptions, type UpgradeForwardOptions, type UpgradeOutcome } from './upgrade.ts';
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 const MAX_SOCKETS_PER_BACKEND = 256;

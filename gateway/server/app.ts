@@ -8,9 +8,12 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { REQUEST_BUDGET_MS, withRequestDeadline } from '../internal/caller.ts';
 import type { Logger } from '../log/index.ts';
 import { isInternalPath, normalizeTarget } from '../routes/normalize.ts';
-import type { Proxy } from '../proxy/index.ts';
+import { createUpgradeProxy, loadErrorPages, type ErrorPages, type Proxy, type UpgradeProxy } from '../proxy/index.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { RouteTable } from '../routes/types.ts';
 import { accessLog } from './access-log.ts';
+import { ConventionalHeaderCase } from './header-case.ts';
 import { serviceFor } from './dispatch.ts';
 import type { ServerEnv } from './env.ts';
 import { requestIdFrom } from '../request-id/index.ts';
@@ -31,6 +34,12 @@ export interface TsServerOptions {
   readonly notFound?: (c: Context<ServiceEnv>) => Response | Promise<Response>;
   /** The app's answer for a malformed request target (400) or an unexpected error (500). Default: plain text. */
   readonly errorResponse?: ErrorRenderer;
+  /** Where upgrade requests (WebSocket) go; default: one made here with the table's timeout. */
+  readonly upgrades?: UpgradeProxy;
+  /** The gateway's pages, for an upgrade refused because legacy is down; default: the neutral ones. */
+  readonly pages?: ErrorPages;
+  /** The listener's response class, so an upgrade's refusal looks like any other answer; default ConventionalHeaderCase. */
+  readonly ServerResponse?: typeof ServerResponse;
   /**
    * Add `X-Strangler-Answered-By: ts` (a service answered) or `legacy` (passed on) to every answer, for
    * parity suites. Off by default: it tells anyone which side answered.
@@ -46,10 +55,16 @@ export interface TsServer {
   table(): RouteTable;
   /** Make `next` the live table, whole; throws (and keeps the current one) if it names an unmounted handler. */
   swapTable(next: RouteTable): void;
+  /**
+   * The public listener's 'upgrade' listener. No service serves an upgrade, so every upgrade request
+   * (a WebSocket handshake) goes to legacy with the same target rules as a request.
+   */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** End every open tunnel (at shutdown: a tunnel would keep the listener from closing). */
+  closeUpgrades(): void;
 }
 
-const plainError: ErrorRenderer = (status, message) =>
-  new Response(`${status} ${message}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+const plainError: ErrorRenderer = (status, message) => new Response(`${status} ${message}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
 
 /**
  * Build the TS server. Refuses a table that names a handler no service answers.
@@ -124,15 +139,73 @@ export function createTsServer(options: TsServerOptions): TsServer {
     return RESPONSE_ALREADY_SENT;
   });
   app.onError(onError);
+  // Hono answers HEAD by running GET and copying the answer into a new Response. The copy sorts the
+  // header names (a HEAD answer's order would differ from its GET's) and drops the mark of
+  // RESPONSE_ALREADY_SENT, so after a proxied HEAD node-server wrote a second head (ERR_HTTP_HEADERS_SENT,
+  // with a stack trace). Node's ServerResponse already sends no body to HEAD, so on a Node listener a
+  // HEAD runs as GET: same headers, same order; the proxy still sends HEAD upstream from the raw request.
+  const honoFetch = app.fetch;
+  app.fetch = (request, env, executionCtx) =>
+    honoFetch(request.method === 'HEAD' && env !== undefined && 'outgoing' in env ? new Request(request, { method: 'GET' }) : request, env, executionCtx);
+
+  const upgrades =
+    options.upgrades ??
+    createUpgradeProxy({
+      logger,
+      timeoutMs: live.settings.proxyTimeoutMs,
+      pages: options.pages ?? loadErrorPages(),
+      ServerResponse: options.ServerResponse ?? ConventionalHeaderCase,
+    });
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const startedAt = performance.now();
+    const requestId = requestIdFrom(req.headers['x-request-id'] as string | undefined);
+    const target = normalizeTarget(req.url ?? '/');
+    const log = (status: number | null): void =>
+      logger.info(
+        {
+          event: 'request',
+          listener: 'public',
+          request_id: requestId,
+          method: req.method,
+          path: req.url,
+          status,
+          backend: 'legacy',
+          upgrade: req.headers.upgrade,
+          duration_ms: Math.round((performance.now() - startedAt) * 10) / 10,
+        },
+        'request',
+      );
+    const refuse = (response: Response): void =>
+      upgrades.respond(req, socket, head, (res) => {
+        res.once('close', () => log(res.statusCode));
+        void writeFetchResponse(res, response);
+      });
+    if (!target.ok) return refuse(errorResponse(target.status, target.reason, (req.url ?? '/').split('?')[0]!));
+    if (isInternalPath(target.path)) return refuse(errorResponse(404, 'not found', target.path));
+    void upgrades
+      .forward(req, socket, head, live.backends.legacy, { path: target.forwardPath + target.search, headers: { 'x-request-id': requestId }, requestId })
+      .then((outcome) => log(outcome.status));
+  };
 
   return {
     app,
+    upgrade,
+    closeUpgrades: () => upgrades.close(),
     table: () => live,
     swapTable(next) {
       assertHandlersMounted(next, names);
       live = next;
     },
   };
+}
+
+/** A Fetch Response written to a Node response (a refused upgrade has no Hono adapter behind it). */
+async function writeFetchResponse(res: ServerResponse, response: Response): Promise<void> {
+  const body = Buffer.from(await response.arrayBuffer());
+  response.headers.forEach((value, name) => res.setHeader(name, value));
+  res.setHeader('content-length', body.length);
+  res.writeHead(response.status);
+  res.end(res.req?.method === 'HEAD' ? undefined : body);
 }
 
 /** The request as the service should see it: the normalized path, everything else unchanged. */

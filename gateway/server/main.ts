@@ -24,7 +24,8 @@ import { CONFIG_DEFAULTS, readConfigOrFail } from '../config/index.ts';
 import { createInternalApp } from '../internal/index.ts';
 import { createLogger, failWith, type Fail, type Logger } from '../log/index.ts';
 import { clusterSiblings, failOnListenError, loadTableOrFail, noSiblings, reloadOnSighup, runPrimary, stopWhenParentGone, tellPrimary } from '../process/index.ts';
-import { answerClientError, BEHIND_DOOR_REQUEST_HEAD_BYTES, createProxy, errorPageResponse, loadErrorPages } from '../proxy/index.ts';
+import { BEHIND_DOOR_REQUEST_HEAD_BYTES, createProxy, errorPageResponse, loadErrorPages } from '../proxy/index.ts';
+import { answerClientError } from '../edge/client-error.ts';
 import { createTsServer, type ErrorRenderer, type TsServer } from './app.ts';
 import { ConventionalHeaderCase } from './header-case.ts';
 import type { ServiceSet } from './index.ts';
@@ -81,7 +82,7 @@ const appError: ErrorRenderer = serviceSet.errorResponse ?? ((status, message) =
 const errorResponse: ErrorRenderer = (status, message, path) => (status === 500 ? appError(status, message, path) : errorPageResponse(status, pages, { close: status === 400 }));
 let tsServer: TsServer;
 try {
-  tsServer = createTsServer({ table, services: serviceSet.services, proxy, logger, notFound: serviceSet.notFound, errorResponse, answeredBy: config.answeredBy });
+  tsServer = createTsServer({ table, services: serviceSet.services, proxy, logger, notFound: serviceSet.notFound, errorResponse, answeredBy: config.answeredBy, pages });
 } catch (err) {
   fail('refused', `not starting: ${(err as Error).message}`);
 }
@@ -127,7 +128,8 @@ function serveAndDrain(): void {
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.on('error', (err) => failOnListenError(err, { host, port, portVariable: 'TS_PORT' }, fail));
-  server.on('clientError', answerClientError(pages));
+  server.on('clientError', answerClientError({ pages, logger }));
+  server.on('upgrade', tsServer.upgrade);
 
   const internalApp = createInternalApp({ services: serviceSet.services, token: internalToken, logger });
   const internalServer = serve({ fetch: internalApp.fetch, hostname: internalHost, port: internalPort }, internalListening.onListen) as Server;
@@ -151,6 +153,7 @@ function serveAndDrain(): void {
     if (stopping) return;
     stopping = true;
     logger.info({ event: 'draining', signal }, `${signal}: draining`);
+    tsServer.closeUpgrades();
     const servers = [server, internalServer];
     const deadline = setTimeout(() => servers.forEach((s) => s.closeAllConnections()), DRAIN_TIMEOUT_MS);
     deadline.unref();
