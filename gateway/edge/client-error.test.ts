@@ -28,7 +28,8 @@ describe('answerClientError', () => {
     clientError(overflow('HPE_HEADER_OVERFLOW'), socket);
     await new Promise((resolve) => socket.once('finish', resolve));
     const [head, body] = socket.written().split('\r\n\r\n');
-    expect(head).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+    // nginx 1.22 knows no reason phrase for 431: its status line ends after the code, and so does this one.
+    expect(head).toMatch(/^HTTP\/1\.1 431 \r\n/);
     expect(head).toContain('Content-Type: text/html; charset=utf-8');
     expect(head).toContain('Connection: close');
     expect(body).toBe(pages[431].toString('latin1'));

@@ -13,6 +13,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '../log/index.ts';
 import type { ErrorPages } from '../proxy/index.ts';
 import { mintRequestId } from '../request-id/index.ts';
+import { NGINX_REASONS } from './header-order.ts';
 
 // Every parse error is a 400 at nginx. A request head over the limit (gateway/proxy/header-limits.ts) is
 // 431 and its page: nginx's own 414 and 494 are mapped to it in its config, since each built-in page
@@ -31,7 +32,7 @@ export interface ClientErrorOptions {
 export function parseErrorAnswer(pages: ErrorPages, requestId: string, now = new Date(), status: 400 | 431 = 400): Buffer {
   const body = pages[status];
   const head = [
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+    `HTTP/1.1 ${status} ${NGINX_REASONS[status] ?? STATUS_CODES[status]}`,
     `Date: ${now.toUTCString()}`,
     'Content-Type: text/html; charset=utf-8',
     `Content-Length: ${body.length}`,

@@ -11,11 +11,12 @@
  */
 import { ServerResponse, validateHeaderName, validateHeaderValue, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 
-/** Reason phrases nginx writes for statuses the edge answers itself (ngx_http_status_lines). */
-const NGINX_REASONS: Readonly<Record<number, string>> = {
+/** Reason phrases nginx writes for statuses the edge answers itself (ngx_http_status_lines; 1.22 has none for 431). */
+export const NGINX_REASONS: Readonly<Record<number, string>> = {
   405: 'Not Allowed',
   413: 'Request Entity Too Large',
   414: 'Request-URI Too Large',
+  431: '',
   503: 'Service Temporarily Unavailable',
   504: 'Gateway Time-out',
 };

@@ -16,6 +16,7 @@ import { sendRaw } from '../helpers/raw-http.ts';
 import { NGINX } from '../helpers/stack.ts';
 
 const PAGE_400 = loadErrorPages()[400].toString('latin1');
+const PAGE_431 = loadErrorPages()[431].toString('latin1');
 
 interface Case {
   readonly name: string;
@@ -139,12 +140,14 @@ describe('malformed requests at the Node edge', () => {
     if (c.status) {
       expect(answer.statusLine).toBe(c.status);
     } else {
-      expect(answer.statusLine).toBe('HTTP/1.1 400 Bad Request');
-      expect(answer.body).toBe(PAGE_400);
+      // A head over the 32 KiB limit is 431 with its page (nginx 1.22 writes no reason phrase for 431).
+      const [statusLine, page] = c.name.includes('96 KiB') ? ['HTTP/1.1 431 ', PAGE_431] : ['HTTP/1.1 400 Bad Request', PAGE_400];
+      expect(answer.statusLine).toBe(statusLine);
+      expect(answer.body).toBe(page);
       expect(answer.headerLines).toEqual([
         'Date: *',
         'Content-Type: text/html; charset=utf-8',
-        `Content-Length: ${PAGE_400.length}`,
+        `Content-Length: ${page.length}`,
         'Connection: close',
         'Cache-Control: no-store',
         'X-Request-Id: *',
