@@ -38,7 +38,7 @@ const PATHS = ['/', '/b/general', '/api/v1/boards/general/threads', '/api/v1/boa
 
 /** Every descendant of `pid` with its command line. */
 function descendants(pid: number): { pid: number; cmd: string }[] {
-  let children: number[] = [];
+  let children: number[];
   try {
     children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {
@@ -58,7 +58,16 @@ function descendants(pid: number): { pid: number; cmd: string }[] {
 const dir = mkdtempSync(join(tmpdir(), 'strangler-leaks-'));
 const up = spawn(process.execPath, [join(ROOT, 'bin/strangler.js'), 'up'], {
   cwd: ROOT,
-  env: { ...process.env, LOG_LEVEL: 'info', FORUM_DB: join(dir, 'forum.db'), FORUM_PBKDF2_ITERATIONS: '1000', STRANGLER_FRONT_DOOR: values.front, FRONT_PORT: '0', TS_PORT: '0', LEGACY_PORT: '0' },
+  env: {
+    ...process.env,
+    LOG_LEVEL: 'info',
+    FORUM_DB: join(dir, 'forum.db'),
+    FORUM_PBKDF2_ITERATIONS: '1000',
+    STRANGLER_FRONT_DOOR: values.front,
+    FRONT_PORT: '0',
+    TS_PORT: '0',
+    LEGACY_PORT: '0',
+  },
   stdio: ['ignore', 'pipe', 'pipe'],
 });
 let lines = 0;
@@ -107,7 +116,9 @@ try {
     '',
     '| after | requests | strangler up RSS MiB | TS RSS MiB | legacy RSS MiB | legacy open files |',
     '|---|---:|---:|---:|---:|---:|',
-    ...rows.map((row) => `| ${row.label} | ${row.requests} | ${row.up.toFixed(1)} | ${row.ts.map((mib) => mib.toFixed(1)).join(' / ')} | ${row.legacy.toFixed(1)} | ${row.legacyFiles} |`),
+    ...rows.map(
+      (row) => `| ${row.label} | ${row.requests} | ${row.up.toFixed(1)} | ${row.ts.map((mib) => mib.toFixed(1)).join(' / ')} | ${row.legacy.toFixed(1)} | ${row.legacyFiles} |`,
+    ),
     '',
   ].join('\n');
   writeFileSync(values.out, table);

@@ -28,7 +28,10 @@ function choose(only: readonly string[] | null): (Scenario | PendingScenario)[] 
 
 /** The command as a reader would retype it, environment overrides included. */
 function commandLine(argv: readonly string[]): string {
-  const overrides = Object.entries(process.env).filter(([name]) => name.startsWith('BENCH_')).map(([name, value]) => `${name}=${value} `).join('');
+  const overrides = Object.entries(process.env)
+    .filter(([name]) => name.startsWith('BENCH_'))
+    .map(([name, value]) => `${name}=${value} `)
+    .join('');
   const viaNpm = process.env.npm_lifecycle_event === 'bench';
   const args = argv.join(' ');
   return `${overrides}${viaNpm ? `npm run bench${args ? ` -- ${args}` : ''}` : `node --import tsx bench/run.ts${args ? ` ${args}` : ''}`}`;

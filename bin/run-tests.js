@@ -26,8 +26,14 @@ function run(command, args, { cwd = ROOT, capture = false } = {}) {
     let output = '';
     const child = spawn(command, args, { cwd, stdio: capture ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'] });
     if (capture) {
-      child.stdout.on('data', (chunk) => { output += chunk; process.stdout.write(chunk); });
-      child.stderr.on('data', (chunk) => { output += chunk; process.stderr.write(chunk); });
+      child.stdout.on('data', (chunk) => {
+        output += chunk;
+        process.stdout.write(chunk);
+      });
+      child.stderr.on('data', (chunk) => {
+        output += chunk;
+        process.stderr.write(chunk);
+      });
     }
     child.on('error', (err) => {
       console.error(`run-tests: cannot run ${command}: ${err.message}`);
@@ -50,7 +56,10 @@ async function lint() {
   heading('lint: eslint . && prettier --check .');
   const { code: eslint } = await run(NPX, ['eslint', '.']);
   const { code: prettier } = await run(NPX, ['prettier', '--check', '.']);
-  const problems = [eslint === 0 ? '' : `eslint exited with ${eslint}`, prettier === 0 ? '' : `prettier --check exited with ${prettier} (npm run format rewrites the files)`].filter(Boolean);
+  const problems = [
+    eslint === 0 ? '' : `eslint exited with ${eslint}`,
+    prettier === 0 ? '' : `prettier --check exited with ${prettier} (npm run format rewrites the files)`,
+  ].filter(Boolean);
   if (problems.length === 0) console.log('lint: no problems');
   return { passed: problems.length === 0 ? 1 : 0, failed: problems.length === 0 ? 0 : 1, skipped: 0, note: problems.join('; ') };
 }
@@ -80,7 +89,10 @@ async function vitest(extraArgs) {
     // Whatever the counts say, a non-zero exit (e.g. unhandled errors between tests) is a failure.
     if (code !== 0 && result.failed === 0) {
       result.failed = 1;
-      result.note = result.passed + result.skipped === 0 ? `vitest exited with ${code} without running a test (does the filter match a file?)` : `vitest exited with ${code} though no test failed (an unhandled error?)`;
+      result.note =
+        result.passed + result.skipped === 0
+          ? `vitest exited with ${code} without running a test (does the filter match a file?)`
+          : `vitest exited with ${code} though no test failed (an unhandled error?)`;
     }
     return result;
   } finally {
@@ -131,7 +143,11 @@ async function main(extraArgs) {
   for (const result of results) {
     console.log(`${result.name.padEnd(width)}  ${line(result).padEnd(34)} ${result.seconds.toFixed(1).padStart(6)} s${result.note ? `  (${result.note})` : ''}`);
   }
-  const total = results.reduce((sum, result) => ({ passed: sum.passed + result.passed, failed: sum.failed + result.failed, skipped: sum.skipped + result.skipped }), { passed: 0, failed: 0, skipped: 0 });
+  const total = results.reduce((sum, result) => ({ passed: sum.passed + result.passed, failed: sum.failed + result.failed, skipped: sum.skipped + result.skipped }), {
+    passed: 0,
+    failed: 0,
+    skipped: 0,
+  });
   console.log(line(total));
   return total.failed > 0 ? 1 : 0;
 }

@@ -24,7 +24,12 @@ const ROOT_PATHS = /\b(?:resolve|join)\(\s*ROOT\s*,\s*['"]([^'"]+)['"]/g;
 /** Every relative module or file a source text refers to, resolved from `file`, that lies in the example. */
 function exampleReferences(file: string, text: string): string[] {
   const targets = [
-    ...REFERENCES.flatMap((pattern) => [...text.matchAll(pattern)].map((match) => match[1]!).filter((specifier) => specifier.startsWith('.')).map((specifier) => ({ specifier, target: resolve(dirname(file), specifier) }))),
+    ...REFERENCES.flatMap((pattern) =>
+      [...text.matchAll(pattern)]
+        .map((match) => match[1]!)
+        .filter((specifier) => specifier.startsWith('.'))
+        .map((specifier) => ({ specifier, target: resolve(dirname(file), specifier) })),
+    ),
     ...[...text.matchAll(ROOT_PATHS)].map((match) => ({ specifier: match[1]!, target: resolve(ROOT, match[1]!) })),
   ];
   return targets

@@ -20,15 +20,30 @@ export function check(label: string, figure: Spread, unit: Goal['unit'], goal: G
 
 /** a's requests per second over b's. */
 export const throughputRatio = (label: string, a: ConfigurationResult, b: ConfigurationResult, goal: Goal | null): Check =>
-  check(label, paired(rpsOf(a), rpsOf(b), (x, y) => x / y), '×', goal);
+  check(
+    label,
+    paired(rpsOf(a), rpsOf(b), (x, y) => x / y),
+    '×',
+    goal,
+  );
 
 /** b's p99 over a's: how many times shorter a's tail is. */
 export const p99Ratio = (label: string, a: ConfigurationResult, b: ConfigurationResult, goal: Goal | null): Check =>
-  check(label, paired(p99Of(a), p99Of(b), (x, y) => y / x), '×', goal);
+  check(
+    label,
+    paired(p99Of(a), p99Of(b), (x, y) => y / x),
+    '×',
+    goal,
+  );
 
 /** a's p50 minus b's, in milliseconds: what a hop adds. */
 export const addedP50 = (label: string, a: ConfigurationResult, b: ConfigurationResult, goal: Goal | null): Check =>
-  check(label, paired(p50Of(a), p50Of(b), (x, y) => x - y), 'ms', goal);
+  check(
+    label,
+    paired(p50Of(a), p50Of(b), (x, y) => x - y),
+    'ms',
+    goal,
+  );
 
 /** A count that must be zero (errors a client saw). */
 export const noneSeen = (label: string, count: number): Check => check(label, { median: count, min: count, max: count }, '', atMost(0, ''));

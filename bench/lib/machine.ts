@@ -16,7 +16,12 @@ const GIB = 1024 ** 3;
 function versionOf(command: string, args: readonly string[]): string {
   const result = spawnSync(command, args, { encoding: 'utf8' });
   if (result.error) return 'not installed';
-  return `${result.stdout}${result.stderr}`.split('\n').find((line) => line.trim())?.trim() ?? 'unknown';
+  return (
+    `${result.stdout}${result.stderr}`
+      .split('\n')
+      .find((line) => line.trim())
+      ?.trim() ?? 'unknown'
+  );
 }
 
 export function describeMachine(): MachineInfo {

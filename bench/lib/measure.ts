@@ -35,7 +35,9 @@ export async function measureInterleaved(ctx: BenchContext, targets: readonly Ta
       const result = await (target.around ? target.around(run) : run());
       runs[i]!.push(result);
       const errors = errorsOf(target, [result]);
-      ctx.log(`  round ${round}/${ctx.options.rounds} ${target.label} (${connections} conn): ${result.rps.toFixed(0)} rps, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms${errors ? `, ${errors} errors` : ''}`);
+      ctx.log(
+        `  round ${round}/${ctx.options.rounds} ${target.label} (${connections} conn): ${result.rps.toFixed(0)} rps, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms${errors ? `, ${errors} errors` : ''}`,
+      );
     }
   }
   return targets.map((target, i) => summarize(target, runs[i]!, ctx.options.connections));

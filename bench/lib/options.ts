@@ -86,7 +86,12 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     driver,
     seed,
     threadId: positiveInt('thread id', env.BENCH_THREAD_ID, THREAD_OF_SEED[seed]),
-    only: values.only ? values.only.split(',').map((name) => name.trim()).filter(Boolean) : null,
+    only: values.only
+      ? values.only
+          .split(',')
+          .map((name) => name.trim())
+          .filter(Boolean)
+      : null,
     out: resolve(values.out ?? DEFAULT_OUT_DIR),
     cpuProfDir: values['cpu-prof'] ? resolve(values['cpu-prof']) : null,
   };

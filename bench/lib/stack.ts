@@ -117,10 +117,12 @@ export function writeRoutes(ctx: BenchContext, name: string, edit: (routes: Rout
 }
 
 /** Replace the route of `path` (which must exist in routes.yaml) with `replacement`. */
-export const replaceRoute = (path: string, replacement: RouteEntry) => (routes: RouteEntry[]): RouteEntry[] => {
-  if (!routes.some((route) => route.path === path)) throw new Error(`routes.yaml has no route for ${path}; the scenario needs one to vary`);
-  return routes.map((route) => (route.path === path ? replacement : route));
-};
+export const replaceRoute =
+  (path: string, replacement: RouteEntry) =>
+  (routes: RouteEntry[]): RouteEntry[] => {
+    if (!routes.some((route) => route.path === path)) throw new Error(`routes.yaml has no route for ${path}; the scenario needs one to vary`);
+    return routes.map((route) => (route.path === path ? replacement : route));
+  };
 
 /** routes.yaml with the thread endpoint handed back to legacy: the table before the endpoint moved. */
 export const threadsOnLegacyRoutes = (ctx: BenchContext): string =>
@@ -157,10 +159,12 @@ export async function startGunicorn(env: Record<string, string>, workers = avail
  * after `normalize` (for what legitimately differs between two requests, such as a view count).
  */
 export async function assertSameAnswers(path: string, bases: Readonly<Record<string, string>>, normalize = (body: string) => body): Promise<void> {
-  const answers = await Promise.all(Object.entries(bases).map(async ([name, base]) => {
-    const response = await fetch(base + path);
-    return { name, status: response.status, body: normalize(await response.text()) };
-  }));
+  const answers = await Promise.all(
+    Object.entries(bases).map(async ([name, base]) => {
+      const response = await fetch(base + path);
+      return { name, status: response.status, body: normalize(await response.text()) };
+    }),
+  );
   const [first] = answers;
   for (const answer of answers) {
     if (answer.status !== 200) throw new Error(`${answer.name} answered ${answer.status} to GET ${path}; every configuration must answer 200 before it is measured`);

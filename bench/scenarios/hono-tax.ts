@@ -17,7 +17,14 @@ export const honoTax: Scenario = {
   goal: '≥ 0.75×',
   async run(ctx) {
     const start = (kind: 'hono' | 'node') =>
-      ctx.own(spawnServer({ name: `json-server (${kind})`, command: process.execPath, args: ['--import', 'tsx', 'bench/fixtures/json-server.ts'], env: ctx.env({ BENCH_SERVER_KIND: kind }) }));
+      ctx.own(
+        spawnServer({
+          name: `json-server (${kind})`,
+          command: process.execPath,
+          args: ['--import', 'tsx', 'bench/fixtures/json-server.ts'],
+          env: ctx.env({ BENCH_SERVER_KIND: kind }),
+        }),
+      );
     const hono = await start('hono');
     const node = await start('node');
     await assertSameAnswers(PATH, { hono: hono.url, 'node:http': node.url });

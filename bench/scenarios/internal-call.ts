@@ -35,7 +35,11 @@ export const internalCall: Scenario = {
     const calls = CALLS[ctx.options.mode];
     const rounds: RoundResult[] = [];
     for (let round = 1; round <= ctx.options.rounds; round++) {
-      const out = execFileSync(PYTHON, ['legacy-python/bench_internal_call.py', '--url', ts.internalUrl, '--token', TEST_INTERNAL_TOKEN, '--calls', String(calls), '--block', String(BLOCK)], { cwd: ROOT, encoding: 'utf8' });
+      const out = execFileSync(
+        PYTHON,
+        ['legacy-python/bench_internal_call.py', '--url', ts.internalUrl, '--token', TEST_INTERNAL_TOKEN, '--calls', String(calls), '--block', String(BLOCK)],
+        { cwd: ROOT, encoding: 'utf8' },
+      );
       const result = JSON.parse(out) as RoundResult;
       rounds.push(result);
       ctx.log(`  round ${round}/${ctx.options.rounds}: reused p50 ${result.reused.p50_ms} ms, new connection p50 ${result.new_connection.p50_ms} ms`);
@@ -45,10 +49,30 @@ export const internalCall: Scenario = {
     return {
       configurations: [],
       checks: [
-        check('p50 round trip, reused connection', of((r) => r.reused.p50_ms), 'ms', atMost(1, 'ms')),
-        check('p90 round trip, reused connection', of((r) => r.reused.p90_ms), 'ms', null),
-        check('p50 round trip, new connection per call', of((r) => r.new_connection.p50_ms), 'ms', null),
-        check('new connection / reused, p50', of((r) => r.new_connection.p50_ms / r.reused.p50_ms), '×', null),
+        check(
+          'p50 round trip, reused connection',
+          of((r) => r.reused.p50_ms),
+          'ms',
+          atMost(1, 'ms'),
+        ),
+        check(
+          'p90 round trip, reused connection',
+          of((r) => r.reused.p90_ms),
+          'ms',
+          null,
+        ),
+        check(
+          'p50 round trip, new connection per call',
+          of((r) => r.new_connection.p50_ms),
+          'ms',
+          null,
+        ),
+        check(
+          'new connection / reused, p50',
+          of((r) => r.new_connection.p50_ms / r.reused.p50_ms),
+          '×',
+          null,
+        ),
       ],
       facts: {
         callsPerRound: calls,

@@ -17,7 +17,18 @@ import type { BenchContext } from '../lib/context.ts';
 import { atLeast, atMost, check, throughputRatio } from '../lib/checks.ts';
 import { measureInterleaved } from '../lib/measure.ts';
 import { spread } from '../lib/stats.ts';
-import { assertSameAnswers, TS_WORKERS_ENV, forumDatabase, frontDoorAlone, replaceRoute, sharedGunicorn, sharedStackEnv, startFrontDoor, writeRoutes, type RouteEntry } from '../lib/stack.ts';
+import {
+  assertSameAnswers,
+  TS_WORKERS_ENV,
+  forumDatabase,
+  frontDoorAlone,
+  replaceRoute,
+  sharedGunicorn,
+  sharedStackEnv,
+  startFrontDoor,
+  writeRoutes,
+  type RouteEntry,
+} from '../lib/stack.ts';
 import type { Scenario } from '../lib/types.ts';
 
 const PAGE_ROUTE = '/t';
@@ -97,7 +108,9 @@ async function measureRender(ctx: BenchContext): Promise<{ p50Ms: number[]; p99M
       }).sort((a, b) => a - b);
       p50Ms.push(times[Math.floor(count / 2)]!);
       p99Ms.push(times[Math.floor(count * 0.99)]!);
-      ctx.log(`  round ${round}/${ctx.options.rounds} render in-process (${data.posts.length} posts, ${bytes} bytes): p50 ${p50Ms.at(-1)!.toFixed(3)} ms, p99 ${p99Ms.at(-1)!.toFixed(3)} ms`);
+      ctx.log(
+        `  round ${round}/${ctx.options.rounds} render in-process (${data.posts.length} posts, ${bytes} bytes): p50 ${p50Ms.at(-1)!.toFixed(3)} ms, p99 ${p99Ms.at(-1)!.toFixed(3)} ms`,
+      );
     }
     return { p50Ms, p99Ms, posts: data.posts.length, bytes };
   } finally {

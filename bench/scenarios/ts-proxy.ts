@@ -10,7 +10,19 @@ import { startTs } from '../../test/helpers/stack.ts';
 import type { BenchContext } from '../lib/context.ts';
 import { addedP50, atLeast, atMost, throughputRatio } from '../lib/checks.ts';
 import { measureInterleaved } from '../lib/measure.ts';
-import { assertSameAnswers, TS_WORKERS_ENV, replaceRoute, sharedGunicorn, sharedLegacy, sharedStackEnv, startFrontDoor, threadPath, threadsOnLegacyRoutes, writeRoutes, type Listening } from '../lib/stack.ts';
+import {
+  assertSameAnswers,
+  TS_WORKERS_ENV,
+  replaceRoute,
+  sharedGunicorn,
+  sharedLegacy,
+  sharedStackEnv,
+  startFrontDoor,
+  threadPath,
+  threadsOnLegacyRoutes,
+  writeRoutes,
+  type Listening,
+} from '../lib/stack.ts';
 import type { Scenario } from '../lib/types.ts';
 
 export const tsProxy: Scenario = {

@@ -54,7 +54,14 @@ function describe(table: RouteTable): string {
   ]);
   const header = ['path', 'mode', 'handler', 'methods', 'front door sends to'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return [header, ...rows]
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -76,7 +83,12 @@ async function main(argv: string[]): Promise<number> {
       const routes = option(args, '--routes');
       const match = /^(.+):(\d+)$/.exec(listen);
       if (!match) throw new UsageError(`--listen takes HOST:PORT, e.g. 127.0.0.1:8080; got '${listen}'`);
-      const path = writeNginxConfig(loadTable(config, routes), { listenHost: match[1]!, listenPort: Number(match[2]), prefix: resolve(ROOT, 'nginx/run'), pagesDir: config.pagesDir });
+      const path = writeNginxConfig(loadTable(config, routes), {
+        listenHost: match[1]!,
+        listenPort: Number(match[2]),
+        prefix: resolve(ROOT, 'nginx/run'),
+        pagesDir: config.pagesDir,
+      });
       console.log(path);
       return 0;
     }

@@ -8,9 +8,20 @@ import type { Backend, BackendName, Route, RouteSettings, RouteTable } from '../
 import { startEdge, type Edge } from './index.ts';
 
 // A hand-built table: the loader has its own tests; these are about what the edge does with a table.
-function fakeTable(backends: Record<BackendName, Backend>, prefixes: Record<string, BackendName>, settings: RouteSettings = { maxBodyBytes: 16 * 1024 * 1024, proxyTimeoutMs: 60_000, legacyKeepAlive: true }): RouteTable {
+function fakeTable(
+  backends: Record<BackendName, Backend>,
+  prefixes: Record<string, BackendName>,
+  settings: RouteSettings = { maxBodyBytes: 16 * 1024 * 1024, proxyTimeoutMs: 60_000, legacyKeepAlive: true },
+): RouteTable {
   const routes: Route[] = Object.entries(prefixes).map(([path, backend], index) => ({
-    index, line: index + 1, path, exact: false, mode: backend === 'legacy' ? 'legacy' : 'next', backend, handler: backend === 'ts' ? 'svc' : null, methods: null,
+    index,
+    line: index + 1,
+    path,
+    exact: false,
+    mode: backend === 'legacy' ? 'legacy' : 'next',
+    backend,
+    handler: backend === 'ts' ? 'svc' : null,
+    methods: null,
   }));
   const covers = (prefix: string, path: string): boolean => prefix === '/' || path === prefix || path.startsWith(`${prefix}/`);
   return Object.freeze({
@@ -76,17 +87,25 @@ describe('startEdge', () => {
     expect((await send(e, '/')).headers['x-backend']).toBe('legacy');
   });
 
-  it.each(['/_internal/v1/x', '/_internal', '/%5Finternal/v1/x', '/a/../_internal/v1', '//_internal/v1', '/_internal%2Fv1', '/./_internal/', '/\\_internal/v1', '/%5C_INTERNAL', '/a\\..\\_internal'])(
-    'answers the 404 page for %s without reaching a backend',
-    async (path) => {
-      const e = await start(standardTable());
-      const res = await send(e, path);
-      expect(res.status).toBe(404);
-      expect(res.headers['content-type']).toMatch(/^text\/html/);
-      expect(legacy.requests).toHaveLength(0);
-      expect(ts.requests).toHaveLength(0);
-    },
-  );
+  it.each([
+    '/_internal/v1/x',
+    '/_internal',
+    '/%5Finternal/v1/x',
+    '/a/../_internal/v1',
+    '//_internal/v1',
+    '/_internal%2Fv1',
+    '/./_internal/',
+    '/\\_internal/v1',
+    '/%5C_INTERNAL',
+    '/a\\..\\_internal',
+  ])('answers the 404 page for %s without reaching a backend', async (path) => {
+    const e = await start(standardTable());
+    const res = await send(e, path);
+    expect(res.status).toBe(404);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(legacy.requests).toHaveLength(0);
+    expect(ts.requests).toHaveLength(0);
+  });
 
   it('answers the 400 page for a target nginx refuses', async () => {
     const e = await start(standardTable());
@@ -101,7 +120,9 @@ describe('startEdge', () => {
     expect(await sendRaw(e.url, 'CONNECT 127.0.0.1:8082 HTTP/1.1\r\nHost: 127.0.0.1:8082\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
     expect(await sendRaw(e.url, 'CONNECT /page HTTP/1.1\r\nHost: a\r\n\r\n')).toMatch(/^HTTP\/1\.1 405 /);
     expect(await sendRaw(e.url, 'GET /page HTTP/1.1\r\nHost:\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
-    expect(await sendRaw(e.url, 'TRACE /page HTTP/1.1\r\nHost: a\r\nCookie: forum_session=secret\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 405 [^]*\r\n\r\n405 Method Not Allowed\n$/);
+    expect(await sendRaw(e.url, 'TRACE /page HTTP/1.1\r\nHost: a\r\nCookie: forum_session=secret\r\nConnection: close\r\n\r\n')).toMatch(
+      /^HTTP\/1\.1 405 [^]*\r\n\r\n405 Method Not Allowed\n$/,
+    );
     expect(legacy.requests).toHaveLength(0);
   });
 
@@ -149,18 +170,23 @@ describe('startEdge', () => {
     const e = await start(standardTable());
     const res = await send(e, '/api/v1/boards', { method: 'POST', body: '{}' });
     // The line is written as the response finishes, which may be a moment after the client has it.
-    const access = await vi.waitFor(() => {
-      const lines = logs.filter((line) => line.event === 'access');
-      expect(lines).toHaveLength(1);
-      return lines;
-    }, { timeout: 10_000 });
+    const access = await vi.waitFor(
+      () => {
+        const lines = logs.filter((line) => line.event === 'access');
+        expect(lines).toHaveLength(1);
+        return lines;
+      },
+      { timeout: 10_000 },
+    );
     expect(access[0]).toMatchObject({ request_id: res.headers['x-request-id'], method: 'POST', path: '/api/v1/boards', backend: 'ts', status: 200 });
     expect(typeof access[0]!.duration_ms).toBe('number');
   });
 
   it('answers the 502 page for routes of a backend that is down while the other backend keeps working', async () => {
     const port = await freePort();
-    const e = await start(fakeTable({ legacy: asBackend('legacy', legacy), ts: { name: 'ts', url: `http://127.0.0.1:${port}`, host: '127.0.0.1', port } }, { '/': 'legacy', '/api': 'ts' }));
+    const e = await start(
+      fakeTable({ legacy: asBackend('legacy', legacy), ts: { name: 'ts', url: `http://127.0.0.1:${port}`, host: '127.0.0.1', port } }, { '/': 'legacy', '/api': 'ts' }),
+    );
     const down = await send(e, '/api/x');
     expect(down.status).toBe(502);
     expect(down.headers['cache-control']).toBe('no-store');
@@ -169,7 +195,11 @@ describe('startEdge', () => {
   });
 
   it("refuses a body over the table's maxBodyBytes with the 413 page", async () => {
-    const table = fakeTable({ legacy: asBackend('legacy', legacy), ts: asBackend('ts', ts) }, { '/': 'legacy' }, { maxBodyBytes: 100, proxyTimeoutMs: 1000, legacyKeepAlive: true });
+    const table = fakeTable(
+      { legacy: asBackend('legacy', legacy), ts: asBackend('ts', ts) },
+      { '/': 'legacy' },
+      { maxBodyBytes: 100, proxyTimeoutMs: 1000, legacyKeepAlive: true },
+    );
     const e = await start(table);
     expect((await send(e, '/upload', { method: 'POST', body: 'x'.repeat(101) })).status).toBe(413);
     expect((await send(e, '/upload', { method: 'POST', body: 'x'.repeat(100) })).status).toBe(200);

@@ -19,7 +19,10 @@ export function cookieValue(header: string | undefined, name: string): string | 
     const trimmed = part.trim();
     const eq = trimmed.indexOf('=');
     if (eq <= 0 || trimmed.slice(0, eq) !== name) continue;
-    return trimmed.slice(eq + 1).trim().replace(/^"+|"+$/g, '');
+    return trimmed
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"+|"+$/g, '');
   }
   return undefined;
 }

@@ -91,7 +91,9 @@ export function createIdentityResolver<S extends object = Identity>(options: Ide
 
 function checkOptions(cookieName: string, resolvePath: string): void {
   if (typeof cookieName !== 'string' || !isCookieName(cookieName)) {
-    throw new TypeError(`identity: cookieName ${JSON.stringify(cookieName)} is not a cookie name; give the name of the app's session cookie, e.g. "session" (Flask) or "sessionid" (Django)`);
+    throw new TypeError(
+      `identity: cookieName ${JSON.stringify(cookieName)} is not a cookie name; give the name of the app's session cookie, e.g. "session" (Flask) or "sessionid" (Django)`,
+    );
   }
   if (typeof resolvePath !== 'string' || !/^\/_internal\/[!$&'()*+,;=:@\w.~/-]+$/.test(resolvePath)) {
     throw new TypeError(`identity: resolvePath ${JSON.stringify(resolvePath)} must be a path under /_internal/ (which no front door routes), e.g. "${DEFAULT_RESOLVE_PATH}"`);
@@ -103,5 +105,8 @@ function sessionOf(answer: unknown, resolvePath: string): Identity | null {
   const session = answer !== null && typeof answer === 'object' && 'session' in answer ? (answer as { session: unknown }).session : undefined;
   if (session === null) return null;
   if (session !== undefined && typeof session === 'object' && !Array.isArray(session)) return session as Identity;
-  throw new InternalCallError('bad_answer', `POST ${resolvePath} answered ${JSON.stringify(answer)?.slice(0, 200)}; the contract (docs/identity.md) is {"session": {...}} or {"session": null}`);
+  throw new InternalCallError(
+    'bad_answer',
+    `POST ${resolvePath} answered ${JSON.stringify(answer)?.slice(0, 200)}; the contract (docs/identity.md) is {"session": {...}} or {"session": null}`,
+  );
 }

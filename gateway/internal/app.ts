@@ -58,7 +58,11 @@ export function createInternalApp({ services, token, logger, version = '1' }: In
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer' });
   app.doc31(OPENAPI_PATH, {
     openapi: '3.1.0',
-    info: { title: 'Strangler internal endpoints', version, description: 'Served only on the internal listener; every request needs Authorization: Bearer <STRANGLER_INTERNAL_TOKEN>.' },
+    info: {
+      title: 'Strangler internal endpoints',
+      version,
+      description: 'Served only on the internal listener; every request needs Authorization: Bearer <STRANGLER_INTERNAL_TOKEN>.',
+    },
     security: [{ Bearer: [] }],
   });
   const allowed = methodsByPath(app.routes);
@@ -95,7 +99,10 @@ const jsonBodies = (): MiddlewareHandler<InternalEnv> => {
     const length = c.req.header('content-length');
     const hasBody = (length !== undefined && length !== '0') || c.req.header('transfer-encoding') !== undefined;
     if (type !== undefined ? !JSON_TYPE.test(type) : hasBody) {
-      return errorJson('unsupported_media_type', `the request body must be JSON sent with Content-Type: application/json (got ${type === undefined ? 'no Content-Type' : JSON.stringify(type)})`);
+      return errorJson(
+        'unsupported_media_type',
+        `the request body must be JSON sent with Content-Type: application/json (got ${type === undefined ? 'no Content-Type' : JSON.stringify(type)})`,
+      );
     }
     return limit(c, async () => {
       if (!isUtf8(await c.req.arrayBuffer())) throw new InternalError('bad_request', 'the request body is not valid UTF-8; send JSON encoded as UTF-8');

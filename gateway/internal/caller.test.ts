@@ -43,28 +43,36 @@ describe('createInternalCaller', () => {
     expect(await kindOf(createInternalCaller({ baseUrl, token: 't' }).post(`/status/${status}`, {}))).toBe(kind);
   });
 
-  it('waits past its own timeout for an answer that comes before the request\'s deadline', async () => {
+  it("waits past its own timeout for an answer that comes before the request's deadline", async () => {
     const caller = createInternalCaller({ baseUrl, token: 't', timeoutMs: 50 });
     expect(await caller.post('/slow/300', {}, { deadline: Date.now() + 30_000 })).toEqual({ slow: true });
   });
 
-  it('gives up at the request\'s deadline, naming the time it waited', async () => {
+  it("gives up at the request's deadline, naming the time it waited", async () => {
     const caller = createInternalCaller({ baseUrl, token: 't', timeoutMs: 30_000 });
-    await expect(caller.post('/slow/5000', {}, { deadline: Date.now() + 100 })).rejects.toMatchObject({ kind: 'timeout', message: expect.stringMatching(/gave no answer within \d+ ms/) });
+    await expect(caller.post('/slow/5000', {}, { deadline: Date.now() + 100 })).rejects.toMatchObject({
+      kind: 'timeout',
+      message: expect.stringMatching(/gave no answer within \d+ ms/),
+    });
   });
 
-  it('does not call at all once the request\'s deadline has passed', async () => {
+  it("does not call at all once the request's deadline has passed", async () => {
     const before = requestsSeen;
     const caller = createInternalCaller({ baseUrl, token: 't' });
-    await expect(caller.post('/slow/1', {}, { deadline: Date.now() - 1 })).rejects.toMatchObject({ kind: 'timeout', message: expect.stringContaining("the request's deadline had passed") });
+    await expect(caller.post('/slow/1', {}, { deadline: Date.now() - 1 })).rejects.toMatchObject({
+      kind: 'timeout',
+      message: expect.stringContaining("the request's deadline had passed"),
+    });
     expect(requestsSeen).toBe(before);
   });
 
-  it('gives every call made inside withRequestDeadline that request\'s deadline', async () => {
+  it("gives every call made inside withRequestDeadline that request's deadline", async () => {
     const caller = createInternalCaller({ baseUrl, token: 't', timeoutMs: 50 });
     const nested = async () => caller.post('/slow/300', {});
     expect(await withRequestDeadline(Date.now() + 30_000, () => nested())).toEqual({ slow: true });
-    await expect(withRequestDeadline(Date.now() + 100, () => createInternalCaller({ baseUrl, token: 't', timeoutMs: 30_000 }).post('/slow/5000', {}))).rejects.toMatchObject({ kind: 'timeout' });
+    await expect(withRequestDeadline(Date.now() + 100, () => createInternalCaller({ baseUrl, token: 't', timeoutMs: 30_000 }).post('/slow/5000', {}))).rejects.toMatchObject({
+      kind: 'timeout',
+    });
   });
 
   it('reports a side that is not listening as unavailable', async () => {

@@ -19,7 +19,12 @@ function echoService() {
     (c) => c.json({ name: c.req.valid('json').name }, 201),
   );
   internal.openapi(
-    createRoute({ method: 'get', path: '/_internal/v1/echo/things/{id}', request: { params: z.object({ id: z.string().regex(/^\d+$/, 'must be digits') }) }, responses: { 200: { description: 'a thing' } } }),
+    createRoute({
+      method: 'get',
+      path: '/_internal/v1/echo/things/{id}',
+      request: { params: z.object({ id: z.string().regex(/^\d+$/, 'must be digits') }) },
+      responses: { 200: { description: 'a thing' } },
+    }),
     (c) => {
       if (c.req.valid('param').id === '404') throw new InternalError('not_found', 'thing 404 does not exist');
       if (c.req.valid('param').id === '500') throw new Error('boom');
@@ -109,7 +114,7 @@ describe('the internal app', () => {
     expect((res.body as { error: { code: string } }).error.code).toBe('too_large');
   });
 
-  it('answers 201 with the route\'s own answer when the body is valid', async () => {
+  it("answers 201 with the route's own answer when the body is valid", async () => {
     const res = await post('/_internal/v1/echo/things', '{"name":"abc","count":2}');
     expect(res).toMatchObject({ status: 201, body: { name: 'abc' } });
   });
@@ -125,7 +130,7 @@ describe('the internal app', () => {
     expect(res.headers.get('retry-after')).toBe('1');
   });
 
-  it('answers 500 internal without the error\'s text for anything unexpected', async () => {
+  it("answers 500 internal without the error's text for anything unexpected", async () => {
     const res = await call('/_internal/v1/echo/things/500');
     expect(res.status).toBe(500);
     expect(res.text).not.toContain('boom');
@@ -143,7 +148,7 @@ describe('the internal app', () => {
     expect(res).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
   });
 
-  it('publishes an OpenAPI 3.1 document generated from the routes\' schemas', async () => {
+  it("publishes an OpenAPI 3.1 document generated from the routes' schemas", async () => {
     const res = await call('/_internal/openapi.json');
     expect(res.status).toBe(200);
     const doc = res.body as { openapi: string; paths: Record<string, Record<string, { requestBody?: unknown }>>; components: { securitySchemes: unknown } };

@@ -11,4 +11,13 @@ export { createInternalApp, OPENAPI_PATH, type InternalAppOptions } from './app.
 export { InternalError, errorJson, describeZodError, INTERNAL_ERROR_CODES, type InternalErrorCode } from './errors.ts';
 export { internalRoutes, type InternalRoutes } from './routes.ts';
 export { internalTokenFrom, tokenMatcher, MIN_TOKEN_BYTES, TOKEN_VARIABLE, type TokenCheck } from './token.ts';
-export { createInternalCaller, InternalCallError, REQUEST_BUDGET_MS, withRequestDeadline, type InternalCaller, type InternalCallerOptions, type InternalCallFailure, type InternalCallOptions } from './caller.ts';
+export {
+  createInternalCaller,
+  InternalCallError,
+  REQUEST_BUDGET_MS,
+  withRequestDeadline,
+  type InternalCaller,
+  type InternalCallerOptions,
+  type InternalCallFailure,
+  type InternalCallOptions,
+} from './caller.ts';

@@ -22,7 +22,8 @@ export function internalTokenFrom(env: NodeJS.ProcessEnv): TokenCheck {
   if (token === undefined || token === '') return { ok: false, reason: `${TOKEN_VARIABLE} is not set; ${howTo}` };
   const bytes = Buffer.byteLength(token);
   if (bytes < MIN_TOKEN_BYTES) return { ok: false, reason: `${TOKEN_VARIABLE} is ${bytes} bytes long, too short to be a secret; ${howTo}` };
-  if (!/^[\x21-\x7e]+$/.test(token)) return { ok: false, reason: `${TOKEN_VARIABLE} contains spaces or characters outside printable ASCII, which cannot travel in an Authorization header; ${howTo}` };
+  if (!/^[\x21-\x7e]+$/.test(token))
+    return { ok: false, reason: `${TOKEN_VARIABLE} contains spaces or characters outside printable ASCII, which cannot travel in an Authorization header; ${howTo}` };
   return { ok: true, token };
 }
 
@@ -37,7 +38,9 @@ export function internalTokenFrom(env: NodeJS.ProcessEnv): TokenCheck {
 export function tokenMatcher(expected: string): (presented: string | undefined) => boolean {
   const want = createHash('sha256').update(expected).digest();
   return (presented) => {
-    const got = createHash('sha256').update(presented ?? '').digest();
+    const got = createHash('sha256')
+      .update(presented ?? '')
+      .digest();
     return timingSafeEqual(want, got) && presented !== undefined;
   };
 }

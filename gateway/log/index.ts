@@ -14,12 +14,15 @@ export { fdLines, stdoutLines, type LineSink, type LineSinkOptions } from './std
 
 /** `level` comes from the program's configuration (gateway/config: LOG_LEVEL). */
 export const createLogger = (service: string, level: string): Logger =>
-  pino({
-    level,
-    base: { service },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-  }, stdoutLines());
+  pino(
+    {
+      level,
+      base: { service },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    stdoutLines(),
+  );
 
 /** Log a fatal JSON line and exit 1: for a process that cannot start (bad config, port taken). */
 export type Fail = (event: string, message: string, extra?: Record<string, unknown>) => never;

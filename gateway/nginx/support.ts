@@ -16,9 +16,7 @@ const EXTRA_BIN_DIRS = ['/usr/sbin', '/usr/local/sbin', '/usr/local/nginx/sbin']
 
 export const HEADERS_MORE_PACKAGE = 'libnginx-mod-http-headers-more-filter';
 
-export type NginxSupport =
-  | { readonly ok: true; readonly binary: string; readonly headersMoreModule: string }
-  | { readonly ok: false; readonly reason: string };
+export type NginxSupport = { readonly ok: true; readonly binary: string; readonly headersMoreModule: string } | { readonly ok: false; readonly reason: string };
 
 const isExecutable = (file: string): boolean => {
   try {
@@ -54,7 +52,10 @@ export function nginxSupport(env: NodeJS.ProcessEnv = process.env): NginxSupport
   if (binary === null) return { ok: false, reason: 'nginx is not installed (no nginx on PATH or in /usr/sbin); install it (Debian: apt-get install nginx) or use the Node edge' };
   const headersMoreModule = findHeadersMoreModule(env);
   if (headersMoreModule === null) {
-    return { ok: false, reason: `the nginx headers-more module (${MODULE_FILE}) is not installed; install the Debian package ${HEADERS_MORE_PACKAGE}, or set NGINX_MODULES_DIR to the directory that holds it` };
+    return {
+      ok: false,
+      reason: `the nginx headers-more module (${MODULE_FILE}) is not installed; install the Debian package ${HEADERS_MORE_PACKAGE}, or set NGINX_MODULES_DIR to the directory that holds it`,
+    };
   }
   return { ok: true, binary, headersMoreModule };
 }

@@ -93,11 +93,13 @@ function routeProblem(table: RouteTable, testCase: ParityCase): string | null {
   if (serviceFor(route, method) !== null) return null;
   const where = `${table.source} line ${route.line}: ${route.path}${route.exact ? ' (exact)' : ''} in mode ${route.mode}`;
   const fix = 'Fix: give the harness the table the TS server runs with, with this route in mode next, or drop the case';
-  if (route.mode !== 'next') return `the route of ${target.path} is ${route.mode} in the table (${where}), so the TS server would pass the case to legacy and compare legacy with legacy. ${fix}`;
+  if (route.mode !== 'next')
+    return `the route of ${target.path} is ${route.mode} in the table (${where}), so the TS server would pass the case to legacy and compare legacy with legacy. ${fix}`;
   return `the route of ${target.path} does not move ${method} (${where}, methods ${route.methods!.join(', ')}), so the TS server would pass the case to legacy. ${fix}, or add ${method} to its methods`;
 }
 
 function notAnsweredByTs(answeredBy: string | null): string {
-  if (answeredBy === null) return 'the TS server did not say who answered (no X-Strangler-Answered-By header): start it with STRANGLER_ANSWERED_BY=1 (createTsServer({ answeredBy: true })), so that an answer passed on from legacy cannot pass for its own';
+  if (answeredBy === null)
+    return 'the TS server did not say who answered (no X-Strangler-Answered-By header): start it with STRANGLER_ANSWERED_BY=1 (createTsServer({ answeredBy: true })), so that an answer passed on from legacy cannot pass for its own';
   return `the TS server did not answer this case itself (X-Strangler-Answered-By: ${answeredBy}): the table it runs with is not the one the harness was given, or its service is not mounted`;
 }

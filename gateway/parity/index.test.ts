@@ -49,9 +49,16 @@ const listen = (server: Server): Promise<string> =>
     server.listen(0, '127.0.0.1', () => done(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
   });
 const startTs = (legacyUrl: string, itemsMode: 'next' | 'legacy', answeredBy?: boolean): Promise<string> => {
-  const server = createTsServer({ table: parseRouteTable(tableText(legacyUrl, itemsMode), 'ts-routes.yaml', {}), services: [items], proxy: createProxy({ logger }), logger, answeredBy });
+  const server = createTsServer({
+    table: parseRouteTable(tableText(legacyUrl, itemsMode), 'ts-routes.yaml', {}),
+    services: [items],
+    proxy: createProxy({ logger }),
+    logger,
+    answeredBy,
+  });
   // Header names spelled as the real server spells them (gateway/server/main.ts).
-  return listen(createServer({ ServerResponse: ConventionalHeaderCase }, getRequestListener(server.app.fetch)));
+  const listener = getRequestListener(server.app.fetch);
+  return listen(createServer({ ServerResponse: ConventionalHeaderCase }, (req, res) => void listener(req, res)));
 };
 
 let legacyUrl: string;
@@ -66,25 +73,32 @@ afterAll(async () => {
   await Promise.all(servers.map((server) => new Promise((done) => server.close(done))));
 });
 
-const problemsOf = async (testCase: ParityCase, ts = tsUrl): Promise<readonly string[]> => (await createParityHarness({ routes: harnessTable, legacyUrl, tsUrl: ts }).check(testCase)).problems;
+const problemsOf = async (testCase: ParityCase, ts = tsUrl): Promise<readonly string[]> =>
+  (await createParityHarness({ routes: harnessTable, legacyUrl, tsUrl: ts }).check(testCase)).problems;
 
 describe('the parity harness', () => {
-  it('passes a case the TS server answers itself with legacy\'s bytes', async () => {
+  it("passes a case the TS server answers itself with legacy's bytes", async () => {
     const result = await createParityHarness({ routes: harnessTable, legacyUrl, tsUrl }).expectParity({ name: 'lists', path: '/items', status: 200 });
     expect(result.ts?.answeredBy).toBe('ts');
   });
 
   it('fails a case whose route is legacy in the table, saying so, without sending it', async () => {
-    expect(await problemsOf({ name: 'a legacy page', path: '/nothing', status: 404 })).toEqual([expect.stringMatching(/^the route of \/nothing is legacy in the table \(routes\.yaml line 6: \/ in mode legacy\).*compare legacy with legacy/)]);
+    expect(await problemsOf({ name: 'a legacy page', path: '/nothing', status: 404 })).toEqual([
+      expect.stringMatching(/^the route of \/nothing is legacy in the table \(routes\.yaml line 6: \/ in mode legacy\).*compare legacy with legacy/),
+    ]);
   });
 
   it('fails a case whose method the route has not moved', async () => {
-    expect(await problemsOf({ name: 'a post', method: 'POST', path: '/items', status: 404 })).toEqual([expect.stringMatching(/does not move POST .*methods GET.*add POST to its methods/)]);
+    expect(await problemsOf({ name: 'a post', method: 'POST', path: '/items', status: 404 })).toEqual([
+      expect.stringMatching(/does not move POST .*methods GET.*add POST to its methods/),
+    ]);
   });
 
   it('fails a case the TS server passed on to legacy although the harness table moves it', async () => {
     const stale = await startTs(legacyUrl, 'legacy', true);
-    expect(await problemsOf({ name: 'lists', path: '/items', status: 200 }, stale)).toEqual([expect.stringContaining('did not answer this case itself (X-Strangler-Answered-By: legacy)')]);
+    expect(await problemsOf({ name: 'lists', path: '/items', status: 200 }, stale)).toEqual([
+      expect.stringContaining('did not answer this case itself (X-Strangler-Answered-By: legacy)'),
+    ]);
   });
 
   it('fails every case when the TS server does not say who answered, naming the setting', async () => {
@@ -112,18 +126,27 @@ describe('the parity harness', () => {
 
   it('lets a normalizer hide an allowed difference and nothing else', async () => {
     const hideCount = (seen: { body: Buffer }) => ({ ...seen, body: Buffer.from(seen.body.toString().replace(/\d+/, 'N')) });
-    const testCase: ParityCase = { name: 'counter', path: '/items/counter', status: 200, normalize: (seen) => ({ ...seen, ...hideCount(seen), headers: { ...seen.headers, 'content-length': null } }) };
+    const testCase: ParityCase = {
+      name: 'counter',
+      path: '/items/counter',
+      status: 200,
+      normalize: (seen) => ({ ...seen, ...hideCount(seen), headers: { ...seen.headers, 'content-length': null } }),
+    };
     expect(await problemsOf(testCase)).toEqual([]);
     expect(await problemsOf({ ...testCase, normalize: undefined })).toEqual([expect.stringMatching(/^header content-length/), expect.stringMatching(/^body /)]);
   });
 
   it('expects a known gap to differ and fails it once it no longer does', async () => {
     expect(await problemsOf({ name: 'wrong', path: '/items/wrong', status: 404, gap: 'TS lists the wrong items' })).toEqual([]);
-    expect(await problemsOf({ name: 'gap', path: '/items/gap', status: 200, gap: 'TS said something else' })).toEqual([expect.stringContaining('the known gap "TS said something else" no longer differs')]);
+    expect(await problemsOf({ name: 'gap', path: '/items/gap', status: 200, gap: 'TS said something else' })).toEqual([
+      expect.stringContaining('the known gap "TS said something else" no longer differs'),
+    ]);
   });
 
   it('throws a ParityError naming the case and listing its problems', async () => {
-    const err = await createParityHarness({ routes: harnessTable, legacyUrl, tsUrl }).expectParity({ name: 'a legacy page', path: '/nothing', status: 404 }).catch((e: unknown) => e);
+    const err = await createParityHarness({ routes: harnessTable, legacyUrl, tsUrl })
+      .expectParity({ name: 'a legacy page', path: '/nothing', status: 404 })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ParityError);
     expect((err as Error).message).toMatch(/^GET \/nothing \(a legacy page\):\n {2}- the route of \/nothing is legacy/);
   });

@@ -17,7 +17,7 @@ afterEach(async () => {
 });
 
 describe('spawnServer', () => {
-  it('keeps a bounded tail of a chatty child\'s output, ending with its latest line', async () => {
+  it("keeps a bounded tail of a chatty child's output, ending with its latest line", async () => {
     running = await spawnServer({ name: 'chatty', command: process.execPath, args: ['-e', CHATTY] });
     const deadline = Date.now() + 20_000;
     while (running.output.at(-1) !== 'done' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

@@ -38,7 +38,10 @@ export function reloadOnSighup({ routesFile, env, logger, swap }: ReloadOptions)
       swap(loadRouteTable(routesFile, env));
       logger.info({ event: 'routes_reloaded', routes: routesFile }, 'route table reloaded');
     } catch (err) {
-      logger.error({ event: 'routes_reload_refused', routes: routesFile, problems: problemsOf(err), reason: messageOf(err) }, 'route table reload refused; the last good table stays live');
+      logger.error(
+        { event: 'routes_reload_refused', routes: routesFile, problems: problemsOf(err), reason: messageOf(err) },
+        'route table reload refused; the last good table stays live',
+      );
     }
   });
 }

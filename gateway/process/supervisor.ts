@@ -73,7 +73,9 @@ export function supervise({ name, first, start, policy, print, onGiveUp }: Super
     }
     const delayMs = Math.min(policy.delayMs * 2 ** (streak - 1), policy.maxDelayMs);
     print(`strangler up: restarting ${name} in ${seconds(delayMs)} (crash ${streak} in a row); the rest of the stack keeps serving`);
-    timer = setTimeout(() => (restarting = restart()), delayMs);
+    timer = setTimeout(() => {
+      restarting = restart();
+    }, delayMs);
   };
 
   const restart = async (): Promise<void> => {

@@ -15,7 +15,6 @@ export const MAX_RESPONSE_HEAD_BYTES = 64 * 1024;
 /** The TS server sits behind a door, which adds its own headers (request id, X-Forwarded-*) to what it passed. */
 export const BEHIND_DOOR_REQUEST_HEAD_BYTES = MAX_REQUEST_HEAD_BYTES + 8 * 1024;
 
-
 type AddRequest = (req: ClientRequest & { maxHeaderSize?: number }, options: unknown) => void;
 
 /**

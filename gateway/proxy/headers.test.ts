@@ -3,7 +3,20 @@ import { buildRequestHeaders, filterResponseHeaders } from './headers.ts';
 
 describe('buildRequestHeaders', () => {
   it('drops hop-by-hop headers and the ones the client lists in Connection', () => {
-    const out = buildRequestHeaders({ host: 'a', connection: 'keep-alive, X-Private', 'x-private': '1', 'keep-alive': 'timeout=5', te: 'trailers', upgrade: 'h2c', trailer: 'X-Sum', 'proxy-authorization': 'Basic x', accept: '*/*' }, {});
+    const out = buildRequestHeaders(
+      {
+        host: 'a',
+        connection: 'keep-alive, X-Private',
+        'x-private': '1',
+        'keep-alive': 'timeout=5',
+        te: 'trailers',
+        upgrade: 'h2c',
+        trailer: 'X-Sum',
+        'proxy-authorization': 'Basic x',
+        accept: '*/*',
+      },
+      {},
+    );
     expect(out).toEqual({ host: 'a', accept: '*/*' });
   });
 
@@ -32,7 +45,22 @@ describe('filterResponseHeaders', () => {
   });
 
   it('drops hop-by-hop, Connection-listed and identifying headers', () => {
-    const raw = ['Connection', 'keep-alive, X-Hop', 'X-Hop', '1', 'Keep-Alive', 'timeout=5', 'Transfer-Encoding', 'chunked', 'Server', 'gunicorn', 'X-Powered-By', 'Flask', 'ETag', '"1"'];
+    const raw = [
+      'Connection',
+      'keep-alive, X-Hop',
+      'X-Hop',
+      '1',
+      'Keep-Alive',
+      'timeout=5',
+      'Transfer-Encoding',
+      'chunked',
+      'Server',
+      'gunicorn',
+      'X-Powered-By',
+      'Flask',
+      'ETag',
+      '"1"',
+    ];
     expect(filterResponseHeaders(raw, { keepTrailer: false })).toEqual([['ETag', '"1"']]);
   });
 

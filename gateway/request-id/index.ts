@@ -17,5 +17,4 @@ export const mintRequestId = (): string => randomBytes(16).toString('hex');
  * requestIdFrom('3f1c...'); // '3f1c...'
  * requestIdFrom('bad id\n'); // a freshly minted id
  */
-export const requestIdFrom = (header: string | undefined): string =>
-  header !== undefined && ACCEPTED_REQUEST_ID.test(header) ? header : mintRequestId();
+export const requestIdFrom = (header: string | undefined): string => (header !== undefined && ACCEPTED_REQUEST_ID.test(header) ? header : mintRequestId());

@@ -32,7 +32,8 @@ describe('parseRouteTable', () => {
     expect(repo.backends.legacy).toEqual({ name: 'legacy', url: 'http://127.0.0.1:9100', host: '127.0.0.1', port: 9100 });
     expect(repo.backends.ts.url).toBe('http://127.0.0.2:8081');
     expect(repo.match('/no/route/has/this/path')).toMatchObject({ path: '/', mode: 'legacy', backend: 'legacy' });
-    for (const route of repo.routes) expect([route.path, route.mode === 'legacy' ? route.handler : typeof route.handler]).toEqual([route.path, route.mode === 'legacy' ? null : 'string']);
+    for (const route of repo.routes)
+      expect([route.path, route.mode === 'legacy' ? route.handler : typeof route.handler]).toEqual([route.path, route.mode === 'legacy' ? null : 'string']);
   });
 
   it('reads each route with its path, exactness, mode, handler and methods, and matches by them', () => {
@@ -106,7 +107,9 @@ describe('parseRouteTable refuses a bad table with the line and the fix', () => 
   it('refuses an env reference that is not set and has no default', () => {
     const head = 'version: 1\nbackends:\n  legacy: { url: "http://${LEGACY_HOST}:${LEGACY_PORT:-8090}" }\n  ts: { url: "http://127.0.0.1:${TS_PORT}" }\n';
     expect(problemsOf(table(DEFAULT, head), { TS_PORT: '8081' })).toEqual([
-      expect.stringMatching(/^routes\.yaml:3:18: backend 'legacy' url uses \$\{LEGACY_HOST\}, which is not set\. Fix: set LEGACY_HOST in the environment or give a default: \$\{LEGACY_HOST:-VALUE\}/),
+      expect.stringMatching(
+        /^routes\.yaml:3:18: backend 'legacy' url uses \$\{LEGACY_HOST\}, which is not set\. Fix: set LEGACY_HOST in the environment or give a default: \$\{LEGACY_HOST:-VALUE\}/,
+      ),
     ]);
   });
 
@@ -131,7 +134,9 @@ describe('parseRouteTable refuses a bad table with the line and the fix', () => 
   });
 
   it.each([['/a b'], ['/a%2Fb'], ['/a;b'], ['/a"b'], ['/a{b'], ['/é']])('refuses a path with characters outside the allowed set: %s', (path) => {
-    expect(problemsOf(table(DEFAULT + `  - { path: '${path}', mode: legacy }\n`))).toEqual([expect.stringMatching(/which a route path may not contain\. Fix: use only letters, digits/)]);
+    expect(problemsOf(table(DEFAULT + `  - { path: '${path}', mode: legacy }\n`))).toEqual([
+      expect.stringMatching(/which a route path may not contain\. Fix: use only letters, digits/),
+    ]);
   });
 
   it("refuses '$' in a path, which nginx would take for a variable", () => {
@@ -139,11 +144,17 @@ describe('parseRouteTable refuses a bad table with the line and the fix', () => 
   });
 
   it.each([['/_internal'], ['/_INTERNAL/v1'], ['/_Internal2']])('refuses a route under /_internal in any case: %s', (path) => {
-    expect(problemsOf(table(DEFAULT + `  - { path: ${path}, mode: next, handler: x }\n`))).toEqual([expect.stringMatching(/is under \/_internal, which the front doors never route/)]);
+    expect(problemsOf(table(DEFAULT + `  - { path: ${path}, mode: next, handler: x }\n`))).toEqual([
+      expect.stringMatching(/is under \/_internal, which the front doors never route/),
+    ]);
   });
 
   it('refuses unknown and reserved modes and reserved keys, saying what to use now', () => {
-    const problems = problemsOf(table(DEFAULT + '  - { path: /a, mode: shadow, handler: a }\n  - { path: /b, mode: nxt, handler: b }\n  - { path: /c, mode: next, handler: c, percent: 10, fallback: legacy }\n'));
+    const problems = problemsOf(
+      table(
+        DEFAULT + '  - { path: /a, mode: shadow, handler: a }\n  - { path: /b, mode: nxt, handler: b }\n  - { path: /c, mode: next, handler: c, percent: 10, fallback: legacy }\n',
+      ),
+    );
     expect(problems).toEqual([
       expect.stringMatching(/^routes\.yaml:7:23: mode 'shadow' is not available yet\. Fix: use `mode: next`/),
       expect.stringMatching(/^routes\.yaml:8:23: unknown mode "nxt"\. Fix: did you mean 'next'\? use one of: legacy, next/),
@@ -195,7 +206,10 @@ describe('parseRouteTable refuses a bad table with the line and the fix', () => 
   });
 
   it('reports every problem of a table in one message', () => {
-    const text = readFileSync(REPO_TABLE, 'utf8').replace(/^ {4}mode: next$/m, '    mode: canary').replace(/^ {4}methods: \[GET\]$/m, '    methods: [get]').replace(/^version: 1$/m, 'version: 3');
+    const text = readFileSync(REPO_TABLE, 'utf8')
+      .replace(/^ {4}mode: next$/m, '    mode: canary')
+      .replace(/^ {4}methods: \[GET\]$/m, '    methods: [get]')
+      .replace(/^version: 1$/m, 'version: 3');
     expect(problemsOf(text)).toHaveLength(3);
   });
 });

@@ -32,7 +32,9 @@ export function loadRouteTable(file: string, env: Env): RouteTable {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : (err as Error).message;
-    throw new RouteTableError(file, [{ line: null, column: null, message: `cannot read the route table: ${reason}`, fix: 'point ROUTES at an existing routes.yaml (the repository root has one to start from)' }]);
+    throw new RouteTableError(file, [
+      { line: null, column: null, message: `cannot read the route table: ${reason}`, fix: 'point ROUTES at an existing routes.yaml (the repository root has one to start from)' },
+    ]);
   }
   return parseRouteTable(text, file, env);
 }
@@ -50,7 +52,12 @@ export function parseRouteTable(text: string, source: string, env: Env): RouteTa
   if (doc.errors.length > 0) {
     const problems: RouteTableProblem[] = doc.errors.map((err) => {
       const pos = lineCounter.linePos(err.pos[0]);
-      return { line: pos.line, column: pos.col, message: `YAML syntax error: ${err.message.split('\n')[0]}`, fix: 'check the indentation and quoting on this line: mappings are `key: value`, list items start with `- `' };
+      return {
+        line: pos.line,
+        column: pos.col,
+        message: `YAML syntax error: ${err.message.split('\n')[0]}`,
+        fix: 'check the indentation and quoting on this line: mappings are `key: value`, list items start with `- `',
+      };
     });
     throw new RouteTableError(source, problems);
   }

@@ -74,14 +74,19 @@ export function readTable(doc: Document, lines: LineCounter, env: Env): { data: 
   const check = new Checker(lines);
   const root = doc.contents;
   if (!isMap(root)) {
-    check.report(root, 'the top level must be a mapping with version, backends and routes', 'start the file with `version: 1`, then `backends:` and `routes:` (see the routes.yaml in the repository root)');
+    check.report(
+      root,
+      'the top level must be a mapping with version, backends and routes',
+      'start the file with `version: 1`, then `backends:` and `routes:` (see the routes.yaml in the repository root)',
+    );
     return { data: null, problems: check.problems };
   }
   check.keys(root, TOP_KEYS, 'the top level');
 
   const version = root.get('version', true);
   if (version === undefined) check.report(root, 'version is missing', 'add `version: 1` at the top of the file');
-  else if (!isScalar(version) || version.value !== 1) check.report(version, `unsupported version ${JSON.stringify(isScalar(version) ? version.value : null)}`, 'write `version: 1`, the only version this gateway reads');
+  else if (!isScalar(version) || version.value !== 1)
+    check.report(version, `unsupported version ${JSON.stringify(isScalar(version) ? version.value : null)}`, 'write `version: 1`, the only version this gateway reads');
 
   const backends = readBackends(check, root, env);
   const routes = readRoutes(check, root);
@@ -123,7 +128,11 @@ function readBackends(check: Checker, root: YAMLMap, env: Env): Record<BackendNa
     const port = parsed ? Number(parsed[2]) : NaN;
     // Port 0 is accepted: a server started on port 0 loads the table before it knows its port.
     if (!parsed || port > 65535) {
-      check.report(url, `backend '${name}' url '${expanded.value}' is not http://HOST:PORT`, 'write it as http://HOST:PORT with a host name or IP address and a port from 1 to 65535, no path, no https');
+      check.report(
+        url,
+        `backend '${name}' url '${expanded.value}' is not http://HOST:PORT`,
+        'write it as http://HOST:PORT with a host name or IP address and a port from 1 to 65535, no path, no https',
+      );
       continue;
     }
     const host = parsed[1]!.replace(/^\[|\]$/g, '');
@@ -155,7 +164,12 @@ function readSettings(check: Checker, root: YAMLMap): RouteSettings {
   let legacyKeepAlive: boolean = DEFAULT_SETTINGS.legacyKeepAlive;
   if (keepAlive !== undefined) {
     if (isScalar(keepAlive) && typeof keepAlive.value === 'boolean') legacyKeepAlive = keepAlive.value;
-    else check.report(keepAlive, 'legacy_keepalive must be true or false', 'write `legacy_keepalive: false` when the app sends 1xx answers (103 Early Hints) behind nginx, else remove it');
+    else
+      check.report(
+        keepAlive,
+        'legacy_keepalive must be true or false',
+        'write `legacy_keepalive: false` when the app sends 1xx answers (103 Early Hints) behind nginx, else remove it',
+      );
   }
   return { maxBodyBytes: Math.round(maxBodyMb * BYTES_PER_MB), proxyTimeoutMs: Math.round(proxyTimeoutS * 1000), legacyKeepAlive };
 }
@@ -215,7 +229,11 @@ function checkPath(check: Checker, route: YAMLMap): string | null {
   }
   if (!PATH_CHARS.test(path)) {
     const bad = [...new Set([...path].filter((c) => !PATH_CHARS.test(c)))].map((c) => JSON.stringify(c)).join(', ');
-    check.report(node, `path '${path}' contains ${bad}, which a route path may not contain`, "use only letters, digits and . _ ~ ! & ' ( ) * + , = : @ / - (write the decoded character, not a %-escape)");
+    check.report(
+      node,
+      `path '${path}' contains ${bad}, which a route path may not contain`,
+      "use only letters, digits and . _ ~ ! & ' ( ) * + , = : @ / - (write the decoded character, not a %-escape)",
+    );
     return null;
   }
   if (path.includes('$')) {
@@ -232,7 +250,11 @@ function checkPath(check: Checker, route: YAMLMap): string | null {
     return null;
   }
   if (isInternalPath(path)) {
-    check.report(node, `path '${path}' is under /_internal, which the front doors never route`, 'remove the route: internal endpoints are served only on the TS server\'s internal listener');
+    check.report(
+      node,
+      `path '${path}' is under /_internal, which the front doors never route`,
+      "remove the route: internal endpoints are served only on the TS server's internal listener",
+    );
     return null;
   }
   return path;
@@ -315,7 +337,12 @@ function checkTable(check: Checker, list: Node, routes: readonly Route[], defaul
         continue;
       }
       const what = earlier.path === route.path ? `duplicates the route on line ${earlier.line}` : `covers the same paths as '${earlier.path}' on line ${earlier.line}`;
-      check.problems.push({ line: route.line, column: null, message: `route '${route.path}'${route.exact ? ' (exact)' : ''} ${what}`, fix: 'keep one of them; use `exact: true` on one to split the path itself from what is below it' });
+      check.problems.push({
+        line: route.line,
+        column: null,
+        message: `route '${route.path}'${route.exact ? ' (exact)' : ''} ${what}`,
+        fix: 'keep one of them; use `exact: true` on one to split the path itself from what is below it',
+      });
     }
   }
   const fallback = routes.find((route) => route.path === '/' && !route.exact);
@@ -323,6 +350,11 @@ function checkTable(check: Checker, list: Node, routes: readonly Route[], defaul
     if (defaultWritten && check.problems.length > 0) return;
     check.report(list, 'there is no default route /', 'add `- { path: /, mode: legacy }` so everything not moved yet goes to legacy');
   } else if (fallback.mode !== 'legacy') {
-    check.problems.push({ line: fallback.line, column: null, message: `the default route / is in mode ${fallback.mode}`, fix: 'set `mode: legacy` on / ; move prefixes to TS one by one instead' });
+    check.problems.push({
+      line: fallback.line,
+      column: null,
+      message: `the default route / is in mode ${fallback.mode}`,
+      fix: 'set `mode: legacy` on / ; move prefixes to TS one by one instead',
+    });
   }
 }

@@ -2,7 +2,17 @@ import { describe, expect, it } from 'vitest';
 import type { Route } from '../routes/types.ts';
 import { serviceFor } from './dispatch.ts';
 
-const route = (overrides: Partial<Route>): Route => ({ index: 1, line: 3, path: '/api', exact: false, mode: 'next', backend: 'ts', handler: 'api', methods: ['GET'], ...overrides });
+const route = (overrides: Partial<Route>): Route => ({
+  index: 1,
+  line: 3,
+  path: '/api',
+  exact: false,
+  mode: 'next',
+  backend: 'ts',
+  handler: 'api',
+  methods: ['GET'],
+  ...overrides,
+});
 
 describe('serviceFor', () => {
   it('sends a listed method to the handler', () => expect(serviceFor(route({}), 'GET')).toBe('api'));

@@ -13,7 +13,9 @@ async function rawNamesFor(handler: (res: ConventionalHeaderCase) => void): Prom
       request({ host: '127.0.0.1', port, agent: false }, (res) => {
         res.resume();
         resolve(res.rawHeaders.filter((_, i) => i % 2 === 0));
-      }).on('error', reject).end();
+      })
+        .on('error', reject)
+        .end();
     });
   } finally {
     server.close();

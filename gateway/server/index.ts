@@ -16,7 +16,16 @@ import type { ErrorRenderer } from './app.ts';
 import type { Service, ServiceEnv } from './service.ts';
 
 export { createTsServer, ANSWERED_BY_HEADER, type ErrorRenderer, type LegacyProxy, type TsServer, type TsServerOptions } from './app.ts';
-export { defineService, assertHandlersMounted, unknownHandlers, UnmountedHandlerError, type PublicService, type Service, type ServiceEnv, type ServiceBindings } from './service.ts';
+export {
+  defineService,
+  assertHandlersMounted,
+  unknownHandlers,
+  UnmountedHandlerError,
+  type PublicService,
+  type Service,
+  type ServiceEnv,
+  type ServiceBindings,
+} from './service.ts';
 export { serviceFor } from './dispatch.ts';
 export { requestIdFrom, mintRequestId } from '../request-id/index.ts';
 export type { Siblings } from '../process/siblings.ts';

@@ -78,7 +78,8 @@ const proxy = createProxy({ logger, timeoutMs: table.settings.proxyTimeoutMs, er
 // A request target the front door would refuse (400) and a path under /_internal (404) are the gateway's
 // own cases: the same pages as nginx and the edge. Only an unexpected error (500) is the app's to render.
 const pages = loadErrorPages(config.pagesDir);
-const appError: ErrorRenderer = serviceSet.errorResponse ?? ((status, message) => new Response(`${status} ${message}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } }));
+const appError: ErrorRenderer =
+  serviceSet.errorResponse ?? ((status, message) => new Response(`${status} ${message}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } }));
 const errorResponse: ErrorRenderer = (status, message, path) => (status === 500 ? appError(status, message, path) : errorPageResponse(status, pages, { close: status === 400 }));
 let tsServer: TsServer;
 try {
@@ -90,10 +91,12 @@ try {
 // Whatever LOG_LEVEL says, the listening line is how supervisors and tests learn the ports; it is
 // written once both listeners are up (with several workers: by the primary, once every worker's are).
 const logListening = (url: string, internalUrl: string, extra: Record<string, unknown> = {}): void => {
-  logger.child({}, { level: 'info' }).info(
-    { event: 'listening', url, internal_url: internalUrl, routes: routesFile, services: serviceSet.services.map((s) => s.name), ...extra },
-    `TS server listening on ${url} (internal endpoints on ${internalUrl})`,
-  );
+  logger
+    .child({}, { level: 'info' })
+    .info(
+      { event: 'listening', url, internal_url: internalUrl, routes: routesFile, services: serviceSet.services.map((s) => s.name), ...extra },
+      `TS server listening on ${url} (internal endpoints on ${internalUrl})`,
+    );
 };
 
 if (workers > 1 && cluster.isPrimary) {
@@ -124,7 +127,10 @@ function serveAndDrain(): void {
   const publicListening = listening();
   const internalListening = listening();
 
-  const server = serve({ fetch: tsServer.app.fetch, hostname: host, port, serverOptions: { ServerResponse: ConventionalHeaderCase, maxHeaderSize: BEHIND_DOOR_REQUEST_HEAD_BYTES } }, publicListening.onListen) as Server;
+  const server = serve(
+    { fetch: tsServer.app.fetch, hostname: host, port, serverOptions: { ServerResponse: ConventionalHeaderCase, maxHeaderSize: BEHIND_DOOR_REQUEST_HEAD_BYTES } },
+    publicListening.onListen,
+  ) as Server;
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.on('error', (err) => failOnListenError(err, { host, port, portVariable: 'TS_PORT' }, fail));

@@ -11,7 +11,16 @@ describe('defineService', () => {
 });
 
 describe('unknownHandlers', () => {
-  const route = (line: number, mode: Route['mode'], handler: string | null): Route => ({ index: line, line, path: `/p${line}`, exact: false, mode, backend: mode === 'legacy' ? 'legacy' : 'ts', handler, methods: null });
+  const route = (line: number, mode: Route['mode'], handler: string | null): Route => ({
+    index: line,
+    line,
+    path: `/p${line}`,
+    exact: false,
+    mode,
+    backend: mode === 'legacy' ? 'legacy' : 'ts',
+    handler,
+    methods: null,
+  });
   const table = { source: 'routes.yaml', routes: [route(1, 'legacy', null), route(2, 'next', 'a'), route(3, 'next', 'b'), route(4, 'next', 'b')] } as unknown as RouteTable;
 
   it('lists each missing handler once with every line naming it', () => expect(unknownHandlers(table, ['a'])).toEqual([{ handler: 'b', lines: [3, 4] }]));

@@ -33,11 +33,15 @@ export async function loadComposeServices(file: string | null): Promise<ComposeS
   try {
     exported = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (err) {
-    throw new ServicesModuleError(`cannot load the services module ${file} (STRANGLER_SERVICES): ${(err as Error).message}; point STRANGLER_SERVICES at the app's module that exports composeServices, or unset it to serve no services`);
+    throw new ServicesModuleError(
+      `cannot load the services module ${file} (STRANGLER_SERVICES): ${(err as Error).message}; point STRANGLER_SERVICES at the app's module that exports composeServices, or unset it to serve no services`,
+    );
   }
   const compose = exported.composeServices ?? exported.default;
   if (typeof compose !== 'function') {
-    throw new ServicesModuleError(`the services module ${file} (STRANGLER_SERVICES) exports no composeServices function; export one: export const composeServices: ComposeServices = (env, logger, context) => ({ services: [...], close() {} })`);
+    throw new ServicesModuleError(
+      `the services module ${file} (STRANGLER_SERVICES) exports no composeServices function; export one: export const composeServices: ComposeServices = (env, logger, context) => ({ services: [...], close() {} })`,
+    );
   }
   return compose as ComposeServices;
 }

@@ -21,7 +21,10 @@ const THREADS_PER_PAGE_MAX = 100;
  * decodeSegment('%FF'); // '\uFFFD'
  */
 export function decodeSegment(segment: string): string {
-  const bytes = Buffer.from(segment.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
+  const bytes = Buffer.from(
+    segment.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+    'latin1',
+  );
   return new TextDecoder('utf-8').decode(bytes);
 }
 

@@ -55,12 +55,16 @@ export function assertForumSchema(db: ForumDb): void {
   const present = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]);
   const missing = FORUM_TABLES.filter((table) => !present.has(table));
   if (missing.length > 0) {
-    throw new Error(`${db.name} is not the forum's database (it has no table ${missing.join(', ')}); set FORUM_DB to the legacy forum's SQLite file, or create one with: python3 legacy-python/seed.py --db <file> --size tiny`);
+    throw new Error(
+      `${db.name} is not the forum's database (it has no table ${missing.join(', ')}); set FORUM_DB to the legacy forum's SQLite file, or create one with: python3 legacy-python/seed.py --db <file> --size tiny`,
+    );
   }
 }
 
 function requireFile(file: string): void {
   if (!existsSync(file)) {
-    throw new Error(`the forum database ${file} does not exist; set FORUM_DB to the legacy app's SQLite file, or create one with: python3 legacy-python/seed.py --db ${file} --size tiny`);
+    throw new Error(
+      `the forum database ${file} does not exist; set FORUM_DB to the legacy app's SQLite file, or create one with: python3 legacy-python/seed.py --db ${file} --size tiny`,
+    );
   }
 }

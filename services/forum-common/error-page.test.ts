@@ -15,13 +15,10 @@ const templateFile = (text: string): string => {
 describe('loadErrorPage', () => {
   it('fills $status, ${title} and $message, HTML-escaped, and keeps $$ as a dollar', () => {
     const render = loadErrorPage(templateFile('<h1>$status ${title}</h1><p>$message</p> costs $$5'));
-    expect(render({ status: 404, title: 'Not <Found>', message: `"a" & 'b'` })).toBe(
-      '<h1>404 Not &lt;Found&gt;</h1><p>&quot;a&quot; &amp; &#x27;b&#x27;</p> costs $5',
-    );
+    expect(render({ status: 404, title: 'Not <Found>', message: `"a" & 'b'` })).toBe('<h1>404 Not &lt;Found&gt;</h1><p>&quot;a&quot; &amp; &#x27;b&#x27;</p> costs $5');
   });
 
   it('refuses a template with a placeholder it cannot fill', () => {
     expect(() => loadErrorPage(templateFile('<p>$user</p>'))).toThrow(/\$user/);
   });
 });
-

@@ -16,7 +16,18 @@ export { cookieValue, CSRF_COOKIE, SESSION_COOKIE } from './cookies.ts';
 export { loadErrorPage, type ErrorPageFields } from './error-page.ts';
 export { createForumPages, isApiPath, type ForumPages } from './pages.ts';
 export { createForumPageKit, PageUnavailable, type ForumPageKit, type ForumPageOptions, type PageRequestViewer } from './page-kit.ts';
-export { escapeHtml, joinFragments, LEGACY_TEMPLATES_DIR, loadForumTemplates, Markup, urlPart, type ForumTemplates, type PageViewer, type TemplateValue, type TemplateValues } from './templates.ts';
+export {
+  escapeHtml,
+  joinFragments,
+  LEGACY_TEMPLATES_DIR,
+  loadForumTemplates,
+  Markup,
+  urlPart,
+  type ForumTemplates,
+  type PageViewer,
+  type TemplateValue,
+  type TemplateValues,
+} from './templates.ts';
 
 /** A service's onError: expected failures become the API's error JSON; anything else goes up to the server. */
 export const forumErrors: ErrorHandler = (err) => {

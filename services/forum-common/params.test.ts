@@ -41,7 +41,24 @@ function refusal(search: string): string {
   }
 }
 
-const CORPUS = ['page=2', 'q=caf%C3%A9+au+lait', 'page=%zz', 'flag', '&&page=1&', 'q=%FF', 'page=1&q=%C3%28', '%C3%28=1', 'q=%ED%A0%80', 'q=%F4%90%80%80', 'page=1%002', 'a%00b', 'q=%E2%82', 'q=caf\u00e9', 'x=%', 'x=%2'];
+const CORPUS = [
+  'page=2',
+  'q=caf%C3%A9+au+lait',
+  'page=%zz',
+  'flag',
+  '&&page=1&',
+  'q=%FF',
+  'page=1&q=%C3%28',
+  '%C3%28=1',
+  'q=%ED%A0%80',
+  'q=%F4%90%80%80',
+  'page=1%002',
+  'a%00b',
+  'q=%E2%82',
+  'q=caf\u00e9',
+  'x=%',
+  'x=%2',
+];
 
 describe('checkQueryText', () => {
   it('passes text that decodes to UTF-8 without a NUL, a malformed escape left as sent', () => {

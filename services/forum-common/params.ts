@@ -103,7 +103,7 @@ export function checkQueryText(search: string): void {
 function decodeFormText(part: string): string | null {
   const bytes: number[] = [];
   const text = part.replaceAll('+', ' ');
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     ESCAPE.lastIndex = i;
     const escape = ESCAPE.exec(text);
     if (escape) {

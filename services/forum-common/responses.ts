@@ -45,8 +45,7 @@ export function apiJson(body: unknown, status = 200, headers: Readonly<Record<st
  * @example
  * apiErrorResponse(new ApiError(404, 'not_found', 'thread 9 does not exist')); // 404 {"error":{"code":"not_found",…}}
  */
-export const apiErrorResponse = (err: ApiError): Response =>
-  apiJson({ error: { code: err.code, message: err.message } }, err.status, err.headers);
+export const apiErrorResponse = (err: ApiError): Response => apiJson({ error: { code: err.code, message: err.message } }, err.status, err.headers);
 
 /**
  * 405 for a known path: `Allow` lists the methods, the message says which to use.

@@ -82,8 +82,7 @@ export function substitute(template: CompiledTemplate, values: TemplateValues): 
 }
 
 /** Python's `urllib.parse.quote(text, safe="")`: everything but `A-Za-z0-9_.-~` percent-encoded as UTF-8. */
-export const urlPart = (text: string): string =>
-  encodeURIComponent(text).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+export const urlPart = (text: string): string => encodeURIComponent(text).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /** Fragments joined by newlines, as legacy's `join`. */
 export const joinFragments = (fragments: readonly Markup[]): Markup => new Markup(fragments.map((f) => f.html).join('\n'));

@@ -67,7 +67,10 @@ function indented(lines: readonly string[], i: number, out: string[]): number {
 function blockquote(lines: readonly string[], i: number, depth: number, out: string[]): number {
   let end = i;
   while (end < lines.length && QUOTE.test(lines[end]!)) end += 1;
-  const inner = parseBlocks(lines.slice(i, end).map((line) => line.replace(QUOTE_PREFIX, '')), depth + 1);
+  const inner = parseBlocks(
+    lines.slice(i, end).map((line) => line.replace(QUOTE_PREFIX, '')),
+    depth + 1,
+  );
   out.push(`<blockquote>\n${inner.map((block) => `${block}\n`).join('')}</blockquote>`);
   return end;
 }

@@ -66,9 +66,7 @@ describe('renderMarkdown blocks', () => {
   });
 
   it('nests blockquotes and parses blocks inside them', () => {
-    expect(renderMarkdown('> # Title\n> text\n>> inner')).toBe(
-      '<blockquote>\n<h1>Title</h1>\n<p>text</p>\n<blockquote>\n<p>inner</p>\n</blockquote>\n</blockquote>',
-    );
+    expect(renderMarkdown('> # Title\n> text\n>> inner')).toBe('<blockquote>\n<h1>Title</h1>\n<p>text</p>\n<blockquote>\n<p>inner</p>\n</blockquote>\n</blockquote>');
   });
 
   it('ends a blockquote at the first line without a marker', () => {
@@ -86,9 +84,7 @@ describe('renderMarkdown blocks', () => {
   });
 
   it('nests unordered lists by indentation', () => {
-    expect(renderMarkdown('- a\n- b\n  - c\n    - d\n- e')).toBe(
-      '<ul>\n<li>a</li>\n<li>b\n<ul>\n<li>c\n<ul>\n<li>d</li>\n</ul></li>\n</ul></li>\n<li>e</li>\n</ul>',
-    );
+    expect(renderMarkdown('- a\n- b\n  - c\n    - d\n- e')).toBe('<ul>\n<li>a</li>\n<li>b\n<ul>\n<li>c\n<ul>\n<li>d</li>\n</ul></li>\n</ul></li>\n<li>e</li>\n</ul>');
   });
 
   it('keeps an ordered list start number other than one, without leading zeros', () => {

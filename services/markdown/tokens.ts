@@ -7,8 +7,7 @@
  * const star: Token = { kind: 'plain', text: '*' };
  */
 export type Token =
-  | { readonly kind: 'plain' | 'literal' | 'html' | 'break'; readonly text: string }
-  | { readonly kind: 'link'; readonly url: string; readonly children: readonly Token[] };
+  { readonly kind: 'plain' | 'literal' | 'html' | 'break'; readonly text: string } | { readonly kind: 'link'; readonly url: string; readonly children: readonly Token[] };
 
 /**
  * Whether a token is the plain (syntax-capable) character `char`.

@@ -30,7 +30,12 @@ export const createSessionResolver = ({ cookieName = SESSION_COOKIE, ...options 
  * @example
  * const viewer = await sessionUser(sessions, c.req.header('cookie'), requestId, users.byId);
  */
-export async function sessionUser<U>(resolver: SessionResolver, cookieHeader: string | undefined, requestId: string | undefined, findUser: (id: number) => U | undefined): Promise<U | null> {
+export async function sessionUser<U>(
+  resolver: SessionResolver,
+  cookieHeader: string | undefined,
+  requestId: string | undefined,
+  findUser: (id: number) => U | undefined,
+): Promise<U | null> {
   const session = await resolver.identify(cookieHeader, requestId);
   return (session && findUser(session.user_id)) ?? null;
 }

@@ -47,9 +47,7 @@ export function createThreadPageRenderer(templates: ForumTemplates): (data: Thre
     const rendered = posts.map((post) =>
       templates.fragment('post', { id: post.id, author: post.author_username, created_at: post.created_at, body_html: new Markup(post.body_html) }),
     );
-    const form = viewer
-      ? templates.fragment('reply_form', { id: thread.id, csrf })
-      : templates.fragment('login_hint', { next_url: `/t/${thread.id}`, action: 'reply' });
+    const form = viewer ? templates.fragment('reply_form', { id: thread.id, csrf }) : templates.fragment('login_hint', { next_url: `/t/${thread.id}`, action: 'reply' });
     const content = templates.fragment('thread', {
       board: thread.board,
       board_url: urlPart(thread.board),

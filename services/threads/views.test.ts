@@ -87,7 +87,7 @@ describe('createViewCounter', () => {
     await views.close();
   });
 
-  it("splits more threads than legacy takes in one batch into several calls in one flush", async () => {
+  it('splits more threads than legacy takes in one batch into several calls in one flush', async () => {
     const sizes: number[] = [];
     const recording: InternalCaller = {
       async post<T>(_path: string, body: unknown): Promise<T> {

@@ -83,7 +83,10 @@ export function createViewCounter({ legacy, logger, flushIntervalMs = VIEWS_FLUS
       return true;
     } catch (err) {
       if (!(err instanceof InternalCallError)) throw err;
-      logger.warn({ event: 'views_flush_failed', batch: batch.id, threads: batch.counts.size, kind: err.kind, err: err.message }, `sending view counts failed; batch ${batch.id} is sent again`);
+      logger.warn(
+        { event: 'views_flush_failed', batch: batch.id, threads: batch.counts.size, kind: err.kind, err: err.message },
+        `sending view counts failed; batch ${batch.id} is sent again`,
+      );
       return false;
     }
   };

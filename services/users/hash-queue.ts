@@ -17,7 +17,10 @@ const LIBUV_MAX_THREADS = 1024;
 /** Thrown by {@link HashQueue.run} when every slot and every waiting place is taken. */
 export class HashQueueFull extends Error {
   override readonly name = 'HashQueueFull';
-  constructor(readonly slots: number, readonly waiting: number) {
+  constructor(
+    readonly slots: number,
+    readonly waiting: number,
+  ) {
     super(`all ${slots} password hashing slots and ${waiting} waiting places are taken`);
   }
 }
@@ -45,7 +48,8 @@ export interface HashQueue {
 export function hashSlotsFrom(env: NodeJS.ProcessEnv): number {
   const text = env.UV_THREADPOOL_SIZE?.trim();
   if (!text) return LIBUV_DEFAULT_THREADS;
-  if (!/^[0-9]+$/.test(text) || Number(text) < 1) throw new Error(`UV_THREADPOOL_SIZE must be a positive integer (libuv's thread pool size, default 4), got ${JSON.stringify(text)}`);
+  if (!/^[0-9]+$/.test(text) || Number(text) < 1)
+    throw new Error(`UV_THREADPOOL_SIZE must be a positive integer (libuv's thread pool size, default 4), got ${JSON.stringify(text)}`);
   return Math.min(Number(text), LIBUV_MAX_THREADS);
 }
 

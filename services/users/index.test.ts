@@ -11,7 +11,10 @@ const TOKEN = 't'.repeat(40);
 const ITERATIONS = 1_000;
 const fixture = createFixtureDb();
 const db = openForumDbForWriting(fixture.file);
-const sessionsByToken = new Map<string, Session>([['alice-cookie', { user_id: 1, expires_at: '2099-01-01T00:00:00Z' }], ['ghost-cookie', { user_id: 999, expires_at: '2099-01-01T00:00:00Z' }]]);
+const sessionsByToken = new Map<string, Session>([
+  ['alice-cookie', { user_id: 1, expires_at: '2099-01-01T00:00:00Z' }],
+  ['ghost-cookie', { user_id: 999, expires_at: '2099-01-01T00:00:00Z' }],
+]);
 const sessions: SessionResolver = createSessionResolver({
   ttlMs: 0,
   legacy: {
@@ -76,7 +79,10 @@ describe('users internal endpoints', () => {
   });
 
   it('answers 409 for a username taken in another letter case', async () => {
-    expect(await call('/_internal/v1/users', { username: 'Alice', password: 'another-password' })).toEqual({ status: 409, body: { error: { code: 'conflict', message: "username 'Alice' is taken; choose another" } } });
+    expect(await call('/_internal/v1/users', { username: 'Alice', password: 'another-password' })).toEqual({
+      status: 409,
+      body: { error: { code: 'conflict', message: "username 'Alice' is taken; choose another" } },
+    });
   });
 
   it('answers 409 to all but one of many simultaneous registrations of the same name', async () => {
@@ -92,7 +98,11 @@ describe('users internal endpoints', () => {
       logger: pino({ level: 'silent' }),
     });
     const verify = async () => {
-      const res = await narrow.request('/_internal/v1/users/verify', { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice-password' }), headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' } });
+      const res = await narrow.request('/_internal/v1/users/verify', {
+        method: 'POST',
+        body: JSON.stringify({ username: 'alice', password: 'alice-password' }),
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      });
       return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as { error?: { code: string; message: string } } };
     };
     const answers = await Promise.all(Array.from({ length: 12 }, verify));
@@ -109,7 +119,10 @@ describe('users internal endpoints', () => {
       status: 400,
       body: { error: { code: 'bad_request', message: 'password: must not contain NUL characters (\\u0000); remove them' } },
     });
-    expect(await call('/_internal/v1/users/verify', { username: 'alice\u0000', password: 'alice-password' })).toMatchObject({ status: 400, body: { error: { message: 'username: must not contain NUL characters (\\u0000); remove them' } } });
+    expect(await call('/_internal/v1/users/verify', { username: 'alice\u0000', password: 'alice-password' })).toMatchObject({
+      status: 400,
+      body: { error: { message: 'username: must not contain NUL characters (\\u0000); remove them' } },
+    });
   });
 
   it('refuses a JSON body that is not UTF-8 instead of reading U+FFFD into it', async () => {
@@ -118,7 +131,10 @@ describe('users internal endpoints', () => {
       body: Buffer.from('{"username":"caf\xe9","password":"alice-password"}', 'latin1'),
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
     });
-    expect({ status: res.status, body: await res.json() }).toEqual({ status: 400, body: { error: { code: 'bad_request', message: 'the request body is not valid UTF-8; send JSON encoded as UTF-8' } } });
+    expect({ status: res.status, body: await res.json() }).toEqual({
+      status: 400,
+      body: { error: { code: 'bad_request', message: 'the request body is not valid UTF-8; send JSON encoded as UTF-8' } },
+    });
   });
 
   it('names each invalid registration field', async () => {
@@ -166,10 +182,13 @@ describe('GET /api/v1/me', () => {
   });
 
   it('answers 503 with a clear message when legacy cannot say whose session it is', async () => {
-    expect(await me('forum_session=legacy-down')).toEqual({ status: 503, text: '{"error":{"code":"unavailable","message":"cannot check your session right now; try again in a moment"}}' });
+    expect(await me('forum_session=legacy-down')).toEqual({
+      status: 503,
+      text: '{"error":{"code":"unavailable","message":"cannot check your session right now; try again in a moment"}}',
+    });
   });
 
-  it('answers 405 with legacy\'s Allow for other methods', async () => {
+  it("answers 405 with legacy's Allow for other methods", async () => {
     const res = await users.app.request('/api/v1/me', { method: 'DELETE' }, { requestId: 'test' });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('GET, HEAD');

@@ -37,7 +37,7 @@ export function createUsersService({ queries, sessions, iterations, hashSlots, l
   const app = new Hono<ServiceEnv>();
   app.onError(forumErrors);
   app.get('/api/v1/me', async (c) => {
-      let user;
+    let user;
     try {
       user = await sessionUser(sessions, c.req.header('cookie'), c.env.requestId, queries.byId);
     } catch (err) {

@@ -39,7 +39,12 @@ export function createUsersInternal({ queries, iterations, hashSlots = LIBUV_DEF
   const hashing = createHashQueue({ slots: hashSlots });
 
   internal.openapi(
-    createRoute({ method: 'get', path: '/_internal/v1/users/by-username/{username}', request: { params: UsernameParam }, responses: { 200: json(UserAnswer, 'the user'), 404: json(ErrorAnswer, 'no such user'), ...errors } }),
+    createRoute({
+      method: 'get',
+      path: '/_internal/v1/users/by-username/{username}',
+      request: { params: UsernameParam },
+      responses: { 200: json(UserAnswer, 'the user'), 404: json(ErrorAnswer, 'no such user'), ...errors },
+    }),
     (c) => {
       const { username } = c.req.valid('param');
       const user = queries.byUsername(username);
@@ -49,7 +54,12 @@ export function createUsersInternal({ queries, iterations, hashSlots = LIBUV_DEF
   );
 
   internal.openapi(
-    createRoute({ method: 'get', path: '/_internal/v1/users/{id}', request: { params: IdParam }, responses: { 200: json(UserAnswer, 'the user'), 404: json(ErrorAnswer, 'no such user'), ...errors } }),
+    createRoute({
+      method: 'get',
+      path: '/_internal/v1/users/{id}',
+      request: { params: IdParam },
+      responses: { 200: json(UserAnswer, 'the user'), 404: json(ErrorAnswer, 'no such user'), ...errors },
+    }),
     (c) => {
       const id = Number(c.req.valid('param').id);
       const user = queries.byId(id);
@@ -59,7 +69,12 @@ export function createUsersInternal({ queries, iterations, hashSlots = LIBUV_DEF
   );
 
   internal.openapi(
-    createRoute({ method: 'get', path: '/_internal/v1/users', request: { query: IdsQuery }, responses: { 200: json(UsersAnswer, 'the users asked for, in that order; unknown ids left out'), ...errors } }),
+    createRoute({
+      method: 'get',
+      path: '/_internal/v1/users',
+      request: { query: IdsQuery },
+      responses: { 200: json(UsersAnswer, 'the users asked for, in that order; unknown ids left out'), ...errors },
+    }),
     (c) => {
       const ids = c.req.valid('query').ids.split(',').map(Number);
       return c.json({ users: queries.byIds(ids) }, 200);

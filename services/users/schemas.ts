@@ -27,7 +27,11 @@ export const IdParam = z.object({
 });
 
 export const UsernameParam = z.object({
-  username: z.string().min(1).max(200).openapi({ param: { name: 'username', in: 'path' }, example: 'alice' }),
+  username: z
+    .string()
+    .min(1)
+    .max(200)
+    .openapi({ param: { name: 'username', in: 'path' }, example: 'alice' }),
 });
 
 export const IdsQuery = z.object({
@@ -52,9 +56,16 @@ const password = z
 
 export const Credentials = z
   .object({
-    username: z.string().max(200, 'must be at most 200 characters').refine(...NO_NUL).openapi({ example: 'alice' }),
+    username: z
+      .string()
+      .max(200, 'must be at most 200 characters')
+      .refine(...NO_NUL)
+      .openapi({ example: 'alice' }),
     // Legacy's login form accepts up to 1,000 characters; a longer guess is simply wrong, not malformed.
-    password: z.string().max(1000, 'must be at most 1000 characters').refine(...NO_NUL),
+    password: z
+      .string()
+      .max(1000, 'must be at most 1000 characters')
+      .refine(...NO_NUL),
   })
   .openapi('Credentials');
 

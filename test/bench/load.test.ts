@@ -27,7 +27,9 @@ describe('parseWrkOutput', () => {
   });
 
   it('converts microseconds and seconds, and reads a report without error lines as zero errors', () => {
-    const out = WRK_OUTPUT.replace('3.74ms', '212.00us').replace('8.27ms', '1.20s').replace(/^\s*(Socket errors|Non-2xx).*\n/gm, '');
+    const out = WRK_OUTPUT.replace('3.74ms', '212.00us')
+      .replace('8.27ms', '1.20s')
+      .replace(/^\s*(Socket errors|Non-2xx).*\n/gm, '');
     expect(parseWrkOutput(out)).toMatchObject({ p50Ms: 0.212, p99Ms: 1200, non2xx: 0, socketErrors: 0 });
   });
 
@@ -48,9 +50,28 @@ describe('stats', () => {
   });
 });
 
-const run = (rps: number, p50Ms: number, p99Ms: number): LoadResult => ({ driver: 'wrk', seconds: 5, connections: 16, requests: rps * 5, rps, p50Ms, p99Ms, non2xx: 0, socketErrors: 0 });
+const run = (rps: number, p50Ms: number, p99Ms: number): LoadResult => ({
+  driver: 'wrk',
+  seconds: 5,
+  connections: 16,
+  requests: rps * 5,
+  rps,
+  p50Ms,
+  p99Ms,
+  non2xx: 0,
+  socketErrors: 0,
+});
 const configuration = (runs: LoadResult[]): ConfigurationResult => ({
-  name: 'x', label: 'x', role: 'measured', url: 'http://127.0.0.1/', connections: 16, runs, rps: spread(runs.map((r) => r.rps)), p50Ms: 0, p99Ms: 0, errors: 0,
+  name: 'x',
+  label: 'x',
+  role: 'measured',
+  url: 'http://127.0.0.1/',
+  connections: 16,
+  runs,
+  rps: spread(runs.map((r) => r.rps)),
+  p50Ms: 0,
+  p99Ms: 0,
+  errors: 0,
 });
 
 describe('checks', () => {
@@ -59,7 +80,14 @@ describe('checks', () => {
 
   it('takes a ratio round by round (the rounds were interleaved) and reports the median with its spread', () => {
     // Rounds: 10×, 6×, 10.24×.
-    expect(throughputRatio('ratio', fast, slow, atLeast(5))).toEqual({ label: 'ratio', value: 10, unit: '×', spread: { min: 6, max: 4200 / 410 }, goal: { op: '>=', target: 5, unit: '×' }, met: true });
+    expect(throughputRatio('ratio', fast, slow, atLeast(5))).toEqual({
+      label: 'ratio',
+      value: 10,
+      unit: '×',
+      spread: { min: 6, max: 4200 / 410 },
+      goal: { op: '>=', target: 5, unit: '×' },
+      met: true,
+    });
   });
 
   it('marks a missed goal, a p99 ratio the other way round, an added latency, and a count that must be zero', () => {

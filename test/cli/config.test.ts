@@ -17,7 +17,12 @@ routes:
 `;
 
 const strangler = (args: string[], cwd: string, env: Record<string, string> = {}) =>
-  spawnSync(process.execPath, [join(ROOT, 'bin/strangler.js'), ...args], { cwd, env: { ...process.env, ROUTES: '', FRONT_PORT: '', FRONT_HOST: '', ...env }, encoding: 'utf8', timeout: 30_000 });
+  spawnSync(process.execPath, [join(ROOT, 'bin/strangler.js'), ...args], {
+    cwd,
+    env: { ...process.env, ROUTES: '', FRONT_PORT: '', FRONT_HOST: '', ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
 
 describe('strangler and its configuration', () => {
   it('reads ROUTES relative to the working directory, and routes.yaml there by default', () => {

@@ -72,7 +72,13 @@ export function validateComposeSchema(doc: unknown): string[] {
     ajv.addFormat('expose', { type: 'string', validate: (text: string) => new RegExp(String.raw`^${PORT_RANGE}(/(tcp|udp|sctp))?$`).test(text) });
     ajv.addFormat('subnet_ip_address', /^([0-9.]+|[0-9a-fA-F:.]+)\/\d{1,3}$/);
     const validate = ajv.compile(schema);
-    validateSchema = (value) => (validate(value) ? [] : (validate.errors ?? []).map((error) => `compose.yaml${error.instancePath || ' (top level)'}: ${error.message ?? 'invalid'}${error.params && 'additionalProperty' in error.params ? ` '${String(error.params.additionalProperty)}'` : ''}`));
+    validateSchema = (value) =>
+      validate(value)
+        ? []
+        : (validate.errors ?? []).map(
+            (error) =>
+              `compose.yaml${error.instancePath || ' (top level)'}: ${error.message ?? 'invalid'}${error.params && 'additionalProperty' in error.params ? ` '${String(error.params.additionalProperty)}'` : ''}`,
+          );
   }
   return validateSchema(doc);
 }
@@ -93,7 +99,10 @@ function dict(value: unknown): Env {
 
 /** Words of a command; `sh -c '...'` scripts are split into their words too, quotes dropped. */
 function commandWords(command: readonly string[]): string[] {
-  return command.flatMap((word) => (/\s/.test(word) ? word.split(/[\s;&|()]+/) : [word])).map((word) => word.replace(/^['"]|['"]$/g, '')).filter(Boolean);
+  return command
+    .flatMap((word) => (/\s/.test(word) ? word.split(/[\s;&|()]+/) : [word]))
+    .map((word) => word.replace(/^['"]|['"]$/g, ''))
+    .filter(Boolean);
 }
 
 function containerPorts(service: Json): Set<number> {
@@ -106,12 +115,21 @@ function publishedTargets(service: Json): Set<number> {
   const targets = new Set<number>();
   for (const item of Array.isArray(service.ports) ? service.ports : []) {
     if (isObject(item)) targets.add(Number(item.target));
-    else targets.add(Number(String(item).replace(/\/\w+$/, '').split(':').at(-1)));
+    else
+      targets.add(
+        Number(
+          String(item)
+            .replace(/\/\w+$/, '')
+            .split(':')
+            .at(-1),
+        ),
+      );
   }
   return targets;
 }
 
-const dependsOn = (service: Json): string[] => (Array.isArray(service.depends_on) ? service.depends_on.map(String) : isObject(service.depends_on) ? Object.keys(service.depends_on) : []);
+const dependsOn = (service: Json): string[] =>
+  Array.isArray(service.depends_on) ? service.depends_on.map(String) : isObject(service.depends_on) ? Object.keys(service.depends_on) : [];
 
 interface Built {
   readonly name: string;
@@ -140,7 +158,8 @@ export function checkDeployment(compose: unknown, repo: RepoView, routesFile: st
     }
     const context = posix.normalize(String(build.context ?? '.'));
     const dockerfile = posix.join(context, String(build.dockerfile ?? 'Dockerfile'));
-    if (context !== '.') problems.push(`service '${name}' builds with context '${context}': the Dockerfiles copy repository paths, so the context must be the repository root ('.')`);
+    if (context !== '.')
+      problems.push(`service '${name}' builds with context '${context}': the Dockerfiles copy repository paths, so the context must be the repository root ('.')`);
     const text = repo.read(dockerfile);
     if (text === null) {
       problems.push(`service '${name}' is built from ${dockerfile}, which does not exist`);
@@ -256,32 +275,50 @@ function checkFrontDoor(built: ReadonlyMap<string, Built>, problems: string[]): 
   const expected = posix.join(workdir, GENERATED_CONFIG);
 
   const config = option(front.command, '-c');
-  if (config !== expected) problems.push(`service '${FRONT_DOOR}' runs nginx with -c ${config ?? '(none)'}, but the config is generated at ${expected}; run it with -c ${expected}`);
+  if (config !== expected)
+    problems.push(`service '${FRONT_DOOR}' runs nginx with -c ${config ?? '(none)'}, but the config is generated at ${expected}; run it with -c ${expected}`);
   const prefix = option(front.command, '-p');
-  if (prefix !== posix.join(workdir, NGINX_PREFIX)) problems.push(`service '${FRONT_DOOR}' runs nginx with -p ${prefix ?? '(none)'}, but the generated config's pid file and temp paths are under ${posix.join(workdir, NGINX_PREFIX)}`);
+  if (prefix !== posix.join(workdir, NGINX_PREFIX))
+    problems.push(
+      `service '${FRONT_DOOR}' runs nginx with -p ${prefix ?? '(none)'}, but the generated config's pid file and temp paths are under ${posix.join(workdir, NGINX_PREFIX)}`,
+    );
   if (front.final !== generator.stage) {
     const stageRef = generator.stage.name ?? String(generator.stage.index);
-    const copied = front.final.copies.some((copy) => copy.from === stageRef && copy.sources.includes(expected) && (copy.dest === expected || copy.dest === `${posix.dirname(expected)}/`));
+    const copied = front.final.copies.some(
+      (copy) => copy.from === stageRef && copy.sources.includes(expected) && (copy.dest === expected || copy.dest === `${posix.dirname(expected)}/`),
+    );
     if (!copied) problems.push(`${front.dockerfile}: the final stage does not COPY --from=${stageRef} ${expected} to the same path`);
   }
-  if (front.final.workdir !== workdir) problems.push(`${front.dockerfile}: the config is generated in ${workdir} but the final stage works in ${front.final.workdir}; the config's absolute paths would point nowhere`);
+  if (front.final.workdir !== workdir)
+    problems.push(
+      `${front.dockerfile}: the config is generated in ${workdir} but the final stage works in ${front.final.workdir}; the config's absolute paths would point nowhere`,
+    );
 
   const listen = /--listen\s+["']?([^\s"']+)/.exec(generator.run.command)?.[1]?.replace(/\$\{?(\w+)\}?/g, (_, name: string) => generator.env[name] ?? '');
   const listenPort = Number(listen?.split(':').at(-1));
   if (!listen) problems.push(`${front.dockerfile}: 'strangler.js nginx' needs --listen 0.0.0.0:<port>; its default listens on 127.0.0.1, unreachable from outside the container`);
-  else if (!listen.startsWith('0.0.0.0:') && !listen.startsWith('[::]:')) problems.push(`${front.dockerfile}: nginx listens on ${listen}; listen on 0.0.0.0 to be reachable from outside the container`);
+  else if (!listen.startsWith('0.0.0.0:') && !listen.startsWith('[::]:'))
+    problems.push(`${front.dockerfile}: nginx listens on ${listen}; listen on 0.0.0.0 to be reachable from outside the container`);
   if (listen) checkHealthcheckPort(front, listenPort, problems);
-  if (!publishedTargets(front.service).has(listenPort)) problems.push(`service '${FRONT_DOOR}' listens on ${listenPort} but does not publish it; add ports: ["${listenPort}:${listenPort}"]`);
+  if (!publishedTargets(front.service).has(listenPort))
+    problems.push(`service '${FRONT_DOOR}' listens on ${listenPort} but does not publish it; add ports: ["${listenPort}:${listenPort}"]`);
 }
 
 /** `.dockerignore` patterns as predicates on repository-relative paths; a path is excluded when it or a parent matches. */
 export function dockerignore(repo: RepoView): (file: string) => boolean {
-  const rules = (repo.read('.dockerignore') ?? '').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#')).map((line) => {
-    const negate = line.startsWith('!');
-    const glob = posix.normalize(line.replace(/^!/, '').replace(/^\//, '')).replace(/\/$/, '');
-    const source = glob.split(/(\*\*\/|\*\*|\*|\?)/).map((part) => (part === '**/' ? '(.*/)?' : part === '**' ? '.*' : part === '*' ? '[^/]*' : part === '?' ? '[^/]' : part.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('');
-    return { negate, pattern: new RegExp(`^${source}$`) };
-  });
+  const rules = (repo.read('.dockerignore') ?? '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => {
+      const negate = line.startsWith('!');
+      const glob = posix.normalize(line.replace(/^!/, '').replace(/^\//, '')).replace(/\/$/, '');
+      const source = glob
+        .split(/(\*\*\/|\*\*|\*|\?)/)
+        .map((part) => (part === '**/' ? '(.*/)?' : part === '**' ? '.*' : part === '*' ? '[^/]*' : part === '?' ? '[^/]' : part.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+        .join('');
+      return { negate, pattern: new RegExp(`^${source}$`) };
+    });
   return (file) => {
     const parts = file.split('/');
     let excluded = false;
@@ -331,9 +368,11 @@ function checkCopies(service: Built, repo: RepoView, problems: string[]): void {
         const files = repo.filesUnder(dir).filter((file) => !file.endsWith('.md'));
         const absent = files.filter((file) => imagePathOf(stage, file, (path) => repo.isDir(path)) !== posix.join(workdir, file) || ignored(file));
         if (absent.length === files.length) problems.push(`${what} ${script}, which reads ${dir}/, but ${service.dockerfile} does not copy it to ${posix.join(workdir, dir)}/`);
-        else if (absent.length > 0) problems.push(`${what} ${script}, which reads ${dir}/, but ${service.dockerfile} copies only part of it to ${posix.join(workdir, dir)}/ (missing ${absent.join(', ')})`);
+        else if (absent.length > 0)
+          problems.push(`${what} ${script}, which reads ${dir}/, but ${service.dockerfile} copies only part of it to ${posix.join(workdir, dir)}/ (missing ${absent.join(', ')})`);
       }
-      if ((needs.usesPackages || usesTsx) && !hasNodeModules(stage)) problems.push(`${what} ${script}, which needs node_modules, but that stage neither runs npm ci nor copies node_modules in`);
+      if ((needs.usesPackages || usesTsx) && !hasNodeModules(stage))
+        problems.push(`${what} ${script}, which needs node_modules, but that stage neither runs npm ci nor copies node_modules in`);
     }
   }
   // What nginx reads at run time: the generated config's error pages (the ones its generator was told).
@@ -342,14 +381,20 @@ function checkCopies(service: Built, repo: RepoView, problems: string[]): void {
     const pages = repo.filesUnder(pagesDir);
     const workdir = service.final.workdir;
     const missing = pages.filter((file) => imagePathOf(service.final, file, (path) => repo.isDir(path)) !== posix.join(workdir, file) || ignored(file));
-    if (pages.length === 0 || missing.length > 0) problems.push(`service '${FRONT_DOOR}' serves the error pages from ${posix.join(workdir, pagesDir)}/, but ${service.dockerfile} does not copy ${missing.join(', ') || pagesDir} there`);
+    if (pages.length === 0 || missing.length > 0)
+      problems.push(
+        `service '${FRONT_DOOR}' serves the error pages from ${posix.join(workdir, pagesDir)}/, but ${service.dockerfile} does not copy ${missing.join(', ') || pagesDir} there`,
+      );
   }
   // A directory named in the environment is read at run time (STRANGLER_PAGES_DIR): all of it must be there.
   for (const dir of Object.values(service.env).filter((value) => repo.isDir(value))) {
     const workdir = service.final.workdir;
     const files = repo.filesUnder(dir).filter((file) => !file.endsWith('.md'));
     const absent = files.filter((file) => imagePathOf(service.final, file, (path) => repo.isDir(path)) !== posix.join(workdir, file) || ignored(file));
-    if (absent.length > 0) problems.push(`service '${service.name}' reads ${dir}/ (named in its environment), but ${service.dockerfile} does not copy ${absent.join(', ')} to ${posix.join(workdir, dir)}/`);
+    if (absent.length > 0)
+      problems.push(
+        `service '${service.name}' reads ${dir}/ (named in its environment), but ${service.dockerfile} does not copy ${absent.join(', ')} to ${posix.join(workdir, dir)}/`,
+      );
   }
   for (const stage of service.stages) {
     if (stage.runs.some((run) => /\bnpm\s+ci\b/.test(run.command)) && !imagePathOf(stage, 'package-lock.json', (path) => repo.isDir(path))) {

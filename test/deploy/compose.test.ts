@@ -53,11 +53,41 @@ describe('compose.yaml against the Compose specification schema', () => {
   });
 
   it.each([
-    ['a misspelled top-level key', (doc: Json) => { doc.servcies = doc.services; }, "'servcies'"],
-    ['a misspelled healthcheck key', (doc: Json) => { doc.services.legacy.healthcheck.intervall = '5s'; }, "'intervall'"],
-    ['a duration without a unit', (doc: Json) => { doc.services.ts.healthcheck.interval = '10'; }, 'duration'],
-    ['an unknown depends_on condition', (doc: Json) => { doc.services.nginx.depends_on.ts.condition = 'service_ready'; }, 'allowed values'],
-    ['a malformed port mapping', (doc: Json) => { doc.services.nginx.ports = ['8080:eighty']; }, 'ports'],
+    [
+      'a misspelled top-level key',
+      (doc: Json) => {
+        doc.servcies = doc.services;
+      },
+      "'servcies'",
+    ],
+    [
+      'a misspelled healthcheck key',
+      (doc: Json) => {
+        doc.services.legacy.healthcheck.intervall = '5s';
+      },
+      "'intervall'",
+    ],
+    [
+      'a duration without a unit',
+      (doc: Json) => {
+        doc.services.ts.healthcheck.interval = '10';
+      },
+      'duration',
+    ],
+    [
+      'an unknown depends_on condition',
+      (doc: Json) => {
+        doc.services.nginx.depends_on.ts.condition = 'service_ready';
+      },
+      'allowed values',
+    ],
+    [
+      'a malformed port mapping',
+      (doc: Json) => {
+        doc.services.nginx.ports = ['8080:eighty'];
+      },
+      'ports',
+    ],
   ])('is refused with %s', (_, change, expected) => {
     expect(validateComposeSchema(mutated(change)).join('\n')).toContain(expected);
   });
@@ -69,20 +99,28 @@ describe('compose.yaml, its Dockerfiles and the route table', () => {
   });
 
   it('reports the nginx build args pointing a backend at a service that does not exist', () => {
-    const doc = mutated((d) => { d.services.nginx.build.args.LEGACY_HOST = 'legacy-app'; });
+    const doc = mutated((d) => {
+      d.services.nginx.build.args.LEGACY_HOST = 'legacy-app';
+    });
     expect(checkDeployment(doc, repo, ROUTES)).toEqual([expect.stringContaining("no service is named 'legacy-app'")]);
   });
 
   it('reports the TS server listening on another port than nginx sends to', () => {
-    const doc = mutated((d) => { d.services.ts.environment.TS_PORT = '9081'; });
+    const doc = mutated((d) => {
+      d.services.ts.environment.TS_PORT = '9081';
+    });
     const problems = checkDeployment(doc, repo, ROUTES);
     expect(problems).toEqual([expect.stringMatching(/backend 'ts' is http:\/\/ts:8081, but service 'ts' listens on port 9081/)]);
   });
 
   it('reports the TS server proxying to legacy at a port legacy does not expose', () => {
-    const doc = mutated((d) => { d.services.ts.environment.LEGACY_PORT = '8099'; });
+    const doc = mutated((d) => {
+      d.services.ts.environment.LEGACY_PORT = '8099';
+    });
     const problems = checkDeployment(doc, repo, ROUTES);
-    expect(problems).toEqual(expect.arrayContaining([expect.stringContaining("with the 'ts' environment, backend 'legacy' is http://legacy:8099, but service 'legacy' listens on port 8090")]));
+    expect(problems).toEqual(
+      expect.arrayContaining([expect.stringContaining("with the 'ts' environment, backend 'legacy' is http://legacy:8099, but service 'legacy' listens on port 8090")]),
+    );
     expect(problems).toEqual(expect.arrayContaining([expect.stringContaining("'legacy' does not expose port 8099")]));
   });
 
@@ -92,12 +130,16 @@ describe('compose.yaml, its Dockerfiles and the route table', () => {
   });
 
   it('reports nginx reaching a backend it does not wait for', () => {
-    const doc = mutated((d) => { delete d.services.nginx.depends_on.ts; });
+    const doc = mutated((d) => {
+      delete d.services.nginx.depends_on.ts;
+    });
     expect(checkDeployment(doc, repo, ROUTES)).toEqual([expect.stringContaining("service 'nginx' reaches 'ts' but does not depend on it")]);
   });
 
   it('reports nginx started with a config path other than the generated one', () => {
-    const doc = mutated((d) => { d.services.nginx.command = ['nginx', '-p', '/app/nginx/run', '-c', '/etc/nginx/nginx.conf', '-g', 'daemon off;']; });
+    const doc = mutated((d) => {
+      d.services.nginx.command = ['nginx', '-p', '/app/nginx/run', '-c', '/etc/nginx/nginx.conf', '-g', 'daemon off;'];
+    });
     expect(checkDeployment(doc, repo, ROUTES)).toEqual([expect.stringContaining('-c /etc/nginx/nginx.conf, but the config is generated at /app/nginx/generated/nginx.conf')]);
   });
 
@@ -118,17 +160,25 @@ describe('compose.yaml, its Dockerfiles and the route table', () => {
 
   it('reports a TS image without the error pages its environment names', () => {
     const view = editedFile('docker/ts.Dockerfile', 'COPY legacy-python/front-door-pages/ legacy-python/front-door-pages/\n', '');
-    expect(checkDeployment(COMPOSE, view, ROUTES)).toEqual([expect.stringContaining("service 'ts' reads legacy-python/front-door-pages/ (named in its environment), but docker/ts.Dockerfile does not copy")]);
+    expect(checkDeployment(COMPOSE, view, ROUTES)).toEqual([
+      expect.stringContaining("service 'ts' reads legacy-python/front-door-pages/ (named in its environment), but docker/ts.Dockerfile does not copy"),
+    ]);
   });
 
   it('reports a missing Dockerfile', () => {
-    expect(checkDeployment(COMPOSE, repo.with({ 'docker/legacy.Dockerfile': null }), ROUTES)).toEqual(expect.arrayContaining([expect.stringContaining("'legacy' is built from docker/legacy.Dockerfile, which does not exist")]));
+    expect(checkDeployment(COMPOSE, repo.with({ 'docker/legacy.Dockerfile': null }), ROUTES)).toEqual(
+      expect.arrayContaining([expect.stringContaining("'legacy' is built from docker/legacy.Dockerfile, which does not exist")]),
+    );
   });
 
   it('reports a TS image that lacks the services its server imports', () => {
     const view = editedFile('docker/ts.Dockerfile', 'COPY services/ services/\n', '');
     const problems = checkDeployment(COMPOSE, view, ROUTES);
-    expect(problems).toEqual(expect.arrayContaining([expect.stringContaining("service 'ts' loads services/index.ts, which needs services/index.ts, but docker/ts.Dockerfile does not copy it to /app/services/index.ts")]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining("service 'ts' loads services/index.ts, which needs services/index.ts, but docker/ts.Dockerfile does not copy it to /app/services/index.ts"),
+      ]),
+    );
   });
 
   it('reports a TS image without the error pages its proxy reads at run time', () => {
@@ -138,12 +188,16 @@ describe('compose.yaml, its Dockerfiles and the route table', () => {
 
   it('reports a TS image without the legacy templates its services render', () => {
     const view = editedFile('docker/ts.Dockerfile', /^COPY legacy-python\/.*$/m, '');
-    expect(checkDeployment(COMPOSE, view, ROUTES)).toEqual([expect.stringContaining('which reads legacy-python/forum/templates/, but docker/ts.Dockerfile does not copy it to /app/legacy-python/forum/templates/')]);
+    expect(checkDeployment(COMPOSE, view, ROUTES)).toEqual([
+      expect.stringContaining('which reads legacy-python/forum/templates/, but docker/ts.Dockerfile does not copy it to /app/legacy-python/forum/templates/'),
+    ]);
   });
 
   it('reports a TS image that copies only some of the legacy templates its services read', () => {
     const view = editedFile('docker/ts.Dockerfile', /^COPY legacy-python\/.*$/m, 'COPY legacy-python/forum/templates/error.html legacy-python/forum/templates/error.html');
-    expect(checkDeployment(COMPOSE, view, ROUTES)).toEqual([expect.stringMatching(/reads legacy-python\/forum\/templates\/, but docker\/ts.Dockerfile copies only part of it .*missing .*thread\.html/)]);
+    expect(checkDeployment(COMPOSE, view, ROUTES)).toEqual([
+      expect.stringMatching(/reads legacy-python\/forum\/templates\/, but docker\/ts.Dockerfile copies only part of it .*missing .*thread\.html/),
+    ]);
   });
 
   it('reports a TS image without node_modules', () => {
@@ -157,31 +211,45 @@ describe('compose.yaml, its Dockerfiles and the route table', () => {
   it('reports a legacy image that copies the app to another place than its command runs it from', () => {
     const view = editedFile('docker/legacy.Dockerfile', 'COPY legacy-python/ legacy-python/', 'COPY legacy-python/ ./');
     const problems = checkDeployment(COMPOSE, view, ROUTES);
-    expect(problems).toEqual(expect.arrayContaining([expect.stringContaining("service 'legacy' runs legacy-python/serve.py, which needs legacy-python/serve.py, but docker/legacy.Dockerfile does not copy it to /app/legacy-python/serve.py (it lands at /app/serve.py)")]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(
+          "service 'legacy' runs legacy-python/serve.py, which needs legacy-python/serve.py, but docker/legacy.Dockerfile does not copy it to /app/legacy-python/serve.py (it lands at /app/serve.py)",
+        ),
+      ]),
+    );
     expect(problems).toEqual(expect.arrayContaining([expect.stringContaining('needs legacy-python/forum/app.py')]));
   });
 
   it('reports a command that runs a script the repository does not have', () => {
-    const doc = mutated((d) => { d.services.legacy.command = ['python3', 'legacy-python/server.py']; });
+    const doc = mutated((d) => {
+      d.services.legacy.command = ['python3', 'legacy-python/server.py'];
+    });
     expect(checkDeployment(doc, repo, ROUTES)).toEqual([expect.stringContaining("service 'legacy' runs legacy-python/server.py, which is not a file of the repository")]);
   });
 
   it('reports a .dockerignore that keeps what an image needs out of the build context', () => {
     const view = repo.with({ '.dockerignore': `${repo.read('.dockerignore')}\nservices/forum-*\n` });
-    expect(checkDeployment(COMPOSE, view, ROUTES)).toEqual(expect.arrayContaining([expect.stringMatching(/needs services\/forum-common\/\S+, but .dockerignore keeps it out of the build context/)]));
+    expect(checkDeployment(COMPOSE, view, ROUTES)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/needs services\/forum-common\/\S+, but .dockerignore keeps it out of the build context/)]),
+    );
   });
 
   it.each([
     ['ts', 'http://127.0.0.1:8081/', 'http://127.0.0.1:8082/'],
     ['nginx', '/dev/tcp/127.0.0.1/8080', '/dev/tcp/127.0.0.1/80'],
   ])("reports the %s healthcheck probing another port than the service's", (name, from, to) => {
-    const doc = mutated((d) => { d.services[name].healthcheck.test = d.services[name].healthcheck.test.map((word: string) => word.replace(from, to)); });
+    const doc = mutated((d) => {
+      d.services[name].healthcheck.test = d.services[name].healthcheck.test.map((word: string) => word.replace(from, to));
+    });
     expect(JSON.stringify(doc.services[name].healthcheck)).toContain(to);
     expect(checkDeployment(doc, repo, ROUTES)).toEqual([expect.stringContaining(`service '${name}' listens on port`)]);
   });
 
   it('reports a service without a healthcheck', () => {
-    const doc = mutated((d) => { delete d.services.legacy.healthcheck; });
+    const doc = mutated((d) => {
+      delete d.services.legacy.healthcheck;
+    });
     expect(checkDeployment(doc, repo, ROUTES)).toEqual([expect.stringContaining("service 'legacy' has no healthcheck")]);
   });
 });

@@ -130,7 +130,11 @@ export function parseDockerfile(text: string): Dockerfile {
 }
 
 /** Strip `./` and trailing slashes: `./gateway/` → `gateway`, `.` → ``. */
-export const contextPath = (source: string): string => posix.normalize(source).replace(/^\.\/?/, '').replace(/\/+$/, '');
+export const contextPath = (source: string): string =>
+  posix
+    .normalize(source)
+    .replace(/^\.\/?/, '')
+    .replace(/\/+$/, '');
 
 /**
  * Where the build-context file `file` (repository-relative) lands in a stage, or null when no COPY

@@ -36,7 +36,9 @@ function assemble(name: string, pickStage: (stages: readonly Stage[]) => Stage =
   const final = pickStage(stages);
   const dir = join(scratch.dir, `${name}-${final.index}`);
   const ignored = dockerignore(repo);
-  const context = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter((file) => file && repo.isFile(file) && !ignored(file));
+  const context = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' })
+    .split('\n')
+    .filter((file) => file && repo.isFile(file) && !ignored(file));
   let copied = 0;
   for (const file of context) {
     const at = imagePathOf(final, file, (path) => repo.isDir(path));
@@ -87,7 +89,14 @@ describe('the legacy and TS images, run from only the files their Dockerfiles co
 
   const startLegacy = async (): Promise<RunningProcess> => {
     const [command, ...args] = legacy.command;
-    const child = await spawnServer({ name: 'legacy image', command: command!, args, cwd: legacy.dir, env: { ...legacy.env, ...INTERNAL, LEGACY_HOST: '127.0.0.1', LEGACY_PORT: '0', FORUM_DB: forumDb }, startTimeoutMs: 60_000 });
+    const child = await spawnServer({
+      name: 'legacy image',
+      command: command!,
+      args,
+      cwd: legacy.dir,
+      env: { ...legacy.env, ...INTERNAL, LEGACY_HOST: '127.0.0.1', LEGACY_PORT: '0', FORUM_DB: forumDb },
+      startTimeoutMs: 60_000,
+    });
     running.push(child);
     return child;
   };
@@ -108,7 +117,23 @@ describe('the legacy and TS images, run from only the files their Dockerfiles co
   it('ts serves the shared database, passes its healthcheck and proxies unmoved methods to legacy', async () => {
     const legacyServer = running.at(-1)!;
     const [command, ...args] = ts.command;
-    const child = await spawnServer({ name: 'ts image', command: command!, args, cwd: ts.dir, env: { ...ts.env, ...INTERNAL, INTERNAL_HOST: '127.0.0.1', INTERNAL_PORT: '0', TS_HOST: '127.0.0.1', TS_PORT: '0', LEGACY_HOST: '127.0.0.1', LEGACY_PORT: String(legacyServer.port), FORUM_DB: forumDb } });
+    const child = await spawnServer({
+      name: 'ts image',
+      command: command!,
+      args,
+      cwd: ts.dir,
+      env: {
+        ...ts.env,
+        ...INTERNAL,
+        INTERNAL_HOST: '127.0.0.1',
+        INTERNAL_PORT: '0',
+        TS_HOST: '127.0.0.1',
+        TS_PORT: '0',
+        LEGACY_HOST: '127.0.0.1',
+        LEGACY_PORT: String(legacyServer.port),
+        FORUM_DB: forumDb,
+      },
+    });
     running.push(child);
     expect(await healthcheck(ts, ts.env.TS_PORT!, child.port)).toBe(0);
     const boards = (await (await fetch(`${child.url}/api/v1/boards`)).json()) as unknown;
@@ -123,21 +148,24 @@ describe('the legacy and TS images, run from only the files their Dockerfiles co
 });
 
 describe('the nginx image', () => {
-  it.skipIf(findHeadersMoreModule() === null)('generates a config listening on all interfaces with the service names as upstreams, from only the files its config stage copies', () => {
-    const service = COMPOSE.services.nginx as Json;
-    const generates = (stage: Stage) => stage.runs.find((run) => run.command.includes('strangler.js nginx'));
-    const image = assemble('nginx', (stages) => stages.find(generates)!);
-    const { stage } = image;
-    const run = generates(stage)!;
-    // Build args reach RUN as environment variables, the compose values over the ARG defaults.
-    const env = { ...process.env, ...stage.args, ...(service.build.args as Record<string, string>) };
-    execFileSync('sh', ['-c', run.command], { cwd: image.dir, env, stdio: 'pipe' });
-    const config = readFileSync(join(image.dir, 'nginx/generated/nginx.conf'), 'utf8');
-    expect(config).toMatch(/^\s*listen 0\.0\.0\.0:8080;$/m);
-    expect(config).toMatch(/^\s*server legacy:8090;$/m);
-    expect(config).toMatch(/^\s*server ts:8081;$/m);
-    // The generator writes absolute paths: in the image they are under the same WORKDIR as here.
-    expect(config).toContain(`pid ${join(image.dir, 'nginx/run')}/nginx.pid;`);
-    expect(config).toContain(`alias ${join(image.dir, 'legacy-python/front-door-pages')}/;`);
-  });
+  it.skipIf(findHeadersMoreModule() === null)(
+    'generates a config listening on all interfaces with the service names as upstreams, from only the files its config stage copies',
+    () => {
+      const service = COMPOSE.services.nginx as Json;
+      const generates = (stage: Stage) => stage.runs.find((run) => run.command.includes('strangler.js nginx'));
+      const image = assemble('nginx', (stages) => stages.find(generates)!);
+      const { stage } = image;
+      const run = generates(stage)!;
+      // Build args reach RUN as environment variables, the compose values over the ARG defaults.
+      const env = { ...process.env, ...stage.args, ...(service.build.args as Record<string, string>) };
+      execFileSync('sh', ['-c', run.command], { cwd: image.dir, env, stdio: 'pipe' });
+      const config = readFileSync(join(image.dir, 'nginx/generated/nginx.conf'), 'utf8');
+      expect(config).toMatch(/^\s*listen 0\.0\.0\.0:8080;$/m);
+      expect(config).toMatch(/^\s*server legacy:8090;$/m);
+      expect(config).toMatch(/^\s*server ts:8081;$/m);
+      // The generator writes absolute paths: in the image they are under the same WORKDIR as here.
+      expect(config).toContain(`pid ${join(image.dir, 'nginx/run')}/nginx.pid;`);
+      expect(config).toContain(`alias ${join(image.dir, 'legacy-python/front-door-pages')}/;`);
+    },
+  );
 });

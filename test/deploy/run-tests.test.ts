@@ -11,7 +11,12 @@ const parse = parseUnittest as (output: string) => Counts;
 
 describe("npm test's reading of unittest output", () => {
   it('counts every test as passed when unittest says OK', () => {
-    expect(parse('....\n----------------------------------------------------------------------\nRan 4 tests in 0.01s\n\nOK\n')).toEqual({ passed: 4, failed: 0, skipped: 0, verdict: 'OK' });
+    expect(parse('....\n----------------------------------------------------------------------\nRan 4 tests in 0.01s\n\nOK\n')).toEqual({
+      passed: 4,
+      failed: 0,
+      skipped: 0,
+      verdict: 'OK',
+    });
   });
 
   it('takes skips out of the passed count', () => {
@@ -19,7 +24,12 @@ describe("npm test's reading of unittest output", () => {
   });
 
   it('counts failures, errors and unexpected successes as failed', () => {
-    expect(parse('Ran 12 tests in 0.5s\n\nFAILED (failures=2, errors=1, skipped=1, expected failures=1, unexpected successes=1)\n')).toEqual({ passed: 7, failed: 4, skipped: 1, verdict: 'FAILED' });
+    expect(parse('Ran 12 tests in 0.5s\n\nFAILED (failures=2, errors=1, skipped=1, expected failures=1, unexpected successes=1)\n')).toEqual({
+      passed: 7,
+      failed: 4,
+      skipped: 1,
+      verdict: 'FAILED',
+    });
   });
 
   it('reads a single test in the singular', () => {

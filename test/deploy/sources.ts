@@ -29,11 +29,7 @@ export const isScript = (word: string): boolean => SCRIPT.test(word);
 /** Drop block comments and whole-line comments: JSDoc examples are full of imports. */
 const stripJsComments = (text: string): string => text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
 
-const JS_IMPORTS = [
-  /^\s*(?:import|export)\s+(?!type\b)[^;'"]*?\bfrom\s*['"]([^'"]+)['"]/gm,
-  /^\s*import\s*['"]([^'"]+)['"]/gm,
-  /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
-];
+const JS_IMPORTS = [/^\s*(?:import|export)\s+(?!type\b)[^;'"]*?\bfrom\s*['"]([^'"]+)['"]/gm, /^\s*import\s*['"]([^'"]+)['"]/gm, /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g];
 const JS_URLS = /new\s+URL\(\s*['"]([^'"]+)['"]\s*,\s*import\.meta\.url\s*\)/g;
 /** `resolve(ROOT, 'legacy-python/forum/templates/error.html')`: this repository's way to name a file from its root. */
 const JS_ROOT_PATHS = /\b(?:resolve|join)\(\s*ROOT\s*,\s*['"]([^'"]+)['"]\s*\)/g;
@@ -84,7 +80,10 @@ function pyStep(repo: RepoView, file: string, text: string, root: string, queue:
     const base = dots === 0 ? root : posix.join(here, ...Array<string>(dots - 1).fill('..'));
     add(base, module);
     // `from pkg import mod` may name submodules.
-    for (const name of match[3]!.split(',').map((word) => word.trim()).filter(Boolean)) {
+    for (const name of match[3]!
+      .split(',')
+      .map((word) => word.trim())
+      .filter(Boolean)) {
       const sub = candidates(posix.join(base, ...module.split('.').filter(Boolean)), name).find((candidate) => repo.isFile(candidate));
       if (sub) queue.push(sub);
     }

@@ -33,7 +33,18 @@ routes:
 
 // ---- the corpus -------------------------------------------------------------------------------
 
-const BASES = ['/', '/api/v1/boards', '/api/v1/threads', '/api/v1/threads/7', '/api/v1/threads/archive/2', '/static/app.css', '/v1.2/x', '/@user/me', '/b/general', '/_internal/v1/boards'];
+const BASES = [
+  '/',
+  '/api/v1/boards',
+  '/api/v1/threads',
+  '/api/v1/threads/7',
+  '/api/v1/threads/archive/2',
+  '/static/app.css',
+  '/v1.2/x',
+  '/@user/me',
+  '/b/general',
+  '/_internal/v1/boards',
+];
 
 /** Ways to write the same (or a nearly the same) path that a front door must see through. */
 const MUTATIONS: Record<string, (path: string) => string> = {
@@ -51,7 +62,7 @@ const MUTATIONS: Record<string, (path: string) => string> = {
   'query string': (p) => `${p}?page=2&q=a%20b&x=%zz/../`,
   'empty query': (p) => `${p}?`,
   'matrix params': (p) => `${p};jsessionid=1`,
-  'fragment': (p) => `${p}#top`,
+  fragment: (p) => `${p}#top`,
   'absolute form': (p) => `http://front.test${p}`,
   'encoded percent': (p) => `${p}%25`,
   'encoded question mark': (p) => `${p}%3Fx`,
@@ -68,15 +79,76 @@ const MUTATIONS: Record<string, (path: string) => string> = {
 };
 
 const EXTRA = [
-  '/_INTERNAL', '/_Internal/x', '/%5Finternal', '/%5finternal/v1', '/x/../_internal', '/api/..%2F_internal/v1', '/_internalx', '//_internal',
-  '/.%2e/_internal', '/%2E/_internal', '/_internal%2F', '/static', '/static/', '/Static/x', '/api/v1/threadsX', '/api/v1/thread',
-  '/api/v1/threads/archive', '/api/v1/threads/archived', '/api/v1/boards/', '/api/v1/boards/x', '/v1.2', '/v1.2/', '/v1%2E2/x', '/v1.20',
-  '/%40user', '/@user', '/@users', '/.', '/..', '/...', '/a/.', '/a/..', '/a/...', '/a/b/c/../../..', '/a/b/c/../../../..', 'http://front.test',
-  'http://front.test?x=1', 'HTTP://front.test:80/api/v1/threads/1', 'http://front.test/a/../api/v1/boards', '/%2F', '/%2F%2F/api/v1/boards',
-  '/api/v1/boards%2F', '/api/v1/boards?', '/api/v1/boards?x#y', '/api/v1/threads/%37', '/api/v1/threads/7%2F..%2F8', '/+', '/a+b',
-  '/%7E', '/~user', "/'quoted'", '/(paren)', '/*', '/a,b;c=d', '/%01', '/%7F', '/%FF', '/\u00ff',
+  '/_INTERNAL',
+  '/_Internal/x',
+  '/%5Finternal',
+  '/%5finternal/v1',
+  '/x/../_internal',
+  '/api/..%2F_internal/v1',
+  '/_internalx',
+  '//_internal',
+  '/.%2e/_internal',
+  '/%2E/_internal',
+  '/_internal%2F',
+  '/static',
+  '/static/',
+  '/Static/x',
+  '/api/v1/threadsX',
+  '/api/v1/thread',
+  '/api/v1/threads/archive',
+  '/api/v1/threads/archived',
+  '/api/v1/boards/',
+  '/api/v1/boards/x',
+  '/v1.2',
+  '/v1.2/',
+  '/v1%2E2/x',
+  '/v1.20',
+  '/%40user',
+  '/@user',
+  '/@users',
+  '/.',
+  '/..',
+  '/...',
+  '/a/.',
+  '/a/..',
+  '/a/...',
+  '/a/b/c/../../..',
+  '/a/b/c/../../../..',
+  'http://front.test',
+  'http://front.test?x=1',
+  'HTTP://front.test:80/api/v1/threads/1',
+  'http://front.test/a/../api/v1/boards',
+  '/%2F',
+  '/%2F%2F/api/v1/boards',
+  '/api/v1/boards%2F',
+  '/api/v1/boards?',
+  '/api/v1/boards?x#y',
+  '/api/v1/threads/%37',
+  '/api/v1/threads/7%2F..%2F8',
+  '/+',
+  '/a+b',
+  '/%7E',
+  '/~user',
+  "/'quoted'",
+  '/(paren)',
+  '/*',
+  '/a,b;c=d',
+  '/%01',
+  '/%7F',
+  '/%FF',
+  '/\u00ff',
   // Escaped reserved characters: sent upstream as written unless a segment is empty or a dot segment.
-  '/api/v1/threads/a%2Fb', '/api/v1/threads/a%2fb?x=%2F', 'http://front.test/api%2Fv1/boards', '/static/a%5Cb', '/b/x%3By%40z', '/api/v1/threads/a%2F', '/a%2F%2e%2e/api/v1/boards', '/a%2Fb?', '/a%2Fb#c', '/a%2F/b', '/a%2Fb/./c',
+  '/api/v1/threads/a%2Fb',
+  '/api/v1/threads/a%2fb?x=%2F',
+  'http://front.test/api%2Fv1/boards',
+  '/static/a%5Cb',
+  '/b/x%3By%40z',
+  '/api/v1/threads/a%2F',
+  '/a%2F%2e%2e/api/v1/boards',
+  '/a%2Fb?',
+  '/a%2Fb#c',
+  '/a%2F/b',
+  '/a%2Fb/./c',
 ];
 
 const CORPUS = [...new Set([...BASES.flatMap((base) => Object.values(MUTATIONS).map((mutate) => mutate(base))), ...EXTRA])];
@@ -153,7 +225,12 @@ async function startFrontDoors(dir: string, routesFile: string, env: Record<stri
     await stopChild(child);
     throw new Error(`nginx did not start:\n${output.join('\n')}`);
   }
-  const edge = await spawnServer({ name: 'edge', command: process.execPath, args: ['--import', 'tsx', join(ROOT, 'gateway/edge/main.ts')], env: { ...env, ROUTES: routesFile, FRONT_PORT: '0' } }).catch(async (err: unknown) => {
+  const edge = await spawnServer({
+    name: 'edge',
+    command: process.execPath,
+    args: ['--import', 'tsx', join(ROOT, 'gateway/edge/main.ts')],
+    env: { ...env, ROUTES: routesFile, FRONT_PORT: '0' },
+  }).catch(async (err: unknown) => {
     await stopChild(child);
     throw err;
   });
@@ -193,7 +270,7 @@ describe.skipIf(!SUPPORT.ok)(`nginx and the Node edge agree${SUPPORT.ok ? '' : `
 
     // The corpus is only a judge if it reaches every kind of outcome.
     const viaNginx = await outcomes(doors.nginxPort, CORPUS);
-    const kinds = new Set(viaNginx.map((result) => result.split(' ')[0] === 'status' ? result : result.split(' ')[0]));
+    const kinds = new Set(viaNginx.map((result) => (result.split(' ')[0] === 'status' ? result : result.split(' ')[0])));
     expect([...kinds].sort()).toEqual(['legacy', 'status 400', 'status 404', 'ts']);
   });
 
@@ -235,7 +312,20 @@ describe.skipIf(!SUPPORT.ok)('nginx and the Node edge agree on random tables', (
     const doors = await startFrontDoors(dir, routesFile, env);
     try {
       const bases = table.routes.flatMap(({ path }) => [path, path.replace(/\/$/, '') || '/', `${path.replace(/\/$/, '')}x`, `${path.replace(/\/$/, '')}/deeper`]);
-      const probes = [...new Set(bases.flatMap((base) => [MUTATIONS['as is']!, MUTATIONS['trailing slash']!, MUTATIONS['encoded letter']!, MUTATIONS['encoded dot-dot']!, MUTATIONS['upper case']!, MUTATIONS['encoded slash']!].map((mutate) => mutate(base))))];
+      const probes = [
+        ...new Set(
+          bases.flatMap((base) =>
+            [
+              MUTATIONS['as is']!,
+              MUTATIONS['trailing slash']!,
+              MUTATIONS['encoded letter']!,
+              MUTATIONS['encoded dot-dot']!,
+              MUTATIONS['upper case']!,
+              MUTATIONS['encoded slash']!,
+            ].map((mutate) => mutate(base)),
+          ),
+        ),
+      ];
       expect(probes.length).toBeGreaterThan(20);
       expect({ table: text, disagreements: await disagreements(doors, probes) }).toEqual({ table: text, disagreements: [] });
     } finally {

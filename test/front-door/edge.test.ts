@@ -158,7 +158,12 @@ describe('the Node edge process with a backend down', () => {
     const deadPort = await freePort();
     const { dir, cleanup } = tempDir('strangler-edge-');
     writeFileSync(join(dir, 'routes.yaml'), routesYaml());
-    const edge = await spawnServer({ name: 'edge', command: process.execPath, args: EDGE_ARGS, env: { ROUTES: join(dir, 'routes.yaml'), LEGACY_PORT: String(legacy.port), TS_PORT: String(deadPort), FRONT_PORT: '0' } });
+    const edge = await spawnServer({
+      name: 'edge',
+      command: process.execPath,
+      args: EDGE_ARGS,
+      env: { ROUTES: join(dir, 'routes.yaml'), LEGACY_PORT: String(legacy.port), TS_PORT: String(deadPort), FRONT_PORT: '0' },
+    });
     try {
       const down = await send(edge.url, '/api/v1/boards');
       expect(down.status).toBe(502);
@@ -206,7 +211,12 @@ describe('the Node edge process at start and stop', () => {
     const legacy = await startEchoBackend('legacy');
     const { dir, cleanup } = tempDir('strangler-edge-');
     writeFileSync(join(dir, 'routes.yaml'), routesYaml());
-    const edge = await spawnServer({ name: 'edge', command: process.execPath, args: EDGE_ARGS, env: { ROUTES: join(dir, 'routes.yaml'), LEGACY_PORT: String(legacy.port), TS_PORT: '1', FRONT_PORT: '0' } });
+    const edge = await spawnServer({
+      name: 'edge',
+      command: process.execPath,
+      args: EDGE_ARGS,
+      env: { ROUTES: join(dir, 'routes.yaml'), LEGACY_PORT: String(legacy.port), TS_PORT: '1', FRONT_PORT: '0' },
+    });
     try {
       const slow = send(edge.url, '/?echo=slow&ms=500');
       await vi.waitFor(() => expect(legacy.requests.some((r) => r.url.includes('echo=slow'))).toBe(true), { timeout: 10_000 });

@@ -98,7 +98,8 @@ describe('the gateway’s own error pages, through every door', () => {
     // nginx started as root reads the pages as its unprivileged worker user: a private temporary
     // directory would make it answer 403 instead (a separate item of the issue, not this suite's).
     chmodSync(temp.dir, 0o755);
-    for (const status of ERROR_PAGE_STATUSES) writeFileSync(join(pagesDir, `${status}.html`), `<!doctype html>\n<title>${status}</title>\n<p>this app's own page for ${status} ✓</p>\n`);
+    for (const status of ERROR_PAGE_STATUSES)
+      writeFileSync(join(pagesDir, `${status}.html`), `<!doctype html>\n<title>${status}</title>\n<p>this app's own page for ${status} ✓</p>\n`);
     const legacy = await startStandIn();
     standIn = legacy.server;
     const table = `version: 1
@@ -139,7 +140,9 @@ routes:
   it('has nginx serve the configured directory for every status in the list, 503 included, which no door answers yet', () => {
     const table = parseRouteTable(readFileSync(routes, 'utf8'), routes, { LEGACY_PORT: '1', TS_PORT: '2' });
     const conf = generateNginxConfig(table, { listenHost: '127.0.0.1', listenPort: 8080, prefix: temp.dir, pagesDir, headersMoreModule: '/unused/module.so' });
-    expect([...conf.matchAll(/error_page (\d+) \/_internal\/strangler\/pages\/(\d+)\.html;/g)].map((m) => [Number(m[1]), Number(m[2])])).toEqual(ERROR_PAGE_STATUSES.map((s) => [s, s]));
+    expect([...conf.matchAll(/error_page (\d+) \/_internal\/strangler\/pages\/(\d+)\.html;/g)].map((m) => [Number(m[1]), Number(m[2])])).toEqual(
+      ERROR_PAGE_STATUSES.map((s) => [s, s]),
+    );
     expect(conf).toContain(`alias ${pagesDir}/;`);
   });
 

@@ -34,10 +34,14 @@ const SHAPES: Record<string, string> = {
   'exact and prefix on one path': '  - { path: /x, exact: true, mode: legacy }\n  - { path: /x, mode: next, handler: x }\n',
   'exact root': '  - { path: /, exact: true, mode: next, handler: home }\n',
   'trailing-slash prefix next to an exact path': '  - { path: /s/, mode: next, handler: s }\n  - { path: /s, exact: true, mode: next, handler: s2 }\n',
-  'nested overrides': '  - { path: /api, mode: next, handler: api }\n  - { path: /api/v1/legacy, mode: legacy }\n  - { path: /api/v1/legacy/new, exact: true, mode: next, handler: n }\n',
+  'nested overrides':
+    '  - { path: /api, mode: next, handler: api }\n  - { path: /api/v1/legacy, mode: legacy }\n  - { path: /api/v1/legacy/new, exact: true, mode: next, handler: n }\n',
   'method lists': '  - { path: /m, mode: next, handler: m, methods: [GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS] }\n  - { path: /g, mode: next, handler: g, methods: [GET] }\n',
   'every allowed character': `  - { path: "/a-b_c.d~e!f&g'h(i)j*k+l,m=n:o@p", mode: next, handler: chars }\n  - { path: "/'quoted'/", mode: next, handler: q }\n`,
-  'many routes': Array.from({ length: 60 }, (_, i) => `  - { path: /r${i}/s${i % 7}${i % 3 === 0 ? '/' : ''}, ${i % 4 === 0 ? 'exact: true, ' : ''}mode: ${i % 2 ? 'legacy' : `next, handler: h${i}`} }\n`).join(''),
+  'many routes': Array.from(
+    { length: 60 },
+    (_, i) => `  - { path: /r${i}/s${i % 7}${i % 3 === 0 ? '/' : ''}, ${i % 4 === 0 ? 'exact: true, ' : ''}mode: ${i % 2 ? 'legacy' : `next, handler: h${i}`} }\n`,
+  ).join(''),
   'fractional body limit and short timeout': ['  - { path: /up, mode: next, handler: up }\n', 'settings: { max_body_mb: 0.25, proxy_timeout_s: 1 }\n'].join('§'),
 };
 
@@ -83,7 +87,18 @@ function probePaths(table: RouteTable): string[] {
   const paths = new Set<string>(['/', '/other', '/_internal/x']);
   for (const { path } of table.routes) {
     const bare = path.replace(/\/$/, '') || '/';
-    for (const probe of [path, bare, `${bare}/`, `${bare}/deeper/x`, `${bare}x`, bare.slice(0, -1) || '/', bare.toUpperCase(), `/q/..${bare}`, `${bare.replace(/\//g, '//')}/`, bare.replace(/a/, '%61')]) {
+    for (const probe of [
+      path,
+      bare,
+      `${bare}/`,
+      `${bare}/deeper/x`,
+      `${bare}x`,
+      bare.slice(0, -1) || '/',
+      bare.toUpperCase(),
+      `/q/..${bare}`,
+      `${bare.replace(/\//g, '//')}/`,
+      bare.replace(/a/, '%61'),
+    ]) {
       paths.add(probe);
     }
   }
@@ -188,17 +203,23 @@ describe.skipIf(!SUPPORT.ok)('a real nginx on the generated config', () => {
     expect(await backendOf(path)).toBe(expected);
   });
 
-  it.each(['/_internal/v1/boards', '/_INTERNAL', '/_Internal/x', '/%5Finternal/v1', '/x/../_internal/v1', '/api/..%2F_internal', '/_internalfoo', '/_internal/strangler/pages/404.html'])(
-    'answers 404 with the static page for %s and forwards nothing',
-    async (path) => {
-      const before = legacy.requests.length + ts.requests.length;
-      const reply = await send(front, path);
-      expect(reply.status).toBe(404);
-      expect(reply.headers['content-type']).toBe('text/html; charset=utf-8');
-      expect(reply.body).toBe(page(404));
-      expect(legacy.requests.length + ts.requests.length).toBe(before);
-    },
-  );
+  it.each([
+    '/_internal/v1/boards',
+    '/_INTERNAL',
+    '/_Internal/x',
+    '/%5Finternal/v1',
+    '/x/../_internal/v1',
+    '/api/..%2F_internal',
+    '/_internalfoo',
+    '/_internal/strangler/pages/404.html',
+  ])('answers 404 with the static page for %s and forwards nothing', async (path) => {
+    const before = legacy.requests.length + ts.requests.length;
+    const reply = await send(front, path);
+    expect(reply.status).toBe(404);
+    expect(reply.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(reply.body).toBe(page(404));
+    expect(legacy.requests.length + ts.requests.length).toBe(before);
+  });
 
   it('answers 400 with the static page for a target nginx cannot normalize or that is not ASCII', async () => {
     for (const path of ['/a%zz', '/..', '/a/%00', '/caf\u00c3\u00a9', '/a?q=\u00e9', '/_internal/\u00e9']) {
@@ -301,11 +322,16 @@ describe.skipIf(!SUPPORT.ok)('a real nginx on the generated config', () => {
     const reply = await send(front, '/logged');
     const id = reply.headers['x-request-id'] as string;
     // nginx writes the line after the response; wait for it rather than for a fixed time.
-    const line = await vi.waitFor(() => {
-      const found = readFileSync(accessLog, 'utf8').split('\n').find((l) => l.includes(id));
-      expect(found).toBeDefined();
-      return found;
-    }, { timeout: 10_000 });
+    const line = await vi.waitFor(
+      () => {
+        const found = readFileSync(accessLog, 'utf8')
+          .split('\n')
+          .find((l) => l.includes(id));
+        expect(found).toBeDefined();
+        return found;
+      },
+      { timeout: 10_000 },
+    );
     const entry = JSON.parse(line!) as Record<string, unknown>;
     expect(entry).toMatchObject({ event: 'access', request_id: id, status: 200, upstream: `127.0.0.1:${legacy.port}`, uri: '/logged' });
     expect(typeof entry.request_time).toBe('number');

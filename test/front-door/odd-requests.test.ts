@@ -120,7 +120,10 @@ describe.each(FRONT_DOORS)('odd requests through the %s front door', (kind) => {
     expect(seen.method).toBe('GET');
     expect(seen.bodySha256).toBe(sha256(body));
 
-    const chunked = await sendRaw(front.url, 'GET /get-with-chunked-body HTTP/1.1\r\nHost: forum.test\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n4\r\nabcd\r\n0\r\n\r\n');
+    const chunked = await sendRaw(
+      front.url,
+      'GET /get-with-chunked-body HTTP/1.1\r\nHost: forum.test\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n4\r\nabcd\r\n0\r\n\r\n',
+    );
     expect(chunked).toMatch(/^HTTP\/1\.1 200 /);
     expect((await arrived(legacy, '/get-with-chunked-body')).bodySha256).toBe(sha256('abcd'));
   });
@@ -128,10 +131,20 @@ describe.each(FRONT_DOORS)('odd requests through the %s front door', (kind) => {
   it('delivers a 10 MB POST intact', async () => {
     const body = randomBytes(10 * 1024 * 1024);
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: front.port, path: '/big-upload', method: 'POST', headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': body.length }, agent: false }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: front.port,
+          path: '/big-upload',
+          method: 'POST',
+          headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': body.length },
+          agent: false,
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
       req.on('error', reject);
       // In 64 KiB pieces, as a real upload arrives.
       const write = (offset: number): void => {
@@ -152,7 +165,10 @@ describe.each(FRONT_DOORS)('odd requests through the %s front door', (kind) => {
     ['both Content-Length and Transfer-Encoding', 'Content-Length: 4\r\nTransfer-Encoding: chunked\r\n'],
     ['two different Content-Length headers', 'Content-Length: 4\r\nContent-Length: 40\r\n'],
   ])('refuses a request with %s with 400 and never forwards it', async (_name, framing) => {
-    const answer = await sendRaw(front.url, `POST /smuggle HTTP/1.1\r\nHost: forum.test\r\n${framing}Connection: close\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: forum.test\r\n\r\n`);
+    const answer = await sendRaw(
+      front.url,
+      `POST /smuggle HTTP/1.1\r\nHost: forum.test\r\n${framing}Connection: close\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: forum.test\r\n\r\n`,
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 400 /);
     await expectStillServing();
     expect(legacy.requests.some((r) => r.url === '/smuggle' || r.url === '/smuggled')).toBe(false);

@@ -137,7 +137,7 @@ const ATTEMPTS: readonly Attempt[] = [
   { name: "double-encoded '/' after the prefix (%252F)", request: http('/_internal%252Fv1%252Fusers%252F1') },
   { name: "double-encoded '/' before the prefix (%252F)", request: http('/%252F_internal/v1/users/1'), expect: 'forwarded' },
   { name: "'%' encoded, then '5F' encoded (%25%35%46)", request: http('/%25%35%46internal/v1/users/1'), expect: 'forwarded' },
-  { name: "double-encoded dot-dot (%252e%252e)", request: http('/a/%252e%252e/_internal/v1/users/1'), expect: 'forwarded' },
+  { name: 'double-encoded dot-dot (%252e%252e)', request: http('/a/%252e%252e/_internal/v1/users/1'), expect: 'forwarded' },
 
   { name: 'upper case', request: http('/_INTERNAL/V1/USERS/1') },
   { name: 'mixed case', request: http('/_iNtErNaL/v1/users/1') },
@@ -149,8 +149,8 @@ const ATTEMPTS: readonly Attempt[] = [
   { name: 'two dot-dot segments', request: http('/a/b/../../_internal/openapi.json') },
   { name: 'a dot-dot segment encoded, upper hex', request: http('/a/%2E%2E/_internal/v1/users/1') },
   { name: 'a dot-dot segment encoded, lower hex', request: http('/a/%2e%2e/_internal/v1/users/1') },
-  { name: "dot-dot then an encoded slash (..%2f)", request: http('/a/..%2f_internal/v1/users/1') },
-  { name: "dot-dot then an encoded slash (..%2F) from a TS route", request: http('/api/v1/threads/..%2F..%2F..%2F_internal/v1/users/1') },
+  { name: 'dot-dot then an encoded slash (..%2f)', request: http('/a/..%2f_internal/v1/users/1') },
+  { name: 'dot-dot then an encoded slash (..%2F) from a TS route', request: http('/api/v1/threads/..%2F..%2F..%2F_internal/v1/users/1') },
   { name: 'half-encoded dot-dot (.%2e)', request: http('/a/.%2e/_internal/v1/users/1') },
   { name: 'an encoded dot segment', request: http('/%2e/_internal/v1/users/1') },
   { name: 'climbing out of a TS route', request: http('/api/v1/threads/../../../_internal/v1/users/1') },
@@ -184,7 +184,7 @@ const ATTEMPTS: readonly Attempt[] = [
   { name: 'absolute form with a doubled slash', request: http('http://front.test//_internal/v1/users/1') },
   { name: 'absolute form with userinfo', request: http(`http://admin@127.0.0.1${USER}`), expect: 400 },
 
-  { name: "Host of the internal listener", request: http(USER, { host: '127.0.0.1:8082' }) },
+  { name: 'Host of the internal listener', request: http(USER, { host: '127.0.0.1:8082' }) },
   { name: 'Host localhost', request: http(USER, { host: 'localhost' }) },
   { name: "Host 'internal'", request: http(SESSIONS, { host: 'internal' }) },
   { name: 'Host of the IPv6 loopback', request: http(USER, { host: '[::1]:8082' }) },
@@ -192,7 +192,7 @@ const ATTEMPTS: readonly Attempt[] = [
   { name: 'two Host lines', request: http(USER, { headers: 'Host: 127.0.0.1:8082\r\n' }), expect: 400 },
   { name: 'HTTP/1.1 without Host', request: http(USER, { host: null }), expect: 400 },
 
-  { name: "a backslash after the first slash", request: http('/\\_internal/v1/users/1') },
+  { name: 'a backslash after the first slash', request: http('/\\_internal/v1/users/1') },
   { name: 'an encoded backslash (%5C)', request: http('/%5C_internal/v1/users/1') },
   { name: 'an encoded backslash in lower hex (%5c)', request: http('/%5c_internal/openapi.json') },
   { name: 'backslash dot-dot backslash', request: http('/a\\..\\_internal/v1/users/1') },
@@ -202,7 +202,7 @@ const ATTEMPTS: readonly Attempt[] = [
   { name: "overlong UTF-8 '/' (%C0%AF)", request: http('/%C0%AF_internal/v1/users/1'), expect: 'forwarded' },
   { name: "overlong UTF-8 '/' after dot-dot", request: http('/a/..%C0%AF_internal/v1/users/1'), expect: 'forwarded' },
   { name: "three-byte overlong '/' (%E0%80%AF)", request: http('/%E0%80%AF_internal/v1/users/1'), expect: 'forwarded' },
-  { name: "overlong UTF-8 dot-dot (%C0%AE%C0%AE/)", request: http('/a/%C0%AE%C0%AE/_internal/v1/users/1'), expect: 'forwarded' },
+  { name: 'overlong UTF-8 dot-dot (%C0%AE%C0%AE/)', request: http('/a/%C0%AE%C0%AE/_internal/v1/users/1'), expect: 'forwarded' },
   { name: "overlong '/' after the prefix", request: http('/_internal%C0%AFv1/users/1') },
 
   { name: '%00 after the prefix', request: http('/_internal%00/v1/users/1'), expect: 400 },
@@ -215,7 +215,7 @@ const ATTEMPTS: readonly Attempt[] = [
   { name: 'an encoded CRLF and header after the prefix', request: http('/_internal%0d%0aX-User-Id:%201') },
 
   { name: 'a fragment', request: http(`${USER}#top`) },
-  { name: "a fragment hiding the climb", request: http(`${NOWHERE}#/../_internal/v1/users/1`), expect: 'forwarded' },
+  { name: 'a fragment hiding the climb', request: http(`${NOWHERE}#/../_internal/v1/users/1`), expect: 'forwarded' },
   { name: "an encoded '#' is data, so the climb counts", request: http('/%23/../_internal/v1/users/1') },
   { name: "'?' before the climb: the rest is the query", request: http(`${NOWHERE}?/../_internal/v1/users/1`), expect: 'forwarded' },
   { name: "an encoded '?' is data, so the climb counts", request: http('/%3F/../_internal/v1/users/1') },
@@ -231,8 +231,18 @@ const ATTEMPTS: readonly Attempt[] = [
   { name: 'HTTP/1.0 with Host localhost', request: http(SESSIONS, { version: 'HTTP/1.0', host: 'localhost' }) },
 
   { name: 'POST with a JSON body', request: http('/_internal/v1/users', { method: 'POST', headers: 'Content-Type: application/json\r\n', body: '{"username":"alice"}' }) },
-  { name: 'POST with a chunked JSON body', request: http('/_internal/v1/markdown/render', { method: 'POST', headers: 'Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n', body: chunked('{"text":"*hi*"}') }) },
-  { name: 'POST expecting 100-continue', request: http(SESSIONS, { method: 'POST', headers: 'Content-Type: application/json\r\nExpect: 100-continue\r\n', body: '{"cookie":"x"}' }) },
+  {
+    name: 'POST with a chunked JSON body',
+    request: http('/_internal/v1/markdown/render', {
+      method: 'POST',
+      headers: 'Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n',
+      body: chunked('{"text":"*hi*"}'),
+    }),
+  },
+  {
+    name: 'POST expecting 100-continue',
+    request: http(SESSIONS, { method: 'POST', headers: 'Content-Type: application/json\r\nExpect: 100-continue\r\n', body: '{"cookie":"x"}' }),
+  },
   { name: 'PUT', request: http(USER, { method: 'PUT', body: '{}' }) },
   { name: 'PATCH', request: http(USER, { method: 'PATCH', body: '{}' }) },
   { name: 'DELETE', request: http(USER, { method: 'DELETE' }) },
@@ -240,7 +250,13 @@ const ATTEMPTS: readonly Attempt[] = [
   { name: 'OPTIONS', request: http(USER, { method: 'OPTIONS' }) },
   { name: 'OPTIONS *', request: http('*', { method: 'OPTIONS' }), expect: 400 },
   { name: 'a lower-case method', request: http(USER, { method: 'get' }), expect: 400 },
-  { name: 'an upgrade to WebSocket', request: http(USER, { headers: 'Upgrade: websocket\r\nConnection: Upgrade, close\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n', close: false }) },
+  {
+    name: 'an upgrade to WebSocket',
+    request: http(USER, {
+      headers: 'Upgrade: websocket\r\nConnection: Upgrade, close\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n',
+      close: false,
+    }),
+  },
 
   { name: 'CONNECT to the internal listener', request: http('127.0.0.1:8082', { method: 'CONNECT', host: '127.0.0.1:8082', close: false }), expect: 400 },
   { name: "CONNECT to host 'internal'", request: http('internal:8082', { method: 'CONNECT', host: 'internal:8082', close: false }), expect: 400 },
@@ -251,13 +267,21 @@ const ATTEMPTS: readonly Attempt[] = [
   { name: 'pipelined after a GET of a TS route', request: http('/api/v1/boards', { close: false }) + http('/%5Finternal/openapi.json') },
   { name: 'pipelined after a POST with a body', request: http(NOWHERE, { method: 'POST', body: 'a=1', close: false }) + http(SESSIONS) },
   { name: 'pipelined in absolute form after a harmless GET', request: http(NOWHERE, { close: false }) + http(`http://127.0.0.1:8082${USER}`) },
-  { name: 'smuggled behind Content-Length and Transfer-Encoding', request: http(NOWHERE, { method: 'POST', headers: 'Content-Length: 4\r\nTransfer-Encoding: chunked\r\n' }) + `0\r\n\r\n${http(USER)}`, expect: 400 },
+  {
+    name: 'smuggled behind Content-Length and Transfer-Encoding',
+    request: http(NOWHERE, { method: 'POST', headers: 'Content-Length: 4\r\nTransfer-Encoding: chunked\r\n' }) + `0\r\n\r\n${http(USER)}`,
+    expect: 400,
+  },
 
   { name: 'X-Original-URL on a harmless path', request: http(NOWHERE, { headers: `X-Original-URL: ${USER}\r\n` }), expect: 'forwarded' },
   { name: 'X-Rewrite-URL on a harmless path', request: http(NOWHERE, { headers: `X-Rewrite-URL: ${OPENAPI}\r\n` }), expect: 'forwarded' },
   { name: 'lower-case x-original-url on a TS route', request: http(TS_NOWHERE, { headers: `x-original-url: ${SESSIONS}\r\n` }), expect: 'forwarded' },
   { name: 'X_Original_URL with underscores', request: http(NOWHERE, { headers: `X_Original_URL: ${USER}\r\n` }), expect: 'forwarded' },
-  { name: 'both path overrides, encoded', request: http(NOWHERE, { headers: 'X-Original-URL: /%5Finternal/v1/users/1\r\nX-Rewrite-URL: /a/../_internal/openapi.json\r\n' }), expect: 'forwarded' },
+  {
+    name: 'both path overrides, encoded',
+    request: http(NOWHERE, { headers: 'X-Original-URL: /%5Finternal/v1/users/1\r\nX-Rewrite-URL: /a/../_internal/openapi.json\r\n' }),
+    expect: 'forwarded',
+  },
 ];
 
 /** The status of the last response in a raw answer, or a word saying why there is none. */
@@ -323,10 +347,14 @@ const FORGERIES: readonly HeaderForgery[] = [
   withLines('an obs-fold line carrying a header', 'X-Note: a\r\n X-User-Id: 1\r\n', 400),
   withLines('an obs-fold continuation of a forged header', 'X-User-Id: 1\r\n\tadmin\r\n', 400),
   { name: 'on HTTP/1.0', request: (path) => http(path, { version: 'HTTP/1.0', headers: 'X-User-Id: 1\r\nX_Strangler_Shadow: 1\r\n' }) },
-  { name: 'in the second of two pipelined requests', request: (path) => http('/walls/first', { close: false }) + http(path, { headers: 'X-User-Id: 1\r\nX-Strangler-User: alice\r\n' }) },
+  {
+    name: 'in the second of two pipelined requests',
+    request: (path) => http('/walls/first', { close: false }) + http(path, { headers: 'X-User-Id: 1\r\nX-Strangler-User: alice\r\n' }),
+  },
   {
     name: 'in the trailer of a chunked body',
-    request: (path) => http(path, { method: 'POST', headers: 'Transfer-Encoding: chunked\r\nTrailer: X-User-Id\r\n', body: chunked('hi', 'X-User-Id: 1\r\nX-Strangler-Shadow: 1\r\n') }),
+    request: (path) =>
+      http(path, { method: 'POST', headers: 'Transfer-Encoding: chunked\r\nTrailer: X-User-Id\r\n', body: chunked('hi', 'X-User-Id: 1\r\nX-Strangler-Shadow: 1\r\n') }),
   },
 ];
 
@@ -364,7 +392,10 @@ describe.each(FRONT_DOORS)('the walls of the %s front door, in front of two reco
   });
 
   it.each(FORGERIES.map((f, i) => [f.name, f, i] as const))('keeps forged identity headers (%s) from both backends', async (_name, forgery, index) => {
-    for (const [backend, path] of [['legacy', `/walls/headers/${index}`], ['ts', `/api/v1/threads/${index}`]] as const) {
+    for (const [backend, path] of [
+      ['legacy', `/walls/headers/${index}`],
+      ['ts', `/api/v1/threads/${index}`],
+    ] as const) {
       const watch = watchBackends();
       const status = lastStatus(await sendRaw(front.url, forgery.request(path)));
       expect(status, path).toBe(forgery.expect ?? 200);

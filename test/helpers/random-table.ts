@@ -32,7 +32,7 @@ export interface RandomRoutesOptions {
 /** Route lines (`  - { path: ..., mode: ... }`) that, wrapped, make a valid table. */
 export function randomRoutes({ seed, count, wrap, env = {} }: RandomRoutesOptions): string {
   const next = seededRandom(seed);
-  const pick = <T,>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
   let routes = '';
   for (let i = 0; i < count; i++) {
     const depth = 1 + Math.floor(next() * 3);

@@ -17,7 +17,12 @@ beforeAll(async () => {
   // The TS server's internal port is chosen first: Flask is told where to relay logouts before the TS server exists.
   const env = await internalEnv();
   flask = await spawnServer({ name: 'flask', command: SYSTEM_PYTHON, args: ['test/identity/flask_app.py'], env });
-  tsServer = await spawnServer({ name: 'ts', command: process.execPath, args: ['--import', 'tsx', 'test/identity/whoami-server.ts'], env: { ...env, LEGACY_URL: flask.url, SESSION_COOKIE: 'sid' } });
+  tsServer = await spawnServer({
+    name: 'ts',
+    command: process.execPath,
+    args: ['--import', 'tsx', 'test/identity/whoami-server.ts'],
+    env: { ...env, LEGACY_URL: flask.url, SESSION_COOKIE: 'sid' },
+  });
   ts = tsServer.url;
 });
 
@@ -58,7 +63,11 @@ describe('one login across a Flask app and the TS server', () => {
   });
 
   it("is refused by Flask's resolve endpoint without the token", async () => {
-    const res = await fetch(`${flask!.url}/_internal/legacy/sessions/resolve`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer wrong' }, body: '{"token":"x"}' });
+    const res = await fetch(`${flask!.url}/_internal/legacy/sessions/resolve`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer wrong' },
+      body: '{"token":"x"}',
+    });
     expect(res.status).toBe(401);
     expect(await res.json()).toEqual({ error: { code: 'unauthorized', message: 'missing or wrong bearer token' } });
   });

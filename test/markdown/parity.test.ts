@@ -47,15 +47,63 @@ function renderWithPython(sources: readonly string[]): LegacyResult[] {
 const INDENTS = ['', '', '', ' ', '  ', '   ', '    ', '      ', '\t'];
 const BLOCK_STARTS = ['', '', '', '- ', '+ ', '* ', '1. ', '2. ', '10. ', '> ', '>', '# ', '### ', '```', '```js', '- - ', '> - ', '1. > '];
 const INLINE = [
-  '*', '*', '**', '***', '_', '`', '``', '[', ']', '(', ')', '<', '>', '#', '-', '+', '1.', ' ', ' ', '  ', '\t', '\n', '\\',
-  'http://', 'https://', 'mailto:', 'HTTP://', 'x.y/z', 'a', 'b', 'word', 'é', '日本', 'ſ', 'ı', '\u0130', '\u212a', '\u00a0', '\u2028', '\x1c',
-  '\ufeff', '\u200b', '\0', '😀', '👍🏽', '&', '"', "'", '<http://a.b>', '[t](http://u)', 'javascript:',
+  '*',
+  '*',
+  '**',
+  '***',
+  '_',
+  '`',
+  '``',
+  '[',
+  ']',
+  '(',
+  ')',
+  '<',
+  '>',
+  '#',
+  '-',
+  '+',
+  '1.',
+  ' ',
+  ' ',
+  '  ',
+  '\t',
+  '\n',
+  '\\',
+  'http://',
+  'https://',
+  'mailto:',
+  'HTTP://',
+  'x.y/z',
+  'a',
+  'b',
+  'word',
+  'é',
+  '日本',
+  'ſ',
+  'ı',
+  '\u0130',
+  '\u212a',
+  '\u00a0',
+  '\u2028',
+  '\x1c',
+  '\ufeff',
+  '\u200b',
+  '\0',
+  '😀',
+  '👍🏽',
+  '&',
+  '"',
+  "'",
+  '<http://a.b>',
+  '[t](http://u)',
+  'javascript:',
 ];
 const LINE_ENDINGS = ['\n', '\n', '\n', '\r\n', '\r', '\n\n'];
 
 function randomDocuments(seed: number, count: number): string[] {
   const next = seededRandom(seed);
-  const pick = <T,>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
   const upTo = (limit: number): number => Math.floor(next() * (limit + 1));
   return Array.from({ length: count }, () => {
     const lines = Array.from({ length: upTo(8) }, () => {
@@ -76,8 +124,7 @@ const SAFE_SCHEME = /^(?:https?:\/\/|mailto:)/i;
 const FOLDED_SCHEME = /^(?:[hH][tT][tT][pP][sS\u017f]?:\/\/|[mM][aA][iI\u0130\u0131][lL][tT][oO]:)/u;
 const FORUM_PAGE = 'https://forum.example/t/1';
 
-const unescapeHtml = (text: string): string =>
-  text.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&quot;', '"').replaceAll('&#x27;', "'").replaceAll('&amp;', '&');
+const unescapeHtml = (text: string): string => text.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&quot;', '"').replaceAll('&#x27;', "'").replaceAll('&amp;', '&');
 
 function isAllowedHref(href: string): boolean {
   if (SAFE_SCHEME.test(href)) return true;
@@ -149,9 +196,7 @@ describe(`Markdown random documents (seed ${SEED}): TypeScript port against lega
     expect(crashes, `seed ${SEED}: legacy raised`).toEqual([]);
     const index = randomSources.findIndex((source, k) => renderMarkdown(source) !== (legacyRandom[k] as { html: string }).html);
     const firstDifference =
-      index === -1
-        ? undefined
-        : { seed: SEED, index, source: randomSources[index]!, legacy: legacyRandom[index], typescript: renderMarkdown(randomSources[index]!) };
+      index === -1 ? undefined : { seed: SEED, index, source: randomSources[index]!, legacy: legacyRandom[index], typescript: renderMarkdown(randomSources[index]!) };
     expect(firstDifference, `seed ${SEED}: first differing document`).toBeUndefined();
   });
 });

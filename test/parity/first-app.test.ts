@@ -43,8 +43,9 @@ let app: RunningProcess | undefined;
 // eslint-disable-next-line prefer-const -- as above
 let ts: Server | undefined;
 afterAll(async () => {
-  for (const [name, value] of Object.entries(saved)) if (value === undefined) delete process.env[name];
-  else process.env[name] = value;
+  for (const [name, value] of Object.entries(saved))
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
   if (ts) await new Promise((done) => ts!.close(done));
   await app?.stop();
 });
@@ -53,7 +54,8 @@ app = await spawnServer({ name: 'items-app', command: PYTHON, args: ['test/parit
 const routes = join(HERE, 'first-app/routes.yaml');
 const logger = pino({ level: 'silent' });
 const server = createTsServer({ table: loadRouteTable(routes, { LEGACY_PORT: String(app.port) }), services: [items], proxy: createProxy({ logger }), logger, answeredBy: true });
-ts = createServer({ ServerResponse: ConventionalHeaderCase }, getRequestListener(server.app.fetch));
+const listener = getRequestListener(server.app.fetch);
+ts = createServer({ ServerResponse: ConventionalHeaderCase }, (req, res) => void listener(req, res));
 await new Promise<void>((done) => ts!.listen(0, '127.0.0.1', done));
 Object.assign(process.env, { ROUTES: routes, LEGACY_URL: app.url, TS_URL: `http://127.0.0.1:${(ts.address() as AddressInfo).port}` });
 await import('./items.parity.ts');

@@ -64,7 +64,8 @@ export async function startParityStack(): Promise<ParityStack> {
   return {
     legacy,
     ts,
-    harness: (options = {}) => createParityHarness({ routes, env: { ...tsEnv, TS_PORT: String(ts.port) }, legacyUrl: legacy.url, tsUrl: ts.url, comparedHeaders: COMPARED_HEADERS, ...options }),
+    harness: (options = {}) =>
+      createParityHarness({ routes, env: { ...tsEnv, TS_PORT: String(ts.port) }, legacyUrl: legacy.url, tsUrl: ts.url, comparedHeaders: COMPARED_HEADERS, ...options }),
     async stop() {
       await Promise.all([legacy.stop(), ts.stop()]);
       cleanup();
@@ -94,7 +95,10 @@ export async function cookieFor(legacyUrl: string, template: string | undefined)
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username, password: `${username}-password` }),
     });
-    const session = res.headers.getSetCookie().map((line) => /^forum_session=([^;]+)/.exec(line)?.[1]).find(Boolean);
+    const session = res.headers
+      .getSetCookie()
+      .map((line) => /^forum_session=([^;]+)/.exec(line)?.[1])
+      .find(Boolean);
     if (res.status !== 200 || !session) throw new Error(`logging ${username} in on legacy failed (${res.status}): ${await res.text()}`);
     cookie = cookie.replace(placeholder!, session);
   }

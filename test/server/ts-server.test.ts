@@ -25,7 +25,6 @@ async function logIn(baseUrl: string): Promise<string> {
     .join('; ');
 }
 
-
 describe('the TS server on the repository route table', () => {
   let pair: Pair;
   beforeAll(async () => {
@@ -65,7 +64,11 @@ describe('the TS server on the repository route table', () => {
     const cookie = await logIn(pair.ts.url);
     const before = ((await (await fetch(`${pair.ts.url}/api/v1/threads/2`)).json()) as { total: number }).total;
     const writes = Array.from({ length: 20 }, (_, i) =>
-      fetch(`${pair.ts.url}/api/v1/threads/2/posts`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ body: `concurrent ${i}` }) }),
+      fetch(`${pair.ts.url}/api/v1/threads/2/posts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie },
+        body: JSON.stringify({ body: `concurrent ${i}` }),
+      }),
     );
     const reads = Array.from({ length: 60 }, () => fetch(`${pair.ts.url}/api/v1/threads/2?per_page=200`));
     const [written, read] = await Promise.all([Promise.all(writes), Promise.all(reads)]);
@@ -135,7 +138,7 @@ describe('TS server start-up and signals', () => {
     }
   });
 
-  it('exits 1 naming INTERNAL_PORT when the internal listener\'s port is taken', async () => {
+  it("exits 1 naming INTERNAL_PORT when the internal listener's port is taken", async () => {
     blocker = createServer();
     const port = await new Promise<number>((done) => blocker!.listen(0, '127.0.0.1', () => done((blocker!.address() as { port: number }).port)));
     const { dir, cleanup } = tempDir();

@@ -71,7 +71,7 @@ describe('the TS server with TS_WORKERS=2', () => {
     expect(events(ts, 'listening')).toHaveLength(1);
     expect(events(ts, 'listening')[0]).toMatchObject({ workers: 2, url: ts.url, internal_url: ts.internalUrl });
     // Each worker's own line is written by that worker; it may reach the pipe after the primary's.
-    await waitUntil(() => workerPids(ts).length >= 2, 'both workers\' listening lines');
+    await waitUntil(() => workerPids(ts).length >= 2, "both workers' listening lines");
     expect(new Set(workerPids(ts)).size).toBe(2);
     for (const line of events(ts, 'worker_listening')) expect(line).not.toHaveProperty('url');
 
@@ -127,7 +127,13 @@ describe('the TS server with TS_WORKERS=2', () => {
     pair = await startWorkers();
     const { ts } = pair;
     const exited = new Promise<number | null>((done) => ts.child.once('exit', (code) => done(code)));
-    const killer = setInterval(() => workerPids(ts).filter(isAlive).forEach((pid) => process.kill(pid, 'SIGKILL')), 50);
+    const killer = setInterval(
+      () =>
+        workerPids(ts)
+          .filter(isAlive)
+          .forEach((pid) => process.kill(pid, 'SIGKILL')),
+      50,
+    );
     try {
       expect(await exited).toBe(1);
     } finally {
@@ -165,7 +171,7 @@ describe('TS_WORKERS at start-up', () => {
     expect(result.stdout).toContain('or auto for one per core');
   });
 
-  it('exits 1 with the worker\'s reason, once, when the workers cannot listen', async () => {
+  it("exits 1 with the worker's reason, once, when the workers cannot listen", async () => {
     blocker = createServer();
     const port = await new Promise<number>((done) => blocker!.listen(0, '127.0.0.1', () => done((blocker!.address() as { port: number }).port)));
     const { dir, cleanup } = tempDir();

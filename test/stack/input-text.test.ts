@@ -6,14 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/stack.ts';
 
-const CASES = [
-  '/api/v1/threads/1?q=%FF',
-  '/api/v1/threads/1?page=1%00',
-  '/api/v1/threads/1?page=2&x%C3%28=1',
-  '/api/v1/threads/1?page=%zz',
-  '/t/1?page=%00',
-  '/t/1?q=caf%E9',
-];
+const CASES = ['/api/v1/threads/1?q=%FF', '/api/v1/threads/1?page=1%00', '/api/v1/threads/1?page=2&x%C3%28=1', '/api/v1/threads/1?page=%zz', '/t/1?page=%00', '/t/1?q=caf%E9'];
 
 describe('refusing text that cannot be stored, legacy and TS alike', () => {
   let stack: Stack;
@@ -36,6 +29,8 @@ describe('refusing text that cannot be stored, legacy and TS alike', () => {
   });
 
   it('names the parameter and the fix', async () => {
-    expect(JSON.parse((await answer(stack.ts.url, '/api/v1/threads/1?q=%00')).body)).toEqual({ error: { code: 'bad_request', message: "query parameter 'q' contains a NUL character (%00); remove it" } });
+    expect(JSON.parse((await answer(stack.ts.url, '/api/v1/threads/1?q=%00')).body)).toEqual({
+      error: { code: 'bad_request', message: "query parameter 'q' contains a NUL character (%00); remove it" },
+    });
   });
 });

@@ -95,7 +95,7 @@ describe('one login across both sides', () => {
     expect(invalid.text).toContain('username: must be 3 to 32 characters');
   });
 
-  it('renders a new post through the TS markdown service, passing the front door\'s request id along', async () => {
+  it("renders a new post through the TS markdown service, passing the front door's request id along", async () => {
     const login = await postJson(`${stack.front.url}/api/v1/login`, { username: 'carol', password: 'carol-password' });
     const body = 'Hello *world* <script>alert(1)</script> [x](javascript:alert(1)) — ünïcödé';
     const made = await postJson(`${stack.front.url}/api/v1/threads/1/posts`, { body }, cookieOf(login));
@@ -106,11 +106,11 @@ describe('one login across both sides', () => {
     const id = made.headers.get('x-request-id');
     await waitUntil(
       () => logLines(stack.ts).some((line) => line.listener === 'internal' && line.request_id === id && line.path === '/_internal/v1/markdown/render'),
-      'the TS internal access line of the render call, under the front door\'s request id',
+      "the TS internal access line of the render call, under the front door's request id",
     );
   });
 
-  it('answers 401 and nothing else on either side\'s internal endpoints for a wrong token', async () => {
+  it("answers 401 and nothing else on either side's internal endpoints for a wrong token", async () => {
     const wrong = { authorization: `Bearer ${'x'.repeat(64)}`, 'content-type': 'application/json' };
     const ts = await send(`${stack.ts.internalUrl}/_internal/v1/users/1`, { headers: wrong });
     expect(ts).toMatchObject({ status: 401, text: '{"error":{"code":"unauthorized","message":"missing or wrong bearer token"}}' });
@@ -168,7 +168,7 @@ describe('legacy when the internal calls cannot be made', () => {
     expect(page.text).toContain('The user service is not answering right now');
     const api = await send(`${legacy.url}/api/v1/threads/1`);
     expect(api).toMatchObject({ status: 503, text: expect.stringContaining('"code":"unavailable"') });
-    await waitUntil(() => logLines(legacy).some((line) => line.event === 'internal_call_failed'), 'the failed call\'s log line');
+    await waitUntil(() => logLines(legacy).some((line) => line.event === 'internal_call_failed'), "the failed call's log line");
     const failed = logLines(legacy).find((line) => line.event === 'internal_call_failed')!;
     expect(failed.call).toMatch(/^GET \/_internal\/v1\/users/);
     expect(failed.level).toBe('error');
@@ -190,12 +190,12 @@ describe('legacy when the internal calls cannot be made', () => {
     const legacy = await legacyWith({ STRANGLER_INTERNAL_TOKEN: 'w'.repeat(48) });
     const page = await send(`${legacy.url}/t/1`);
     expect(page.status).toBe(503);
-    await waitUntil(() => logLines(legacy).some((line) => line.event === 'internal_call_failed'), 'the failed call\'s log line');
+    await waitUntil(() => logLines(legacy).some((line) => line.event === 'internal_call_failed'), "the failed call's log line");
     const failed = logLines(legacy).find((line) => line.event === 'internal_call_failed')!;
     expect(String(failed.error)).toMatch(/401|token/i);
   });
 
-  it('answers 503 on TS\'s /api/v1/me, with a log line naming the call, when legacy cannot say whose session it is', async () => {
+  it("answers 503 on TS's /api/v1/me, with a log line naming the call, when legacy cannot say whose session it is", async () => {
     await stack.legacy.stop();
     const me = await send(`${stack.front.url}/api/v1/me`, { cookie: 'forum_session=anything' });
     expect(me).toMatchObject({ status: 503, text: '{"error":{"code":"unavailable","message":"cannot check your session right now; try again in a moment"}}' });
@@ -237,7 +237,11 @@ describe('concurrent writes from both sides', () => {
     const postsBefore = count('SELECT count(*) AS n FROM posts');
 
     const viaLegacy = Array.from({ length: COUNT }, (_, i) => () => postJson(`${stack.legacy.url}/api/v1/users`, { username: `legacy-${i}`, password: `password-${i}` }));
-    const viaTs = Array.from({ length: COUNT }, (_, i) => () => send(`${stack.ts.internalUrl}/_internal/v1/users`, { method: 'POST', headers: internal, body: JSON.stringify({ username: `ts-${i}`, password: `password-${i}` }) }));
+    const viaTs = Array.from(
+      { length: COUNT },
+      (_, i) => () =>
+        send(`${stack.ts.internalUrl}/_internal/v1/users`, { method: 'POST', headers: internal, body: JSON.stringify({ username: `ts-${i}`, password: `password-${i}` }) }),
+    );
     const posts = Array.from({ length: COUNT }, (_, i) => () => postJson(`${stack.legacy.url}/api/v1/threads/${(i % 5) + 1}/posts`, { body: `post **${i}**` }, cookie));
     const [a, b, c] = await Promise.all([pool(viaLegacy, 16), pool(viaTs, 16), pool(posts, 16)]);
 

@@ -34,7 +34,7 @@ describe('after rounds of load with idle gaps', () => {
     await stack?.stop();
   });
 
-  it('levels off the TS server\'s memory and returns legacy\'s open files to their baseline', { timeout: 300_000 }, async () => {
+  it("levels off the TS server's memory and returns legacy's open files to their baseline", { timeout: 300_000 }, async () => {
     const legacyPid = stack.legacy.child.pid!;
     const tsPid = stack.ts.child.pid!;
     const baselineFiles = openFiles(legacyPid);
@@ -54,7 +54,10 @@ describe('after rounds of load with idle gaps', () => {
       }
       const statuses = await reads.stop();
       served.push(Object.values(statuses).reduce((a, b) => a + b, 0) + replies);
-      expect(Object.keys(statuses).filter((status) => !EXPECTED.includes(Number(status))), reads.failures.join('\n')).toEqual([]);
+      expect(
+        Object.keys(statuses).filter((status) => !EXPECTED.includes(Number(status))),
+        reads.failures.join('\n'),
+      ).toEqual([]);
       await new Promise((r) => setTimeout(r, IDLE_GAP_MS));
       rss.push(rssMiB(tsPid));
     }

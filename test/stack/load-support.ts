@@ -44,7 +44,7 @@ export function rssMiB(pid: number): number {
 export async function postJson(url: string, body: unknown, cookie?: string): Promise<{ status: number; body: unknown; cookies: string[] }> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body) });
   const text = await res.text();
-  let parsed: unknown = null;
+  let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
@@ -64,7 +64,12 @@ export const cookieOf = (cookies: string[]): string =>
  * Keep `workers` loops fetching `paths` (bodies read) until `stop()`; resolves with counts by status.
  * `failures` keeps the first few answers whose status is not in `expected`.
  */
-export function readLoad(baseUrl: string, paths: readonly string[], workers: number, expected: readonly number[] = [200]): { stop(): Promise<Record<number, number>>; failures: string[]; served(): number } {
+export function readLoad(
+  baseUrl: string,
+  paths: readonly string[],
+  workers: number,
+  expected: readonly number[] = [200],
+): { stop(): Promise<Record<number, number>>; failures: string[]; served(): number } {
   let running = true;
   let served = 0;
   const statuses: Record<number, number> = {};

@@ -49,7 +49,9 @@ describe('logins while every CPU is busy', () => {
     const burners = startCpuBurners(BURN_MAX_MS);
     try {
       const registered = await Promise.all(names.map((name) => postJson(`${stack.front.url}/api/v1/users`, { username: name, password: `${name}-password` })));
-      expect(tally(registered.map((answer) => answer.status)), `${JSON.stringify(registered.find((answer) => answer.status !== 201)?.body)}\n${errorsOf(stack)}`).toEqual({ 201: USERS });
+      expect(tally(registered.map((answer) => answer.status)), `${JSON.stringify(registered.find((answer) => answer.status !== 201)?.body)}\n${errorsOf(stack)}`).toEqual({
+        201: USERS,
+      });
 
       const logins = await Promise.all(names.map((name) => postJson(`${stack.front.url}/api/v1/login`, { username: name, password: `${name}-password` })));
       expect(tally(logins.map((answer) => answer.status)), `${JSON.stringify(logins.find((answer) => answer.status !== 200)?.body)}\n${errorsOf(stack)}`).toEqual({ 200: USERS });
@@ -84,11 +86,15 @@ describe.each(FRONT_DOORS)('replies through the %s front door under read load', 
     const count = (): number => (conn.prepare('SELECT count(*) AS n FROM posts WHERE thread_id = 1').get() as { n: number }).n;
     const before = count();
     const reads = readLoad(stack.front.url, ['/api/v1/threads/1', '/t/1', '/', '/api/v1/boards/general/threads', '/api/v1/boards'], 20);
-    let readStatuses: Record<number, number> = {};
+    let readStatuses: Record<number, number>;
     try {
-      const replies = await Promise.all(Array.from({ length: REPLIES }, (_, i) => postJson(`${stack.front.url}/api/v1/threads/1/posts`, { body: `load reply ${i} with *markdown*` }, cookie)));
+      const replies = await Promise.all(
+        Array.from({ length: REPLIES }, (_, i) => postJson(`${stack.front.url}/api/v1/threads/1/posts`, { body: `load reply ${i} with *markdown*` }, cookie)),
+      );
       readStatuses = await reads.stop();
-      expect(tally(replies.map((answer) => answer.status)), `${JSON.stringify(replies.find((answer) => answer.status !== 201)?.body)}\n${errorsOf(stack)}`).toEqual({ 201: REPLIES });
+      expect(tally(replies.map((answer) => answer.status)), `${JSON.stringify(replies.find((answer) => answer.status !== 201)?.body)}\n${errorsOf(stack)}`).toEqual({
+        201: REPLIES,
+      });
       expect(count() - before).toBe(REPLIES);
       const bodies = conn.prepare("SELECT body FROM posts WHERE thread_id = 1 AND body LIKE 'load reply %'").all() as { body: string }[];
       expect(new Set(bodies.map((row) => row.body)).size).toBe(REPLIES);

@@ -11,7 +11,11 @@ import { NGINX, startStack, type FrontDoorKind, type Stack } from '../helpers/st
 
 const FRONT_DOORS: FrontDoorKind[] = NGINX.ok ? ['edge', 'nginx'] : ['edge'];
 
-interface Answer { status: number; headers: IncomingHttpHeaders; body: Buffer }
+interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
 
 function send(url: string, method: string, body?: Buffer | string, headers: Record<string, string> = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
@@ -48,7 +52,10 @@ describe.each(FRONT_DOORS)('odd requests through the %s front door to the real b
   it('answers a chunked POST carrying a Trailer header, proxied through TS to legacy', async () => {
     const host = new URL(stack.front.url).host;
     const body = '{"body":"hi"}';
-    const answer = await sendRaw(stack.front.url, `POST /api/v1/threads/1/posts HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nTrailer: X-Checksum\r\nConnection: close\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\nX-Checksum: 1\r\n\r\n`);
+    const answer = await sendRaw(
+      stack.front.url,
+      `POST /api/v1/threads/1/posts HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nTrailer: X-Checksum\r\nConnection: close\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\nX-Checksum: 1\r\n\r\n`,
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 401 /);
     expect(answer).toContain('{"error":{"code":"unauthorized","message":"log in first"}}');
     allAlive();
@@ -100,7 +107,12 @@ describe.each(FRONT_DOORS)('odd requests through the %s front door to the real b
 
   it('passes both of legacy’s Set-Cookie headers on login, and the session works on the TS side too', async () => {
     const cookie = await logIn(stack.front.url);
-    expect(cookie.split('; ').map((c) => c.split('=')[0]).sort()).toEqual(['forum_csrf', 'forum_session']);
+    expect(
+      cookie
+        .split('; ')
+        .map((c) => c.split('=')[0])
+        .sort(),
+    ).toEqual(['forum_csrf', 'forum_session']);
     const reply = await send(`${stack.front.url}/api/v1/threads/1/posts`, 'POST', JSON.stringify({ body: 'through the proxy' }), { 'content-type': 'application/json', cookie });
     expect(reply.status).toBe(201);
     const thread = JSON.parse((await send(`${stack.front.url}/api/v1/threads/1?per_page=200`, 'GET')).body.toString()) as { posts: { body: string }[] };

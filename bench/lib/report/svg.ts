@@ -19,14 +19,14 @@ const COLOR = { met: '#2e7d32', missed: '#c62828', none: '#757575', pending: '#b
 
 const escapeXml = (text: string): string => text.replace(/[<>&"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
-type Row =
-  | { kind: 'heading'; title: string }
-  | { kind: 'ratio'; check: Check }
-  | { kind: 'pending'; title: string; text: string };
+type Row = { kind: 'heading'; title: string } | { kind: 'ratio'; check: Check } | { kind: 'pending'; title: string; text: string };
 
 export function svgChart(report: BenchReport): string {
   const rows: Row[] = report.scenarios.flatMap((scenario): Row[] => {
-    if (scenario.status !== 'measured') return [{ kind: 'pending', title: scenario.title, text: `${scenario.status}${scenario.status === 'not landed' ? '' : ` (${scenario.reason ?? ''})`}; goal ${scenario.goal}` }];
+    if (scenario.status !== 'measured')
+      return [
+        { kind: 'pending', title: scenario.title, text: `${scenario.status}${scenario.status === 'not landed' ? '' : ` (${scenario.reason ?? ''})`}; goal ${scenario.goal}` },
+      ];
     const ratios = (scenario.checks ?? []).filter((c) => c.unit === '×');
     return ratios.length ? [{ kind: 'heading', title: scenario.title }, ...ratios.map((check): Row => ({ kind: 'ratio', check }))] : [];
   });
@@ -38,10 +38,12 @@ export function svgChart(report: BenchReport): string {
   const height = TOP + rows.length * ROW_HEIGHT + BOTTOM;
   const plotBottom = TOP + rows.length * ROW_HEIGHT;
 
-  const grid = TICKS.filter((tick) => tick >= low && tick <= high).map((tick) => [
-    `<line x1="${x(tick).toFixed(1)}" y1="${TOP - 6}" x2="${x(tick).toFixed(1)}" y2="${plotBottom}" stroke="${tick === 1 ? '#9e9e9e' : COLOR.grid}"/>`,
-    `<text x="${x(tick).toFixed(1)}" y="${plotBottom + 16}" text-anchor="middle">${tick}×</text>`,
-  ].join(''));
+  const grid = TICKS.filter((tick) => tick >= low && tick <= high).map((tick) =>
+    [
+      `<line x1="${x(tick).toFixed(1)}" y1="${TOP - 6}" x2="${x(tick).toFixed(1)}" y2="${plotBottom}" stroke="${tick === 1 ? '#9e9e9e' : COLOR.grid}"/>`,
+      `<text x="${x(tick).toFixed(1)}" y="${plotBottom + 16}" text-anchor="middle">${tick}×</text>`,
+    ].join(''),
+  );
 
   const body = rows.map((row, i) => {
     const y = TOP + i * ROW_HEIGHT;
