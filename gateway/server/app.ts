@@ -97,7 +97,14 @@ export function createTsServer(options: TsServerOptions): TsServer {
   const mounted = new Map<string, Hono<ServiceEnv>>();
   for (const service of services) {
     if (!service.app) continue;
-    const wrapper = new Hono<ServiceEnv>().route('/', service.app);
+    // A HEAD reaches the service as GET (see app.fetch below), so that its answer keeps the GET's header
+    // order; its handlers still see the client's method, so that a HEAD records nothing and a 405 names it.
+    const wrapper = new Hono<ServiceEnv>()
+      .use(async function clientMethod(c, next) {
+        if (c.env.clientMethod === 'HEAD') Object.defineProperty(c.req, 'method', { value: 'HEAD' });
+        await next();
+      })
+      .route('/', service.app);
     if (options.notFound) wrapper.notFound(options.notFound);
     // Errors go up to the one handler of the outer app, which knows the request id and the socket.
     wrapper.onError((err) => {
@@ -121,12 +128,15 @@ export function createTsServer(options: TsServerOptions): TsServer {
     if (!target.ok) return errorResponse(target.status, target.reason, (incoming.url ?? '/').split('?')[0]!);
     // The front doors already refuse these; the public listener does too, should it ever be reached directly.
     if (isInternalPath(target.path)) return errorResponse(404, 'not found', target.path);
-    const name = serviceFor(table.match(target.path), c.req.method);
+    const method = incoming.method ?? c.req.method;
+    const name = serviceFor(table.match(target.path), method);
     const service = name === null ? undefined : mounted.get(name);
     if (service) {
       c.set('backend', 'ts');
       // Calls the service makes to legacy share this request's deadline instead of a fixed timeout each.
-      const res = await withRequestDeadline(Date.now() + REQUEST_BUDGET_MS, () => service.fetch(requestFor(c.req.raw, target.forwardPath + target.search), { requestId }));
+      const res = await withRequestDeadline(Date.now() + REQUEST_BUDGET_MS, () =>
+        service.fetch(requestFor(c.req.raw, target.forwardPath + target.search), { requestId, clientMethod: method }),
+      );
       return answeredBy ? withHeader(res, ANSWERED_BY_HEADER, 'ts') : res;
     }
     c.set('backend', 'legacy');

@@ -9,6 +9,8 @@ import type { RouteTable } from '../routes/types.ts';
 /** What a service's handlers find in `c.env`: the request id, never the raw Node objects. */
 export interface ServiceBindings {
   readonly requestId: string;
+  /** The method the client sent, when the request reached the service as another (HEAD runs as GET). */
+  readonly clientMethod?: string;
 }
 
 export type ServiceEnv = { Bindings: ServiceBindings };

@@ -41,8 +41,11 @@ export function mountBoardPages(app: Hono<ServiceEnv>, queries: BoardQueries, op
     }),
   );
 
-  app.get('/b/:slug', (c: Context<ServiceEnv>) =>
-    kit.answer(async () => {
+  app.get('/b/:slug', (c: Context<ServiceEnv>) => {
+    // The gateway passes an encoded slash on as it came (%2F); legacy's WSGI server decodes it before its
+    // router sees the path, where `/b/<slug>` then matches no route: the same generic 404 here.
+    if (/%2f/i.test(new URL(c.req.url).pathname)) return pages.notFound(c);
+    return kit.answer(async () => {
       const { page, perPage } = parsePaging(c.req.url, THREADS_PER_PAGE_DEFAULT, THREADS_PER_PAGE_MAX);
       const { viewer, csrf } = await kit.viewerOf(c);
       const slug = decodeSegment(new URL(c.req.url).pathname.slice('/b/'.length));
@@ -64,8 +67,8 @@ export function mountBoardPages(app: Hono<ServiceEnv>, queries: BoardQueries, op
         form,
       });
       return templates.page(board.name, content, viewer, csrf);
-    }),
-  );
+    });
+  });
   // legacy's router: starting a thread takes POST only (which the route table sends to legacy).
   app.all('/b/:slug/new', (c) => pages.htmlError(405, `method ${c.req.method} is not allowed here; use POST`, { allow: 'POST' }));
 }
