@@ -183,7 +183,12 @@ describe('compose.yaml, its Dockerfiles and the route table', () => {
 
   it('reports a TS image without the error pages its proxy reads at run time', () => {
     const view = editedFile('docker/ts.Dockerfile', 'COPY nginx/pages/ nginx/pages/\n', '');
-    expect(checkDeployment(COMPOSE, view, ROUTES)).toEqual([expect.stringContaining('which reads nginx/pages/, but docker/ts.Dockerfile does not copy it to /app/nginx/pages/')]);
+    const problems = checkDeployment(COMPOSE, view, ROUTES);
+    // The server reads them, and so does the app's services module through the gateway modules it imports.
+    expect(problems).toEqual(
+      expect.arrayContaining([expect.stringContaining("service 'ts' runs gateway/server/main.ts, which reads nginx/pages/, but docker/ts.Dockerfile does not copy it")]),
+    );
+    for (const problem of problems) expect(problem).toContain('reads nginx/pages/, but docker/ts.Dockerfile does not copy it to /app/nginx/pages/');
   });
 
   it('reports a TS image without the legacy templates its services render', () => {
