@@ -83,14 +83,15 @@ describe('strangler up', { timeout: 120_000 }, () => {
     process.kill(Number(legacyPid), 'SIGKILL');
     await up.waitFor(/legacy exited unexpectedly \(code null, signal SIGKILL\)[^\n]*\n[\s\S]*restarting legacy in 8\.0 s/);
 
+    // /api/v1/boards is the TS server's, /login is still legacy's (routes.yaml).
     expect((await fetch(`${front}/api/v1/boards`)).status).toBe(200);
-    expect((await fetch(`${front}/`)).status).toBe(502);
+    expect((await fetch(`${front}/login`)).status).toBe(502);
 
     const [, newPid] = await up.waitFor(/legacy is back \(pid (\d+)\)/);
     expect(newPid).not.toBe(legacyPid);
-    const home = await fetch(`${front}/`);
-    expect(home.status).toBe(200);
-    expect(await home.text()).toMatch(/<h1>Boards<\/h1>/);
+    const login = await fetch(`${front}/login`);
+    expect(login.status).toBe(200);
+    expect(await login.text()).toMatch(/<form[^>]*action="\/login"/);
 
     up.child.kill('SIGINT');
     expect(await up.exited).toBe(0);
@@ -105,7 +106,7 @@ describe('strangler up', { timeout: 120_000 }, () => {
     process.kill(Number(tsPid), 'SIGKILL');
     await up.waitFor(/restarting ts in 8\.0 s/);
 
-    expect((await fetch(`${front}/`)).status).toBe(200);
+    expect((await fetch(`${front}/login`)).status).toBe(200);
     expect((await fetch(`${front}/api/v1/boards`)).status).toBe(502);
 
     await up.waitFor(/ts is back \(pid \d+\)/);
