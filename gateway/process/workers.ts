@@ -11,8 +11,11 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Fail, Logger } from '../log/index.ts';
 import { isWorkerMessage } from './siblings.ts';
 
-const CRASH_WINDOW_MS = 10_000;
-const MAX_DEATHS_IN_WINDOW = 5;
+// A worker that dies within this long of listening (or before it listens) died young; more than
+// MAX_YOUNG_DEATHS of those in a row is a crash loop. Counted per worker's life, not in a wall-clock
+// window, so a machine slow to fork replacements cannot hide a loop, nor a busy one fake one.
+const YOUNG_MS = 10_000;
+const MAX_YOUNG_DEATHS = 5;
 
 export interface PrimaryOptions {
   readonly workers: number;
@@ -32,7 +35,8 @@ export function runPrimary({ workers, logger, fail, onListening, pinPorts }: Pri
   const live = new Set<Worker>();
   const listening = new Set<Worker>();
   const reasons = new Map<Worker, string>();
-  const deaths: number[] = [];
+  const listenedAt = new Map<Worker, number>();
+  let youngDeaths = 0;
   let first: { url: string; internalUrl: string; where: string } | undefined;
   let started = false;
   let stopping = false;
@@ -65,6 +69,7 @@ export function runPrimary({ workers, logger, fail, onListening, pinPorts }: Pri
         return;
       }
       listening.add(worker);
+      listenedAt.set(worker, Date.now());
       if (!started && listening.size === workers) {
         started = true;
         onListening(message.url, message.internalUrl);
@@ -85,11 +90,14 @@ export function runPrimary({ workers, logger, fail, onListening, pinPorts }: Pri
       return;
     }
     if (!started) failAll('refused', `not starting: worker ${worker.id} could not start: ${reason}`);
-    const now = Date.now();
-    deaths.push(now);
-    while (deaths[0]! <= now - CRASH_WINDOW_MS) deaths.shift();
-    if (deaths.length > MAX_DEATHS_IN_WINDOW) {
-      failAll('crash_loop', `workers died ${deaths.length} times in ${CRASH_WINDOW_MS / 1000} s (the last: ${reason}); stopping instead of replacing them again`);
+    const lived = Date.now() - (listenedAt.get(worker) ?? Date.now());
+    listenedAt.delete(worker);
+    youngDeaths = lived < YOUNG_MS ? youngDeaths + 1 : 0;
+    if (youngDeaths > MAX_YOUNG_DEATHS) {
+      failAll(
+        'crash_loop',
+        `workers died ${youngDeaths} times in a row, each within ${YOUNG_MS / 1000} s of listening (the last: ${reason}); stopping instead of replacing them again`,
+      );
     }
     logger.error({ event: 'worker_exited', worker: worker.id, pid: worker.process.pid, code, signal, reason }, `worker ${worker.id} exited (${reason}); starting a replacement`);
     fork();

@@ -185,10 +185,11 @@ class Sick(h.BaseHTTPRequestHandler):
     def do_GET(self):
         self.send_response(503 if self.path == '/healthz' else 200); self.end_headers()
 h.HTTPServer(('127.0.0.1', int(os.environ['LEGACY_PORT'])), Sick).serve_forever()`;
-    const stack = writeStack(dir, { routes: ALL_LEGACY, legacy: { command: [PYTHON, '-c', app], ready: { http: '/healthz', timeout: 1 } } });
+    // Long enough for Python to start on a loaded machine, so the last check is the app's own 503.
+    const stack = writeStack(dir, { routes: ALL_LEGACY, legacy: { command: [PYTHON, '-c', app], ready: { http: '/healthz', timeout: 8 } } });
     const up = start({ STRANGLER_STACK: stack, STRANGLER_FRONT_DOOR: 'edge', FRONT_PORT: '0', TS_PORT: '0', LEGACY_PORT: '0' });
     expect(await up.exited).toBe(1);
-    expect(up.output.join('\n')).toContain('legacy was not ready within 1 s: GET /healthz answered 503.');
+    expect(up.output.join('\n')).toContain('legacy was not ready within 8 s: GET /healthz answered 503.');
   });
 
   it('says which program it could not find and how to name it', async () => {
