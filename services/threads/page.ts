@@ -4,7 +4,7 @@
  * legacy's: a GET counts a view in memory, sent to legacy in batches (views.ts), never a call while the
  * page is answered; HEAD counts nothing. Replying (`POST /t/<id>/reply`) has not moved.
  */
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import type { ServiceEnv } from '../../gateway/server/index.ts';
 import {
   ApiError,
@@ -13,8 +13,11 @@ import {
   LEGACY_TEMPLATES_DIR,
   loadForumTemplates,
   Markup,
+  NO_FORUM_CACHE,
   parseId,
+  positiveInteger,
   urlPart,
+  type ForumCache,
   type ForumPageOptions,
   type ForumTemplates,
   type PageViewer,
@@ -74,6 +77,12 @@ let defaultRenderer: ((data: ThreadPageData) => string) | undefined;
  */
 export const renderThreadPage = (data: ThreadPageData): string => (defaultRenderer ??= createThreadPageRenderer(loadForumTemplates(LEGACY_TEMPLATES_DIR)))(data);
 
+/** The cache tags of a thread's answers: `thread:<id>` with the id as the handler reads it (`/t/012` is thread 12). */
+export const threadTags = (c: Context): string[] => {
+  const id = positiveInteger(c.req.param('id') ?? '');
+  return id === null ? [] : [`thread:${id}`];
+};
+
 export interface ThreadPageOptions extends ForumPageOptions {
   /** Where a view is counted: in memory, sent to legacy in batches (views.ts). */
   readonly views: Pick<ViewCounter, 'record' | 'unflushed'>;
@@ -83,10 +92,19 @@ export interface ThreadPageOptions extends ForumPageOptions {
  * Mount `GET /t/<id>` (HEAD answered by Hono from the same handler, with an empty body) and the 405 of
  * `GET /t/<id>/reply`.
  */
-export function mountThreadPage(app: Hono<ServiceEnv>, queries: ThreadQueries, options: ThreadPageOptions): void {
+export function mountThreadPage(app: Hono<ServiceEnv>, queries: ThreadQueries, options: ThreadPageOptions, cache: ForumCache = NO_FORUM_CACHE): void {
   const { pages, views } = options;
   const render = createThreadPageRenderer(options.templates);
   const kit = createForumPageKit(options);
+
+  // A guest's page from the cache still counts its view (only a 200 is cached: the thread exists). The
+  // count it shows is the one it was rendered with: at most the cache's TTL old.
+  app.use(
+    '/t/:id',
+    cache.route('thread-page', threadTags, (c) => {
+      if (c.req.method === 'GET') views.record(parseId(c.req.param('id')!, 'thread'));
+    }),
+  );
 
   app.get('/t/:id', (c) =>
     kit.answer(async () => {
