@@ -17,7 +17,16 @@ import type { ComposeServices } from '../gateway/server/index.ts';
 import { createChangeBus, createChangesService } from '../gateway/changes/index.ts';
 import { createInternalCaller } from '../gateway/internal/index.ts';
 import { createBoardsService } from './boards/index.ts';
-import { assertForumSchema, createForumCache, createForumPages, forumCacheSettingsFrom, LEGACY_TEMPLATES_DIR, loadForumTemplates, openForumDb, openForumDbForWriting } from './forum-common/index.ts';
+import {
+  assertForumSchema,
+  createForumCache,
+  createForumPages,
+  forumCacheSettingsFrom,
+  LEGACY_TEMPLATES_DIR,
+  loadForumTemplates,
+  openForumDb,
+  openForumDbForWriting,
+} from './forum-common/index.ts';
 import { createMarkdownService } from './markdown/index.ts';
 import { createSessionResolver, createSessionsService } from './sessions/index.ts';
 import { createThreadsService, createViewCounter } from './threads/index.ts';

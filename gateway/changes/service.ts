@@ -13,7 +13,13 @@ export const MAX_CHANGES_PER_CALL = 1_000;
 
 const Scalar = z.union([z.string().max(1_000), z.number(), z.boolean(), z.null()]);
 const ChangeSchema = z
-  .object({ kind: z.string().min(1).max(64).regex(/^[a-z][a-z0-9_.-]*$/, 'kind must be lowercase letters, digits, "_", "." or "-", starting with a letter (e.g. "post")') })
+  .object({
+    kind: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[a-z][a-z0-9_.-]*$/, 'kind must be lowercase letters, digits, "_", "." or "-", starting with a letter (e.g. "post")'),
+  })
   .catchall(Scalar)
   .openapi('Change');
 const Changes = z.object({ changes: z.array(ChangeSchema).min(1).max(MAX_CHANGES_PER_CALL) }).openapi('Changes');

@@ -27,7 +27,10 @@ export function createBoardsService(db: ForumDb, pageOptions?: ForumPageOptions,
   const app = new Hono<ServiceEnv>();
   app.onError(forumErrors);
   // Every board's counts: any new thread or post changes them.
-  app.use('/api/v1/boards', cache.route('boards-api', () => ['boards']));
+  app.use(
+    '/api/v1/boards',
+    cache.route('boards-api', () => ['boards']),
+  );
   app.get('/api/v1/boards', () =>
     apiJson({
       boards: queries.listBoards().map(({ id, slug, name, description, thread_count, post_count }) => ({ id, slug, name, description, thread_count, post_count })),

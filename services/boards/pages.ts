@@ -35,8 +35,14 @@ export function mountBoardPages(app: Hono<ServiceEnv>, queries: BoardQueries, op
   const { templates, pages } = options;
   const kit = createForumPageKit(options);
   // Guests' pages come from the cache until a new thread or post in the board (or any board, for the home page).
-  app.use('/', cache.route('home-page', () => ['boards']));
-  app.use('/b/:slug', cache.route('board-page', (c) => [`board:${slugOf(c)}`]));
+  app.use(
+    '/',
+    cache.route('home-page', () => ['boards']),
+  );
+  app.use(
+    '/b/:slug',
+    cache.route('board-page', (c) => [`board:${slugOf(c)}`]),
+  );
 
   app.get('/', (c) =>
     kit.answer(async () => {
