@@ -31,11 +31,11 @@ export interface ResponseCacheStats {
   readonly invalidated: number;
 }
 
-export interface ResponseCache {
-  /** The fresh answer stored under `key`, or undefined (a miss). */
-  get(key: string): CachedAnswer | undefined;
-  /** Store an answer (one larger than maxBytes is not stored). */
-  set(key: string, answer: CachedAnswer): void;
+export interface TaggedCache<V> {
+  /** The fresh value stored under `key`, or undefined (a miss). */
+  get(key: string): V | undefined;
+  /** Store a value with its tags (one larger than maxBytes is not stored). */
+  set(key: string, value: V): void;
   /** Drop every answer carrying any of these tags. */
   invalidate(tags: Iterable<string>): void;
   /** Drop everything. */
@@ -48,8 +48,16 @@ export interface ResponseCache {
   stats(): ResponseCacheStats;
 }
 
-interface Entry {
-  readonly answer: CachedAnswer;
+export type ResponseCache = TaggedCache<CachedAnswer>;
+
+export interface TaggedCacheOptions<V> extends ResponseCacheOptions {
+  /** What a value costs in bytes, roughly. */
+  readonly sizeOf: (value: V) => number;
+  readonly tagsOf: (value: V) => readonly string[];
+}
+
+interface Entry<V> {
+  readonly value: V;
   readonly bytes: number;
   readonly expiresAt: number;
 }
@@ -63,9 +71,22 @@ const ENTRY_OVERHEAD_BYTES = 200;
  * cache.set('/t/12', { status: 200, headers, body, etag: '"abc"', tags: ['thread:12'] });
  * cache.invalidate(['thread:12']); // cache.get('/t/12') === undefined
  */
-export function createResponseCache({ maxBytes, ttlMs, now = Date.now }: ResponseCacheOptions): ResponseCache {
+export const createResponseCache = (options: ResponseCacheOptions): ResponseCache =>
+  createTaggedCache<CachedAnswer>({
+    ...options,
+    sizeOf: (answer) => answer.body.byteLength + answer.headers.reduce((sum, [name, value]) => sum + name.length + value.length, 0),
+    tagsOf: (answer) => answer.tags,
+  });
+
+/**
+ * The same store for any value: what a page reuses besides whole answers (a rendered list of posts).
+ *
+ * @example
+ * const posts = createTaggedCache<{ html: string; tags: string[] }>({ maxBytes: 1 << 24, ttlMs: 5_000, sizeOf: (v) => v.html.length * 2, tagsOf: (v) => v.tags });
+ */
+export function createTaggedCache<V>({ maxBytes, ttlMs, now = Date.now, sizeOf, tagsOf }: TaggedCacheOptions<V>): TaggedCache<V> {
   // A Map keeps insertion order: re-inserting on each hit makes its first key the least recently used.
-  const entries = new Map<string, Entry>();
+  const entries = new Map<string, Entry<V>>();
   const byTag = new Map<string, Set<string>>();
   let bytes = 0;
   let generation = 0;
@@ -78,7 +99,7 @@ export function createResponseCache({ maxBytes, ttlMs, now = Date.now }: Respons
     if (entry === undefined) return;
     entries.delete(key);
     bytes -= entry.bytes;
-    for (const tag of entry.answer.tags) {
+    for (const tag of tagsOf(entry.value)) {
       const keys = byTag.get(tag);
       keys?.delete(key);
       if (keys?.size === 0) byTag.delete(tag);
@@ -96,16 +117,16 @@ export function createResponseCache({ maxBytes, ttlMs, now = Date.now }: Respons
       entries.delete(key);
       entries.set(key, entry);
       hits++;
-      return entry.answer;
+      return entry.value;
     },
-    set(key, answer) {
-      const size = answer.body.byteLength + key.length + answer.headers.reduce((sum, [name, value]) => sum + name.length + value.length, 0) + ENTRY_OVERHEAD_BYTES;
+    set(key, value) {
+      const size = sizeOf(value) + key.length + ENTRY_OVERHEAD_BYTES;
       if (size > maxBytes) return;
       remove(key);
       while (bytes + size > maxBytes) remove(entries.keys().next().value!);
-      entries.set(key, { answer, bytes: size, expiresAt: now() + ttlMs });
+      entries.set(key, { value, bytes: size, expiresAt: now() + ttlMs });
       bytes += size;
-      for (const tag of answer.tags) {
+      for (const tag of tagsOf(value)) {
         let keys = byTag.get(tag);
         if (keys === undefined) byTag.set(tag, (keys = new Set()));
         keys.add(key);

@@ -12,7 +12,7 @@
  * answer is served, should an invalidation be lost), FORUM_CACHE_MAX_BYTES (default 64 MiB).
  */
 import type { Context, MiddlewareHandler } from 'hono';
-import { cachedRoutes, createResponseCache, type ResponseCache } from '../../gateway/cache/index.ts';
+import { cachedRoutes, createResponseCache, createTaggedCache, type ResponseCache } from '../../gateway/cache/index.ts';
 import type { Change } from '../../gateway/changes/index.ts';
 import { cookieValue, SESSION_COOKIE } from './cookies.ts';
 
@@ -29,6 +29,12 @@ export interface ForumCacheSettings {
 export interface ForumCache {
   /** The middleware for one route: its key's prefix, its tags, and what a cached answer still does. */
   route(name: string, tagsOf: (c: Context) => readonly string[], onCachedAnswer?: (c: Context) => void): MiddlewareHandler;
+  /**
+   * A value every request may share (a rendered list of posts), computed by `compute` (synchronous, so
+   * no invalidation can come between its reads and its storing) and kept until one of its tags changes
+   * or the TTL passes.
+   */
+  reuse<T>(key: string, tags: readonly string[], bytesOf: (value: T) => number, compute: () => T): T;
   /** Drop what these changes touched. */
   apply(changes: readonly Change[]): void;
   /** The store, for its figures; null when the cache is off. */
@@ -38,7 +44,16 @@ export interface ForumCache {
 const passThrough: MiddlewareHandler = async (_c, next) => next();
 
 /** No cache: every route goes straight to its handler (what the parity suites run with). */
-export const NO_FORUM_CACHE: ForumCache = { route: () => passThrough, apply: () => undefined, store: null };
+export const NO_FORUM_CACHE: ForumCache = { route: () => passThrough, reuse: (_key, _tags, _bytesOf, compute) => compute(), apply: () => undefined, store: null };
+
+interface Fragment {
+  readonly value: unknown;
+  readonly tags: readonly string[];
+  readonly bytes: number;
+}
+
+// The fragments' share of FORUM_CACHE_MAX_BYTES; whole answers get the rest.
+const FRAGMENT_SHARE = 0.25;
 
 /**
  * @example
@@ -48,16 +63,27 @@ export const NO_FORUM_CACHE: ForumCache = { route: () => passThrough, apply: () 
  */
 export function createForumCache(settings: ForumCacheSettings, sessionCookie: string = SESSION_COOKIE): ForumCache {
   if (!settings.enabled) return NO_FORUM_CACHE;
-  const store = createResponseCache({ maxBytes: settings.maxBytes, ttlMs: settings.ttlMs });
+  const fragmentBytes = Math.floor(settings.maxBytes * FRAGMENT_SHARE);
+  const store = createResponseCache({ maxBytes: settings.maxBytes - fragmentBytes, ttlMs: settings.ttlMs });
+  const fragments = createTaggedCache<Fragment>({ maxBytes: fragmentBytes, ttlMs: settings.ttlMs, sizeOf: (f) => f.bytes, tagsOf: (f) => f.tags });
   // Any credentials make an answer someone's: a session cookie (even one that has expired) or an Authorization header.
   const isPersonal = (c: Context): boolean => c.req.header('authorization') !== undefined || cookieValue(c.req.header('cookie'), sessionCookie) !== undefined;
   return {
     store,
     route: (name, tagsOf, onCachedAnswer) => cachedRoutes(name, { cache: store, isPersonal, tagsOf, onCachedAnswer }),
+    reuse<T>(key: string, tags: readonly string[], bytesOf: (value: T) => number, compute: () => T): T {
+      const kept = fragments.get(key);
+      if (kept !== undefined) return kept.value as T;
+      const value = compute();
+      fragments.set(key, { value, tags, bytes: bytesOf(value) });
+      return value;
+    },
     apply(changes) {
       const tags = changes.flatMap(tagsOfChange);
-      if (tags.includes(EVERYTHING)) store.clear();
-      else if (tags.length > 0) store.invalidate(tags);
+      for (const cache of [store, fragments]) {
+        if (tags.includes(EVERYTHING)) cache.clear();
+        else if (tags.length > 0) cache.invalidate(tags);
+      }
     },
   };
 }

@@ -11,7 +11,15 @@ import { mountThreadPage, threadTags, type ThreadPageOptions } from './page.ts';
 import { pageOfPosts, parseThreadPaging } from './paging.ts';
 import { prepareThreadQueries, type PostRow, type ThreadRow } from './queries.ts';
 
-export { createThreadPageRenderer, renderThreadPage, type ThreadPageData, type ThreadPageOptions } from './page.ts';
+export {
+  createThreadPageParts,
+  createThreadPageRenderer,
+  renderThreadPage,
+  type ThreadPageData,
+  type ThreadPageOptions,
+  type ThreadPageParts,
+  type ThreadPageShell,
+} from './page.ts';
 export { createViewCounter, VIEWS_BATCH_PATH, VIEWS_FLUSH_INTERVAL_MS, type ViewCounter, type ViewCounterOptions, type ViewsBatchAnswer } from './views.ts';
 export type { PostRow, ThreadRow } from './queries.ts';
 
