@@ -195,3 +195,29 @@ describe('the cache when a notification is lost', () => {
     }
   }, 60_000);
 });
+
+describe('the cache with two TS workers', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack('edge', { ...FAST_HASHES, ...LONG_TTL, TS_WORKERS: '2' });
+  }, 60_000);
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it("drops a changed page in every worker, not only in the one legacy's notification reached", async () => {
+    const url = `${stack.front.url}/api/v1/threads/1?per_page=200`;
+    // Concurrent requests open several connections, which the workers share out: both fill their caches.
+    const round = () => Promise.all(Array.from({ length: 8 }, () => get(url)));
+    for (let i = 0; i < 3; i++) await round();
+    const text = `cache-workers-${Date.now()}`;
+    await reply(stack.front.url, await login(stack.front.url, 'carol'), 1, text);
+    const deadline = Date.now() + 20_000;
+    let freshRounds = 0;
+    while (freshRounds < 3) {
+      const answers = await round();
+      freshRounds = answers.every((a) => a.text.includes(text)) ? freshRounds + 1 : 0;
+      if (Date.now() > deadline) throw new Error('a worker kept serving the page from before the reply');
+    }
+  }, 60_000);
+});
