@@ -130,6 +130,7 @@ describe('one login across both sides', () => {
       'GET /_internal/v1/users',
       'GET /_internal/v1/users/by-username/{username}',
       'GET /_internal/v1/users/{id}',
+      'POST /_internal/v1/changes',
       'POST /_internal/v1/markdown/render',
       'POST /_internal/v1/users',
       'POST /_internal/v1/users/verify',
