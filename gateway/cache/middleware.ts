@@ -62,7 +62,16 @@ export function cachedRoutes<C extends Context>(route: string, options: CachedRo
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return next();
     if (isPersonal(ctx)) {
       await next();
-      c.res.headers.set('vary', VARY);
+      const res = c.res;
+      try {
+        res.headers.set('vary', VARY);
+      } catch {
+        // Headers of a fetched Response are immutable: a copy takes the line.
+        const copy = new Response(res.body, res);
+        copy.headers.set('vary', VARY);
+        c.res = undefined as unknown as Response;
+        c.res = copy;
+      }
       return;
     }
     const key = cacheKey(route, new URL(c.req.url));
