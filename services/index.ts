@@ -14,6 +14,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ComposeServices } from '../gateway/server/index.ts';
+import { createCacheStatsService } from '../gateway/cache/index.ts';
 import { createChangeBus, createChangesService } from '../gateway/changes/index.ts';
 import { createInternalCaller } from '../gateway/internal/index.ts';
 import { createBoardsService } from './boards/index.ts';
@@ -66,6 +67,7 @@ export const composeServices: ComposeServices = (env, logger, { legacyUrl, inter
       createThreadsService(db, { ...page, views }, cache),
       createUsersService({ queries: users, sessions, iterations: iterationsFrom(env), hashSlots: hashSlotsFrom(env), logger, onChange: changes.publish }),
       createChangesService(changes),
+      createCacheStatsService(cache.stores),
       createSessionsService(sessions, { onForget: (hash) => siblings?.send(FORGET_TOPIC, hash) }),
       createMarkdownService(),
     ],

@@ -14,3 +14,4 @@ export {
   type TaggedCacheOptions,
 } from './store.ts';
 export { cachedRoutes, cacheKey, GUEST_CACHE_CONTROL, matchesEtag, VARY, type CachedRoutesOptions } from './middleware.ts';
+export { createCacheStatsService } from './service.ts';

@@ -37,14 +37,14 @@ export interface ForumCache {
   reuse<T>(key: string, tags: readonly string[], bytesOf: (value: T) => number, compute: () => T): T;
   /** Drop what these changes touched. */
   apply(changes: readonly Change[]): void;
-  /** The store, for its figures; null when the cache is off. */
-  readonly store: ResponseCache | null;
+  /** The stores by name (`responses`, `fragments`), for their figures; empty when the cache is off. */
+  readonly stores: Readonly<Record<string, Pick<ResponseCache, 'stats'>>>;
 }
 
 const passThrough: MiddlewareHandler = async (_c, next) => next();
 
 /** No cache: every route goes straight to its handler (what the parity suites run with). */
-export const NO_FORUM_CACHE: ForumCache = { route: () => passThrough, reuse: (_key, _tags, _bytesOf, compute) => compute(), apply: () => undefined, store: null };
+export const NO_FORUM_CACHE: ForumCache = { route: () => passThrough, reuse: (_key, _tags, _bytesOf, compute) => compute(), apply: () => undefined, stores: {} };
 
 interface Fragment {
   readonly value: unknown;
@@ -69,7 +69,7 @@ export function createForumCache(settings: ForumCacheSettings, sessionCookie: st
   // Any credentials make an answer someone's: a session cookie (even one that has expired) or an Authorization header.
   const isPersonal = (c: Context): boolean => c.req.header('authorization') !== undefined || cookieValue(c.req.header('cookie'), sessionCookie) !== undefined;
   return {
-    store,
+    stores: { responses: store, fragments },
     route: (name, tagsOf, onCachedAnswer) => cachedRoutes(name, { cache: store, isPersonal, tagsOf, onCachedAnswer }),
     reuse<T>(key: string, tags: readonly string[], bytesOf: (value: T) => number, compute: () => T): T {
       const kept = fragments.get(key);

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
+import { TEST_INTERNAL_TOKEN } from '../helpers/processes.ts';
 import { NGINX, startStack, type FrontDoorKind, type Stack } from '../helpers/stack.ts';
 
 const FAST_HASHES = { FORUM_PBKDF2_ITERATIONS: '1000' };
@@ -88,6 +89,21 @@ describe.each(doors)('the cache through the %s', (door) => {
       const otherVersion = await get(`${front}${path}`, { 'if-none-match': '"not-this-one"' });
       expect(otherVersion.status, path).toBe(200);
     }
+  });
+
+  it('counts its hits and misses, which the internal listener reports', async () => {
+    const figures = async () => {
+      const res = await fetch(`${stack.ts.internalUrl}/_internal/v1/cache`, { headers: { authorization: `Bearer ${TEST_INTERNAL_TOKEN}` } });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { caches: Record<string, { hits: number; misses: number; entries: number }> }).caches.responses!;
+    };
+    const before = await figures();
+    await get(`${front}/api/v1/boards?figures=1`);
+    await get(`${front}/api/v1/boards?figures=1`);
+    const after = await figures();
+    expect(after.misses - before.misses).toBe(1);
+    expect(after.hits - before.hits).toBe(1);
+    expect(after.entries).toBeGreaterThan(0);
   });
 
   it('keys a page by its query in any order, and never caches an error', async () => {

@@ -127,6 +127,7 @@ describe('one login across both sides', () => {
     const operations = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`));
     expect(operations.sort()).toEqual([
       'DELETE /_internal/v1/sessions/{token_sha256}',
+      'GET /_internal/v1/cache',
       'GET /_internal/v1/users',
       'GET /_internal/v1/users/by-username/{username}',
       'GET /_internal/v1/users/{id}',
