@@ -179,10 +179,10 @@ describe.each(doors)('the cache through the %s', (door) => {
   }, 120_000);
 });
 
-describe('the cache when a notification is lost', () => {
+describe.each(doors)('the cache through the %s when a notification is lost', (door) => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack('edge', { ...FAST_HASHES, FORUM_CACHE_TTL_MS: String(SHORT_TTL_MS) });
+    stack = await startStack(door, { ...FAST_HASHES, FORUM_CACHE_TTL_MS: String(SHORT_TTL_MS) });
   }, 60_000);
   afterAll(async () => {
     await stack?.stop();
