@@ -106,6 +106,17 @@ describe.each(doors)('the cache through the %s', (door) => {
     expect(after.entries).toBeGreaterThan(0);
   });
 
+  it("serves a guest from the cache the same bytes legacy would send, with legacy's Content-Type and Content-Length", async () => {
+    for (const path of ['/', '/api/v1/boards']) {
+      await get(`${front}${path}`);
+      const cached = await get(`${front}${path}`);
+      const legacy = await get(`${stack.legacy.url}${path}`);
+      expect(cached.text, path).toBe(legacy.text);
+      expect(cached.headers.get('content-type'), path).toBe(legacy.headers.get('content-type'));
+      expect(cached.headers.get('content-length'), path).toBe(legacy.headers.get('content-length'));
+    }
+  });
+
   it('keys a page by its query in any order, and never caches an error', async () => {
     const a = await get(`${front}/t/1?page=1&per_page=2`);
     const b = await get(`${front}/t/1?per_page=2&page=1`);
