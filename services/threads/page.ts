@@ -140,9 +140,10 @@ export function mountThreadPage(app: Hono<ServiceEnv>, queries: ThreadQueries, o
       if (c.req.method === 'GET') views.record(id);
       const thread = { ...stored, view_count: stored.view_count + views.unflushed(id) };
       // The posts are the same for every viewer: rendered once, reused by guests and signed-in users alike
-      // until the thread changes (or the cache's TTL passes).
+      // until the thread changes (or the cache's TTL passes). The key holds the post count just read, so a
+      // reply is on its author's next page even before legacy's notification has landed.
       const { postsMarkup, pages: pageCount } = cache.reuse(
-        `thread-posts ${id} ${page} ${perPage}`,
+        `thread-posts ${id} ${stored.post_count} ${page} ${perPage}`,
         [`thread:${id}`],
         (kept) => kept.postsMarkup.html.length * 2,
         () => {

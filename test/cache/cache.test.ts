@@ -199,6 +199,23 @@ describe.each(doors)('the cache through the %s when a notification is lost', (do
     await stack?.stop();
   });
 
+  it('shows a signed-in user a post nobody announced at once: the posts they reuse are kept per post count', async () => {
+    const cookie = await login(stack.front.url, 'alice');
+    const url = `${stack.front.url}/t/2?per_page=200`;
+    expect((await get(url, { cookie })).status).toBe(200);
+    const text = `unannounced-${door}-${Date.now()}`;
+    const db = new Database(stack.db);
+    try {
+      db.transaction(() => {
+        db.prepare("INSERT INTO posts (thread_id, author_id, body, body_html, created_at) VALUES (2, 1, ?, ?, '2026-01-01T00:00:00Z')").run(text, `<p>${text}</p>`);
+        db.prepare("UPDATE threads SET post_count = post_count + 1, last_post_at = '2026-01-01T00:00:00Z' WHERE id = 2").run();
+      })();
+    } finally {
+      db.close();
+    }
+    expect((await get(url, { cookie })).text).toContain(`<p>${text}</p>`);
+  });
+
   it('serves a guest the stored page for a write nobody announced, and the fresh one once the TTL has passed', async () => {
     const url = `${stack.front.url}/b/general`;
     const db = new Database(stack.db);
