@@ -7,13 +7,27 @@
  * const { services, notFound, errorResponse, close } = composeServices(process.env, logger, { legacyUrl, internalToken });
  *
  * FORUM_VIEWS_FLUSH_MS (default 1000): how often thread views counted by the TS pages are sent to legacy.
+ * FORUM_CACHE, FORUM_CACHE_TTL_MS, FORUM_CACHE_MAX_BYTES: the guest page and response cache
+ * (forum-common/cache.ts, docs/cache.md), emptied of what changed by legacy's notifications
+ * (POST /_internal/v1/changes) and by this side's own writes.
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ComposeServices } from '../gateway/server/index.ts';
+import { createCacheStatsService } from '../gateway/cache/index.ts';
+import { createChangeBus, createChangesService } from '../gateway/changes/index.ts';
 import { createInternalCaller } from '../gateway/internal/index.ts';
 import { createBoardsService } from './boards/index.ts';
-import { assertForumSchema, createForumPages, LEGACY_TEMPLATES_DIR, loadForumTemplates, openForumDb, openForumDbForWriting } from './forum-common/index.ts';
+import {
+  assertForumSchema,
+  createForumCache,
+  createForumPages,
+  forumCacheSettingsFrom,
+  LEGACY_TEMPLATES_DIR,
+  loadForumTemplates,
+  openForumDb,
+  openForumDbForWriting,
+} from './forum-common/index.ts';
 import { createMarkdownService } from './markdown/index.ts';
 import { createSessionResolver, createSessionsService } from './sessions/index.ts';
 import { createThreadsService, createViewCounter } from './threads/index.ts';
@@ -42,12 +56,18 @@ export const composeServices: ComposeServices = (env, logger, { legacyUrl, inter
   const users = prepareUserQueries(writer);
   const views = createViewCounter({ legacy, logger, flushIntervalMs: flushIntervalFrom(env) });
   // The forum's HTML pages share legacy's templates, error pages and the session's viewer.
+  // What changed, from legacy (the changes endpoint) or from here (the users service), in every worker.
+  const changes = createChangeBus({ logger, siblings });
+  const cache = createForumCache(forumCacheSettingsFrom(env), identity?.cookieName ?? undefined);
+  changes.subscribe(cache.apply);
   const page = { templates: loadForumTemplates(LEGACY_TEMPLATES_DIR), pages, sessions, findUser: users.byId, logger };
   return {
     services: [
-      createBoardsService(db, page),
-      createThreadsService(db, { ...page, views }),
-      createUsersService({ queries: users, sessions, iterations: iterationsFrom(env), hashSlots: hashSlotsFrom(env), logger }),
+      createBoardsService(db, page, cache),
+      createThreadsService(db, { ...page, views }, cache),
+      createUsersService({ queries: users, sessions, iterations: iterationsFrom(env), hashSlots: hashSlotsFrom(env), logger, onChange: changes.publish }),
+      createChangesService(changes),
+      createCacheStatsService(cache.stores),
       createSessionsService(sessions, { onForget: (hash) => siblings?.send(FORGET_TOPIC, hash) }),
       createMarkdownService(),
     ],

@@ -61,6 +61,7 @@ def create_thread(forum, request, slug):
     with forum.db.write() as conn:
         thread_id, post_id = store.insert_thread(conn, board["id"], user["id"], title, body, body_html, utc_now())
         thread, post = store.find_thread(conn, thread_id), store.find_post(conn, post_id)
+    forum.moved.changed({"kind": "thread", "thread": thread_id, "board": board["slug"]})
     for record in (thread, post):
         record["author"]["username"] = user["username"]
     return json_response({"thread": thread, "post": post}, status=201)
@@ -71,11 +72,12 @@ def create_post(forum, request, id):
     _require_json(request)
     user = _require_user(forum, request)
     fields = request.json_object()
-    _thread(forum.db.read(), thread_id)
+    thread = _thread(forum.db.read(), thread_id)
     body = _body(fields)
     body_html = forum.moved.render(body)
     with forum.db.write() as conn:
         post = store.find_post(conn, store.insert_post(conn, thread_id, user["id"], body, body_html, utc_now()))
+    forum.moved.changed({"kind": "post", "thread": thread_id, "board": thread["board"]})
     post["author"]["username"] = user["username"]
     return json_response({"post": post}, status=201)
 

@@ -44,7 +44,9 @@ class Forum:
             module.routes(self.router)
 
     def close(self):
-        """Close the client's kept-alive connections (the database connections are per thread)."""
+        """Send the change notifications still queued, then close the client's kept-alive connections
+        (the database connections are per thread)."""
+        self.moved.changes.close()
         self.moved.client.close()
 
     def __call__(self, environ, start_response):

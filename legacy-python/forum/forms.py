@@ -78,6 +78,7 @@ def new_thread(forum, request, slug):
     body_html = forum.moved.render(body)
     with forum.db.write() as conn:
         thread_id, _ = store.insert_thread(conn, board["id"], user["id"], title, body, body_html, utc_now())
+    forum.moved.changed({"kind": "thread", "thread": thread_id, "board": board["slug"]})
     return redirect(f"/t/{thread_id}")
 
 
@@ -85,13 +86,15 @@ def reply(forum, request, id):
     thread_id = parse_id(id, "thread")
     form = _checked_form(request)
     user = _require_user(forum, request)
-    if store.find_thread(forum.db.read(), thread_id) is None:
+    thread = store.find_thread(forum.db.read(), thread_id)
+    if thread is None:
         raise not_found(f"thread {thread_id} does not exist")
     body = _body(form)
     body_html = forum.moved.render(body)
     with forum.db.write() as conn:
         post_id = store.insert_post(conn, thread_id, user["id"], body, body_html, utc_now())
         total = conn.execute("SELECT post_count FROM threads WHERE id = ?", (thread_id,)).fetchone()[0]
+    forum.moved.changed({"kind": "post", "thread": thread_id, "board": thread["board"]})
     return redirect(f"/t/{thread_id}?page={page_count(total, 50)}#p{post_id}")
 
 

@@ -8,6 +8,8 @@ machine makes a login or a post slow, not failed. A call that still cannot be ma
 stuck past the budget, or answering nonsense) becomes a 503 error page or JSON error with a plain
 message, and one log line that names the call: never a traceback.
 """
+import queue
+import threading
 from urllib.parse import quote
 
 import strangler_client as client_module
@@ -18,6 +20,13 @@ from .web import HTTPError
 UNAVAILABLE = "{what} is not answering right now; try again in a moment."
 # Telling the TS side about a logout only saves its cache a few seconds: never worth more of the request.
 FORGET_TIMEOUT_SECONDS = 2.0
+# A change notification that cannot go within this long is dropped: the TS cache's TTL covers it.
+CHANGES_TIMEOUT_SECONDS = 2.0
+# Notifications waiting for the sender thread; past this, new ones are dropped (and logged), never waited for.
+MAX_PENDING_CHANGES = 10000
+# The most changes in one call (the TS endpoint's limit).
+MAX_CHANGES_PER_CALL = 1000
+CHANGES_PATH = "/_internal/v1/changes"
 
 
 class Moved:
@@ -25,6 +34,11 @@ class Moved:
 
     def __init__(self, client):
         self.client = client
+        self.changes = ChangeNotifier(client)
+
+    def changed(self, *changes):
+        """After a commit: tell the TS side what changed (its page cache drops it), without waiting."""
+        self.changes.notify(changes)
 
     def user(self, user_id):
         """{"id", "username"} of a user, or None when there is no such user."""
@@ -91,6 +105,80 @@ class Moved:
         except client_module.InternalError as exc:
             log("error", "internal_call_failed", call=exc.call, error=str(exc), request_id=exc.request_id)
             raise HTTPError(503, "unavailable", UNAVAILABLE.format(what=what[0].upper() + what[1:])) from None
+
+
+class ChangeNotifier:
+    """After-commit notifications, POST /_internal/v1/changes {"changes": [...]}, sent by one background
+    thread: the request that committed only puts them in a bounded queue and answers at once. A call that
+    fails is logged and dropped (the TS cache serves a stale page for at most its TTL, 5 s by default);
+    changes that pile up while one call is out go together in the next."""
+
+    def __init__(self, client, timeout=CHANGES_TIMEOUT_SECONDS, max_pending=MAX_PENDING_CHANGES):
+        self.client = client
+        self.timeout = timeout
+        self._pending = queue.Queue(maxsize=max_pending)
+        self._lock = threading.Lock()
+        self._thread = None
+
+    def notify(self, changes):
+        if not changes:
+            return
+        item = (list(changes), client_module.current_request_id())
+        try:
+            self._pending.put_nowait(item)
+        except queue.Full:
+            log("warn", "changes_dropped", changes=len(item[0]), request_id=item[1],
+                consequence="the TS side may serve stale pages until its cache TTL")
+            return
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="change-notifier", daemon=True)
+                self._thread.start()
+
+    def close(self, timeout=CHANGES_TIMEOUT_SECONDS):
+        """Send what is queued (within `timeout`), then stop the thread."""
+        with self._lock:
+            thread = self._thread
+        if thread is None:
+            return
+        try:
+            self._pending.put(None, timeout=timeout)
+        except queue.Full:
+            return
+        thread.join(timeout)
+
+    def _run(self):
+        while True:
+            item = self._pending.get()
+            if item is None:
+                return
+            changes, request_id = item
+            stop = False
+            while len(changes) < MAX_CHANGES_PER_CALL:
+                try:
+                    more = self._pending.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stop = True
+                    break
+                changes.extend(more[0])
+            self._send(changes[:MAX_CHANGES_PER_CALL], request_id)
+            for start in range(MAX_CHANGES_PER_CALL, len(changes), MAX_CHANGES_PER_CALL):
+                self._send(changes[start:start + MAX_CHANGES_PER_CALL], request_id)
+            if stop:
+                return
+
+    def _send(self, changes, request_id):
+        try:
+            # Dropping what changed is idempotent: a retry cannot do harm.
+            self.client.post(CHANGES_PATH, {"changes": changes}, idempotent=True, timeout=self.timeout,
+                             request_id=request_id)
+        except client_module.InternalError as exc:
+            log("warn", "internal_call_failed", call=exc.call, error=str(exc), request_id=exc.request_id,
+                changes=len(changes), consequence="the TS side may serve stale pages until its cache TTL")
+        except Exception as exc:  # noqa: BLE001 - a sender thread that died would drop every later change
+            log("error", "change_notification_error", error=repr(exc), changes=len(changes))
 
 
 def _public(user):

@@ -6,7 +6,7 @@
  */
 import { Hono } from 'hono';
 import { defineService, type PublicService, type ServiceEnv } from '../../gateway/server/index.ts';
-import { apiJson, forumErrors, methodNotAllowed, type ForumDb, type ForumPageOptions } from '../forum-common/index.ts';
+import { apiJson, forumErrors, methodNotAllowed, NO_FORUM_CACHE, type ForumCache, type ForumDb, type ForumPageOptions } from '../forum-common/index.ts';
 import { mountBoardPages } from './pages.ts';
 import { prepareBoardQueries } from './queries.ts';
 
@@ -20,11 +20,17 @@ const BOARDS_ALLOW = ['GET', 'HEAD'] as const;
  * const boards = createBoardsService(openForumDb('data/forum.db'), { templates, pages, sessions, findUser, logger });
  * await boards.app.request('/api/v1/boards'); // 200 {"boards":[…]}
  * await boards.app.request('/b/general?page=2'); // 200 the HTML board page
+ * // with createForumCache(...) as a third argument, guests' answers are cached (services/forum-common/cache.ts)
  */
-export function createBoardsService(db: ForumDb, pageOptions?: ForumPageOptions): PublicService {
+export function createBoardsService(db: ForumDb, pageOptions?: ForumPageOptions, cache: ForumCache = NO_FORUM_CACHE): PublicService {
   const queries = prepareBoardQueries(db);
   const app = new Hono<ServiceEnv>();
   app.onError(forumErrors);
+  // Every board's counts: any new thread or post changes them.
+  app.use(
+    '/api/v1/boards',
+    cache.route('boards-api', () => ['boards']),
+  );
   app.get('/api/v1/boards', () =>
     apiJson({
       boards: queries.listBoards().map(({ id, slug, name, description, thread_count, post_count }) => ({ id, slug, name, description, thread_count, post_count })),
@@ -33,6 +39,6 @@ export function createBoardsService(db: ForumDb, pageOptions?: ForumPageOptions)
   app.all('/api/v1/boards', (c) => {
     throw methodNotAllowed(c.req.method, BOARDS_ALLOW);
   });
-  if (pageOptions) mountBoardPages(app, queries, pageOptions);
+  if (pageOptions) mountBoardPages(app, queries, pageOptions, cache);
   return defineService({ name: 'boards', app });
 }

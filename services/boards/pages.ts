@@ -6,7 +6,7 @@
  */
 import type { Context, Hono } from 'hono';
 import type { ServiceEnv } from '../../gateway/server/index.ts';
-import { ApiError, createForumPageKit, joinFragments, parsePaging, urlPart, type ForumPageOptions } from '../forum-common/index.ts';
+import { ApiError, createForumPageKit, joinFragments, NO_FORUM_CACHE, parsePaging, urlPart, type ForumCache, type ForumPageOptions } from '../forum-common/index.ts';
 import type { BoardQueries } from './queries.ts';
 
 const THREADS_PER_PAGE_DEFAULT = 20;
@@ -28,10 +28,21 @@ export function decodeSegment(segment: string): string {
   return new TextDecoder('utf-8').decode(bytes);
 }
 
+const slugOf = (c: Context): string => decodeSegment(new URL(c.req.url).pathname.slice('/b/'.length));
+
 /** Mount `GET /` and `GET /b/<slug>` (HEAD answered by Hono from the same handlers) and the 405 of `GET /b/<slug>/new`. */
-export function mountBoardPages(app: Hono<ServiceEnv>, queries: BoardQueries, options: ForumPageOptions): void {
+export function mountBoardPages(app: Hono<ServiceEnv>, queries: BoardQueries, options: ForumPageOptions, cache: ForumCache = NO_FORUM_CACHE): void {
   const { templates, pages } = options;
   const kit = createForumPageKit(options);
+  // Guests' pages come from the cache until a new thread or post in the board (or any board, for the home page).
+  app.use(
+    '/',
+    cache.route('home-page', () => ['boards']),
+  );
+  app.use(
+    '/b/:slug',
+    cache.route('board-page', (c) => [`board:${slugOf(c)}`]),
+  );
 
   app.get('/', (c) =>
     kit.answer(async () => {
@@ -48,7 +59,7 @@ export function mountBoardPages(app: Hono<ServiceEnv>, queries: BoardQueries, op
     return kit.answer(async () => {
       const { page, perPage } = parsePaging(c.req.url, THREADS_PER_PAGE_DEFAULT, THREADS_PER_PAGE_MAX);
       const { viewer, csrf } = await kit.viewerOf(c);
-      const slug = decodeSegment(new URL(c.req.url).pathname.slice('/b/'.length));
+      const slug = slugOf(c);
       const board = queries.board(slug);
       if (board === undefined) throw new ApiError(404, 'not_found', `board '${slug}' does not exist`);
       const total = queries.countThreads(board.id);

@@ -16,6 +16,7 @@ export { cookieValue, CSRF_COOKIE, SESSION_COOKIE } from './cookies.ts';
 export { loadErrorPage, type ErrorPageFields } from './error-page.ts';
 export { createForumPages, isApiPath, type ForumPages } from './pages.ts';
 export { createForumPageKit, PageUnavailable, type ForumPageKit, type ForumPageOptions, type PageRequestViewer } from './page-kit.ts';
+export { createForumCache, forumCacheSettingsFrom, NO_FORUM_CACHE, tagsOfChange, type ForumCache, type ForumCacheSettings } from './cache.ts';
 export {
   escapeHtml,
   joinFragments,

@@ -6,12 +6,20 @@
  */
 import { Hono } from 'hono';
 import { defineService, type PublicService, type ServiceEnv } from '../../gateway/server/index.ts';
-import { ApiError, apiJson, forumErrors, methodNotAllowed, parseId, type ForumDb } from '../forum-common/index.ts';
-import { mountThreadPage, type ThreadPageOptions } from './page.ts';
+import { ApiError, apiJson, forumErrors, methodNotAllowed, NO_FORUM_CACHE, parseId, type ForumCache, type ForumDb } from '../forum-common/index.ts';
+import { mountThreadPage, threadTags, type ThreadPageOptions } from './page.ts';
 import { pageOfPosts, parseThreadPaging } from './paging.ts';
 import { prepareThreadQueries, type PostRow, type ThreadRow } from './queries.ts';
 
-export { createThreadPageRenderer, renderThreadPage, type ThreadPageData, type ThreadPageOptions } from './page.ts';
+export {
+  createThreadPageParts,
+  createThreadPageRenderer,
+  renderThreadPage,
+  type ThreadPageData,
+  type ThreadPageOptions,
+  type ThreadPageParts,
+  type ThreadPageShell,
+} from './page.ts';
 export { createViewCounter, VIEWS_BATCH_PATH, VIEWS_FLUSH_INTERVAL_MS, type ViewCounter, type ViewCounterOptions, type ViewsBatchAnswer } from './views.ts';
 export type { PostRow, ThreadRow } from './queries.ts';
 
@@ -24,11 +32,12 @@ const THREAD_ALLOW = ['GET', 'HEAD'] as const;
  * await threads.app.request('/api/v1/threads/1?page=2'); // 200 {"thread":{…},"posts":[…],"page":2,…}
  * await threads.app.request('/t/1'); // 200 the HTML page, its view counted (sent to legacy within a second)
  */
-export function createThreadsService(db: ForumDb, page: ThreadPageOptions): PublicService {
+export function createThreadsService(db: ForumDb, page: ThreadPageOptions, cache: ForumCache = NO_FORUM_CACHE): PublicService {
   const queries = prepareThreadQueries(db);
   const app = new Hono<ServiceEnv>();
   app.onError(forumErrors);
-  mountThreadPage(app, queries, page);
+  mountThreadPage(app, queries, page, cache);
+  app.use('/api/v1/threads/:id', cache.route('thread-api', threadTags));
 
   app.get('/api/v1/threads/:id', (c) => {
     const id = parseId(c.req.param('id'), 'thread');

@@ -4,7 +4,7 @@
  * legacy's: a GET counts a view in memory, sent to legacy in batches (views.ts), never a call while the
  * page is answered; HEAD counts nothing. Replying (`POST /t/<id>/reply`) has not moved.
  */
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import type { ServiceEnv } from '../../gateway/server/index.ts';
 import {
   ApiError,
@@ -13,8 +13,11 @@ import {
   LEGACY_TEMPLATES_DIR,
   loadForumTemplates,
   Markup,
+  NO_FORUM_CACHE,
   parseId,
+  positiveInteger,
   urlPart,
+  type ForumCache,
   type ForumPageOptions,
   type ForumTemplates,
   type PageViewer,
@@ -35,6 +38,44 @@ export interface ThreadPageData {
   readonly csrf: string;
 }
 
+/** A thread page with its posts already rendered (a fragment the cache may have kept). */
+export type ThreadPageShell = Omit<ThreadPageData, 'posts'> & { readonly postsMarkup: Markup };
+
+/** The thread page in two parts: its posts (the same for every viewer) and the page around them. */
+export interface ThreadPageParts {
+  posts(posts: readonly PostRow[]): Markup;
+  page(shell: ThreadPageShell): string;
+}
+
+/**
+ * @example
+ * const parts = createThreadPageParts(loadForumTemplates('legacy-python/forum/templates'));
+ * parts.page({ thread, postsMarkup: parts.posts(posts), page: 1, pages: 3, viewer: null, csrf: '' });
+ */
+export function createThreadPageParts(templates: ForumTemplates): ThreadPageParts {
+  return {
+    posts: (posts) =>
+      joinFragments(
+        posts.map((post) => templates.fragment('post', { id: post.id, author: post.author_username, created_at: post.created_at, body_html: new Markup(post.body_html) })),
+      ),
+    page({ thread, postsMarkup, page, pages, viewer, csrf }) {
+      const form = viewer ? templates.fragment('reply_form', { id: thread.id, csrf }) : templates.fragment('login_hint', { next_url: `/t/${thread.id}`, action: 'reply' });
+      const content = templates.fragment('thread', {
+        board: thread.board,
+        board_url: urlPart(thread.board),
+        title: thread.title,
+        post_count: thread.post_count,
+        view_count: thread.view_count,
+        live_url: `/live/t/${thread.id}`,
+        posts: postsMarkup,
+        pager: templates.pager(`/t/${thread.id}`, page, pages),
+        form,
+      });
+      return templates.page(thread.title, content, viewer, csrf);
+    },
+  };
+}
+
 /**
  * The page's HTML from legacy's templates, without any I/O: what the handler sends as the body.
  *
@@ -43,24 +84,8 @@ export interface ThreadPageData {
  * render({ thread, posts, page: 1, pages: 3, viewer: null, csrf: '' }); // '<!doctype html>…\n'
  */
 export function createThreadPageRenderer(templates: ForumTemplates): (data: ThreadPageData) => string {
-  return ({ thread, posts, page, pages, viewer, csrf }) => {
-    const rendered = posts.map((post) =>
-      templates.fragment('post', { id: post.id, author: post.author_username, created_at: post.created_at, body_html: new Markup(post.body_html) }),
-    );
-    const form = viewer ? templates.fragment('reply_form', { id: thread.id, csrf }) : templates.fragment('login_hint', { next_url: `/t/${thread.id}`, action: 'reply' });
-    const content = templates.fragment('thread', {
-      board: thread.board,
-      board_url: urlPart(thread.board),
-      title: thread.title,
-      post_count: thread.post_count,
-      view_count: thread.view_count,
-      live_url: `/live/t/${thread.id}`,
-      posts: joinFragments(rendered),
-      pager: templates.pager(`/t/${thread.id}`, page, pages),
-      form,
-    });
-    return templates.page(thread.title, content, viewer, csrf);
-  };
+  const parts = createThreadPageParts(templates);
+  return ({ posts, ...rest }) => parts.page({ ...rest, postsMarkup: parts.posts(posts) });
 }
 
 let defaultRenderer: ((data: ThreadPageData) => string) | undefined;
@@ -74,6 +99,12 @@ let defaultRenderer: ((data: ThreadPageData) => string) | undefined;
  */
 export const renderThreadPage = (data: ThreadPageData): string => (defaultRenderer ??= createThreadPageRenderer(loadForumTemplates(LEGACY_TEMPLATES_DIR)))(data);
 
+/** The cache tags of a thread's answers: `thread:<id>` with the id as the handler reads it (`/t/012` is thread 12). */
+export const threadTags = (c: Context): string[] => {
+  const id = positiveInteger(c.req.param('id') ?? '');
+  return id === null ? [] : [`thread:${id}`];
+};
+
 export interface ThreadPageOptions extends ForumPageOptions {
   /** Where a view is counted: in memory, sent to legacy in batches (views.ts). */
   readonly views: Pick<ViewCounter, 'record' | 'unflushed'>;
@@ -83,10 +114,19 @@ export interface ThreadPageOptions extends ForumPageOptions {
  * Mount `GET /t/<id>` (HEAD answered by Hono from the same handler, with an empty body) and the 405 of
  * `GET /t/<id>/reply`.
  */
-export function mountThreadPage(app: Hono<ServiceEnv>, queries: ThreadQueries, options: ThreadPageOptions): void {
+export function mountThreadPage(app: Hono<ServiceEnv>, queries: ThreadQueries, options: ThreadPageOptions, cache: ForumCache = NO_FORUM_CACHE): void {
   const { pages, views } = options;
-  const render = createThreadPageRenderer(options.templates);
+  const parts = createThreadPageParts(options.templates);
   const kit = createForumPageKit(options);
+
+  // A guest's page from the cache still counts its view (only a 200 is cached: the thread exists). The
+  // count it shows is the one it was rendered with: at most the cache's TTL old.
+  app.use(
+    '/t/:id',
+    cache.route('thread-page', threadTags, (c) => {
+      if (c.req.method === 'GET') views.record(parseId(c.req.param('id')!, 'thread'));
+    }),
+  );
 
   app.get('/t/:id', (c) =>
     kit.answer(async () => {
@@ -99,8 +139,19 @@ export function mountThreadPage(app: Hono<ServiceEnv>, queries: ThreadQueries, o
       // shows the views this process has counted and not yet sent, this one included, as legacy would.
       if (c.req.method === 'GET') views.record(id);
       const thread = { ...stored, view_count: stored.view_count + views.unflushed(id) };
-      const { posts, pages: pageCount } = pageOfPosts(queries, id, page, perPage);
-      return render({ thread, posts, page, pages: pageCount, viewer, csrf });
+      // The posts are the same for every viewer: rendered once, reused by guests and signed-in users alike
+      // until the thread changes (or the cache's TTL passes). The key holds the post count just read, so a
+      // reply is on its author's next page even before legacy's notification has landed.
+      const { postsMarkup, pages: pageCount } = cache.reuse(
+        `thread-posts ${id} ${stored.post_count} ${page} ${perPage}`,
+        [`thread:${id}`],
+        (kept) => kept.postsMarkup.html.length * 2,
+        () => {
+          const { posts, pages } = pageOfPosts(queries, id, page, perPage);
+          return { postsMarkup: parts.posts(posts), pages };
+        },
+      );
+      return parts.page({ thread, postsMarkup, page, pages: pageCount, viewer, csrf });
     }),
   );
   // legacy's router: the reply path takes POST only (which the route table sends to legacy).

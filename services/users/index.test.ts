@@ -25,7 +25,15 @@ const sessions: SessionResolver = createSessionResolver({
     },
   },
 });
-const users = createUsersService({ queries: prepareUserQueries(db), sessions, iterations: ITERATIONS, logger: pino({ level: 'silent' }) });
+// What the users service publishes after its writes (the change bus, in the composition root).
+const published: unknown[] = [];
+const users = createUsersService({
+  queries: prepareUserQueries(db),
+  sessions,
+  iterations: ITERATIONS,
+  logger: pino({ level: 'silent' }),
+  onChange: (changes) => published.push(...changes),
+});
 const internal = createInternalApp({ services: [users], token: TOKEN, logger: pino({ level: 'silent' }) });
 afterAll(() => {
   db.close();
@@ -76,6 +84,13 @@ describe('users internal endpoints', () => {
     expect(await call('/_internal/v1/users/verify', { username: 'DORA', password: 'dora-password' })).toMatchObject({ status: 200, body: { user: { username: 'dora' } } });
     expect(await call('/_internal/v1/users/verify', { username: 'dora', password: 'wrong-password' })).toEqual({ status: 200, body: { user: null } });
     expect(await call('/_internal/v1/users/verify', { username: 'nobody', password: 'whatever-password' })).toEqual({ status: 200, body: { user: null } });
+  });
+
+  it('publishes a user change after a registration commits, and none for a refused one', async () => {
+    published.length = 0;
+    const made = await call('/_internal/v1/users', { username: 'publisher', password: 'publisher-password' });
+    expect((await call('/_internal/v1/users', { username: 'Publisher', password: 'publisher-password' })).status).toBe(409);
+    expect(published).toEqual([{ kind: 'user', user: (made.body.user as { id: number }).id }]);
   });
 
   it('answers 409 for a username taken in another letter case', async () => {

@@ -4,6 +4,7 @@
  * `GET /api/v1/me` for a session legacy started, by asking legacy whose session the cookie is.
  */
 import { Hono } from 'hono';
+import type { Change } from '../../gateway/changes/index.ts';
 import { InternalCallError } from '../../gateway/internal/index.ts';
 import type { Logger } from '../../gateway/log/index.ts';
 import { defineService, type PublicService, type ServiceEnv } from '../../gateway/server/index.ts';
@@ -24,6 +25,8 @@ export interface UsersServiceOptions {
   /** Password hashes run at once (hashSlotsFrom: UV_THREADPOOL_SIZE); more wait, and past twice that legacy is asked to retry. */
   readonly hashSlots?: number;
   readonly logger: Logger;
+  /** Told after each committed write of the users table (the change bus's publish). */
+  readonly onChange?: (changes: readonly Change[]) => void;
 }
 
 const ME_ALLOW = ['GET', 'HEAD'] as const;
@@ -33,7 +36,7 @@ const ME_ALLOW = ['GET', 'HEAD'] as const;
  * const users = createUsersService({ queries: prepareUserQueries(openForumDbForWriting(file)), sessions, iterations: 600_000, logger });
  * await users.app.request('/api/v1/me', { headers: { cookie: 'forum_session=…' } }); // {"user":{"id":1,"username":"alice"}}
  */
-export function createUsersService({ queries, sessions, iterations, hashSlots, logger }: UsersServiceOptions): PublicService {
+export function createUsersService({ queries, sessions, iterations, hashSlots, logger, onChange }: UsersServiceOptions): PublicService {
   const app = new Hono<ServiceEnv>();
   app.onError(forumErrors);
   app.get('/api/v1/me', async (c) => {
@@ -51,7 +54,7 @@ export function createUsersService({ queries, sessions, iterations, hashSlots, l
   app.all('/api/v1/me', (c) => {
     throw methodNotAllowed(c.req.method, ME_ALLOW);
   });
-  return defineService({ name: 'users', app, internal: createUsersInternal({ queries, iterations, hashSlots }) });
+  return defineService({ name: 'users', app, internal: createUsersInternal({ queries, iterations, hashSlots, onChange }) });
 }
 
 const loginFirst = (): ApiError => new ApiError(401, 'unauthorized', 'log in first');

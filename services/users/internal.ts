@@ -3,6 +3,7 @@
  * register. The only code that reads or writes the users table; legacy reaches it through these.
  */
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Change } from '../../gateway/changes/index.ts';
 import { InternalError, internalRoutes, type InternalRoutes } from '../../gateway/internal/index.ts';
 import { createHashQueue, HashQueueFull, LIBUV_DEFAULT_THREADS, type HashQueue } from './hash-queue.ts';
 import { dummyVerify, hashPassword, verifyPassword } from './passwords.ts';
@@ -25,6 +26,8 @@ export interface UsersInternalOptions {
   /** Password hashes run at once: libuv's thread pool size (hashSlotsFrom), default 4. */
   readonly hashSlots?: number;
   readonly now?: () => Date;
+  /** Told after each committed write (a registration), as legacy tells the change endpoint after its own. */
+  readonly onChange?: (changes: readonly Change[]) => void;
 }
 
 const stamp = (date: Date): string => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -34,7 +37,7 @@ const stamp = (date: Date): string => date.toISOString().replace(/\.\d{3}Z$/, 'Z
  * const internal = createUsersInternal({ queries, iterations: 600_000 });
  * await internal.request('/_internal/v1/users/1'); // {"user":{"id":1,"username":"alice",…}}
  */
-export function createUsersInternal({ queries, iterations, hashSlots = LIBUV_DEFAULT_THREADS, now = () => new Date() }: UsersInternalOptions): InternalRoutes {
+export function createUsersInternal({ queries, iterations, hashSlots = LIBUV_DEFAULT_THREADS, now = () => new Date(), onChange }: UsersInternalOptions): InternalRoutes {
   const internal = internalRoutes();
   const hashing = createHashQueue({ slots: hashSlots });
 
@@ -114,6 +117,7 @@ export function createUsersInternal({ queries, iterations, hashSlots = LIBUV_DEF
       // Another registration may have taken the name while this one was hashing; the insert decides.
       const user = queries.insert(username, hash, stamp(now()));
       if (!user) throw taken(username);
+      onChange?.([{ kind: 'user', user: user.id }]);
       return c.json({ user }, 201);
     },
   );

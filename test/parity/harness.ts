@@ -53,7 +53,8 @@ export async function startParityStack(): Promise<ParityStack> {
   const db = seedDatabase(dir);
   const routes = join(dir, 'routes.yaml');
   writeFileSync(routes, PARITY_ROUTES);
-  const env = { FORUM_DB: db, LOG_LEVEL: 'info', ...(await internalEnv()) };
+  // Legacy sends every page no-store and has no cache: the TS side's guest cache (ETag, no-cache) is off here.
+  const env = { FORUM_DB: db, LOG_LEVEL: 'info', FORUM_CACHE: '0', ...(await internalEnv()) };
   const legacy = await startLegacy(env);
   const tsEnv = { ROUTES: routes, LEGACY_PORT: String(legacy.port), STRANGLER_ANSWERED_BY: '1' };
   // Views are written behind: a short interval keeps the suite's waits for them short.

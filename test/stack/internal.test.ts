@@ -127,9 +127,11 @@ describe('one login across both sides', () => {
     const operations = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`));
     expect(operations.sort()).toEqual([
       'DELETE /_internal/v1/sessions/{token_sha256}',
+      'GET /_internal/v1/cache',
       'GET /_internal/v1/users',
       'GET /_internal/v1/users/by-username/{username}',
       'GET /_internal/v1/users/{id}',
+      'POST /_internal/v1/changes',
       'POST /_internal/v1/markdown/render',
       'POST /_internal/v1/users',
       'POST /_internal/v1/users/verify',
