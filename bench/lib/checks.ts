@@ -51,3 +51,12 @@ export const noneSeen = (label: string, count: number): Check => check(label, { 
 const rpsOf = (c: ConfigurationResult) => c.runs.map((run) => run.rps);
 const p50Of = (c: ConfigurationResult) => c.runs.map((run) => run.p50Ms);
 const p99Of = (c: ConfigurationResult) => c.runs.map((run) => run.p99Ms);
+
+/** a's p50 over b's: how many times longer a takes than b, one request at a time. */
+export const p50Ratio = (label: string, a: ConfigurationResult, b: ConfigurationResult, goal: Goal | null): Check =>
+  check(
+    label,
+    paired(p50Of(a), p50Of(b), (x, y) => x / y),
+    '×',
+    goal,
+  );

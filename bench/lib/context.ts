@@ -135,9 +135,11 @@ export class BenchRun {
   async #load(url: string, options: Partial<LoadOptions> = {}): Promise<LoadResult> {
     const { driver, seconds, warmupSeconds, connections } = this.options;
     const settings = { seconds, connections, ...options };
-    if (!this.#warm.has(url) && warmupSeconds > 0) {
+    // A signed-in load of a URL warms what a guest's does not (the session's lookups).
+    const warmKey = `${url} ${JSON.stringify(options.headers ?? {})}`;
+    if (!this.#warm.has(warmKey) && warmupSeconds > 0) {
       await runLoad(driver, url, { ...settings, seconds: warmupSeconds });
-      this.#warm.add(url);
+      this.#warm.add(warmKey);
     }
     return runLoad(driver, url, settings);
   }

@@ -16,6 +16,8 @@ import type { LoadResult } from './types.ts';
 export interface LoadOptions {
   readonly seconds: number;
   readonly connections: number;
+  /** Sent with every request (a session cookie, for a signed-in page). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 // Legacy under load answers in tens of milliseconds; wrk's default 2 s would count a slow answer as lost.
@@ -26,9 +28,10 @@ export function runLoad(driver: Driver, url: string, options: LoadOptions): Prom
   return driver === 'wrk' ? runWrk(url, options) : runAutocannon(url, options);
 }
 
-async function runWrk(url: string, { seconds, connections }: LoadOptions): Promise<LoadResult> {
+async function runWrk(url: string, { seconds, connections, headers = {} }: LoadOptions): Promise<LoadResult> {
   // One wrk thread: the client must not take the cores the servers need.
-  const args = ['-t', '1', '-c', String(connections), '-d', `${seconds}s`, '--timeout', `${TIMEOUT_SECONDS}s`, '--latency', url];
+  const headerArgs = Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]);
+  const args = ['-t', '1', '-c', String(connections), '-d', `${seconds}s`, '--timeout', `${TIMEOUT_SECONDS}s`, '--latency', ...headerArgs, url];
   const { stdout } = await promisify(execFile)('wrk', args, { encoding: 'utf8' });
   return { ...parseWrkOutput(stdout), seconds, connections };
 }
@@ -68,12 +71,12 @@ interface AutocannonResult {
   /** Connection errors and timeouts. */
   readonly errors: number;
 }
-type Autocannon = (options: { url: string; connections: number; duration: number; timeout: number }) => Promise<AutocannonResult>;
+type Autocannon = (options: { url: string; connections: number; duration: number; timeout: number; headers?: Record<string, string> }) => Promise<AutocannonResult>;
 
-async function runAutocannon(url: string, { seconds, connections }: LoadOptions): Promise<LoadResult> {
+async function runAutocannon(url: string, { seconds, connections, headers = {} }: LoadOptions): Promise<LoadResult> {
   // Loaded only when wrk is missing; it is CommonJS.
   const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
-  const result = await autocannon({ url, connections, duration: seconds, timeout: TIMEOUT_SECONDS });
+  const result = await autocannon({ url, connections, duration: seconds, timeout: TIMEOUT_SECONDS, headers: { ...headers } });
   return {
     driver: 'autocannon',
     seconds,

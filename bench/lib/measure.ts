@@ -20,6 +20,8 @@ export interface Target {
   readonly role?: ConfigurationRole;
   /** Default: the run's setting; latency runs use 1, so a figure is service time, not queueing. */
   readonly connections?: number;
+  /** Sent with every request (a session cookie). */
+  readonly headers?: Readonly<Record<string, string>>;
   /** A status the target answers on purpose (the front door's own 404): not counted as an error. */
   readonly expectedStatus?: number;
   /** Wraps each recorded run, e.g. to run a writer process next to it. */
@@ -31,7 +33,7 @@ export async function measureInterleaved(ctx: BenchContext, targets: readonly Ta
   for (let round = 1; round <= ctx.options.rounds; round++) {
     for (const [i, target] of targets.entries()) {
       const connections = target.connections ?? ctx.options.connections;
-      const run = () => ctx.load(target.url, { connections });
+      const run = () => ctx.load(target.url, { connections, ...(target.headers ? { headers: target.headers } : {}) });
       const result = await (target.around ? target.around(run) : run());
       runs[i]!.push(result);
       const errors = errorsOf(target, [result]);

@@ -6,7 +6,7 @@
  */
 import { Hono } from 'hono';
 import { defineService, type PublicService, type ServiceEnv } from '../../gateway/server/index.ts';
-import { apiJson, forumErrors, methodNotAllowed, NO_FORUM_CACHE, type ForumCache, type ForumDb, type ForumPageOptions } from '../forum-common/index.ts';
+import { apiJsonEncoded, forumErrors, methodNotAllowed, NO_FORUM_CACHE, type ForumCache, type ForumDb, type ForumPageOptions } from '../forum-common/index.ts';
 import { mountBoardPages } from './pages.ts';
 import { prepareBoardQueries } from './queries.ts';
 
@@ -31,11 +31,7 @@ export function createBoardsService(db: ForumDb, pageOptions?: ForumPageOptions,
     '/api/v1/boards',
     cache.route('boards-api', () => ['boards']),
   );
-  app.get('/api/v1/boards', () =>
-    apiJson({
-      boards: queries.listBoards().map(({ id, slug, name, description, thread_count, post_count }) => ({ id, slug, name, description, thread_count, post_count })),
-    }),
-  );
+  app.get('/api/v1/boards', () => apiJsonEncoded(queries.boardsJson()));
   app.all('/api/v1/boards', (c) => {
     throw methodNotAllowed(c.req.method, BOARDS_ALLOW);
   });

@@ -22,6 +22,8 @@ export interface BoardThreadRow {
 
 export interface BoardQueries {
   listBoards(): BoardRow[];
+  /** `{"boards":[…]}` as the API answers it, UTF-8 bytes built by SQLite (its JSON escaping is JSON.stringify's). */
+  boardsJson(): Buffer<ArrayBuffer>;
   /** The board with this exact slug, or undefined. */
   board(slug: string): Pick<BoardRow, 'id' | 'slug' | 'name' | 'description'> | undefined;
   countThreads(boardId: number): number;
@@ -41,6 +43,19 @@ export function prepareBoardQueries(db: ForumDb): BoardQueries {
     FROM boards b LEFT JOIN threads t ON t.board_id = b.id
     GROUP BY b.id
     ORDER BY b.position, b.id`);
+  // Key order is part of the contract (docs/forum-api.md); json_object keeps its arguments' order.
+  const boardsJson = db
+    .prepare<[], Buffer<ArrayBuffer>>(
+      `
+    SELECT CAST(json_object('boards', json_group_array(json_object(
+             'id', id, 'slug', slug, 'name', name, 'description', description,
+             'thread_count', thread_count, 'post_count', post_count) ORDER BY position, id)) AS BLOB)
+    FROM (SELECT b.id, b.slug, b.name, b.description, b.position,
+                 COUNT(t.id) AS thread_count, COALESCE(SUM(t.post_count), 0) AS post_count
+          FROM boards b LEFT JOIN threads t ON t.board_id = b.id
+          GROUP BY b.id)`,
+    )
+    .pluck();
   const board = db.prepare<[string], Pick<BoardRow, 'id' | 'slug' | 'name' | 'description'>>('SELECT id, slug, name, description FROM boards WHERE slug = ?');
   const count = db.prepare<[number], { total: number }>('SELECT COUNT(*) AS total FROM threads WHERE board_id = ?');
   const threads = db.prepare<[number, number, bigint], BoardThreadRow>(`
@@ -51,6 +66,7 @@ export function prepareBoardQueries(db: ForumDb): BoardQueries {
     LIMIT ? OFFSET ?`);
   return {
     listBoards: () => list.all(),
+    boardsJson: () => boardsJson.get()!,
     board: (slug) => board.get(slug),
     countThreads: (boardId) => count.get(boardId)?.total ?? 0,
     // OFFSET as a bigint: page × per_page can pass 2^53.

@@ -11,7 +11,7 @@ import { ApiError, apiErrorResponse } from './responses.ts';
 
 export { assertForumSchema, openForumDb, openForumDbForWriting, type ForumDb } from './db.ts';
 export { firstQueryValue, parseId, parsePage, parsePaging, parsePerPage, positiveInteger } from './params.ts';
-export { ApiError, apiErrorResponse, apiJson, methodNotAllowed, noEndpoint, type ApiErrorCode } from './responses.ts';
+export { ApiError, apiErrorResponse, apiJson, apiJsonEncoded, methodNotAllowed, noEndpoint, type ApiErrorCode } from './responses.ts';
 export { cookieValue, CSRF_COOKIE, SESSION_COOKIE } from './cookies.ts';
 export { loadErrorPage, type ErrorPageFields } from './error-page.ts';
 export { createForumPages, isApiPath, type ForumPages } from './pages.ts';

@@ -26,14 +26,22 @@ export class ApiError extends Error {
  * @example
  * return apiJson({ boards });
  */
-export function apiJson(body: unknown, status = 200, headers: Readonly<Record<string, string>> = {}): Response {
-  const text = JSON.stringify(body);
-  return new Response(text, {
+export const apiJson = (body: unknown, status = 200, headers: Readonly<Record<string, string>> = {}): Response => apiJsonEncoded(JSON.stringify(body), status, headers);
+
+/**
+ * A JSON answer whose body is already encoded (compact JSON, as JSON.stringify writes it), with the
+ * API's headers: bytes go to the socket as they are, in one write with the head.
+ *
+ * @example
+ * return apiJsonEncoded(queries.boardsJson());
+ */
+export function apiJsonEncoded(body: string | Uint8Array<ArrayBuffer>, status = 200, headers: Readonly<Record<string, string>> = {}): Response {
+  return new Response(body, {
     status,
     headers: {
       'content-type': 'application/json; charset=utf-8',
       'cache-control': 'no-store',
-      'content-length': String(Buffer.byteLength(text)),
+      'content-length': String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength),
       ...headers,
     },
   });

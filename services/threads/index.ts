@@ -6,10 +6,10 @@
  */
 import { Hono } from 'hono';
 import { defineService, type PublicService, type ServiceEnv } from '../../gateway/server/index.ts';
-import { ApiError, apiJson, forumErrors, methodNotAllowed, NO_FORUM_CACHE, parseId, type ForumCache, type ForumDb } from '../forum-common/index.ts';
+import { ApiError, apiJsonEncoded, forumErrors, methodNotAllowed, NO_FORUM_CACHE, parseId, type ForumCache, type ForumDb } from '../forum-common/index.ts';
 import { mountThreadPage, threadTags, type ThreadPageOptions } from './page.ts';
-import { pageOfPosts, parseThreadPaging } from './paging.ts';
-import { prepareThreadQueries, type PostRow, type ThreadRow } from './queries.ts';
+import { pageCount, parseThreadPaging } from './paging.ts';
+import { prepareThreadQueries, type ThreadRow } from './queries.ts';
 
 export {
   createThreadPageParts,
@@ -23,6 +23,7 @@ export {
 export { createViewCounter, VIEWS_BATCH_PATH, VIEWS_FLUSH_INTERVAL_MS, type ViewCounter, type ViewCounterOptions, type ViewsBatchAnswer } from './views.ts';
 export type { PostRow, ThreadRow } from './queries.ts';
 
+const EMPTY_ARRAY = Buffer.from('[]');
 // legacy's router lists HEAD with GET in Allow.
 const THREAD_ALLOW = ['GET', 'HEAD'] as const;
 
@@ -42,10 +43,15 @@ export function createThreadsService(db: ForumDb, page: ThreadPageOptions, cache
   app.get('/api/v1/threads/:id', (c) => {
     const id = parseId(c.req.param('id'), 'thread');
     const { page, perPage } = parseThreadPaging(c.req.url);
-    const thread = queries.thread(id);
+    const thread = queries.threadWithTotal(id);
     if (thread === undefined) throw new ApiError(404, 'not_found', `thread ${id} does not exist`);
-    const { posts, total, pages } = pageOfPosts(queries, id, page, perPage);
-    return apiJson({ thread: threadJson(thread), posts: posts.map(postJson), page, per_page: perPage, total, pages });
+    const { total } = thread;
+    const offset = BigInt(page - 1) * BigInt(perPage);
+    const posts = offset >= BigInt(total) ? EMPTY_ARRAY : queries.postsJson(id, perPage, offset);
+    // The posts arrive as JSON bytes from SQLite; the rest is spelled out around them.
+    const head = `{"thread":${JSON.stringify(threadJson(thread))},"posts":`;
+    const tail = `,"page":${page},"per_page":${perPage},"total":${total},"pages":${pageCount(total, perPage)}}`;
+    return apiJsonEncoded(Buffer.concat([Buffer.from(head), posts, Buffer.from(tail)]));
   });
   app.all('/api/v1/threads/:id', (c) => {
     throw methodNotAllowed(c.req.method, THREAD_ALLOW);
@@ -56,7 +62,7 @@ export function createThreadsService(db: ForumDb, page: ThreadPageOptions, cache
   return defineService({ name: 'threads', app });
 }
 
-// Key order is part of the contract: these builders spell it out.
+// Key order is part of the contract: this builder spells it out (queries.ts's postsJson for the posts).
 const threadJson = (row: ThreadRow) => ({
   id: row.id,
   board: row.board,
@@ -66,13 +72,4 @@ const threadJson = (row: ThreadRow) => ({
   last_post_at: row.last_post_at,
   post_count: row.post_count,
   view_count: row.view_count,
-});
-
-const postJson = (row: PostRow) => ({
-  id: row.id,
-  thread_id: row.thread_id,
-  author: { id: row.author_id, username: row.author_username },
-  body: row.body,
-  body_html: row.body_html,
-  created_at: row.created_at,
 });

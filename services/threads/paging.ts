@@ -25,5 +25,13 @@ export function pageOfPosts(queries: ThreadQueries, threadId: number, page: numb
   const total = queries.countPosts(threadId);
   const offset = BigInt(page - 1) * BigInt(perPage);
   const posts = offset >= BigInt(total) ? [] : queries.posts(threadId, perPage, offset);
-  return { posts, total, pages: Math.max(1, Math.ceil(total / perPage)) };
+  return { posts, total, pages: pageCount(total, perPage) };
 }
+
+/**
+ * How many pages `total` posts fill: at least 1, so an empty thread still has its first page.
+ *
+ * @example
+ * pageCount(55, 50); // 2
+ */
+export const pageCount = (total: number, perPage: number): number => Math.max(1, Math.ceil(total / perPage));
