@@ -10,40 +10,19 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createInternalCaller, InternalCallError, type InternalCaller } from '../../gateway/internal/index.ts';
 import { createViewCounter } from '../../services/threads/index.ts';
-import { internalEnv, ROOT, seedDatabase, startLegacy, startTs, tempDir, TEST_INTERNAL_TOKEN, waitUntil, type RunningProcess } from '../helpers/processes.ts';
+import { ROOT, TEST_INTERNAL_TOKEN, waitUntil } from '../helpers/processes.ts';
+import { startPair, type Pair } from './pair.ts';
 
 const THREAD = 1;
 const CLIENTS = 6;
 // Enough answers before the signal that the stop lands in the middle of the load.
 const ANSWERS_BEFORE_SIGTERM = 60;
 
-interface Pair {
-  legacy: RunningProcess;
-  ts: RunningProcess;
-  db: string;
-  stop(): Promise<void>;
-}
-
-async function startPair(flushMs: string): Promise<Pair> {
-  const { dir, cleanup } = tempDir('strangler-views-');
-  const db = seedDatabase(dir);
-  const env = { FORUM_DB: db, ...(await internalEnv()) };
-  const legacy = await startLegacy(env);
-  const ts = await startTs({ ...env, ROUTES: join(ROOT, 'routes.yaml'), LEGACY_PORT: String(legacy.port), FORUM_VIEWS_FLUSH_MS: flushMs }).catch(async (err: unknown) => {
-    await legacy.stop();
-    cleanup();
-    throw err;
-  });
-  return {
-    legacy,
-    ts,
-    db,
-    async stop() {
-      await Promise.all([legacy.stop(), ts.stop()]);
-      cleanup();
-    },
-  };
-}
+/** Legacy and the TS server on one seeded database, on the repository's table, views flushed every `flushMs`. */
+const startViewsPair = async (flushMs: string): Promise<Pair & { db: string }> => {
+  const pair = await startPair({ tsEnv: () => ({ ROUTES: join(ROOT, 'routes.yaml'), FORUM_VIEWS_FLUSH_MS: flushMs }) });
+  return Object.assign(pair, { db: join(pair.dir, 'forum.db') });
+};
 
 /** The thread's view count in the database, read the way any reader would. */
 function storedViews(file: string): number {
@@ -55,7 +34,7 @@ function storedViews(file: string): number {
   }
 }
 
-let pair: Pair | undefined;
+let pair: (Pair & { db: string }) | undefined;
 afterEach(async () => {
   await pair?.stop();
   pair = undefined;
@@ -64,7 +43,7 @@ afterEach(async () => {
 describe('thread views written behind', () => {
   it('counts every page answered with 200 exactly once when the TS server is stopped by SIGTERM during a load', async () => {
     // An hour's interval: only the flush at shutdown can bring these views to the database.
-    pair = await startPair('3600000');
+    pair = await startViewsPair('3600000');
     const { ts, db } = pair;
     const before = storedViews(db);
     const exited = new Promise<number | null>((done) => ts.child.once('exit', (code) => done(code)));
@@ -93,7 +72,7 @@ describe('thread views written behind', () => {
   });
 
   it('brings views to the database within the flush interval while the server runs', async () => {
-    pair = await startPair('200');
+    pair = await startViewsPair('200');
     const { ts, db } = pair;
     const before = storedViews(db);
     for (let i = 0; i < 5; i++) expect((await fetch(`${ts.url}/t/${THREAD}`)).status).toBe(200);
@@ -103,7 +82,7 @@ describe('thread views written behind', () => {
   });
 
   it("sends a batch again after legacy's answer was lost, and legacy counts it once", async () => {
-    pair = await startPair('3600000');
+    pair = await startViewsPair('3600000');
     const { legacy, db } = pair;
     const real = createInternalCaller({ baseUrl: legacy.url, token: TEST_INTERNAL_TOKEN });
     const sent: string[] = [];
