@@ -99,7 +99,7 @@ export const pageCache: Scenario = {
       },
       notes: [
         `hit ratio ${(ratio * 100).toFixed(1)}% (${hits} hits, ${misses} misses over ${TS_WORKERS} workers); invalidation delay p50 ${formatMs(p50)}, p99 ${formatMs(p99)}, max ${formatMs(sorted.at(-1)!)} over ${delays.length} replies`,
-        `each reply drops the thread, its board and the home page, so every write turns the next read of each into a miss; the delay includes up to one poll interval (${POLL_INTERVAL_MS} ms) and the poll's own round trip`,
+        `each reply drops the thread, its board and the home page in every worker (each keeps its own cache), so every write turns the next read of each URL in each worker into a miss; the delay includes up to one poll interval (${POLL_INTERVAL_MS} ms) and the poll's own round trip`,
       ],
     };
   },
