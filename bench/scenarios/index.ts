@@ -10,6 +10,7 @@ import { migratedEndpoint } from './migrated-endpoint.ts';
 import { migratedPage } from './migrated-page.ts';
 import { nginxHop } from './nginx-hop.ts';
 import { nodeEdge } from './node-edge.ts';
+import { pageCache } from './page-cache.ts';
 import { pages } from './pages.ts';
 import { routeLookup } from './route-lookup.ts';
 import { sqliteCrossProcess } from './sqlite-cross-process.ts';
@@ -19,13 +20,7 @@ export const SCENARIOS: readonly (Scenario | PendingScenario)[] = [
   migratedEndpoint,
   migratedPage,
   pages,
-  {
-    name: 'page-cache',
-    title: 'Page cache under mixed load',
-    measuredAs: 'hit ratio of guest pages and public JSON, and the delay from a write on legacy to the fresh page served, under a mixed read/write load',
-    goal: 'reported (stale entries bounded in time)',
-    reason: 'not landed: no page cache in this tree (gateway/cache); measure it once the cache reports its hits and misses',
-  },
+  pageCache,
   nginxHop,
   nodeEdge,
   tsProxy,

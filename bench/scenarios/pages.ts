@@ -7,7 +7,7 @@
  * answer carries, and says in every label which it measured. BENCH_FORUM_CACHE=0|1 sets it for the run.
  */
 import { NGINX, startTs } from '../../test/helpers/stack.ts';
-import type { BenchContext } from '../lib/context.ts';
+import { cookieFor } from '../../test/parity/harness.ts';
 import { atLeast, atMost, check, p50Ratio, throughputRatio } from '../lib/checks.ts';
 import { measureInterleaved, type Target } from '../lib/measure.ts';
 import { formatMs } from '../lib/report/format.ts';
@@ -42,7 +42,7 @@ export const pages: Scenario = {
     for (const path of ['/', thread]) await assertSameAnswers(path, { TS: viaTs.url, 'legacy (gunicorn)': viaGunicorn.url }, sameViews);
     const cached = await isCached(viaTs.url);
     const state = cached ? 'cached' : 'uncached: no page cache in this server';
-    const cookie = { cookie: `forum_session=${await logIn(ctx)}` };
+    const cookie = { cookie: (await cookieFor((await sharedLegacy(ctx)).url, `forum_session={session:${SIGNED_IN_USER}}`))! };
     const signedIn = await fetch(viaTs.url + thread, { headers: cookie }).then((res) => res.text());
     if (!signedIn.includes(`<span class="who">${SIGNED_IN_USER}</span>`))
       throw new Error(`the thread page with ${SIGNED_IN_USER}'s session cookie is not signed in; the signed-in figure would measure a guest page`);
@@ -87,22 +87,6 @@ async function isCached(base: string): Promise<boolean> {
   const res = await fetch(base + '/');
   await res.arrayBuffer();
   return res.headers.has('etag');
-}
-
-/** A session cookie value for the seed's user, from a login on legacy (password `<username>-password`). */
-async function logIn(ctx: BenchContext): Promise<string> {
-  const legacy = await sharedLegacy(ctx);
-  const res = await fetch(`http://127.0.0.1:${legacy.port}/api/v1/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: SIGNED_IN_USER, password: `${SIGNED_IN_USER}-password` }),
-  });
-  const session = res.headers
-    .getSetCookie()
-    .map((line) => /^forum_session=([^;]+)/.exec(line)?.[1])
-    .find(Boolean);
-  if (res.status !== 200 || !session) throw new Error(`logging ${SIGNED_IN_USER} in on legacy failed (${res.status}): ${await res.text()}`);
-  return session;
 }
 
 const p50OneConnection = (label: string, run: ConfigurationResult) => check(label, spread(run.runs.map((r) => r.p50Ms)), 'ms', atMost(2, 'ms'));
