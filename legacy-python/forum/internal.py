@@ -10,7 +10,6 @@ message, and one log line that names the call: never a traceback.
 """
 import queue
 import threading
-from urllib.parse import quote
 
 import strangler_client as client_module
 
@@ -18,8 +17,6 @@ from .logs import log
 from .web import HTTPError
 
 UNAVAILABLE = "{what} is not answering right now; try again in a moment."
-# Telling the TS side about a logout only saves its cache a few seconds: never worth more of the request.
-FORGET_TIMEOUT_SECONDS = 2.0
 # A change notification that cannot go within this long is dropped: the TS cache's TTL covers it.
 CHANGES_TIMEOUT_SECONDS = 2.0
 # Notifications waiting for the sender thread; past this, new ones are dropped (and logged), never waited for.
@@ -87,15 +84,6 @@ class Moved:
         answer = self._call("the markdown renderer", self.client.post, "/_internal/v1/markdown/render",
                             {"source": source}, idempotent=True)
         return answer["html"]
-
-    def forget_session(self, token_sha256):
-        """Tell the TS side a session ended, so its cache drops it now; a failure only costs the cache's
-        few seconds, so it is logged, not raised."""
-        try:
-            self.client.delete(f"/_internal/v1/sessions/{quote(token_sha256, safe='')}", timeout=FORGET_TIMEOUT_SECONDS)
-        except client_module.InternalError as exc:
-            log("warn", "internal_call_failed", call=exc.call, error=str(exc), request_id=exc.request_id,
-                consequence="the TS side may recognise this session for a few more seconds")
 
     def _call(self, what, method, *args, **kwargs):
         try:

@@ -1,6 +1,6 @@
 """Legacy's own internal endpoints, for the TypeScript side: POST /_internal/legacy/sessions/resolve
-answers whose session a cookie value is (strangler_identity's endpoint, the contract of docs/identity.md); POST /_internal/legacy/threads/<id>/views counts a view of a
-thread, and POST /_internal/legacy/threads/views counts a batch of views of many threads at once (the threads table
+answers whose session a cookie value is (strangler_identity's endpoint, the contract of docs/identity.md), and
+POST /_internal/legacy/threads/views counts a batch of views of many threads at once (the threads table
 is legacy's; the TS thread page writes its views behind, in batches). The front doors never route /_internal; here every request
 must also carry `Authorization: Bearer <STRANGLER_INTERNAL_TOKEN>`, compared in constant time.
 Without a configured token these endpoints do not exist (404).
@@ -18,7 +18,6 @@ from .web import HTTPError, Response, bad_request, json_response, not_found
 
 def routes(router):
     router.add("/_internal/legacy/sessions/resolve", POST=resolve_session)
-    router.add("/_internal/legacy/threads/<id>/views", POST=count_view)
     router.add("/_internal/legacy/threads/views", POST=count_views)
 
 
@@ -29,18 +28,6 @@ def resolve_session(forum, request):
     # The helper's own headers, minus the Content-Type and Content-Length the Response adds itself.
     kept = [(name, value) for name, value in headers if name not in ("Content-Type", "Content-Length")]
     return Response(int(status.split()[0]), body, dict(headers)["Content-Type"], kept)
-
-
-def count_view(forum, request, id):
-    """Count one view of the thread -> {"view_count": n}, the count after it; 404 JSON for no such thread.
-    Any request body is ignored."""
-    _check_token(request)
-    thread_id = parse_id(id, "thread")
-    with forum.db.write() as conn:
-        view_count = store.count_view(conn, thread_id)
-    if view_count is None:
-        raise not_found(f"thread {thread_id} does not exist")
-    return json_response({"view_count": view_count})
 
 
 def count_views(forum, request):

@@ -69,38 +69,6 @@ class LegacyInternalEndpointTest(ForumTestCase):
             self.assertEqual(self.resolve("x", "Bearer ").status, 404)
 
 
-class CountViewEndpointTest(ForumTestCase):
-    def count(self, thread, auth=None):
-        headers = {"Content-Type": "application/json",
-                   "Authorization": auth if auth is not None else f"Bearer {os.environ['STRANGLER_INTERNAL_TOKEN']}"}
-        return call(self.app, "POST", f"/_internal/legacy/threads/{thread}/views", b"{}", headers)
-
-    def views(self, thread):
-        return self.request("GET", f"/api/v1/threads/{thread}").json()["thread"]["view_count"]
-
-    def test_it_counts_one_view_and_answers_the_new_count(self):
-        before = self.views(1)
-        result = self.count(1)
-        self.assertEqual((result.status, result.json()), (200, {"view_count": before + 1}))
-        self.assertEqual(result.header("Cache-Control"), "no-store")
-        self.assertEqual(self.count(1).json(), {"view_count": before + 2})
-        self.assertEqual(self.views(1), before + 2)
-
-    def test_a_missing_thread_is_404_json_and_a_bad_id_400(self):
-        self.assertApiError(self.count(999999), 404, "not_found", "thread 999999 does not exist")
-        self.assertApiError(self.count("01"), 400, "bad_request", "thread id must be a positive integer")
-
-    def test_it_needs_the_token_like_the_other_internal_endpoints(self):
-        before = self.views(1)
-        self.assertApiError(self.count(1, "Bearer wrong"), 401, "unauthorized", "missing or wrong bearer token")
-        with mock.patch.dict(os.environ, {"STRANGLER_INTERNAL_TOKEN": ""}):
-            self.assertEqual(self.count(1, "Bearer ").status, 404)
-        self.assertEqual(self.views(1), before)
-
-    def test_only_post_is_answered(self):
-        self.assertEqual(call(self.app, "GET", "/_internal/legacy/threads/1/views").status, 405)
-
-
 class TsSideAwayTest(ForumTestCase):
     def setUp(self):
         super().setUp()
