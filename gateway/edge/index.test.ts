@@ -26,6 +26,7 @@ function fakeTable(
   const covers = (prefix: string, path: string): boolean => prefix === '/' || path === prefix || path.startsWith(`${prefix}/`);
   return Object.freeze({
     source: 'test',
+    revision: '0-test',
     backends,
     routes,
     settings,

@@ -76,6 +76,17 @@ describe('parseRouteTable', () => {
     expect(t.backends.ts.port).toBe(8081);
   });
 
+  it('gives each table a revision: the counter, then a hash that any edit changes', () => {
+    const text = table(DEFAULT, `version: 1\nrevision: 7\n${BACKENDS}`);
+    const revision = parseRouteTable(text, 'routes.yaml', {}).revision;
+    expect(revision).toMatch(/^7-[0-9a-f]{8}$/);
+    expect(parseRouteTable(text, 'routes.yaml', {}).revision).toBe(revision);
+    expect(parseRouteTable(`${text}# a comment\n`, 'routes.yaml', {}).revision).toMatch(/^7-/);
+    expect(parseRouteTable(`${text}# a comment\n`, 'routes.yaml', {}).revision).not.toBe(revision);
+    expect(parseRouteTable(table(DEFAULT), 'routes.yaml', {}).revision).toMatch(/^0-[0-9a-f]{8}$/);
+    expect(problemsOf(table(DEFAULT, `version: 1\nrevision: -1\n${BACKENDS}`)).join('\n')).toMatch(/revision must be a whole number/);
+  });
+
   it('names a file that does not exist', () => {
     expect(() => loadRouteTable('/nonexistent/routes.yaml', {})).toThrow(/\/nonexistent\/routes.yaml: cannot read the route table: the file does not exist\. Fix: point ROUTES/);
   });

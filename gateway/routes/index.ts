@@ -7,6 +7,7 @@
  * const target = normalizeTarget(req.url ?? '/');
  * if (target.ok && !isInternalPath(target.path)) table.match(target.path).backend; // 'legacy' | 'ts'
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { buildMatcher } from './match.ts';
@@ -66,5 +67,18 @@ export function parseRouteTable(text: string, source: string, env: Env): RouteTa
 
   const routes = Object.freeze(data.routes.map((route) => Object.freeze({ ...route, methods: route.methods && Object.freeze([...route.methods]) })));
   const backends = Object.freeze({ legacy: Object.freeze(data.backends.legacy), ts: Object.freeze(data.backends.ts) });
-  return Object.freeze({ source, backends, routes, settings: Object.freeze({ ...data.settings }), match: buildMatcher(routes) });
+  const revision = revisionOf(data.counter, text);
+  return Object.freeze({ source, revision, backends, routes, settings: Object.freeze({ ...data.settings }), match: buildMatcher(routes) });
+}
+
+/**
+ * A table's revision id: its change counter, then the first 8 hex digits of the SHA-256 of the file's
+ * text, so two processes serve the same table exactly when their ids are equal, and an edit made by hand
+ * (counter unchanged) still shows.
+ *
+ * @example
+ * revisionOf(7, 'version: 1\nrevision: 7\n...'); // '7-1f3a9c0b'
+ */
+export function revisionOf(counter: number, text: string): string {
+  return `${counter}-${createHash('sha256').update(text).digest('hex').slice(0, 8)}`;
 }

@@ -12,7 +12,7 @@ import { closest } from './problems.ts';
 import { BACKEND_NAMES, HTTP_METHODS, ROUTE_MODES, SUPPORTED_MODES } from './types.ts';
 import type { Backend, BackendName, HttpMethod, Route, RouteMode, RouteSettings, RouteTableProblem } from './types.ts';
 
-const TOP_KEYS = ['version', 'backends', 'routes', 'settings'] as const;
+const TOP_KEYS = ['version', 'revision', 'backends', 'routes', 'settings'] as const;
 const ROUTE_KEYS = ['path', 'exact', 'mode', 'handler', 'methods'] as const;
 type ReservedRouteKey = 'percent' | 'fallback';
 const SETTINGS_KEYS = ['max_body_mb', 'proxy_timeout_s', 'legacy_keepalive'] as const;
@@ -29,6 +29,8 @@ const HANDLER_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
 const BACKEND_URL = /^http:\/\/([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]):(\d{1,5})\/?$/;
 
 export interface TableData {
+  /** The change counter `revision:` (0 when absent); `strangler` commands raise it by one per change. */
+  readonly counter: number;
   readonly backends: Record<BackendName, Backend>;
   readonly routes: Route[];
   readonly settings: RouteSettings;
@@ -88,11 +90,24 @@ export function readTable(doc: Document, lines: LineCounter, env: Env): { data: 
   else if (!isScalar(version) || version.value !== 1)
     check.report(version, `unsupported version ${JSON.stringify(isScalar(version) ? version.value : null)}`, 'write `version: 1`, the only version this gateway reads');
 
+  const counter = readCounter(check, root);
   const backends = readBackends(check, root, env);
   const routes = readRoutes(check, root);
   const settings = readSettings(check, root);
   const ok = check.problems.length === 0 && backends !== null;
-  return { data: ok ? { backends, routes, settings } : null, problems: check.problems };
+  return { data: ok ? { counter, backends, routes, settings } : null, problems: check.problems };
+}
+
+function readCounter(check: Checker, root: YAMLMap): number {
+  const node = root.get('revision', true);
+  if (node === undefined) return 0;
+  if (isScalar(node) && Number.isSafeInteger(node.value) && (node.value as number) >= 0) return node.value as number;
+  check.report(
+    node,
+    'revision must be a whole number, 0 or more',
+    'write e.g. `revision: 7`, or leave the line out; `strangler set`, `promote` and `rollback` raise it by one per change',
+  );
+  return 0;
 }
 
 function readBackends(check: Checker, root: YAMLMap, env: Env): Record<BackendName, Backend> | null {

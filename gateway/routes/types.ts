@@ -62,6 +62,8 @@ export interface RouteSettings {
 export interface RouteTable {
   /** Where it was loaded from, for messages. */
   readonly source: string;
+  /** `<counter>-<content hash>`, e.g. `7-1f3a9c0b`: what every process reports as the table it serves. */
+  readonly revision: string;
   readonly backends: Readonly<Record<BackendName, Backend>>;
   readonly settings: RouteSettings;
   /** In file order. */
