@@ -37,7 +37,8 @@ const SHAPES: Record<string, string> = {
   'nested overrides':
     '  - { path: /api, mode: next, handler: api }\n  - { path: /api/v1/legacy, mode: legacy }\n  - { path: /api/v1/legacy/new, exact: true, mode: next, handler: n }\n',
   'method lists': '  - { path: /m, mode: next, handler: m, methods: [GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS] }\n  - { path: /g, mode: next, handler: g, methods: [GET] }\n',
-  'every allowed character': `  - { path: "/a-b_c.d~e!f&g'h(i)j*k+l,m=n:o@p", mode: next, handler: chars }\n  - { path: "/'quoted'/", mode: next, handler: q }\n`,
+  'every allowed character': `  - { path: "/a-b_c.d~e!f&g'h(i)jk+l,m=n:o@p", mode: next, handler: chars }\n  - { path: "/'quoted'/", mode: next, handler: q }\n`,
+  'segment patterns': `  - { path: "/p/*/t", exact: true, mode: next, handler: t }\n  - { path: "/p/*/a.b+(c)'d/*", mode: next, handler: c }\n  - { path: /p, mode: legacy }\n`,
   'many routes': Array.from(
     { length: 60 },
     (_, i) => `  - { path: /r${i}/s${i % 7}${i % 3 === 0 ? '/' : ''}, ${i % 4 === 0 ? 'exact: true, ' : ''}mode: ${i % 2 ? 'legacy' : `next, handler: h${i}`} }\n`,
