@@ -11,7 +11,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../log/index.ts';
 import { sendErrorPage, type ErrorPages, type Proxy, type UpgradeProxy } from '../proxy/index.ts';
+import { doorAnswerHeaders } from '../routes/lifecycle.ts';
 import { isInternalPath, normalizeTarget, type NormalizedTarget } from '../routes/normalize.ts';
+import { forwardTargetFor } from '../routes/patterns.ts';
 import type { RouteTable } from '../routes/types.ts';
 import { mintRequestId } from '../request-id/index.ts';
 import { edgeRequestHeaders } from './headers.ts';
@@ -71,10 +73,11 @@ export const createEdgeHandler = ({ currentTable, proxy, pages, logger }: EdgeHa
     const route = table.match(target.path);
     backend = route.backend;
     void proxy.forward(req, res, table.backends[route.backend], {
-      path: target.forwardPath + target.search,
+      path: forwardTargetFor(route, target),
       headers: edgeRequestHeaders(req, requestId),
       requestId,
       maxBodyBytes: table.settings.maxBodyBytes,
+      answerHeaders: doorAnswerHeaders(route),
     });
   };
 
@@ -137,10 +140,11 @@ export const createEdgeUpgradeHandler = ({ currentTable, upgrades, pages, logger
     }
     const { target } = screened;
     const table = currentTable();
-    const backend = table.match(target.path).backend;
+    const route = table.match(target.path);
+    const backend = route.backend;
     void upgrades
       .forward(req, socket, head, table.backends[backend], {
-        path: target.forwardPath + target.search,
+        path: forwardTargetFor(route, target),
         headers: edgeRequestHeaders(req, requestId),
         requestId,
         answerHeaders,

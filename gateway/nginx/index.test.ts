@@ -52,6 +52,48 @@ describe('buildLocations', () => {
   });
 });
 
+describe('buildLocations with segment patterns and lifecycle headers', () => {
+  const patterned = table(
+    [
+      '  - { path: /b, mode: legacy }',
+      '  - { path: "/b/*", mode: next, handler: board }',
+      '  - { path: "/b/*/t", exact: true, mode: legacy, deprecated: 2026-07-01, successor: /b2 }',
+      '  - { path: /b/x, mode: next, handler: x, deprecated: 2026-07-01 }',
+      '',
+    ].join('\n'),
+  );
+
+  it('gives each pattern a regex location after the others, in the order the matcher tries them', () => {
+    expect(buildLocations(patterned).filter((location) => location.regex)).toEqual([
+      { match: String.raw`^/b/[^/]+/t\z`, exact: false, regex: true, backend: 'legacy', answerHeaders: { Deprecation: '@1782864000', Link: ['</b2>; rel="successor-version"'] } },
+      { match: String.raw`^/b/[^/]+(?:/|\z)`, exact: false, regex: true, backend: 'ts' },
+    ]);
+  });
+
+  it("keeps a prefix location on its prefix's route even when a pattern covers most paths below it", () => {
+    const locations = buildLocations(patterned);
+    expect(locations).toContainEqual({ match: '/b/', exact: false, backend: 'legacy' });
+    // The exact location of a prefix's own path goes where the table sends that path, patterns counted.
+    expect(locations).toContainEqual({ match: '/b/x', exact: true, backend: 'ts' });
+  });
+
+  it('adds the lifecycle headers where the front door sends the route to legacy; the TS server adds its own', () => {
+    const config = generateNginxConfig(patterned, OPTIONS);
+    const start = config.indexOf(String.raw`location ~ "^/b/[^/]+/t\z"`);
+    const block = config.slice(start, config.indexOf('\n        }', start) + '\n        }'.length);
+    expect(block.split('\n').map((line) => line.trim())).toEqual([
+      String.raw`location ~ "^/b/[^/]+/t\z" {`,
+      'add_header X-Request-Id $request_id always;',
+      String.raw`add_header Link "</b2>; rel=\"successor-version\"" always;`,
+      'more_set_headers "Deprecation: @1782864000";',
+      'if ($strangler_raw_target = 0) { rewrite ^ $uri break; }',
+      'proxy_pass http://strangler_legacy;',
+      '}',
+    ]);
+    expect(config).not.toMatch(/location = "\/b\/x" \{\n[^}]*Deprecation/);
+  });
+});
+
 describe('generateNginxConfig', () => {
   const config = generateNginxConfig(table('  - { path: /api/v1/boards, exact: true, mode: next, handler: b }\n', 'settings: { max_body_mb: 0.5, proxy_timeout_s: 7 }\n'), OPTIONS);
 

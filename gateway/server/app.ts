@@ -7,7 +7,9 @@ import { Hono, type Context } from 'hono';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { REQUEST_BUDGET_MS, withRequestDeadline } from '../internal/caller.ts';
 import type { Logger } from '../log/index.ts';
+import { withAnswerHeaders } from '../routes/lifecycle.ts';
 import { isInternalPath, normalizeTarget } from '../routes/normalize.ts';
+import { forwardTargetFor } from '../routes/patterns.ts';
 import { createUpgradeProxy, loadErrorPages, type ErrorPages, type Proxy, type UpgradeProxy } from '../proxy/index.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -129,22 +131,26 @@ export function createTsServer(options: TsServerOptions): TsServer {
     // The front doors already refuse these; the public listener does too, should it ever be reached directly.
     if (isInternalPath(target.path)) return errorResponse(404, 'not found', target.path);
     const method = incoming.method ?? c.req.method;
-    const name = serviceFor(table.match(target.path), method);
+    const route = table.match(target.path);
+    const name = serviceFor(route, method);
     const service = name === null ? undefined : mounted.get(name);
+    // The route's Deprecation, Sunset and Link go on every answer given here, the service's or legacy's.
+    const announced = route.lifecycle?.headers;
     if (service) {
       c.set('backend', 'ts');
       // Calls the service makes to legacy share this request's deadline instead of a fixed timeout each.
       const res = await withRequestDeadline(Date.now() + REQUEST_BUDGET_MS, () =>
-        service.fetch(requestFor(c.req.raw, target.forwardPath + target.search), { requestId, clientMethod: method }),
+        service.fetch(requestFor(c.req.raw, forwardTargetFor(route, target)), { requestId, clientMethod: method }),
       );
-      return answeredBy ? withHeader(res, ANSWERED_BY_HEADER, 'ts') : res;
+      return withAnswerHeaders(answeredBy ? withHeader(res, ANSWERED_BY_HEADER, 'ts') : res, announced);
     }
     c.set('backend', 'legacy');
     if (answeredBy) outgoing.setHeader(ANSWERED_BY_HEADER, 'legacy');
     await proxy.forward(incoming, outgoing, table.backends.legacy, {
-      path: target.forwardPath + target.search,
+      path: forwardTargetFor(route, target),
       requestId,
       maxBodyBytes: table.settings.maxBodyBytes,
+      answerHeaders: announced,
     });
     return RESPONSE_ALREADY_SENT;
   });
