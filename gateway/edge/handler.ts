@@ -148,6 +148,7 @@ export const createEdgeUpgradeHandler = ({ currentTable, upgrades, pages, logger
         headers: edgeRequestHeaders(req, requestId),
         requestId,
         answerHeaders,
+        routeHeaders: doorAnswerHeaders(route),
       })
       .then((outcome) => log(backend, outcome.status, outcome));
   };

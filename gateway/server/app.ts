@@ -199,7 +199,12 @@ export function createTsServer(options: TsServerOptions): TsServer {
     if (!target.ok) return refuse(errorResponse(target.status, target.reason, (req.url ?? '/').split('?')[0]!));
     if (isInternalPath(target.path)) return refuse(errorResponse(404, 'not found', target.path));
     void upgrades
-      .forward(req, socket, head, live.backends.legacy, { path: target.forwardPath + target.search, headers: { 'x-request-id': requestId }, requestId })
+      .forward(req, socket, head, live.backends.legacy, {
+        path: target.forwardPath + target.search,
+        headers: { 'x-request-id': requestId },
+        requestId,
+        routeHeaders: live.match(target.path).lifecycle?.headers,
+      })
       .then((outcome) => log(outcome.status));
   };
 

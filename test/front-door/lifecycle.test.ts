@@ -5,6 +5,7 @@
  * answers and those it passes on to legacy), once each and next to the app's own headers.
  */
 import { writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NGINX, startNginx, startStack, type Stack } from '../helpers/stack.ts';
@@ -92,4 +93,38 @@ describe('lifecycle headers', () => {
       expect({ door, headers, answered: status < 500 }).toEqual({ door, headers: expected, answered: true });
     }
   });
+
+  it('announces a legacy route on the answer to an upgrade request (a WebSocket handshake) the same way through every door', async () => {
+    for (const [door, base] of doors()) {
+      const head = await upgradeAnswerHead(base, '/api/v1/boards/general/threads');
+      const lines = head.split('\r\n');
+      const values = (name: string): string[] => lines.filter((line) => line.toLowerCase().startsWith(`${name}:`)).map((line) => line.slice(name.length + 1).trim());
+      expect({ door, deprecation: values('deprecation'), sunset: values('sunset'), link: values('link') }).toEqual({
+        door,
+        deprecation: [LEGACY_ROUTE.deprecation],
+        sunset: [LEGACY_ROUTE.sunset],
+        link: [LEGACY_ROUTE.link],
+      });
+    }
+  });
 });
+
+/** The head of the answer to an upgrade request, over a raw socket (fetch cannot send one). */
+function upgradeAnswerHead(base: string, path: string): Promise<string> {
+  const { port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1', () =>
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: front.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`),
+    );
+    let received = '';
+    socket.setTimeout(10_000, () => socket.destroy(new Error('no answer to the upgrade request')));
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+      const end = received.indexOf('\r\n\r\n');
+      if (end === -1) return;
+      socket.destroy();
+      resolve(received.slice(0, end));
+    });
+    socket.on('error', reject);
+  });
+}
