@@ -210,7 +210,9 @@ function answerHeaderLines(headers: NginxLocation['answerHeaders']): string[] {
   const replaced = Object.entries(headers).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
   const added = Object.entries(headers).flatMap(([name, value]) => (typeof value === 'string' ? [] : value.map((item) => [name, item] as const)));
   return [
-    ...(added.length > 0 ? ['            add_header X-Request-Id $request_id always;', ...added.map(([name, value]) => `            add_header ${name} ${quoted(value)} always;`)] : []),
+    ...(added.length > 0
+      ? ['            add_header X-Request-Id $request_id always;', ...added.map(([name, value]) => `            add_header ${name} ${quoted(value)} always;`)]
+      : []),
     ...(replaced.length > 0 ? [`            more_set_headers ${replaced.map(([name, value]) => quoted(`${name}: ${value}`)).join(' ')};`] : []),
   ];
 }

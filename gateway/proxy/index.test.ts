@@ -126,7 +126,10 @@ describe('createProxy', () => {
 
   it("leaves answer headers off the gateway's own error page", async () => {
     const port = await freePort();
-    front = await startFront({ name: 'ts', url: `http://127.0.0.1:${port}`, host: '127.0.0.1', port }, { answerHeaders: { Deprecation: '@1', Link: ['</v2>; rel="successor-version"'] } });
+    front = await startFront(
+      { name: 'ts', url: `http://127.0.0.1:${port}`, host: '127.0.0.1', port },
+      { answerHeaders: { Deprecation: '@1', Link: ['</v2>; rel="successor-version"'] } },
+    );
     const res = await send(front, '/x');
     expect([res.status, res.headers.deprecation, res.headers.link]).toEqual([502, undefined, undefined]);
   });

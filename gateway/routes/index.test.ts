@@ -217,7 +217,9 @@ describe('parseRouteTable refuses a bad table with the line and the fix', () => 
       expect.stringMatching(/^routes\.yaml:7:\d+: path '\/a\/\*\*' uses '\*\*'.*Fix: .*write '\/a\/\*'/),
       expect.stringMatching(/^routes\.yaml:8:\d+: path '\/a\*' has '\*' inside the segment 'a\*'; a '\*' must be a whole segment\. Fix: /),
       expect.stringMatching(/^routes\.yaml:9:\d+: path '\/b\/c\*d\/e' has '\*' inside the segment 'c\*d'/),
-      expect.stringMatching(/^routes\.yaml:10:\d+: pattern '\/\*' has no literal segment, so it would take paths from the default route \/ .*Fix: start the pattern with at least one literal segment/),
+      expect.stringMatching(
+        /^routes\.yaml:10:\d+: pattern '\/\*' has no literal segment, so it would take paths from the default route \/ .*Fix: start the pattern with at least one literal segment/,
+      ),
       expect.stringMatching(/^routes\.yaml:11:\d+: pattern '\/\*\/\*' has no literal segment/),
       expect.stringMatching(/^routes\.yaml:12:\d+: pattern '\/b\/\*\/' ends with '\/'\. Fix: write '\/b\/\*'/),
       expect.stringMatching(/^routes\.yaml:13:\d+: path '\/_internal\/\*' is under \/_internal/),

@@ -355,12 +355,20 @@ function checkLifecycle(check: Checker, route: YAMLMap): RouteLifecycle | null {
     if (node === undefined) return { seconds: null, node };
     const value = isScalar(node) ? node.value : undefined;
     if (key === 'deprecated' && value === true) {
-      check.report(node, '`deprecated: true` has no date, and the Deprecation header (RFC 9745) carries one', 'write the day it was or will be deprecated, e.g. `deprecated: 2026-07-01` (a past date: deprecated already)');
+      check.report(
+        node,
+        '`deprecated: true` has no date, and the Deprecation header (RFC 9745) carries one',
+        'write the day it was or will be deprecated, e.g. `deprecated: 2026-07-01` (a past date: deprecated already)',
+      );
       return { seconds: null, node };
     }
     const parsed = typeof value === 'string' ? parseRouteDate(value) : null;
     if (parsed === null || !parsed.ok) {
-      check.report(node, `${key} ${parsed === null ? 'must be a date' : parsed.reason}`, `write e.g. \`${key}: ${key === 'sunset' ? '2027-01-31' : '2026-07-01'}\` (midnight UTC) or \`${key}: 2026-07-01T12:00:00Z\``);
+      check.report(
+        node,
+        `${key} ${parsed === null ? 'must be a date' : parsed.reason}`,
+        `write e.g. \`${key}: ${key === 'sunset' ? '2027-01-31' : '2026-07-01'}\` (midnight UTC) or \`${key}: 2026-07-01T12:00:00Z\``,
+      );
       return { seconds: null, node };
     }
     return { seconds: parsed.seconds, node };
