@@ -31,6 +31,7 @@ routes:
     successor: "https://api.example.com/v2/threads"
     deprecation_doc: "https://example.com/docs/v1"
   - { path: /api/v1/boards, exact: true, mode: next, handler: boards, methods: [GET] }
+  - { path: /api/v1/login, mode: legacy, sunset: 2027-06-30 }
 `;
 
 const LEGACY_ROUTE = {
@@ -43,11 +44,15 @@ const NEXT_ROUTE = {
   sunset: null,
   link: '<https://api.example.com/v2/threads>; rel="successor-version", <https://example.com/docs/v1>; rel="deprecation"',
 };
+const SUNSET_ONLY = { deprecation: null, sunset: 'Wed, 30 Jun 2027 00:00:00 GMT', link: null };
 const NONE = { deprecation: null, sunset: null, link: null };
 
 /** Request → the lifecycle headers its answer must carry, whoever answers it. */
-const CASES: readonly { name: string; method: string; path: string; expected: typeof LEGACY_ROUTE | typeof NEXT_ROUTE | typeof NONE }[] = [
+const CASES: readonly { name: string; method: string; path: string; expected: typeof LEGACY_ROUTE | typeof NEXT_ROUTE | typeof NONE | typeof SUNSET_ONLY }[] = [
   { name: 'a legacy pattern route, answered by legacy', method: 'GET', path: '/api/v1/boards/general/threads', expected: LEGACY_ROUTE },
+  { name: 'a legacy pattern route, a target forwarded as written', method: 'GET', path: '/api%2Fv1/boards/general/threads', expected: LEGACY_ROUTE },
+  { name: 'a legacy prefix route', method: 'GET', path: '/api/v1/login', expected: SUNSET_ONLY },
+  { name: 'a legacy prefix route, a target forwarded as written', method: 'GET', path: '/api/v1/login%2Fx', expected: SUNSET_ONLY },
   { name: "a legacy pattern route, legacy's 404", method: 'GET', path: '/api/v1/boards/no-such-board/threads', expected: LEGACY_ROUTE },
   { name: 'a next route, answered by its TS handler', method: 'GET', path: '/api/v1/threads/1', expected: NEXT_ROUTE },
   { name: 'a next route, a method the TS server passes on to legacy', method: 'POST', path: '/api/v1/threads/1/posts', expected: NEXT_ROUTE },
