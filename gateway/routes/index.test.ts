@@ -234,6 +234,16 @@ describe('parseRouteTable refuses a bad table with the line and the fix', () => 
     expect([t.match('/b/x/t').mode, t.match('/b/x/t/1').mode]).toEqual(['next', 'legacy']);
   });
 
+  it('refuses a prefix route that a pattern takes whole, and accepts one a pattern only takes part of', () => {
+    expect(problemsOf(table(DEFAULT + '  - { path: "/api/*", mode: next, handler: api }\n  - { path: /api/v1/old/, mode: legacy }\n'))).toEqual([
+      expect.stringMatching(
+        /^routes\.yaml:8:1: route '\/api\/v1\/old\/' never gets a request: the pattern '\/api\/\*' on line 7 matches its path and everything below it.*Fix: give the pattern `exact: true`.*'\/api\/v1\/old\/\*'/,
+      ),
+    ]);
+    const t = parseRouteTable(table(DEFAULT + '  - { path: "/api/*/threads", mode: next, handler: t }\n  - { path: /api/v1, mode: legacy }\n'), 'r.yaml', {});
+    expect([t.match('/api/v1/threads/1').mode, t.match('/api/v1/boards').mode]).toEqual(['next', 'legacy']);
+  });
+
   it('reads deprecated, sunset, successor and deprecation_doc into the headers that announce them', () => {
     const t = parseRouteTable(
       table(

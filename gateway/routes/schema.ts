@@ -9,7 +9,7 @@ import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node, typ
 import { expandEnv } from './env.ts';
 import { normalizeTarget, isInternalPath } from './normalize.ts';
 import { isLinkTarget, lifecycleHeaders, parseRouteDate } from './lifecycle.ts';
-import { patternProblem } from './patterns.ts';
+import { isPattern, patternProblem, patternRegex } from './patterns.ts';
 import { closest } from './problems.ts';
 import { BACKEND_NAMES, HTTP_METHODS, ROUTE_MODES, SUPPORTED_MODES } from './types.ts';
 import type { Backend, BackendName, HttpMethod, Route, RouteLifecycle, RouteMode, RouteSettings, RouteTableProblem } from './types.ts';
@@ -400,6 +400,25 @@ function checkLifecycle(check: Checker, route: YAMLMap): RouteLifecycle | null {
   return Object.freeze({ ...lifecycle, headers: lifecycleHeaders(lifecycle) });
 }
 
+/**
+ * A prefix route none of whose paths it would ever get: patterns come before prefixes, and a pattern
+ * without `exact: true` that matches the prefix's own path also matches everything below it.
+ */
+function checkShadowedPrefixes(check: Checker, routes: readonly Route[]): void {
+  const covering = routes.filter((route) => isPattern(route.path) && !route.exact).map((route) => ({ route, regex: new RegExp(patternRegex(route.path, false, 'js')) }));
+  for (const prefix of routes) {
+    if (prefix.exact || prefix.path === '/' || isPattern(prefix.path)) continue;
+    const pattern = covering.find(({ regex }) => regex.test(prefix.path.replace(/\/$/, '')))?.route;
+    if (pattern === undefined) continue;
+    check.problems.push({
+      line: prefix.line,
+      column: null,
+      message: `route '${prefix.path}' never gets a request: the pattern '${pattern.path}' on line ${pattern.line} matches its path and everything below it, and patterns come before prefixes`,
+      fix: `give the pattern \`exact: true\` so it takes only the paths it matches, or route '${prefix.path.replace(/\/$/, '')}' with \`exact: true\` and what is below it with the pattern '${prefix.path.replace(/\/$/, '')}/*' (longer patterns come first)`,
+    });
+  }
+}
+
 /** Problems between routes: duplicates, overlaps nginx cannot express, and the default route. */
 function checkTable(check: Checker, list: Node, routes: readonly Route[], defaultWritten: boolean): void {
   const seen = new Map<string, Route>();
@@ -421,6 +440,7 @@ function checkTable(check: Checker, list: Node, routes: readonly Route[], defaul
       });
     }
   }
+  checkShadowedPrefixes(check, routes);
   const fallback = routes.find((route) => route.path === '/' && !route.exact);
   if (fallback === undefined) {
     if (defaultWritten && check.problems.length > 0) return;
