@@ -11,7 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../log/index.ts';
 import { sendErrorPage, type ErrorPages, type Proxy, type UpgradeProxy } from '../proxy/index.ts';
-import { doorAnswerHeaders } from '../routes/lifecycle.ts';
+import { doorRouteHeaders } from '../routes/lifecycle.ts';
 import { isInternalPath, normalizeTarget, type NormalizedTarget } from '../routes/normalize.ts';
 import { forwardTargetFor } from '../routes/patterns.ts';
 import type { RouteTable } from '../routes/types.ts';
@@ -77,7 +77,7 @@ export const createEdgeHandler = ({ currentTable, proxy, pages, logger }: EdgeHa
       headers: edgeRequestHeaders(req, requestId),
       requestId,
       maxBodyBytes: table.settings.maxBodyBytes,
-      answerHeaders: doorAnswerHeaders(route),
+      routeHeaders: doorRouteHeaders(route),
     });
   };
 
@@ -148,7 +148,7 @@ export const createEdgeUpgradeHandler = ({ currentTable, upgrades, pages, logger
         headers: edgeRequestHeaders(req, requestId),
         requestId,
         answerHeaders,
-        routeHeaders: doorAnswerHeaders(route),
+        routeHeaders: doorRouteHeaders(route),
       })
       .then((outcome) => log(backend, outcome.status, outcome));
   };

@@ -56,7 +56,7 @@ describe('buildLocations with segment patterns and lifecycle headers', () => {
   const patterned = table(
     [
       '  - { path: /b, mode: legacy }',
-      '  - { path: "/b/*", mode: next, handler: board }',
+      '  - { path: "/b/*", exact: true, mode: next, handler: board }',
       '  - { path: "/b/*/t", exact: true, mode: legacy, deprecated: 2026-07-01, successor: /b2 }',
       '  - { path: /b/x, mode: next, handler: x, deprecated: 2026-07-01 }',
       '',
@@ -65,12 +65,12 @@ describe('buildLocations with segment patterns and lifecycle headers', () => {
 
   it('gives each pattern a regex location after the others, in the order the matcher tries them', () => {
     expect(buildLocations(patterned).filter((location) => location.regex)).toEqual([
-      { match: String.raw`^/b/[^/]+/t\z`, exact: false, regex: true, backend: 'legacy', answerHeaders: { Deprecation: '@1782864000', Link: ['</b2>; rel="successor-version"'] } },
-      { match: String.raw`^/b/[^/]+(?:/|\z)`, exact: false, regex: true, backend: 'ts' },
+      { match: String.raw`^/b/[^/]+/t\z`, exact: false, regex: true, backend: 'legacy', routeHeaders: { Deprecation: '@1782864000', Link: ['</b2>; rel="successor-version"'] } },
+      { match: String.raw`^/b/[^/]+\z`, exact: false, regex: true, backend: 'ts' },
     ]);
   });
 
-  it("keeps a prefix location on its prefix's route even when a pattern covers most paths below it", () => {
+  it("keeps a prefix location on its prefix's route, though a pattern takes some of the paths below it", () => {
     const locations = buildLocations(patterned);
     expect(locations).toContainEqual({ match: '/b/', exact: false, backend: 'legacy' });
     // The exact location of a prefix's own path goes where the table sends that path, patterns counted.

@@ -173,7 +173,7 @@ function locationBlock(location: NginxLocation): string {
   const name = `"${location.match}"`;
   const upstream = `http://${upstreamName(location.backend)}`;
   const head = `        location ${location.regex ? '~ ' : location.exact ? '= ' : ''}${name} {`;
-  const headers = answerHeaderLines(location.answerHeaders);
+  const headers = answerHeaderLines(location.routeHeaders);
   if (location.regex) {
     return [
       head,
@@ -204,7 +204,7 @@ function locationBlock(location: NginxLocation): string {
  * level ones, so X-Request-Id is repeated. The front door's own error pages are served from another
  * location, without them, as the Node doors send theirs.
  */
-function answerHeaderLines(headers: NginxLocation['answerHeaders']): string[] {
+function answerHeaderLines(headers: NginxLocation['routeHeaders']): string[] {
   if (headers === undefined) return [];
   const quoted = (text: string): string => `"${text.replace(/["\\]/g, '\\$&')}"`;
   const replaced = Object.entries(headers).filter((entry): entry is [string, string] => typeof entry[1] === 'string');

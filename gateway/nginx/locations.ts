@@ -13,7 +13,7 @@
  * @example
  * buildLocations(table); // [{ match: '/', exact: false, backend: 'legacy' }, { match: '/api/v1/boards', exact: true, backend: 'ts' }, ...]
  */
-import { doorAnswerHeaders } from '../routes/lifecycle.ts';
+import { doorRouteHeaders } from '../routes/lifecycle.ts';
 import { buildMatcher } from '../routes/match.ts';
 import { comparePatterns, isPattern, patternRegex } from '../routes/patterns.ts';
 import type { AnswerHeaders, BackendName, Route, RouteTable } from '../routes/types.ts';
@@ -27,7 +27,7 @@ export interface NginxLocation {
   readonly regex?: true;
   readonly backend: BackendName;
   /** The route's lifecycle headers, when the front door adds them (see gateway/routes/lifecycle.ts). */
-  readonly answerHeaders?: AnswerHeaders;
+  readonly routeHeaders?: AnswerHeaders;
 }
 
 export function buildLocations(table: RouteTable): NginxLocation[] {
@@ -46,8 +46,8 @@ export function buildLocations(table: RouteTable): NginxLocation[] {
   // and no location '= /p' does; an exact location for '/p' sends it wherever the table does instead.
   for (const path of [...prefix, ...exact]) if (path.length > 1 && path.endsWith('/')) exact.add(path.slice(0, -1));
   const location = (match: string, isExact: boolean, route: Route): NginxLocation => {
-    const answerHeaders = doorAnswerHeaders(route);
-    return { match, exact: isExact, backend: route.backend, ...(answerHeaders === undefined ? {} : { answerHeaders }) };
+    const routeHeaders = doorRouteHeaders(route);
+    return { match, exact: isExact, backend: route.backend, ...(routeHeaders === undefined ? {} : { routeHeaders }) };
   };
   // A prefix location serves what is below its path, not the path itself (an exact route may own that,
   // e.g. `/` exact next to the default `/`) nor what a pattern matches (a regex location takes it): ask

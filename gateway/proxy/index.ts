@@ -58,8 +58,11 @@ export interface ForwardOptions {
   readonly requestId?: string;
   /** Refuse bodies larger than this with 413 (announced or counted while streaming). */
   readonly maxBodyBytes?: number;
-  /** Added to the upstream's answer, not to the gateway's own error pages (a route's Deprecation, Sunset, Link). */
-  readonly answerHeaders?: AnswerHeaders;
+  /**
+   * Added to the upstream's answer, not to the gateway's own error pages: a route's Deprecation, Sunset
+   * and Link (a single value replaces the upstream's header, a list follows its values).
+   */
+  readonly routeHeaders?: AnswerHeaders;
 }
 
 export interface Proxy {
@@ -107,7 +110,7 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
   });
 
   function forward(req: IncomingMessage, res: ServerResponse, target: Backend, options: ForwardOptions = {}): Promise<void> {
-    const { path = req.url ?? '/', headers = {}, requestId, maxBodyBytes, answerHeaders } = options;
+    const { path = req.url ?? '/', headers = {}, requestId, maxBodyBytes, routeHeaders } = options;
     return new Promise<void>((resolve) => {
       let failed = false;
       let retried = false;
@@ -128,7 +131,7 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
             return;
           }
           exchange.proxyRes = proxyRes;
-          streamResponse(req, res, proxyRes, (err) => exchange.fail(err), answerHeaders);
+          streamResponse(req, res, proxyRes, (err) => exchange.fail(err), routeHeaders);
         },
         interim: (info) => {
           if (failed || res.destroyed || res.headersSent) return;
@@ -235,7 +238,7 @@ function streamResponse(req: IncomingMessage, res: ServerResponse, proxyRes: Inc
   // Headers the caller set before forwarding (the edge's X-Request-Id) win over the upstream's.
   const callerHeaders = new Set(res.getHeaderNames());
   try {
-    // Added headers: a single value replaces the upstream's, a list follows the upstream's own values.
+    // The route's headers: a single value replaces the upstream's, a list follows the upstream's own values.
     for (const [name, value] of Object.entries(added)) if (typeof value === 'string') callerHeaders.add(name.toLowerCase());
     for (const [name, value] of filterResponseHeaders(proxyRes.rawHeaders, { keepTrailer: chunked })) {
       if (!callerHeaders.has(name.toLowerCase())) res.appendHeader(name, value);

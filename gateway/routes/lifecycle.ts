@@ -64,17 +64,17 @@ export function lifecycleHeaders(lifecycle: Omit<RouteLifecycle, 'headers'>): An
  * server adds them to what it answers, so an answer never carries them twice.
  *
  * @example
- * proxy.forward(req, res, backend, { answerHeaders: doorAnswerHeaders(route) });
+ * proxy.forward(req, res, backend, { routeHeaders: doorRouteHeaders(route) });
  */
-export const doorAnswerHeaders = (route: Route): AnswerHeaders | undefined => (route.backend === 'legacy' ? route.lifecycle?.headers : undefined);
+export const doorRouteHeaders = (route: Route): AnswerHeaders | undefined => (route.backend === 'legacy' ? route.lifecycle?.headers : undefined);
 
 /**
  * A Fetch Response with the lifecycle headers added (a copy: a Response's headers may be immutable).
  *
  * @example
- * return withAnswerHeaders(await service.fetch(request), route.lifecycle?.headers);
+ * return withRouteHeaders(await service.fetch(request), route.lifecycle?.headers);
  */
-export function withAnswerHeaders(res: Response, headers: AnswerHeaders | undefined): Response {
+export function withRouteHeaders(res: Response, headers: AnswerHeaders | undefined): Response {
   if (headers === undefined) return res;
   const copy = new Response(res.body, res);
   for (const [name, value] of Object.entries(headers)) {

@@ -7,7 +7,7 @@ import { Hono, type Context } from 'hono';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { REQUEST_BUDGET_MS, withRequestDeadline } from '../internal/caller.ts';
 import type { Logger } from '../log/index.ts';
-import { withAnswerHeaders } from '../routes/lifecycle.ts';
+import { withRouteHeaders } from '../routes/lifecycle.ts';
 import { isInternalPath, normalizeTarget } from '../routes/normalize.ts';
 import { forwardTargetFor } from '../routes/patterns.ts';
 import { createUpgradeProxy, loadErrorPages, type ErrorPages, type Proxy, type UpgradeProxy } from '../proxy/index.ts';
@@ -142,7 +142,7 @@ export function createTsServer(options: TsServerOptions): TsServer {
       const res = await withRequestDeadline(Date.now() + REQUEST_BUDGET_MS, () =>
         service.fetch(requestFor(c.req.raw, forwardTargetFor(route, target)), { requestId, clientMethod: method }),
       );
-      return withAnswerHeaders(answeredBy ? withHeader(res, ANSWERED_BY_HEADER, 'ts') : res, announced);
+      return withRouteHeaders(answeredBy ? withHeader(res, ANSWERED_BY_HEADER, 'ts') : res, announced);
     }
     c.set('backend', 'legacy');
     if (answeredBy) outgoing.setHeader(ANSWERED_BY_HEADER, 'legacy');
@@ -150,7 +150,7 @@ export function createTsServer(options: TsServerOptions): TsServer {
       path: forwardTargetFor(route, target),
       requestId,
       maxBodyBytes: table.settings.maxBodyBytes,
-      answerHeaders: announced,
+      routeHeaders: announced,
     });
     return RESPONSE_ALREADY_SENT;
   });
@@ -198,12 +198,13 @@ export function createTsServer(options: TsServerOptions): TsServer {
       });
     if (!target.ok) return refuse(errorResponse(target.status, target.reason, (req.url ?? '/').split('?')[0]!));
     if (isInternalPath(target.path)) return refuse(errorResponse(404, 'not found', target.path));
+    const route = live.match(target.path);
     void upgrades
       .forward(req, socket, head, live.backends.legacy, {
-        path: target.forwardPath + target.search,
+        path: forwardTargetFor(route, target),
         headers: { 'x-request-id': requestId },
         requestId,
-        routeHeaders: live.match(target.path).lifecycle?.headers,
+        routeHeaders: route.lifecycle?.headers,
       })
       .then((outcome) => log(outcome.status));
   };
