@@ -1,0 +1,107 @@
+/**
+ * A guest's cache hit answered at the Node listener, before Hono: the same checks the dispatch makes
+ * (target normalized as the front door does, /_internal refused, the live table's route and method),
+ * then the service's own look-up (gateway/cache/front.ts), which says yes only to a plain guest. The
+ * answer is written in one `writeHead` with header lines computed once per stored answer: the same
+ * lines, order and case as the answer Hono would send from the cache, Date and connection headers aside.
+ * Anything else (a miss, a cookie naming the session, a 400) returns false and takes the ordinary way.
+ */
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import { matchesEtag, type CachedAnswer } from '../cache/index.ts';
+import type { Logger } from '../log/index.ts';
+import { requestIdFrom } from '../request-id/index.ts';
+import { isInternalPath, normalizeTarget } from '../routes/normalize.ts';
+import type { RouteTable } from '../routes/types.ts';
+import { serviceFor } from './dispatch.ts';
+import { conventionalName } from './header-case.ts';
+import type { Service } from './service.ts';
+
+export interface CacheAnswererOptions {
+  readonly services: readonly Service[];
+  /** The live route table, read per request (a reload can move a path back to legacy). */
+  readonly table: () => RouteTable;
+  readonly logger: Logger;
+  /** The header TS adds to its answers for parity suites, or null. */
+  readonly answeredBy: readonly [string, string] | null;
+}
+
+/** Writes a stored answer to a request, or returns false having written nothing. */
+export type CacheAnswerer = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+interface Heads {
+  readonly ok: readonly string[];
+  readonly notModified: readonly string[];
+}
+
+// The 304 carries the validators and caching headers of the 200 (RFC 9110 15.4.5), as the middleware's does.
+const NOT_MODIFIED_KEEPS = new Set(['cache-control', 'etag', 'vary']);
+
+/**
+ * @example
+ * const answerFromCache = createCacheAnswerer({ services, table: () => live, logger, answeredBy: null });
+ * createServer((req, res) => answerFromCache(req, res) || honoListener(req, res));
+ */
+export function createCacheAnswerer({ services, table, logger, answeredBy }: CacheAnswererOptions): CacheAnswerer {
+  const fronts = new Map(services.flatMap((service) => (service.app && service.cache ? [[service.name, service.cache] as const] : [])));
+  if (fronts.size === 0) return () => false;
+  const heads = new WeakMap<CachedAnswer, Heads>();
+  const headsOf = (answer: CachedAnswer): Heads => {
+    let known = heads.get(answer);
+    if (known === undefined) {
+      known = {
+        // As node-server writes a Response: its own Content-Length, else the body's length after the rest.
+        ok: answer.headers.some(([name]) => name === 'content-length')
+          ? flatLines(answer.headers, answeredBy)
+          : [...flatLines(answer.headers, answeredBy), 'Content-Length', String(answer.body.byteLength)],
+        notModified: flatLines(
+          answer.headers.filter(([name]) => NOT_MODIFIED_KEEPS.has(name)),
+          answeredBy,
+        ),
+      };
+      heads.set(answer, known);
+    }
+    return known;
+  };
+
+  return function answerFromCache(req, res) {
+    const startedAt = performance.now();
+    const method = req.method;
+    if (method !== 'GET' && method !== 'HEAD') return false;
+    const target = normalizeTarget(req.url ?? '/');
+    if (!target.ok || isInternalPath(target.path)) return false;
+    const name = serviceFor(table().match(target.path), method);
+    const answer = name === null ? undefined : fronts.get(name)?.lookup(target.forwardPath, target.search, req.headers);
+    if (answer === undefined) return false;
+    answer.onHit?.(method);
+    const { ok, notModified } = headsOf(answer);
+    const status = matchesEtag(req.headers['if-none-match'], answer.etag) ? 304 : answer.status;
+    // The names are already in their conventional case: the renaming writeHead of the listener's class is skipped.
+    ServerResponse.prototype.writeHead.call(res, status, (status === 304 ? notModified : ok) as string[]);
+    // Node sends no body to a HEAD and none with a 304.
+    res.end(status === 304 || method === 'HEAD' ? undefined : answer.body);
+    if (logger.isLevelEnabled('info')) {
+      logger.info(
+        {
+          event: 'request',
+          listener: 'public',
+          request_id: requestIdFrom(req.headers['x-request-id'] as string | undefined),
+          method,
+          path: req.url,
+          status,
+          backend: 'ts',
+          cache: 'hit',
+          duration_ms: Math.round((performance.now() - startedAt) * 10) / 10,
+        },
+        'request',
+      );
+    }
+    return true;
+  };
+}
+
+/** The lines as a Fetch Headers object iterates them (names lower-case, sorted), in conventional case, flat. */
+function flatLines(lines: readonly (readonly [string, string])[], extra: readonly [string, string] | null): string[] {
+  const headers = new Headers(lines as [string, string][]);
+  if (extra !== null) headers.set(extra[0], extra[1]);
+  return [...headers].flatMap(([name, value]) => [conventionalName(name), value]);
+}
