@@ -6,7 +6,7 @@
  * lines, order and case as the answer Hono would send from the cache, Date and connection headers aside.
  * Anything else (a miss, a cookie naming the session, a 400) returns false and takes the ordinary way.
  */
-import { ServerResponse, type IncomingMessage } from 'node:http';
+import { ServerResponse, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { matchesEtag, type CachedAnswer } from '../cache/index.ts';
 import type { Logger } from '../log/index.ts';
 import { requestIdFrom } from '../request-id/index.ts';
@@ -70,11 +70,14 @@ export function createCacheAnswerer({ services, table, logger, answeredBy }: Cac
     const target = normalizeTarget(req.url ?? '/');
     if (!target.ok || isInternalPath(target.path)) return false;
     const name = serviceFor(table().match(target.path), method);
-    const answer = name === null ? undefined : fronts.get(name)?.lookup(target.forwardPath, target.search, req.headers);
+    const front = name === null ? undefined : fronts.get(name);
+    if (front === undefined) return false;
+    const headers = headersOf(req.rawHeaders);
+    const answer = front.lookup(target.forwardPath, target.search, headers);
     if (answer === undefined) return false;
     answer.onHit?.(method);
     const { ok, notModified } = headsOf(answer);
-    const status = matchesEtag(req.headers['if-none-match'], answer.etag) ? 304 : answer.status;
+    const status = matchesEtag(headers['if-none-match'], answer.etag) ? 304 : answer.status;
     // The names are already in their conventional case: the renaming writeHead of the listener's class is skipped.
     ServerResponse.prototype.writeHead.call(res, status, (status === 304 ? notModified : ok) as string[]);
     // Node sends no body to a HEAD and none with a 304.
@@ -84,7 +87,7 @@ export function createCacheAnswerer({ services, table, logger, answeredBy }: Cac
         {
           event: 'request',
           listener: 'public',
-          request_id: requestIdFrom(req.headers['x-request-id'] as string | undefined),
+          request_id: requestIdFrom(req.headers['x-request-id']?.toString()),
           method,
           path: req.url,
           status,
@@ -105,3 +108,26 @@ function flatLines(lines: readonly (readonly [string, string])[], extra: readonl
   if (extra !== null) headers.set(extra[0], extra[1]);
   return [...headers].flatMap(([name, value]) => [conventionalName(name), value]);
 }
+
+/**
+ * The few request headers a hit needs, read from the raw lines: `req.headers` would build an object of
+ * every line (nginx adds half a dozen) on each request. Repeated lines join as Node joins them (Cookie
+ * with `; `, the others with `, `), so a second Cookie line is never missed.
+ */
+function headersOf(raw: readonly string[]): IncomingHttpHeaders {
+  const headers: IncomingHttpHeaders = {};
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    // Only a name of a wanted length is lower-cased and compared.
+    if (name.length !== 6 && name.length !== 13) continue;
+    const lower = name.toLowerCase();
+    if (!WANTED.has(lower)) continue;
+    const value = raw[i + 1]!;
+    const before = headers[lower] as string | undefined;
+    headers[lower] = before === undefined ? value : `${before}${lower === 'cookie' ? '; ' : ', '}${value}`;
+  }
+  return headers;
+}
+
+// The names a hit reads (6 and 13 letters long).
+const WANTED = new Set(['cookie', 'authorization', 'if-none-match']);
