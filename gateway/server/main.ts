@@ -104,6 +104,10 @@ if (workers > 1 && cluster.isPrimary) {
   // once; the workers do the serving.
   void serviceSet.close();
   void proxy.close();
+  // One worker per core already fills the cores: V8's parallel GC helper threads would only contend with
+  // the other workers (and the front door) for them, and a scavenge would wait for a descheduled helper.
+  // Measured on two loaded cores: half the scavenge time per worker, a shorter p99 (bench/README.md).
+  cluster.setupPrimary({ execArgv: [...process.execArgv, '--single-threaded-gc'] });
   runPrimary({
     workers,
     logger,
