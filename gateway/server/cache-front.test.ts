@@ -1,4 +1,4 @@
-import { createServer, request, type Server } from 'node:http';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Hono } from 'hono';
 import { pino } from 'pino';
@@ -100,5 +100,23 @@ describe('createCacheAnswerer', () => {
       live = tableWith('next');
     }
     expect((await send('/page/1')).status).toBe(200);
+  });
+
+  it('logs a look-up that throws and leaves the request to the ordinary way', async () => {
+    const lines: string[] = [];
+    const broken = defineService({
+      name: 'pages',
+      app,
+      cache: {
+        lookup() {
+          throw new Error('broken store');
+        },
+      },
+    });
+    const logger = pino({ level: 'error' }, { write: (line: string) => lines.push(line) });
+    const answerBroken = createCacheAnswerer({ services: [broken], table: () => live, logger, answeredBy: null });
+    const res = { headersSent: false } as unknown as ServerResponse;
+    expect(answerBroken({ method: 'GET', url: '/page/1', rawHeaders: [] } as unknown as IncomingMessage, res)).toBe(false);
+    expect(lines.join('')).toContain('broken store');
   });
 });

@@ -63,7 +63,20 @@ export function createCacheAnswerer({ services, table, logger, answeredBy }: Cac
     return known;
   };
 
+  // A throw in a 'request' listener would end the process: an unexpected error here is logged and the
+  // request goes the ordinary way (whose error handler answers it), or, once the head is out, is cut.
   return function answerFromCache(req, res) {
+    try {
+      return answerIfStored(req, res);
+    } catch (err) {
+      logger.error({ event: 'error', err, path: req.url }, 'answering from the cache failed');
+      if (!res.headersSent) return false;
+      res.destroy();
+      return true;
+    }
+  };
+
+  function answerIfStored(req: IncomingMessage, res: ServerResponse): boolean {
     const startedAt = performance.now();
     const method = req.method;
     if (method !== 'GET' && method !== 'HEAD') return false;
@@ -99,7 +112,7 @@ export function createCacheAnswerer({ services, table, logger, answeredBy }: Cac
       );
     }
     return true;
-  };
+  }
 }
 
 /** The lines as a Fetch Headers object iterates them (names lower-case, sorted), in conventional case, flat. */
