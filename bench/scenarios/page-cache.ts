@@ -9,9 +9,9 @@
 import { request } from 'node:http';
 import { internalEnv } from '../../test/helpers/processes.ts';
 import { NGINX, startLegacy, startTs } from '../../test/helpers/stack.ts';
-import { cookieFor } from '../../test/parity/harness.ts';
 import { check } from '../lib/checks.ts';
 import { runLoad } from '../lib/load.ts';
+import { sessionCookie } from '../lib/login.ts';
 import { formatMs } from '../lib/report/format.ts';
 import { copyOfForumDatabase, startFrontDoor, TS_WORKERS, TS_WORKERS_ENV } from '../lib/stack.ts';
 import { median, spread } from '../lib/stats.ts';
@@ -51,7 +51,7 @@ export const pageCache: Scenario = {
     const thread = (await getJson(`${legacy.url}/api/v1/threads/${id}`)) as { thread: { board: string; post_count: number } };
     const paths = ['/', `/b/${encodeURIComponent(thread.thread.board)}`, `/t/${id}`, `/api/v1/threads/${id}`];
     for (const path of paths) await getOk(front.url + path);
-    const cookie = (await cookieFor(legacy.url, `forum_session={session:${WRITER}}`))!;
+    const cookie = await sessionCookie(legacy.url, WRITER);
 
     const connections = Math.max(1, Math.floor(ctx.options.connections / paths.length));
     const runs = paths.map((): LoadResult[] => []);

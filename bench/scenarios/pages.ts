@@ -7,8 +7,8 @@
  * answer carries, and says in every label which it measured. BENCH_FORUM_CACHE=0|1 sets it for the run.
  */
 import { NGINX, startTs } from '../../test/helpers/stack.ts';
-import { cookieFor } from '../../test/parity/harness.ts';
 import { atLeast, atMost, check, p50Ratio, throughputRatio } from '../lib/checks.ts';
+import { sessionCookie } from '../lib/login.ts';
 import { measureInterleaved, type Target } from '../lib/measure.ts';
 import { formatMs } from '../lib/report/format.ts';
 import { assertSameAnswers, frontDoorAlone, sharedGunicorn, sharedLegacy, sharedStackEnv, startFrontDoor, TS_WORKERS_ENV, writeRoutes } from '../lib/stack.ts';
@@ -42,7 +42,7 @@ export const pages: Scenario = {
     for (const path of ['/', thread]) await assertSameAnswers(path, { TS: viaTs.url, 'legacy (gunicorn)': viaGunicorn.url }, sameViews);
     const cached = await isCached(viaTs.url);
     const state = cached ? 'cached' : 'uncached: no page cache in this server';
-    const cookie = { cookie: (await cookieFor((await sharedLegacy(ctx)).url, `forum_session={session:${SIGNED_IN_USER}}`))! };
+    const cookie = { cookie: await sessionCookie((await sharedLegacy(ctx)).url, SIGNED_IN_USER) };
     const signedIn = await fetch(viaTs.url + thread, { headers: cookie }).then((res) => res.text());
     if (!signedIn.includes(`<span class="who">${SIGNED_IN_USER}</span>`))
       throw new Error(`the thread page with ${SIGNED_IN_USER}'s session cookie is not signed in; the signed-in figure would measure a guest page`);

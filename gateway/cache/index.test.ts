@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { cachedRoutes, cacheKey, createResponseCache, matchesEtag, type CachedAnswer } from './index.ts';
+import { cachedRoutes, cacheFront, cacheKey, createResponseCache, matchesEtag, type CachedAnswer } from './index.ts';
 
 const answer = (body: string, tags: string[] = []): CachedAnswer => ({
   status: 200,
@@ -54,8 +54,9 @@ describe('createResponseCache', () => {
 
 describe('cacheKey and matchesEtag', () => {
   it('puts query parameters in name order, keeping the order of repeated names', () => {
-    expect(cacheKey('r', new URL('http://h/t/1?b=2&a=1&b=1'))).toBe('r /t/1?a=1&b=2&b=1');
-    expect(cacheKey('r', new URL('http://h/t/1'))).toBe('r /t/1');
+    expect(cacheKey('/t/1', '?b=2&a=1&b=1')).toBe('/t/1?a=1&b=2&b=1');
+    expect(cacheKey('/t/1', '')).toBe('/t/1');
+    expect(cacheKey('/t/1', '?')).toBe('/t/1');
   });
 
   it('compares weakly, in a list, and matches *', () => {
@@ -78,7 +79,7 @@ describe('cachedRoutes', () => {
         cache,
         isPersonal: (c) => c.req.header('cookie')?.includes('session=') ?? false,
         tagsOf: (c) => [`page:${c.req.param('id')}`],
-        onCachedAnswer: () => served++,
+        onHitOf: () => () => served++,
       }),
     );
     app.get('/page/:id', (c) => {
@@ -87,7 +88,8 @@ describe('cachedRoutes', () => {
       if (c.req.param('id') === 'cookie') return c.text('set', 200, { 'set-cookie': 'a=b' });
       return c.text(`page ${c.req.param('id')} for ${c.req.header('cookie') ?? 'guest'} #${renders}`, 200, { 'cache-control': 'no-store' });
     });
-    return { app, cache, renders: () => renders, served: () => served };
+    const front = cacheFront({ cache, routes: ['page'], isPlainGuest: (headers) => headers.cookie === undefined });
+    return { app, cache, front, renders: () => renders, served: () => served };
   };
 
   it("renders a guest's page once, then answers from the cache with no-cache, ETag and Vary", async () => {
@@ -138,5 +140,25 @@ describe('cachedRoutes', () => {
     await app.request('/page/1');
     cache.invalidate(['page:1']);
     expect(await (await app.request('/page/1')).text()).toContain('#2');
+  });
+
+  it("finds before routing exactly what the route stored, for a plain guest, and counts the hit but not the miss", async () => {
+    const { app, cache, front } = build();
+    expect(front.lookup('/page/1', '?b=1&a=2', {})).toBeUndefined();
+    await app.request('/page/1?a=2&b=1');
+    const stored = front.lookup('/page/1', '?b=1&a=2', {});
+    expect(new TextDecoder().decode(stored?.body)).toContain('page 1 for guest #1');
+    expect(stored?.route).toBe('page');
+    expect(front.lookup('/page/1', '?b=1&a=2', { cookie: 'x=1' })).toBeUndefined();
+    expect(cache.stats()).toMatchObject({ hits: 1, misses: 1 });
+  });
+
+  it("never serves another route's answers, before routing or in the middleware", async () => {
+    const { app, cache } = build();
+    await app.request('/page/1');
+    const other = cacheFront({ cache, routes: ['other'], isPlainGuest: () => true });
+    expect(other.lookup('/page/1', '', {})).toBeUndefined();
+    cache.set('/page/2', { ...answer('from another route'), route: 'other' });
+    expect(await (await app.request('/page/2')).text()).toContain('page 2 for guest');
   });
 });

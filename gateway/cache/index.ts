@@ -15,3 +15,4 @@ export {
 } from './store.ts';
 export { cachedRoutes, cacheKey, GUEST_CACHE_CONTROL, matchesEtag, VARY, type CachedRoutesOptions } from './middleware.ts';
 export { createCacheStatsService } from './service.ts';
+export { cacheFront, type CacheFront, type CacheFrontOptions } from './front.ts';

@@ -21,22 +21,27 @@ export interface CachedRoutesOptions<C extends Context = Context> {
   readonly isPersonal: (c: C) => boolean;
   /** The tags a stored answer is dropped by (`thread:12`); computed before the handler runs. */
   readonly tagsOf: (c: C) => readonly string[];
-  /** Called when a guest is answered from the cache (200 or 304), e.g. to count a view the handler would have counted. */
-  readonly onCachedAnswer?: (c: C) => void;
+  /**
+   * What a guest's answer from the cache (200 or 304) still does, e.g. count a view the handler would
+   * have counted: made from the request that stores the answer, called with each later client's method.
+   */
+  readonly onHitOf?: (c: C) => ((clientMethod: string) => void) | undefined;
   readonly cacheControl?: string;
 }
 
 /**
- * The cache key: the route's name, the path, and the query with its parameters in name order (the
- * order of repeated names kept), so `?a=1&b=2` and `?b=2&a=1` share one entry.
+ * The cache key: the path the service sees and the query with its parameters in name order (the order
+ * of repeated names kept), so `?a=1&b=2` and `?b=2&a=1` share one entry. The same for the route's
+ * middleware and for the server's look-up before routing (gateway/cache/front.ts).
  *
  * @example
- * cacheKey('page', new URL('http://x/t/1?per_page=5&page=2')); // 'page /t/1?page=2&per_page=5'
+ * cacheKey('/t/1', '?per_page=5&page=2'); // '/t/1?page=2&per_page=5'
  */
-export function cacheKey(route: string, url: URL): string {
-  const params = [...url.searchParams].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+export function cacheKey(path: string, search: string): string {
+  if (search === '' || search === '?') return path;
+  const params = [...new URLSearchParams(search)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const query = new URLSearchParams(params).toString();
-  return `${route} ${url.pathname}${query === '' ? '' : `?${query}`}`;
+  return query === '' ? path : `${path}?${query}`;
 }
 
 /**
@@ -56,7 +61,7 @@ export function matchesEtag(ifNoneMatch: string | undefined, etag: string): bool
  * app.use('/t/:id', cachedRoutes('page', { cache, isPersonal: hasSession, tagsOf: (c) => [`thread:${c.req.param('id')}`] }));
  */
 export function cachedRoutes<C extends Context>(route: string, options: CachedRoutesOptions<C>): MiddlewareHandler {
-  const { cache, isPersonal, tagsOf, onCachedAnswer, cacheControl = GUEST_CACHE_CONTROL } = options;
+  const { cache, isPersonal, tagsOf, onHitOf, cacheControl = GUEST_CACHE_CONTROL } = options;
   return async function responseCache(c, next) {
     const ctx = c as C;
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return next();
@@ -74,20 +79,24 @@ export function cachedRoutes<C extends Context>(route: string, options: CachedRo
       }
       return;
     }
-    const key = cacheKey(route, new URL(c.req.url));
+    const url = new URL(c.req.url);
+    const key = cacheKey(url.pathname, url.search);
     const hit = cache.get(key);
-    if (hit !== undefined) {
-      onCachedAnswer?.(ctx);
+    // Another route's answer under the same path (a table that moved the path) is not this route's to serve.
+    if (hit !== undefined && hit.route === route) {
+      hit.onHit?.(c.req.method);
       return answerFrom(hit, c.req.header('if-none-match'));
     }
     const generation = cache.generation();
     const tags = tagsOf(ctx);
+    const onHit = onHitOf?.(ctx);
     await next();
     const res = c.res;
     // Only a plain success is shared: an error may be passing (a 503), a cookie is someone's.
     if (res.status !== 200 || res.headers.has('set-cookie')) return;
     const body = new Uint8Array(await res.arrayBuffer());
-    const answer: CachedAnswer = { status: 200, headers: guestHeaders(res.headers, cacheControl, etagOf(body)), body, etag: etagOf(body), tags };
+    const etag = etagOf(body);
+    const answer: CachedAnswer = { status: 200, headers: guestHeaders(res.headers, cacheControl, etag), body, etag, tags, route, onHit };
     // An invalidation while this was rendered may concern rows it read before the write: not kept.
     if (cache.generation() === generation) cache.set(key, answer);
     // Hono copies the old answer's headers onto a new one; dropping it first keeps the new headers as they are.

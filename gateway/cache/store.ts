@@ -13,6 +13,13 @@ export interface CachedAnswer {
   /** The strong validator sent as ETag, quotes included. */
   readonly etag: string;
   readonly tags: readonly string[];
+  /** The name of the route that stored it: a route serves only its own answers. */
+  readonly route?: string;
+  /**
+   * What serving it from the cache still does (count a view), bound to the request that stored it; given
+   * the client's method (HEAD asks about a page without viewing it).
+   */
+  readonly onHit?: (clientMethod: string) => void;
 }
 
 export interface ResponseCacheOptions {
@@ -32,8 +39,11 @@ export interface ResponseCacheStats {
 }
 
 export interface TaggedCache<V> {
-  /** The fresh value stored under `key`, or undefined (a miss). */
-  get(key: string): V | undefined;
+  /**
+   * The fresh value stored under `key`, or undefined (a miss). `countMiss: false` leaves a miss out of
+   * the figures, for a look-up that a counted one follows (the server's before the route's).
+   */
+  get(key: string, countMiss?: boolean): V | undefined;
   /** Store a value with its tags (one larger than maxBytes is not stored). */
   set(key: string, value: V): void;
   /** Drop every answer carrying any of these tags. */
@@ -107,11 +117,11 @@ export function createTaggedCache<V>({ maxBytes, ttlMs, now = Date.now, sizeOf, 
   };
 
   return {
-    get(key) {
+    get(key, countMiss = true) {
       const entry = entries.get(key);
       if (entry === undefined || entry.expiresAt <= now()) {
         if (entry) remove(key);
-        misses++;
+        if (countMiss) misses++;
         return undefined;
       }
       entries.delete(key);

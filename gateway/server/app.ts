@@ -15,6 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RouteTable } from '../routes/types.ts';
 import { accessLog } from './access-log.ts';
+import { createCacheAnswerer, type CacheAnswerer } from './cache-front.ts';
 import { ConventionalHeaderCase } from './header-case.ts';
 import { serviceFor } from './dispatch.ts';
 import type { ServerEnv } from './env.ts';
@@ -64,6 +65,11 @@ export interface TsServer {
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** End every open tunnel (at shutdown: a tunnel would keep the listener from closing). */
   closeUpgrades(): void;
+  /**
+   * For the Node listener, before Hono: writes a guest's stored answer when a service has one for this
+   * GET or HEAD (true), else writes nothing (false) and the request goes to `app.fetch` (cache-front.ts).
+   */
+  readonly answerFromCache: CacheAnswerer;
 }
 
 const plainError: ErrorRenderer = (status, message) => new Response(`${status} ${message}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
@@ -212,6 +218,7 @@ export function createTsServer(options: TsServerOptions): TsServer {
   return {
     app,
     upgrade,
+    answerFromCache: createCacheAnswerer({ services, table: () => live, logger, answeredBy: answeredBy ? [ANSWERED_BY_HEADER, 'ts'] : null }),
     closeUpgrades: () => upgrades.close(),
     table: () => live,
     swapTable(next) {

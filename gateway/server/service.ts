@@ -4,6 +4,7 @@
  */
 import type { Hono } from 'hono';
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { CacheFront } from '../cache/front.ts';
 import type { RouteTable } from '../routes/types.ts';
 
 /** What a service's handlers find in `c.env`: the request id, never the raw Node objects. */
@@ -24,6 +25,8 @@ export interface Service {
   readonly app?: Hono<ServiceEnv>;
   /** Internal routes (`/_internal/v1/<name>/...`), served only on the internal listener. */
   readonly internal?: OpenAPIHono<ServiceEnv>;
+  /** Its stored guest answers, which the server may send before routing when the table hands it a GET or HEAD. */
+  readonly cache?: CacheFront;
 }
 
 const SERVICE_NAME = /^[a-z][a-z0-9-]*$/;

@@ -36,5 +36,5 @@ export function createBoardsService(db: ForumDb, pageOptions?: ForumPageOptions,
     throw methodNotAllowed(c.req.method, BOARDS_ALLOW);
   });
   if (pageOptions) mountBoardPages(app, queries, pageOptions, cache);
-  return defineService({ name: 'boards', app });
+  return defineService({ name: 'boards', app, cache: cache.front(['boards-api', 'home-page', 'board-page']) });
 }

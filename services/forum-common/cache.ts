@@ -11,8 +11,9 @@
  * FORUM_CACHE (default 1; 0 turns the cache off), FORUM_CACHE_TTL_MS (default 5000: the longest a stored
  * answer is served, should an invalidation be lost), FORUM_CACHE_MAX_BYTES (default 64 MiB).
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
-import { cachedRoutes, createResponseCache, createTaggedCache, type ResponseCache } from '../../gateway/cache/index.ts';
+import { cachedRoutes, cacheFront, createResponseCache, createTaggedCache, type CacheFront, type ResponseCache } from '../../gateway/cache/index.ts';
 import type { Change } from '../../gateway/changes/index.ts';
 import { cookieValue, SESSION_COOKIE } from './cookies.ts';
 
@@ -27,8 +28,13 @@ export interface ForumCacheSettings {
 
 /** How a forum service puts a route behind the cache. */
 export interface ForumCache {
-  /** The middleware for one route: its key's prefix, its tags, and what a cached answer still does. */
-  route(name: string, tagsOf: (c: Context) => readonly string[], onCachedAnswer?: (c: Context) => void): MiddlewareHandler;
+  /**
+   * The middleware for one route: its name, its tags, and what a cached answer still does (made from the
+   * request that stored it, called with each later client's method).
+   */
+  route(name: string, tagsOf: (c: Context) => readonly string[], onHitOf?: (c: Context) => ((clientMethod: string) => void) | undefined): MiddlewareHandler;
+  /** What a service hands the server to answer these routes' guests before routing; undefined when the cache is off. */
+  front(routes: readonly string[]): CacheFront | undefined;
   /**
    * A value every request may share (a rendered list of posts), computed by `compute` (synchronous, so
    * no invalidation can come between its reads and its storing) and kept until one of its tags changes
@@ -44,7 +50,7 @@ export interface ForumCache {
 const passThrough: MiddlewareHandler = async (_c, next) => next();
 
 /** No cache: every route goes straight to its handler (what the parity suites run with). */
-export const NO_FORUM_CACHE: ForumCache = { route: () => passThrough, reuse: (_key, _tags, _bytesOf, compute) => compute(), apply: () => undefined, stores: {} };
+export const NO_FORUM_CACHE: ForumCache = { route: () => passThrough, front: () => undefined, reuse: (_key, _tags, _bytesOf, compute) => compute(), apply: () => undefined, stores: {} };
 
 interface Fragment {
   readonly value: unknown;
@@ -68,9 +74,12 @@ export function createForumCache(settings: ForumCacheSettings, sessionCookie: st
   const fragments = createTaggedCache<Fragment>({ maxBytes: fragmentBytes, ttlMs: settings.ttlMs, sizeOf: (f) => f.bytes, tagsOf: (f) => f.tags });
   // Any credentials make an answer someone's: a session cookie (even one that has expired) or an Authorization header.
   const isPersonal = (c: Context): boolean => c.req.header('authorization') !== undefined || cookieValue(c.req.header('cookie'), sessionCookie) !== undefined;
+  // Before routing, stricter: a Cookie header that names the session cookie anywhere goes the ordinary way.
+  const isPlainGuest = (headers: IncomingHttpHeaders): boolean => headers.authorization === undefined && !(headers.cookie?.includes(sessionCookie) ?? false);
   return {
     stores: { responses: store, fragments },
-    route: (name, tagsOf, onCachedAnswer) => cachedRoutes(name, { cache: store, isPersonal, tagsOf, onCachedAnswer }),
+    route: (name, tagsOf, onHitOf) => cachedRoutes(name, { cache: store, isPersonal, tagsOf, onHitOf }),
+    front: (routes) => cacheFront({ cache: store, routes, isPlainGuest }),
     reuse<T>(key: string, tags: readonly string[], bytesOf: (value: T) => number, compute: () => T): T {
       const kept = fragments.get(key);
       if (kept !== undefined) return kept.value as T;

@@ -59,7 +59,7 @@ export function createThreadsService(db: ForumDb, page: ThreadPageOptions, cache
   app.all('/api/v1/threads/:id/posts', (c) => {
     throw methodNotAllowed(c.req.method, ['POST']);
   });
-  return defineService({ name: 'threads', app });
+  return defineService({ name: 'threads', app, cache: cache.front(['thread-page', 'thread-api']) });
 }
 
 // Key order is part of the contract: this builder spells it out (queries.ts's postsJson for the posts).

@@ -124,7 +124,11 @@ export function mountThreadPage(app: Hono<ServiceEnv>, queries: ThreadQueries, o
   app.use(
     '/t/:id',
     cache.route('thread-page', threadTags, (c) => {
-      if (c.req.method === 'GET') views.record(parseId(c.req.param('id')!, 'thread'));
+      const id = positiveInteger(c.req.param('id') ?? '');
+      if (id === null) return undefined;
+      return (clientMethod) => {
+        if (clientMethod === 'GET') views.record(id);
+      };
     }),
   );
 

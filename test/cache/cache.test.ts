@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
+import { request } from 'node:http';
 import { TEST_INTERNAL_TOKEN } from '../helpers/processes.ts';
 import { NGINX, startStack, type FrontDoorKind, type Stack } from '../helpers/stack.ts';
 
@@ -43,6 +44,34 @@ async function login(front: string, username: string): Promise<string> {
 async function reply(front: string, cookie: string, thread: number, body: string): Promise<void> {
   const res = await fetch(`${front}/api/v1/threads/${thread}/posts`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ body }) });
   expect(res.status, await res.text()).toBe(201);
+}
+
+interface RawAnswer {
+  readonly status: number;
+  /** The header lines as sent, in order, without those the listener or the front door adds per answer. */
+  readonly head: [string, string][];
+  readonly body: string;
+}
+
+const PER_ANSWER = new Set(['date', 'connection', 'keep-alive', 'server', 'x-request-id']);
+
+/** One request over node:http, whose answer keeps the header names' case and order. */
+function rawGet(url: string, method: 'GET' | 'HEAD', headers: Record<string, string> = {}): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const head: [string, string][] = [];
+        for (let i = 0; i < res.rawHeaders.length; i += 2) {
+          if (!PER_ANSWER.has(res.rawHeaders[i]!.toLowerCase())) head.push([res.rawHeaders[i]!, res.rawHeaders[i + 1]!]);
+        }
+        resolve({ status: res.statusCode!, head, body: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** GET until `check` holds on the answer; fails after `timeoutMs` with the last answer's start. */
@@ -88,6 +117,26 @@ describe.each(doors)('the cache through the %s', (door) => {
       expect(notModified.headers.get('vary'), path).toBe('Cookie');
       const otherVersion = await get(`${front}${path}`, { 'if-none-match': '"not-this-one"' });
       expect(otherVersion.status, path).toBe(200);
+    }
+  });
+
+  it('answers a hit before routing with the same status, header lines (order and case) and body as through the middleware', async () => {
+    // A cookie that merely names the session cookie is a guest's to the middleware, but too close to
+    // call before routing: that request takes the middleware's way to the same stored answer.
+    const viaMiddleware = { cookie: 'not_forum_session=1' };
+    for (const path of ['/t/1?head=1', '/api/v1/boards?head=1', '/?head=1']) {
+      const stored = await rawGet(`${front}${path}`, 'GET');
+      for (const method of ['GET', 'HEAD'] as const) {
+        const early = await rawGet(`${front}${path}`, method);
+        const late = await rawGet(`${front}${path}`, method, viaMiddleware);
+        expect(early, `${method} ${path}`).toEqual(late);
+        expect(early.head, `${method} ${path}`).toEqual(stored.head);
+        expect(early.body, `${method} ${path}`).toBe(method === 'HEAD' ? '' : stored.body);
+      }
+      const etag = stored.head.find(([name]) => name === 'ETag')![1];
+      const early = await rawGet(`${front}${path}`, 'GET', { 'if-none-match': etag });
+      expect(early.status, path).toBe(304);
+      expect(early).toEqual(await rawGet(`${front}${path}`, 'GET', { 'if-none-match': etag, ...viaMiddleware }));
     }
   });
 

@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createParityHarness, type Normalizer, type ParityCase as GatewayCase, type ParityHarness } from '../../gateway/parity/index.ts';
 import { internalEnv, seedDatabase, startLegacy, startTs, tempDir, type RunningProcess } from '../helpers/processes.ts';
+import { loginSession } from '../../bench/lib/login.ts';
 
 /** A gateway case, plus a Cookie header in which `{session:alice}` is replaced by a live session of that user. */
 export interface ParityCase extends GatewayCase {
@@ -91,17 +92,7 @@ export async function cookieFor(legacyUrl: string, template: string | undefined)
   if (template === undefined) return undefined;
   let cookie = template;
   for (const [placeholder, username] of template.matchAll(/\{session:([A-Za-z0-9_-]+)\}/g)) {
-    const res = await fetch(`${legacyUrl}/api/v1/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username, password: `${username}-password` }),
-    });
-    const session = res.headers
-      .getSetCookie()
-      .map((line) => /^forum_session=([^;]+)/.exec(line)?.[1])
-      .find(Boolean);
-    if (res.status !== 200 || !session) throw new Error(`logging ${username} in on legacy failed (${res.status}): ${await res.text()}`);
-    cookie = cookie.replace(placeholder!, session);
+    cookie = cookie.replace(placeholder!, await loginSession(legacyUrl, username!));
   }
   return cookie;
 }
