@@ -8,7 +8,7 @@ import { parseRouteTable, type RouteTable } from '../routes/index.ts';
 import { createCacheAnswerer } from './cache-front.ts';
 import { defineService, type ServiceEnv } from './service.ts';
 
-const tableWith = (mode: 'next' | 'legacy'): RouteTable =>
+const tableWith = (mode: 'next' | 'legacy', extra = ''): RouteTable =>
   parseRouteTable(
     `version: 1
 backends:
@@ -16,7 +16,7 @@ backends:
   ts: { url: "http://127.0.0.1:8081" }
 routes:
   - { path: /, mode: legacy }
-  - { path: /page, mode: ${mode}${mode === 'next' ? ', handler: pages, methods: [GET]' : ''} }`,
+  - { path: /page, mode: ${mode}${mode === 'next' ? ', handler: pages, methods: [GET]' : ''}${extra} }`,
     'test-routes.yaml',
     {},
   );
@@ -64,14 +64,7 @@ describe('createCacheAnswerer', () => {
     const res = await send('/page/1');
     expect(res.status).toBe(200);
     expect(res.body).toBe('page 1');
-    expect(namesOf(res.raw)).toEqual([
-      'Cache-Control',
-      'Content-Type',
-      'ETag',
-      'Vary',
-      'X-Strangler-Answered-By',
-      'Content-Length',
-    ]);
+    expect(namesOf(res.raw)).toEqual(['Cache-Control', 'Content-Type', 'ETag', 'Vary', 'X-Strangler-Answered-By', 'Content-Length']);
     expect(views).toBe(before + 1);
   });
 
@@ -94,6 +87,16 @@ describe('createCacheAnswerer', () => {
     expect((await send('/_internal/v1/page/1')).status).toBe(599);
     expect((await send('/page/%00')).status).toBe(599);
     live = tableWith('legacy');
+    try {
+      expect((await send('/page/1')).status).toBe(599);
+    } finally {
+      live = tableWith('next');
+    }
+    expect((await send('/page/1')).status).toBe(200);
+  });
+
+  it('leaves to the ordinary way a route that announces its end, whose Deprecation and Sunset only that way adds', async () => {
+    live = tableWith('next', ', deprecated: 2026-01-01, sunset: 2027-01-01');
     try {
       expect((await send('/page/1')).status).toBe(599);
     } finally {

@@ -82,7 +82,10 @@ export function createCacheAnswerer({ services, table, logger, answeredBy }: Cac
     if (method !== 'GET' && method !== 'HEAD') return false;
     const target = normalizeTarget(req.url ?? '/');
     if (!target.ok || isInternalPath(target.path)) return false;
-    const name = serviceFor(table().match(target.path), method);
+    const route = table().match(target.path);
+    // A route announcing its end adds Deprecation, Sunset and Link to every answer: the ordinary way does that.
+    if (route.lifecycle !== undefined) return false;
+    const name = serviceFor(route, method);
     const front = name === null ? undefined : fronts.get(name);
     if (front === undefined) return false;
     const headers = headersOf(req.rawHeaders);
