@@ -114,7 +114,7 @@ describe('the TS server', () => {
     const res = await request(ts).get('/api/things/7?q=x').set('x-request-id', 'front-door-id-1');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ id: '7', requestId: 'front-door-id-1', query: 'x' });
-    expect(logLines).toContainEqual(expect.objectContaining({ event: 'request', request_id: 'front-door-id-1', status: 200, backend: 'ts' }));
+    expect(logLines).toContainEqual(expect.objectContaining({ event: 'access', request_id: 'front-door-id-1', status: 200, backend: 'ts' }));
   });
 
   it('mints a 32-hex request id when the front door sent none or a malformed one', async () => {
@@ -136,7 +136,7 @@ describe('the TS server', () => {
     expect(res.status).toBe(200);
     expect(res.text).toBe('legacy POST /api/things/7 5');
     expect(seen.at(-1)).toMatchObject({ method: 'POST', url: '/api/things/7', requestId: 'post-id-1' });
-    expect(logLines).toContainEqual(expect.objectContaining({ event: 'request', request_id: 'post-id-1', status: 200, backend: 'legacy' }));
+    expect(logLines).toContainEqual(expect.objectContaining({ event: 'access', request_id: 'post-id-1', status: 200, backend: 'legacy' }));
   });
 
   it('forwards paths outside every TS route to legacy, query intact', async () => {

@@ -12,9 +12,10 @@ import { createUpgradeProxy, loadErrorPages, type ErrorPages, type Proxy, type U
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RouteTable } from '../routes/types.ts';
+import { ANSWERED_BY_HEADER, answeredByValue, type AccessRecord } from '../access/index.ts';
 import { accessLog } from './access-log.ts';
 import { ConventionalHeaderCase } from './header-case.ts';
-import { serviceFor } from './dispatch.ts';
+import { planRequest } from './dispatch.ts';
 import type { ServerEnv } from './env.ts';
 import { requestIdFrom } from '../request-id/index.ts';
 import { assertHandlersMounted, type Service, type ServiceEnv } from './service.ts';
@@ -41,13 +42,16 @@ export interface TsServerOptions {
   /** The listener's response class, so an upgrade's refusal looks like any other answer; default ConventionalHeaderCase. */
   readonly ServerResponse?: typeof ServerResponse;
   /**
-   * Add `X-Strangler-Answered-By: ts` (a service answered) or `legacy` (passed on) to every answer, for
-   * parity suites. Off by default: it tells anyone which side answered.
+   * Add `X-Strangler-Answered-By: ts; route="/p"; revision=7-1f3a9c0b` (a service answered; `legacy; ...`
+   * when passed on) to every routed answer, for parity suites and for checking a flip with curl. Off by
+   * default: it tells anyone which side answered.
    */
   readonly answeredBy?: boolean;
+  /** Called with every public request's access record once it is logged (the metrics count it). */
+  readonly onAccess?: (record: AccessRecord) => void;
 }
 
-export const ANSWERED_BY_HEADER = 'X-Strangler-Answered-By';
+export { ANSWERED_BY_HEADER };
 
 export interface TsServer {
   readonly app: Hono<ServerEnv>;
@@ -74,7 +78,7 @@ const plainError: ErrorRenderer = (status, message) => new Response(`${status} $
  * serve({ fetch: server.app.fetch, port: 8081 });
  */
 export function createTsServer(options: TsServerOptions): TsServer {
-  const { services, proxy, logger, errorResponse = plainError, answeredBy = false } = options;
+  const { services, proxy, logger, errorResponse = plainError, answeredBy = false, onAccess } = options;
   const all = services.map((service) => service.name);
   const duplicate = all.find((name, i) => all.indexOf(name) !== i);
   if (duplicate !== undefined) throw new TypeError(`two services are named "${duplicate}"; give each service its own name`);
@@ -118,7 +122,7 @@ export function createTsServer(options: TsServerOptions): TsServer {
     c.set('requestId', requestIdFrom(c.req.header('x-request-id')));
     await next();
   });
-  app.use(accessLog({ logger }));
+  app.use(accessLog({ logger, ...(onAccess ? { onRecord: onAccess } : {}) }));
   app.all('*', async function dispatch(c) {
     const { incoming, outgoing } = c.env;
     const requestId = c.get('requestId');
@@ -129,23 +133,27 @@ export function createTsServer(options: TsServerOptions): TsServer {
     // The front doors already refuse these; the public listener does too, should it ever be reached directly.
     if (isInternalPath(target.path)) return errorResponse(404, 'not found', target.path);
     const method = incoming.method ?? c.req.method;
-    const name = serviceFor(table.match(target.path), method);
-    const service = name === null ? undefined : mounted.get(name);
+    const plan = planRequest(table, target.path, method);
+    c.set('plan', plan);
+    // Every handler named by a live table is mounted (checked at start and on every swap).
+    const service = plan.handler === null ? undefined : mounted.get(plan.handler);
+    const answeredByHeader = answeredBy ? answeredByValue(service ? 'ts' : 'legacy', plan.route.path, plan.revision) : null;
     if (service) {
       c.set('backend', 'ts');
       // Calls the service makes to legacy share this request's deadline instead of a fixed timeout each.
       const res = await withRequestDeadline(Date.now() + REQUEST_BUDGET_MS, () =>
         service.fetch(requestFor(c.req.raw, target.forwardPath + target.search), { requestId, clientMethod: method }),
       );
-      return answeredBy ? withHeader(res, ANSWERED_BY_HEADER, 'ts') : res;
+      return answeredByHeader === null ? res : withHeader(res, ANSWERED_BY_HEADER, answeredByHeader);
     }
     c.set('backend', 'legacy');
-    if (answeredBy) outgoing.setHeader(ANSWERED_BY_HEADER, 'legacy');
-    await proxy.forward(incoming, outgoing, table.backends.legacy, {
+    if (answeredByHeader !== null) outgoing.setHeader(ANSWERED_BY_HEADER, answeredByHeader);
+    const outcome = await proxy.forward(incoming, outgoing, table.backends.legacy, {
       path: target.forwardPath + target.search,
       requestId,
       maxBodyBytes: table.settings.maxBodyBytes,
     });
+    c.set('outcome', outcome);
     return RESPONSE_ALREADY_SENT;
   });
   app.onError(onError);
