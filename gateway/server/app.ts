@@ -8,11 +8,11 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { REQUEST_BUDGET_MS, withRequestDeadline } from '../internal/caller.ts';
 import type { Logger } from '../log/index.ts';
 import { isInternalPath, normalizeTarget } from '../routes/normalize.ts';
-import { createUpgradeProxy, loadErrorPages, type ErrorPages, type Proxy, type UpgradeProxy } from '../proxy/index.ts';
+import { CLIENT_GONE_STATUS, createUpgradeProxy, loadErrorPages, type ErrorPages, type Proxy, type UpgradeProxy } from '../proxy/index.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RouteTable } from '../routes/types.ts';
-import { ANSWERED_BY_HEADER, answeredByValue, type AccessRecord } from '../access/index.ts';
+import { accessRecord, ANSWERED_BY_HEADER, answeredByValue, type AccessRecord } from '../access/index.ts';
 import { accessLog } from './access-log.ts';
 import { ConventionalHeaderCase } from './header-case.ts';
 import { planRequest } from './dispatch.ts';
@@ -178,21 +178,22 @@ export function createTsServer(options: TsServerOptions): TsServer {
     const startedAt = performance.now();
     const requestId = requestIdFrom(req.headers['x-request-id'] as string | undefined);
     const target = normalizeTarget(req.url ?? '/');
-    const log = (status: number | null): void =>
-      logger.info(
-        {
-          event: 'request',
-          listener: 'public',
-          request_id: requestId,
-          method: req.method,
-          path: req.url,
-          status,
-          backend: 'legacy',
-          upgrade: req.headers.upgrade,
-          duration_ms: Math.round((performance.now() - startedAt) * 10) / 10,
-        },
-        'request',
-      );
+    // An upgrade has no Hono context: its access line is written here, in the same schema, once it ends.
+    type Routed = { route: string; revision: string; backend: 'legacy' };
+    const log = (status: number | null, bytes: { bytesUp: number; bytesDown: number } = { bytesUp: 0, bytesDown: 0 }, routed: Routed | null = null): void => {
+      const record = accessRecord({
+        requestId,
+        method: req.method ?? '',
+        path: req.url ?? '',
+        ...routed,
+        status: status ?? CLIENT_GONE_STATUS,
+        durationMs: performance.now() - startedAt,
+        bytesIn: bytes.bytesUp,
+        bytesOut: bytes.bytesDown,
+      });
+      logger.info({ ...record, listener: 'public', upgrade: req.headers.upgrade }, 'access');
+      onAccess?.(record);
+    };
     const refuse = (response: Response): void =>
       upgrades.respond(req, socket, head, (res) => {
         res.once('close', () => log(res.statusCode));
@@ -200,9 +201,11 @@ export function createTsServer(options: TsServerOptions): TsServer {
       });
     if (!target.ok) return refuse(errorResponse(target.status, target.reason, (req.url ?? '/').split('?')[0]!));
     if (isInternalPath(target.path)) return refuse(errorResponse(404, 'not found', target.path));
+    const table = live;
+    const routed: Routed = { route: table.match(target.path).path, revision: table.revision, backend: 'legacy' };
     void upgrades
-      .forward(req, socket, head, live.backends.legacy, { path: target.forwardPath + target.search, headers: { 'x-request-id': requestId }, requestId })
-      .then((outcome) => log(outcome.status));
+      .forward(req, socket, head, table.backends.legacy, { path: target.forwardPath + target.search, headers: { 'x-request-id': requestId }, requestId })
+      .then((outcome) => log(outcome.status, outcome, routed));
   };
 
   return {
