@@ -115,4 +115,20 @@ describe('generateNginxConfig', () => {
   it('refuses a prefix path nginx could not read as one token', () => {
     expect(() => generateNginxConfig(table(''), { ...OPTIONS, prefix: '/tmp/my front' })).toThrow(/cannot be written into an nginx config/);
   });
+
+  it('names route and backend in every route location, and the answered-by header on legacy locations only when asked', () => {
+    const t = table('  - { path: /api/v1/boards, exact: true, mode: next, handler: b }\n');
+    const off = generateNginxConfig(t, OPTIONS);
+    const on = generateNginxConfig(t, { ...OPTIONS, answeredBy: true });
+    expect(off).toContain('location = "/api/v1/boards" {');
+    expect(off).toMatch(/location = "\/api\/v1\/boards" \{[^}]*\}[^}]*set \$strangler_route "\/api\/v1\/boards";\n\s+set \$strangler_backend ts;/);
+    expect(off).not.toContain('X-Strangler-Answered-By');
+    expect(on).toContain(`more_set_headers 'X-Strangler-Answered-By: legacy; route="/"; revision=${t.revision}';`);
+    expect(on.match(/X-Strangler-Answered-By/g)).toHaveLength(1);
+  });
+
+  it('writes the table revision into the access-log formats of routed requests', () => {
+    const t = table('');
+    expect(generateNginxConfig(t, OPTIONS)).toContain(`"revision":"${t.revision}"`);
+  });
 });
