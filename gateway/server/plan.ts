@@ -60,7 +60,13 @@ type Policy = (route: Route, request: PlanRequest) => Decision;
 
 const toLegacy = (reason: PlanReason): Decision => ({ answer: 'legacy', handler: null, reason });
 
-/** Whether the route moves `method` to its handler: listed, or GET listed for HEAD, or no list at all. */
+/**
+ * Whether the route moves `method` to its handler: listed, or GET listed for HEAD, or no list at all.
+ *
+ * @example
+ * isMethodMoved({ ...route, methods: ['GET'] }, 'HEAD'); // true
+ * isMethodMoved({ ...route, methods: ['GET'] }, 'POST'); // false
+ */
 export function isMethodMoved(route: Route, method: string): boolean {
   if (route.methods === null) return true;
   const wanted = method.toUpperCase();
@@ -69,7 +75,11 @@ export function isMethodMoved(route: Route, method: string): boolean {
 
 /**
  * One policy per mode. The modes this version refuses at load (shadow, canary) have the policy that
- * keeps the request on legacy, so an unforeseen table can never send a user to a half-built mode.
+ * keeps the request on legacy, so an unforeseen table can never send a user to a half-built mode. The
+ * shadow mode, for one, becomes `shadow: (route, req) => ({ ...toLegacy('route-is-legacy'), shadow: { side: 'ts', handler: route.handler } })`.
+ *
+ * @example
+ * MODE_POLICIES[route.mode](route, { method: 'GET' }); // { answer: 'ts', handler: 'threads', reason: 'moved' }
  */
 export const MODE_POLICIES = {
   legacy: () => toLegacy('route-is-legacy'),
