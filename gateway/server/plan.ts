@@ -12,7 +12,7 @@ export const SIDES = ['ts', 'legacy'] as const;
 export type Side = (typeof SIDES)[number];
 
 /** Why the plan sends the request where it does; for logs and for `strangler status`-like tools. */
-export type PlanReason = 'route-is-legacy' | 'method-not-moved' | 'moved';
+export type PlanReason = 'route-not-moved' | 'method-not-moved' | 'moved';
 
 /** A copy of the request sent to the other side for comparison; its answer never reaches the client. */
 export interface ShadowPlan {
@@ -76,15 +76,15 @@ export function isMethodMoved(route: Route, method: string): boolean {
 /**
  * One policy per mode. The modes this version refuses at load (shadow, canary) have the policy that
  * keeps the request on legacy, so an unforeseen table can never send a user to a half-built mode. The
- * shadow mode, for one, becomes `shadow: (route, req) => ({ ...toLegacy('route-is-legacy'), shadow: { side: 'ts', handler: route.handler } })`.
+ * shadow mode, for one, becomes `shadow: (route, req) => ({ ...toLegacy('route-not-moved'), shadow: { side: 'ts', handler: route.handler } })`.
  *
  * @example
  * MODE_POLICIES[route.mode](route, { method: 'GET' }); // { answer: 'ts', handler: 'threads', reason: 'moved' }
  */
 export const MODE_POLICIES = {
-  legacy: () => toLegacy('route-is-legacy'),
-  shadow: () => toLegacy('route-is-legacy'),
-  canary: () => toLegacy('route-is-legacy'),
+  legacy: () => toLegacy('route-not-moved'),
+  shadow: () => toLegacy('route-not-moved'),
+  canary: () => toLegacy('route-not-moved'),
   next: (route, { method }) => (route.handler !== null && isMethodMoved(route, method) ? { answer: 'ts', handler: route.handler, reason: 'moved' } : toLegacy('method-not-moved')),
 } as const satisfies Record<RouteMode, Policy>;
 
