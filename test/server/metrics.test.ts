@@ -3,10 +3,14 @@
  * through a front door (the edge, nginx when installed) nor the public listener, and with TS_WORKERS=2 a
  * scrape on either worker counts the requests of both.
  */
+import { writeFileSync } from 'node:fs';
 import { get, type IncomingHttpHeaders } from 'node:http';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { revisionOf } from '../../gateway/routes/index.ts';
 import { NGINX, startStack, type FrontDoorKind, type Stack } from '../helpers/stack.ts';
 import { TEST_INTERNAL_TOKEN, waitUntil } from '../helpers/processes.ts';
+import { startPair, type Pair } from './pair.ts';
 
 type Line = Record<string, unknown>;
 
@@ -105,5 +109,43 @@ describe.each(doors)('GET /metrics with the $kind front door and $workers TS wor
       expect(sample(text, MOVED) - sample(before, MOVED)).toBe(REQUESTS);
       expect(sample(text, PASSED_ON) - sample(before, PASSED_ON)).toBe(REQUESTS);
     }
+  });
+});
+
+describe('a route-table reload', { timeout: 120_000 }, () => {
+  let pair: Pair | undefined;
+  afterAll(async () => {
+    await pair?.stop();
+  });
+
+  it('is counted refused or applied, and the answered-by header follows the new revision', async () => {
+    const table = (routes: string): string =>
+      `version: 1\nbackends:\n  legacy: { url: "http://127.0.0.1:\${LEGACY_PORT}" }\n  ts: { url: "http://127.0.0.1:\${TS_PORT}" }\nroutes:\n  - { path: /, mode: legacy }\n${routes}`;
+    const moved = table('  - { path: /api/v1/boards, exact: true, mode: next, handler: boards, methods: [GET] }\n');
+    const back = table('');
+    pair = await startPair({
+      tsEnv: (dir) => {
+        writeFileSync(join(dir, 'routes.yaml'), moved);
+        return { ROUTES: join(dir, 'routes.yaml'), STRANGLER_ANSWERED_BY: '1' };
+      },
+    });
+    const { ts } = pair;
+    const routes = join(pair.dir, 'routes.yaml');
+    const scrape = async (): Promise<string> => (await getOnNewConnection(`${ts.internalUrl}/metrics`, bearer)).body;
+    const answeredBy = async (): Promise<unknown> => (await getOnNewConnection(`${ts.url}/api/v1/boards`)).headers['x-strangler-answered-by'];
+    expect(await answeredBy()).toBe(`ts; route="/api/v1/boards"; revision=${revisionOf(0, moved)}`);
+
+    writeFileSync(routes, 'version: 1\nroutes: [this is not a route table\n');
+    ts.child.kill('SIGHUP');
+    await waitUntil(() => ts.output.some((line) => line.includes('routes_reload_refused')), 'the refused reload');
+    const refused = await scrape();
+    expect([sample(refused, 'strangler_table_reloads_total{result="refused"}'), sample(refused, 'strangler_table_reloads_total{result="applied"}')]).toEqual([1, 0]);
+    expect(await answeredBy()).toBe(`ts; route="/api/v1/boards"; revision=${revisionOf(0, moved)}`);
+
+    writeFileSync(routes, back);
+    ts.child.kill('SIGHUP');
+    await waitUntil(() => ts.output.some((line) => line.includes('routes_reloaded')), 'the applied reload');
+    expect(sample(await scrape(), 'strangler_table_reloads_total{result="applied"}')).toBe(1);
+    expect(await answeredBy()).toBe(`legacy; route="/"; revision=${revisionOf(0, back)}`);
   });
 });
