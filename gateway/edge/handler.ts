@@ -12,7 +12,9 @@ import type { Duplex } from 'node:stream';
 import { accessRecord, ANSWERED_BY_HEADER, answeredByValue, exchangeBytes, type AccessInput } from '../access/index.ts';
 import type { Logger } from '../log/index.ts';
 import { sendErrorPage, type ErrorPages, type ForwardOutcome, type Proxy, type UpgradeProxy } from '../proxy/index.ts';
+import { doorRouteHeaders } from '../routes/lifecycle.ts';
 import { isInternalPath, normalizeTarget, type NormalizedTarget } from '../routes/normalize.ts';
+import { forwardTargetFor } from '../routes/patterns.ts';
 import type { RouteTable } from '../routes/types.ts';
 import { mintRequestId } from '../request-id/index.ts';
 import { edgeRequestHeaders } from './headers.ts';
@@ -91,10 +93,11 @@ export const createEdgeHandler = ({ currentTable, proxy, pages, logger, answered
     if (answeredBy && route.backend === 'legacy') res.setHeader(ANSWERED_BY_HEADER, answeredByValue('legacy', route.path, table.revision));
     void proxy
       .forward(req, res, table.backends[route.backend], {
-        path: target.forwardPath + target.search,
+        path: forwardTargetFor(route, target),
         headers: edgeRequestHeaders(req, requestId),
         requestId,
         maxBodyBytes: table.settings.maxBodyBytes,
+        routeHeaders: doorRouteHeaders(route),
       })
       .then((outcome) => log(routed, outcome));
   };
@@ -168,10 +171,11 @@ export const createEdgeUpgradeHandler = ({ currentTable, upgrades, pages, logger
     const { backend } = route;
     void upgrades
       .forward(req, socket, head, table.backends[backend], {
-        path: target.forwardPath + target.search,
+        path: forwardTargetFor(route, target),
         headers: edgeRequestHeaders(req, requestId),
         requestId,
         answerHeaders,
+        routeHeaders: doorRouteHeaders(route),
       })
       .then((outcome) => log(outcome.status, { route: route.path, revision: table.revision, backend }, outcome));
   };

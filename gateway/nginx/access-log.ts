@@ -74,9 +74,6 @@ export function accessLogDirectives(table: Pick<RouteTable, 'revision'>, prefix:
   return lines.join('\n');
 }
 
-/** The route a location serves: what the table picks for its path (exact) or for a path below it (prefix). */
-const routeOf = (location: NginxLocation, table: RouteTable): string => table.match(location.exact ? location.match : `${location.match}\0`).path;
-
 export interface LocationAccessOptions {
   /** Add `X-Strangler-Answered-By` to what this location sends to legacy (STRANGLER_ANSWERED_BY=1). */
   readonly answeredBy: boolean;
@@ -88,7 +85,7 @@ export interface LocationAccessOptions {
  */
 export function locationAccessLines(location: NginxLocation, table: RouteTable, { answeredBy }: LocationAccessOptions): string[] {
   // Route paths hold no '"', '\', '$' or ';' (checked at load): safe inside the quotes below.
-  const route = routeOf(location, table);
+  const { route } = location;
   const lines = [`            set $strangler_route "${route}";`, `            set $strangler_backend ${location.backend};`];
   if (answeredBy && location.backend === 'legacy') lines.push(`            more_set_headers 'X-Strangler-Answered-By: legacy; route="${route}"; revision=${table.revision}';`);
   return lines;

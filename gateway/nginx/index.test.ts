@@ -15,40 +15,91 @@ const table = (routes: string, extra = '', ports = { legacy: 8090, ts: 8081 }) =
 describe('buildLocations', () => {
   it('gives a prefix route an exact location and a slash location, both to its backend', () => {
     expect(buildLocations(table('  - { path: /api/v1/threads, mode: next, handler: t }\n'))).toEqual([
-      { match: '/', exact: false, backend: 'legacy' },
-      { match: '/api/v1/threads/', exact: false, backend: 'ts' },
-      { match: '/api/v1/threads', exact: true, backend: 'ts' },
+      { match: '/', exact: false, backend: 'legacy', route: '/' },
+      { match: '/api/v1/threads/', exact: false, backend: 'ts', route: '/api/v1/threads' },
+      { match: '/api/v1/threads', exact: true, backend: 'ts', route: '/api/v1/threads' },
     ]);
   });
 
   it("sends the bare path of a trailing-slash route where the table does, instead of nginx's 301", () => {
     expect(buildLocations(table('  - { path: /static/, mode: next, handler: s }\n'))).toEqual([
-      { match: '/', exact: false, backend: 'legacy' },
-      { match: '/static/', exact: false, backend: 'ts' },
-      { match: '/static', exact: true, backend: 'legacy' },
+      { match: '/', exact: false, backend: 'legacy', route: '/' },
+      { match: '/static/', exact: false, backend: 'ts', route: '/static/' },
+      { match: '/static', exact: true, backend: 'legacy', route: '/' },
     ]);
   });
 
   it("adds the bare path of an exact route ending in '/' too, which nginx would also redirect", () => {
     expect(buildLocations(table('  - { path: /b/, exact: true, mode: next, handler: b }\n'))).toEqual([
-      { match: '/', exact: false, backend: 'legacy' },
-      { match: '/b', exact: true, backend: 'legacy' },
-      { match: '/b/', exact: true, backend: 'ts' },
+      { match: '/', exact: false, backend: 'legacy', route: '/' },
+      { match: '/b', exact: true, backend: 'legacy', route: '/' },
+      { match: '/b/', exact: true, backend: 'ts', route: '/b/' },
     ]);
   });
 
   it('keeps the default location on the default route when / itself is an exact route elsewhere', () => {
     expect(buildLocations(table('  - { path: /, exact: true, mode: next, handler: home }\n'))).toEqual([
-      { match: '/', exact: false, backend: 'legacy' },
-      { match: '/', exact: true, backend: 'ts' },
+      { match: '/', exact: false, backend: 'legacy', route: '/' },
+      { match: '/', exact: true, backend: 'ts', route: '/' },
     ]);
   });
 
   it('lets an exact route and a prefix route on one path keep their own backends', () => {
     const locations = buildLocations(table('  - { path: /x, exact: true, mode: legacy }\n  - { path: /x, mode: next, handler: x }\n'));
-    expect(locations).toContainEqual({ match: '/x', exact: true, backend: 'legacy' });
-    expect(locations).toContainEqual({ match: '/x/', exact: false, backend: 'ts' });
+    expect(locations).toContainEqual({ match: '/x', exact: true, backend: 'legacy', route: '/x' });
+    expect(locations).toContainEqual({ match: '/x/', exact: false, backend: 'ts', route: '/x' });
     expect(locations).toHaveLength(3);
+  });
+});
+
+describe('buildLocations with segment patterns and lifecycle headers', () => {
+  const patterned = table(
+    [
+      '  - { path: /b, mode: legacy }',
+      '  - { path: "/b/*", exact: true, mode: next, handler: board }',
+      '  - { path: "/b/*/t", exact: true, mode: legacy, deprecated: 2026-07-01, successor: /b2 }',
+      '  - { path: /b/x, mode: next, handler: x, deprecated: 2026-07-01 }',
+      '',
+    ].join('\n'),
+  );
+
+  it('gives each pattern a regex location after the others, in the order the matcher tries them', () => {
+    expect(buildLocations(patterned).filter((location) => location.regex)).toEqual([
+      {
+        match: String.raw`^/b/[^/]+/t\z`,
+        exact: false,
+        regex: true,
+        backend: 'legacy',
+        route: '/b/*/t',
+        routeHeaders: { Deprecation: '@1782864000', Link: ['</b2>; rel="successor-version"'] },
+      },
+      { match: String.raw`^/b/[^/]+\z`, exact: false, regex: true, backend: 'ts', route: '/b/*' },
+    ]);
+  });
+
+  it("keeps a prefix location on its prefix's route, though a pattern takes some of the paths below it", () => {
+    const locations = buildLocations(patterned);
+    expect(locations).toContainEqual({ match: '/b/', exact: false, backend: 'legacy', route: '/b' });
+    // The exact location of a prefix's own path goes where the table sends that path, patterns counted.
+    expect(locations).toContainEqual({ match: '/b/x', exact: true, backend: 'ts', route: '/b/*' });
+  });
+
+  it('adds the lifecycle headers where the front door sends the route to legacy; the TS server adds its own', () => {
+    const config = generateNginxConfig(patterned, OPTIONS);
+    const start = config.indexOf(String.raw`location ~ "^/b/[^/]+/t\z"`);
+    const block = config.slice(start, config.indexOf('\n        }', start) + '\n        }'.length);
+    expect(block.split('\n').map((line) => line.trim())).toEqual([
+      String.raw`location ~ "^/b/[^/]+/t\z" {`,
+      'add_header X-Request-Id $request_id always;',
+      String.raw`add_header Link "</b2>; rel=\"successor-version\"" always;`,
+      'more_set_headers "Deprecation: @1782864000";',
+      'set $strangler_route "/b/*/t";',
+      'set $strangler_backend legacy;',
+      'if ($strangler_raw_target = 0) { rewrite ^ $uri break; }',
+      'proxy_pass http://strangler_legacy;',
+      '}',
+    ]);
+    expect(config).not.toMatch(/location = "\/b\/x" \{\n[^}]*Deprecation/);
   });
 });
 

@@ -177,11 +177,30 @@ const upstreamHostMaps = (backends: readonly Backend[]): string =>
 
 function locationBlock(location: NginxLocation, extra: readonly string[]): string {
   // Route paths are limited to RFC 3986 path characters without '%', '"', '\', '$' and ';' (checked at
-  // load), so inside double quotes they can neither end the string nor start a variable.
+  // load), so inside double quotes they can neither end the string nor start a variable; a pattern's
+  // regex adds only backslashes before regex characters, which nginx keeps as they are.
   const name = `"${location.match}"`;
   const upstream = `http://${upstreamName(location.backend)}`;
+  const head = `        location ${location.regex ? '~ ' : location.exact ? '= ' : ''}${name} {`;
+  const headers = answerHeaderLines(location.routeHeaders);
+  if (location.regex) {
+    return [
+      head,
+      ...headers,
+      // Before the `if`: its `rewrite ... break` ends the rewrite directives of the location.
+      ...extra,
+      // A regex location's proxy_pass cannot carry a URI, and without one nginx would send the target as
+      // the client wrote it (dot segments and all): the rewrite makes it send the normalized path,
+      // re-escaped (forwardTargetFor in gateway/routes/patterns.ts does the same). A target that goes as
+      // sent skips it.
+      '            if ($strangler_raw_target = 0) { rewrite ^ $uri break; }',
+      `            proxy_pass ${upstream};`,
+      '        }',
+    ].join('\n');
+  }
   return [
-    `        location ${location.exact ? '= ' : ''}${name} {`,
+    head,
+    ...headers,
     // Without a URI, proxy_pass sends the request target as the client wrote it.
     `            if ($strangler_raw_target) { proxy_pass ${upstream}; }`,
     `            proxy_pass "${upstream}${location.match}";`,
@@ -189,6 +208,26 @@ function locationBlock(location: NginxLocation, extra: readonly string[]): strin
     ...extra,
     '        }',
   ].join('\n');
+}
+
+/**
+ * The lifecycle headers of a location's route (gateway/routes/lifecycle.ts), on every answer the
+ * upstream gives: a single value replaces the upstream's header (headers-more), a list is added after
+ * the upstream's own (add_header, so the app's Link values stay). An add_header here hides the server
+ * level ones, so X-Request-Id is repeated. The front door's own error pages are served from another
+ * location, without them, as the Node doors send theirs.
+ */
+function answerHeaderLines(headers: NginxLocation['routeHeaders']): string[] {
+  if (headers === undefined) return [];
+  const quoted = (text: string): string => `"${text.replace(/["\\]/g, '\\$&')}"`;
+  const replaced = Object.entries(headers).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
+  const added = Object.entries(headers).flatMap(([name, value]) => (typeof value === 'string' ? [] : value.map((item) => [name, item] as const)));
+  return [
+    ...(added.length > 0
+      ? ['            add_header X-Request-Id $request_id always;', ...added.map(([name, value]) => `            add_header ${name} ${quoted(value)} always;`)]
+      : []),
+    ...(replaced.length > 0 ? [`            more_set_headers ${replaced.map(([name, value]) => quoted(`${name}: ${value}`)).join(' ')};`] : []),
+  ];
 }
 
 const hostPort = (host: string, port: number): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);

@@ -121,6 +121,23 @@ describe('createProxy', () => {
     expect(res.headers['x-request-id']).toBe('front-id');
   });
 
+  it("adds answer headers to the upstream's answer: a single value replaces the upstream's, a list follows its values", async () => {
+    front = await startFront(asBackend(echo), { routeHeaders: { 'X-Backend': 'announced', 'Set-Cookie': ['c=3; Path=/'] } });
+    const res = await send(front, '/?echo=cookies');
+    expect(res.headers['x-backend']).toBe('announced');
+    expect(res.headers['set-cookie']).toEqual(['a=1; Path=/; HttpOnly', 'b=2; Path=/; Expires=Wed, 21 Oct 2037 07:28:00 GMT', 'c=3; Path=/']);
+  });
+
+  it("leaves answer headers off the gateway's own error page", async () => {
+    const port = await freePort();
+    front = await startFront(
+      { name: 'ts', url: `http://127.0.0.1:${port}`, host: '127.0.0.1', port },
+      { routeHeaders: { Deprecation: '@1', Link: ['</v2>; rel="successor-version"'] } },
+    );
+    const res = await send(front, '/x');
+    expect([res.status, res.headers.deprecation, res.headers.link]).toEqual([502, undefined, undefined]);
+  });
+
   it('answers the 502 page, not cached, when nothing listens at the backend', async () => {
     const port = await freePort();
     front = await startFront({ name: 'ts', url: `http://127.0.0.1:${port}`, host: '127.0.0.1', port });

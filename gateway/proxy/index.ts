@@ -13,7 +13,7 @@ import { Agent, type IncomingMessage, type InformationEvent, type ServerResponse
 import { Readable } from 'node:stream';
 import { createProxyServer, type ServerOptions } from 'http-proxy-3';
 import type { Logger } from '../log/index.ts';
-import type { Backend, BackendName } from '../routes/types.ts';
+import type { AnswerHeaders, Backend, BackendName } from '../routes/types.ts';
 import { readWholeBody } from './body-limit.ts';
 import { loadErrorPages, sendErrorPage } from './error-pages.ts';
 import { BodyTooLargeError, classifyProxyError, CLIENT_GONE_STATUS, FAILURE_STATUS, UpstreamAbortedError, UpstreamTimeoutError, type ProxyFailure } from './errors.ts';
@@ -58,6 +58,11 @@ export interface ForwardOptions {
   readonly requestId?: string;
   /** Refuse bodies larger than this with 413 (announced or counted while streaming). */
   readonly maxBodyBytes?: number;
+  /**
+   * Added to the upstream's answer, not to the gateway's own error pages: a route's Deprecation, Sunset
+   * and Link (a single value replaces the upstream's header, a list follows its values).
+   */
+  readonly routeHeaders?: AnswerHeaders;
 }
 
 /**
@@ -128,7 +133,7 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
   });
 
   function forward(req: IncomingMessage, res: ServerResponse, target: Backend, options: ForwardOptions = {}): Promise<ForwardOutcome> {
-    const { path = req.url ?? '/', headers = {}, requestId, maxBodyBytes } = options;
+    const { path = req.url ?? '/', headers = {}, requestId, maxBodyBytes, routeHeaders } = options;
     const startedAt = performance.now();
     return new Promise<ForwardOutcome>((resolve) => {
       let failed = false;
@@ -171,7 +176,7 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
           exchange.proxyRes = proxyRes;
           firstByteAt = performance.now();
           proxyRes.on('data', (chunk: Buffer) => (responseBodyBytes += chunk.length));
-          streamResponse(req, res, proxyRes, (err) => exchange.fail(err));
+          streamResponse(req, res, proxyRes, (err) => exchange.fail(err), routeHeaders);
         },
         interim: (info) => {
           if (failed || res.destroyed || res.headersSent) return;
@@ -273,7 +278,7 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
 }
 
 /** Write status and headers of the upstream response, then stream its body and trailers through. */
-function streamResponse(req: IncomingMessage, res: ServerResponse, proxyRes: IncomingMessage, fail: (err: unknown) => void): void {
+function streamResponse(req: IncomingMessage, res: ServerResponse, proxyRes: IncomingMessage, fail: (err: unknown) => void, added: AnswerHeaders = {}): void {
   const status = proxyRes.statusCode ?? 502;
   const hasBody = req.method !== 'HEAD' && status !== 204 && status !== 304 && status >= 200;
   // Trailers can only follow a chunked body; Node refuses a Trailer header on anything else.
@@ -283,9 +288,12 @@ function streamResponse(req: IncomingMessage, res: ServerResponse, proxyRes: Inc
   // Headers the caller set before forwarding (the edge's X-Request-Id) win over the upstream's.
   const callerHeaders = new Set(res.getHeaderNames());
   try {
+    // The route's headers: a single value replaces the upstream's, a list follows the upstream's own values.
+    for (const [name, value] of Object.entries(added)) if (typeof value === 'string') callerHeaders.add(name.toLowerCase());
     for (const [name, value] of filterResponseHeaders(proxyRes.rawHeaders, { keepTrailer: chunked })) {
       if (!callerHeaders.has(name.toLowerCase())) res.appendHeader(name, value);
     }
+    for (const [name, value] of Object.entries(added)) for (const item of typeof value === 'string' ? [value] : value) res.appendHeader(name, item);
     res.writeHead(status, proxyRes.statusMessage);
   } catch (err) {
     proxyRes.destroy();

@@ -14,7 +14,7 @@ import { request, ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../log/index.ts';
-import type { Backend } from '../routes/types.ts';
+import type { AnswerHeaders, Backend } from '../routes/types.ts';
 import { sendErrorPage, type ErrorPages, type ErrorPageStatus } from './error-pages.ts';
 import { classifyProxyError, FAILURE_STATUS, UpstreamTimeoutError } from './errors.ts';
 import { buildRequestHeaders, filterResponseHeaders, IDENTIFYING_RESPONSE_HEADERS } from './headers.ts';
@@ -46,6 +46,11 @@ export interface UpgradeForwardOptions {
   readonly requestId?: string;
   /** Headers every answer to the client carries, the 101 included (the front door's X-Request-Id). */
   readonly answerHeaders?: Record<string, string>;
+  /**
+   * Added to the backend's answer (the 101 or a refusal), not to the gateway's own error pages, as
+   * ForwardOptions.answerHeaders: a route's Deprecation, Sunset and Link.
+   */
+  readonly routeHeaders?: AnswerHeaders;
 }
 
 /** What became of one upgrade request. */
@@ -99,7 +104,10 @@ export function createUpgradeProxy({ logger, timeoutMs, pages, ServerResponse: R
   }
 
   function forward(req: IncomingMessage, socket: Duplex, head: Buffer, target: Backend, options: UpgradeForwardOptions = {}): Promise<UpgradeOutcome> {
-    const { path = req.url ?? '/', headers = {}, requestId, answerHeaders = {} } = options;
+    const { path = req.url ?? '/', headers = {}, requestId, answerHeaders = {}, routeHeaders = {} } = options;
+    // The backend's answer carries these after its own headers; a single value replaces the backend's.
+    const routeLines = Object.entries(routeHeaders).flatMap(([name, value]) => (typeof value === 'string' ? [value] : value).map((item): [string, string] => [name, item]));
+    const replaced = lowerKeys({ ...answerHeaders, ...Object.fromEntries(Object.entries(routeHeaders).filter((entry) => typeof entry[1] === 'string')) });
     const upgrade = req.headers.upgrade ?? '';
     const upstreamHeaders = buildRequestHeaders(req.headers, { ...headers, connection: 'upgrade', upgrade });
     return new Promise<UpgradeOutcome>((resolve) => {
@@ -132,7 +140,7 @@ export function createUpgradeProxy({ logger, timeoutMs, pages, ServerResponse: R
           upstreamSocket.destroy();
           return done(null);
         }
-        socket.write(switchingProtocolsHead(upstreamRes, answerHeaders));
+        socket.write(switchingProtocolsHead(upstreamRes, replaced, [...Object.entries(answerHeaders), ...routeLines]));
         if (upstreamHead.length > 0) socket.write(upstreamHead);
         tunnel(socket, upstreamSocket, timeoutMs, {
           up: (n) => (bytesUp += n),
@@ -146,8 +154,9 @@ export function createUpgradeProxy({ logger, timeoutMs, pages, ServerResponse: R
         const res = responseOn(req, socket, answerHeaders);
         const status = upstreamRes.statusCode ?? 502;
         for (const [name, value] of filterResponseHeaders(upstreamRes.rawHeaders, { keepTrailer: false })) {
-          if (!(name.toLowerCase() in lowerKeys(answerHeaders))) res.appendHeader(name, value);
+          if (!(name.toLowerCase() in replaced)) res.appendHeader(name, value);
         }
+        for (const [name, value] of routeLines) res.appendHeader(name, value);
         res.writeHead(status, upstreamRes.statusMessage);
         upstreamRes.pipe(res);
         upstreamRes.on('error', () => socket.destroy());
@@ -183,7 +192,7 @@ export function createUpgradeProxy({ logger, timeoutMs, pages, ServerResponse: R
   };
 }
 
-const lowerKeys = (headers: Record<string, string>): Record<string, true> => Object.fromEntries(Object.keys(headers).map((name) => [name.toLowerCase(), true]));
+const lowerKeys = (headers: Readonly<Record<string, unknown>>): Record<string, true> => Object.fromEntries(Object.keys(headers).map((name) => [name.toLowerCase(), true]));
 
 /** Whether the client lets its connection stay open after an answer (HTTP/1.1 unless it says close). */
 const wantsKeepAlive = (req: IncomingMessage): boolean => {
@@ -195,8 +204,7 @@ const wantsKeepAlive = (req: IncomingMessage): boolean => {
 const OWN_101_HEADERS = new Set(['date', 'connection', 'keep-alive', ...IDENTIFYING_RESPONSE_HEADERS]);
 
 /** The backend's 101 head as the client gets it (nginx's form): the date and Connection first, then the backend's other lines. */
-function switchingProtocolsHead(upstreamRes: IncomingMessage, answerHeaders: Record<string, string>): string {
-  const own = lowerKeys(answerHeaders);
+function switchingProtocolsHead(upstreamRes: IncomingMessage, own: Record<string, true>, added: readonly (readonly [string, string])[]): string {
   const lines = [`HTTP/1.1 101 ${upstreamRes.statusMessage || 'Switching Protocols'}`, `Date: ${new Date().toUTCString()}`, 'Connection: upgrade'];
   const raw = upstreamRes.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
@@ -204,7 +212,7 @@ function switchingProtocolsHead(upstreamRes: IncomingMessage, answerHeaders: Rec
     if (OWN_101_HEADERS.has(name) || name in own) continue;
     lines.push(`${raw[i]}: ${raw[i + 1]}`);
   }
-  for (const [name, value] of Object.entries(answerHeaders)) lines.push(`${name}: ${value}`);
+  for (const [name, value] of added) lines.push(`${name}: ${value}`);
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 

@@ -197,6 +197,110 @@ describe('parseRouteTable refuses a bad table with the line and the fix', () => 
     ]);
   });
 
+  it('refuses bad segment patterns with the line and how to write them', () => {
+    const problems = problemsOf(
+      table(
+        DEFAULT +
+          [
+            '  - { path: "/a/**", mode: legacy }',
+            '  - { path: "/a*", mode: legacy }',
+            '  - { path: "/b/c*d/e", mode: legacy }',
+            '  - { path: "/*", mode: legacy }',
+            '  - { path: "/*/*", exact: true, mode: legacy }',
+            '  - { path: "/b/*/", mode: legacy }',
+            '  - { path: "/_internal/*", mode: legacy }',
+            '',
+          ].join('\n'),
+      ),
+    );
+    expect(problems).toEqual([
+      expect.stringMatching(/^routes\.yaml:7:\d+: path '\/a\/\*\*' uses '\*\*'.*Fix: .*write '\/a\/\*'/),
+      expect.stringMatching(/^routes\.yaml:8:\d+: path '\/a\*' has '\*' inside the segment 'a\*'; a '\*' must be a whole segment\. Fix: /),
+      expect.stringMatching(/^routes\.yaml:9:\d+: path '\/b\/c\*d\/e' has '\*' inside the segment 'c\*d'/),
+      expect.stringMatching(
+        /^routes\.yaml:10:\d+: pattern '\/\*' has no literal segment, so it would take paths from the default route \/ .*Fix: start the pattern with at least one literal segment/,
+      ),
+      expect.stringMatching(/^routes\.yaml:11:\d+: pattern '\/\*\/\*' has no literal segment/),
+      expect.stringMatching(/^routes\.yaml:12:\d+: pattern '\/b\/\*\/' ends with '\/'\. Fix: write '\/b\/\*'/),
+      expect.stringMatching(/^routes\.yaml:13:\d+: path '\/_internal\/\*' is under \/_internal/),
+    ]);
+  });
+
+  it('refuses a pattern written twice, and accepts its exact form beside it', () => {
+    expect(problemsOf(table(DEFAULT + '  - { path: "/b/*/t", mode: legacy }\n  - { path: "/b/*/t", mode: next, handler: t }\n'))).toEqual([
+      expect.stringMatching(/^routes\.yaml:8:1: route '\/b\/\*\/t' duplicates the route on line 7\. Fix: keep one of them/),
+    ]);
+    const t = parseRouteTable(table(DEFAULT + '  - { path: "/b/*/t", mode: legacy }\n  - { path: "/b/*/t", exact: true, mode: next, handler: t }\n'), 'r.yaml', {});
+    expect([t.match('/b/x/t').mode, t.match('/b/x/t/1').mode]).toEqual(['next', 'legacy']);
+  });
+
+  it('refuses a prefix route that a pattern takes whole, and accepts one a pattern only takes part of', () => {
+    expect(problemsOf(table(DEFAULT + '  - { path: "/api/*", mode: next, handler: api }\n  - { path: /api/v1/old/, mode: legacy }\n'))).toEqual([
+      expect.stringMatching(
+        /^routes\.yaml:8:1: route '\/api\/v1\/old\/' never gets a request: the pattern '\/api\/\*' on line 7 matches its path and everything below it.*Fix: give the pattern `exact: true`.*'\/api\/v1\/old\/\*'/,
+      ),
+    ]);
+    const t = parseRouteTable(table(DEFAULT + '  - { path: "/api/*/threads", mode: next, handler: t }\n  - { path: /api/v1, mode: legacy }\n'), 'r.yaml', {});
+    expect([t.match('/api/v1/threads/1').mode, t.match('/api/v1/boards').mode]).toEqual(['next', 'legacy']);
+  });
+
+  it('reads deprecated, sunset, successor and deprecation_doc into the headers that announce them', () => {
+    const t = parseRouteTable(
+      table(
+        DEFAULT +
+          '  - { path: /api/v1/boards, mode: legacy, deprecated: 2026-07-01, sunset: "2027-01-31T12:30:00+01:00", successor: /api/v2/boards, deprecation_doc: "https://example.com/v1?x=1" }\n' +
+          '  - { path: /api/v1/old, mode: legacy, sunset: 2026-12-31 }\n',
+      ),
+      'r.yaml',
+      {},
+    );
+    expect(t.match('/api/v1/boards/1').lifecycle).toEqual({
+      deprecatedAt: 1782864000,
+      sunsetAt: 1801395000,
+      successor: '/api/v2/boards',
+      deprecationDoc: 'https://example.com/v1?x=1',
+      headers: {
+        Deprecation: '@1782864000',
+        Sunset: 'Sun, 31 Jan 2027 11:30:00 GMT',
+        Link: ['</api/v2/boards>; rel="successor-version"', '<https://example.com/v1?x=1>; rel="deprecation"'],
+      },
+    });
+    expect(t.match('/api/v1/old').lifecycle?.headers).toEqual({ Sunset: 'Thu, 31 Dec 2026 00:00:00 GMT' });
+    expect(t.match('/').lifecycle).toBeUndefined();
+  });
+
+  it('refuses bad lifecycle dates and links, and a sunset before the deprecation', () => {
+    const problems = problemsOf(
+      table(
+        DEFAULT +
+          [
+            '  - { path: /a, mode: legacy, deprecated: true }',
+            '  - { path: /b, mode: legacy, deprecated: 2026-02-30 }',
+            '  - { path: /c, mode: legacy, sunset: "31 Jan 2027" }',
+            '  - { path: /d, mode: legacy, sunset: 1700000000 }',
+            '  - { path: /e, mode: legacy, deprecated: 2026-07-01, sunset: 2026-06-30 }',
+            '  - { path: /f, mode: legacy, successor: "api/v2" }',
+            '  - { path: /g, mode: legacy, successor: "/v2/$x", deprecation_doc: "ftp://x/y" }',
+            '  - { path: /h, mode: legacy, successor: "//evil.example/x" }',
+            '  - { path: /i, mode: legacy, deprecation_doc: "https://x.example/a b" }',
+            '',
+          ].join('\n'),
+      ),
+    );
+    expect(problems).toEqual([
+      expect.stringMatching(/^routes\.yaml:7:\d+: `deprecated: true` has no date.*RFC 9745.*Fix: write the day it was or will be deprecated/),
+      expect.stringMatching(/^routes\.yaml:8:\d+: deprecated names a day or time that does not exist \(2026-02-30\)\. Fix: write e\.g\. `deprecated: 2026-07-01`/),
+      expect.stringMatching(/^routes\.yaml:9:\d+: sunset is not a date: write YYYY-MM-DD/),
+      expect.stringMatching(/^routes\.yaml:10:\d+: sunset must be a date\. Fix: write e\.g\. `sunset: 2027-01-31`/),
+      expect.stringMatching(/^routes\.yaml:11:\d+: sunset 2026-06-30T00:00:00\.000Z is before deprecated 2026-07-01T00:00:00\.000Z\. Fix: .*set sunset on or after deprecated/),
+      expect.stringMatching(/^routes\.yaml:12:\d+: successor must be a path on this site or an http\(s\) URL\. Fix: write e\.g\. `successor: \/api\/v2\/boards`/),
+      expect.stringMatching(/^routes\.yaml:13:\d+: successor must be/),
+      expect.stringMatching(/^routes\.yaml:13:\d+: deprecation_doc must be/),
+      expect.stringMatching(/^routes\.yaml:14:\d+: successor must be/),
+      expect.stringMatching(/^routes\.yaml:15:\d+: deprecation_doc must be/),
+    ]);
+  });
+
   it('accepts an exact route and a prefix route on the same path', () => {
     const t = parseRouteTable(table(DEFAULT + '  - { path: /a, exact: true, mode: legacy }\n  - { path: /a, mode: next, handler: a }\n'), 'r.yaml', {});
     expect(t.match('/a').mode).toBe('legacy');

@@ -17,6 +17,8 @@ import type { RouteTable, RouteTableProblem } from './types.ts';
 
 export { RouteTableError, formatProblem } from './problems.ts';
 export { normalizeTarget, isInternalPath, escapeUri, type NormalizedTarget } from './normalize.ts';
+export { isPattern, forwardTargetFor } from './patterns.ts';
+export { doorRouteHeaders, withRouteHeaders } from './lifecycle.ts';
 export type * from './types.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -21,11 +21,20 @@
  *
  * @example
  * normalizeTarget('/api/v1/%2E%2E/v1/threads//7?x=1');
- * // { ok: true, path: '/api/v1/threads/7', forwardPath: '/api/v1/threads/7', search: '?x=1' }
+ * // { ok: true, path: '/api/v1/threads/7', forwardPath: '/api/v1/threads/7', search: '?x=1', asSent: false }
  * normalizeTarget('/a/%00'); // { ok: false, status: 400, reason: '...' }
  */
 
-export type NormalizedTarget = { ok: true; path: string; forwardPath: string; search: string } | { ok: false; status: 400; reason: string };
+export type NormalizedTarget =
+  | {
+      ok: true;
+      path: string;
+      forwardPath: string;
+      search: string;
+      /** Whether forwardPath + search is the target exactly as the client sent it (see {@link isForwardedRaw}). */
+      asSent: boolean;
+    }
+  | { ok: false; status: 400; reason: string };
 
 // Characters the parser copies without a second look (ngx_http_parse.c `usual`): everything except
 // control characters, space, '#', '%', '.', '/', '?', and DEL. The rest take the state machine below.
@@ -216,9 +225,11 @@ export function normalizeTarget(requestTarget: string): NormalizedTarget {
   const raw = requestTarget.slice(start);
   if (isForwardedRaw(raw)) {
     const query = raw.indexOf('?');
-    return query < 0 ? { ok: true, path, forwardPath: raw, search: '' } : { ok: true, path, forwardPath: raw.slice(0, query), search: raw.slice(query) };
+    return query < 0
+      ? { ok: true, path, forwardPath: raw, search: '', asSent: true }
+      : { ok: true, path, forwardPath: raw.slice(0, query), search: raw.slice(query), asSent: true };
   }
-  return { ok: true, path, forwardPath: quoted ? escapeUri(path) : path, search: argsOf(bytes, argsStart) };
+  return { ok: true, path, forwardPath: quoted ? escapeUri(path) : path, search: argsOf(bytes, argsStart), asSent: false };
 }
 
 // Read on the raw target; the nginx template's $strangler_raw_target map has the same five regexes.

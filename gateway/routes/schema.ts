@@ -8,12 +8,14 @@
 import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type YAMLMap } from 'yaml';
 import { expandEnv } from './env.ts';
 import { normalizeTarget, isInternalPath } from './normalize.ts';
+import { isLinkTarget, lifecycleHeaders, parseRouteDate } from './lifecycle.ts';
+import { isPattern, patternProblem, patternRegex } from './patterns.ts';
 import { closest } from './problems.ts';
 import { BACKEND_NAMES, HTTP_METHODS, ROUTE_MODES, SUPPORTED_MODES } from './types.ts';
-import type { Backend, BackendName, HttpMethod, Route, RouteMode, RouteSettings, RouteTableProblem } from './types.ts';
+import type { Backend, BackendName, HttpMethod, Route, RouteLifecycle, RouteMode, RouteSettings, RouteTableProblem } from './types.ts';
 
 const TOP_KEYS = ['version', 'revision', 'backends', 'routes', 'settings'] as const;
-const ROUTE_KEYS = ['path', 'exact', 'mode', 'handler', 'methods'] as const;
+const ROUTE_KEYS = ['path', 'exact', 'mode', 'handler', 'methods', 'deprecated', 'sunset', 'successor', 'deprecation_doc'] as const;
 type ReservedRouteKey = 'percent' | 'fallback';
 const SETTINGS_KEYS = ['max_body_mb', 'proxy_timeout_s', 'legacy_keepalive'] as const;
 const DEFAULT_SETTINGS = { maxBodyBytes: 16 * 1024 * 1024, proxyTimeoutMs: 60_000, legacyKeepAlive: true } as const satisfies RouteSettings;
@@ -227,8 +229,10 @@ function readRoute(check: Checker, node: Node, index: number): Route | null {
   const mode = checkMode(check, node);
   const handler = checkHandler(check, node, mode);
   const methods = checkMethods(check, node, mode);
+  const lifecycle = checkLifecycle(check, node);
   if (check.problems.length > before || path === null || mode === null) return null;
-  return { index, line: check.line(node), path, exact, mode, backend: mode === 'legacy' ? 'legacy' : 'ts', handler, methods };
+  const route: Route = { index, line: check.line(node), path, exact, mode, backend: mode === 'legacy' ? 'legacy' : 'ts', handler, methods };
+  return lifecycle === null ? route : { ...route, lifecycle };
 }
 
 function checkPath(check: Checker, route: YAMLMap): string | null {
@@ -262,6 +266,11 @@ function checkPath(check: Checker, route: YAMLMap): string | null {
   }
   if (normalized.path !== path) {
     check.report(node, `path '${path}' is not in normalized form, so no request could ever match it`, `write it as '${normalized.path}'`);
+    return null;
+  }
+  const pattern = patternProblem(path);
+  if (pattern !== null) {
+    check.report(node, pattern.message, pattern.fix);
     return null;
   }
   if (isInternalPath(path)) {
@@ -339,6 +348,77 @@ function checkMethods(check: Checker, route: YAMLMap, mode: RouteMode | null): r
   return methods;
 }
 
+/** `deprecated`, `sunset`, `successor` and `deprecation_doc`; null when the route announces none. */
+function checkLifecycle(check: Checker, route: YAMLMap): RouteLifecycle | null {
+  const date = (key: 'deprecated' | 'sunset'): { seconds: number | null; node: Node | undefined } => {
+    const node = route.get(key, true) as Node | undefined;
+    if (node === undefined) return { seconds: null, node };
+    const value = isScalar(node) ? node.value : undefined;
+    if (key === 'deprecated' && value === true) {
+      check.report(
+        node,
+        '`deprecated: true` has no date, and the Deprecation header (RFC 9745) carries one',
+        'write the day it was or will be deprecated, e.g. `deprecated: 2026-07-01` (a past date: deprecated already)',
+      );
+      return { seconds: null, node };
+    }
+    const parsed = typeof value === 'string' ? parseRouteDate(value) : null;
+    if (parsed === null || !parsed.ok) {
+      check.report(
+        node,
+        `${key} ${parsed === null ? 'must be a date' : parsed.reason}`,
+        `write e.g. \`${key}: ${key === 'sunset' ? '2027-01-31' : '2026-07-01'}\` (midnight UTC) or \`${key}: 2026-07-01T12:00:00Z\``,
+      );
+      return { seconds: null, node };
+    }
+    return { seconds: parsed.seconds, node };
+  };
+  const link = (key: 'successor' | 'deprecation_doc'): string | null => {
+    const node = route.get(key, true) as Node | undefined;
+    if (node === undefined) return null;
+    if (isScalar(node) && typeof node.value === 'string' && isLinkTarget(node.value)) return node.value;
+    check.report(
+      node,
+      `${key} must be a path on this site or an http(s) URL`,
+      `write e.g. \`${key}: ${key === 'successor' ? '/api/v2/boards' : 'https://example.com/docs/v1-sunset'}\`: a path starting with a single '/' or http(s)://host/..., in URL characters (no spaces, quotes or '$'; %-escapes complete)`,
+    );
+    return null;
+  };
+  const deprecated = date('deprecated');
+  const sunset = date('sunset');
+  const successor = link('successor');
+  const deprecationDoc = link('deprecation_doc');
+  if (deprecated.seconds !== null && sunset.seconds !== null && sunset.seconds < deprecated.seconds) {
+    check.report(
+      sunset.node,
+      `sunset ${new Date(sunset.seconds * 1000).toISOString()} is before deprecated ${new Date(deprecated.seconds * 1000).toISOString()}`,
+      'a route is deprecated first and gone later: set sunset on or after deprecated',
+    );
+  }
+  if (deprecated.seconds === null && sunset.seconds === null && successor === null && deprecationDoc === null) return null;
+  const lifecycle = { deprecatedAt: deprecated.seconds, sunsetAt: sunset.seconds, successor, deprecationDoc };
+  return Object.freeze({ ...lifecycle, headers: lifecycleHeaders(lifecycle) });
+}
+
+/**
+ * A prefix route none of whose paths it would ever get: patterns come before prefixes, and a pattern
+ * without `exact: true` that matches the prefix's own path also matches everything below it.
+ */
+function checkShadowedPrefixes(check: Checker, routes: readonly Route[]): void {
+  const covering = routes.filter((route) => isPattern(route.path) && !route.exact).map((route) => ({ route, regex: new RegExp(patternRegex(route.path, false, 'js')) }));
+  for (const prefix of routes) {
+    if (prefix.exact || prefix.path === '/' || isPattern(prefix.path)) continue;
+    const pattern = covering.find(({ regex }) => regex.test(prefix.path.replace(/\/$/, '')))?.route;
+    if (pattern === undefined) continue;
+    check.problems.push({
+      line: prefix.line,
+      column: null,
+      message: `route '${prefix.path}' never gets a request: the pattern '${pattern.path}' on line ${pattern.line} matches its path and everything below it, and patterns come before prefixes`,
+      fix: `give the pattern \`exact: true\` so it takes only the paths it matches, or route '${prefix.path.replace(/\/$/, '')}' with \`exact: true\` and what is below it with the pattern '${prefix.path.replace(/\/$/, '')}/*' (longer patterns come first)`,
+    });
+  }
+}
+
 /** Problems between routes: duplicates, overlaps nginx cannot express, and the default route. */
 function checkTable(check: Checker, list: Node, routes: readonly Route[], defaultWritten: boolean): void {
   const seen = new Map<string, Route>();
@@ -360,6 +440,7 @@ function checkTable(check: Checker, list: Node, routes: readonly Route[], defaul
       });
     }
   }
+  checkShadowedPrefixes(check, routes);
   const fallback = routes.find((route) => route.path === '/' && !route.exact);
   if (fallback === undefined) {
     if (defaultWritten && check.problems.length > 0) return;

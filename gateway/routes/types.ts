@@ -31,7 +31,10 @@ export interface Route {
   readonly index: number;
   /** 1-based line in routes.yaml, for messages. */
   readonly line: number;
-  /** Normalized path, e.g. `/api/v1/threads`. `/` is the default route. */
+  /**
+   * Normalized path, e.g. `/api/v1/threads`, or a segment pattern, e.g. `/api/v1/boards/*\/threads`
+   * (each `*` one non-empty segment). `/` is the default route.
+   */
   readonly path: string;
   /** true: only this exact path; false: the path and everything below it (segment boundary). */
   readonly exact: boolean;
@@ -43,6 +46,28 @@ export interface Route {
   /** Methods the TS handler answers; other methods are proxied to legacy by the TS server.
    *  null: every method. GET implies HEAD. */
   readonly methods: readonly HttpMethod[] | null;
+  /** The route's announced end (`deprecated`, `sunset`, `successor`, `deprecation_doc`); absent: none. */
+  readonly lifecycle?: RouteLifecycle;
+}
+
+/**
+ * Headers added to an answer: a string replaces the answer's own header of that name, a list is added
+ * after the answer's own values (a response may carry many Link values; the app's must stay).
+ */
+export type AnswerHeaders = Readonly<Record<string, string | readonly string[]>>;
+
+/** When a route stops being served and what replaces it, announced on every answer it gives. */
+export interface RouteLifecycle {
+  /** Unix seconds from which the route is deprecated (RFC 9745); null: not deprecated. */
+  readonly deprecatedAt: number | null;
+  /** Unix seconds after which it may stop answering (RFC 8594); null: no date announced. */
+  readonly sunsetAt: number | null;
+  /** What replaces it: a path on this site or an absolute URL (Link rel="successor-version"). */
+  readonly successor: string | null;
+  /** A page about the deprecation (Link rel="deprecation"). */
+  readonly deprecationDoc: string | null;
+  /** `Deprecation`, `Sunset` and `Link`, as every door and the TS server send them. */
+  readonly headers: AnswerHeaders;
 }
 
 /** Limits shared by every front door (`settings:` in routes.yaml). */
@@ -68,7 +93,10 @@ export interface RouteTable {
   readonly settings: RouteSettings;
   /** In file order. */
   readonly routes: readonly Route[];
-  /** Longest match for an already normalized path: exact routes first, then the longest prefix. Never null: `/` exists. */
+  /**
+   * The route for an already normalized path: an exact route, else the first segment pattern that
+   * matches (gateway/routes/patterns.ts orders them), else the longest prefix. Never null: `/` exists.
+   */
   match(normalizedPath: string): Route;
 }
 

@@ -7,7 +7,9 @@ import { Hono, type Context } from 'hono';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { REQUEST_BUDGET_MS, withRequestDeadline } from '../internal/caller.ts';
 import type { Logger } from '../log/index.ts';
+import { withRouteHeaders } from '../routes/lifecycle.ts';
 import { isInternalPath, normalizeTarget } from '../routes/normalize.ts';
+import { forwardTargetFor } from '../routes/patterns.ts';
 import { CLIENT_GONE_STATUS, createUpgradeProxy, loadErrorPages, type ErrorPages, type Proxy, type UpgradeProxy } from '../proxy/index.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -134,24 +136,28 @@ export function createTsServer(options: TsServerOptions): TsServer {
     if (isInternalPath(target.path)) return errorResponse(404, 'not found', target.path);
     const method = incoming.method ?? c.req.method;
     const plan = planRequest(table, target.path, method);
+    const { route } = plan;
     c.set('plan', plan);
     // Every handler named by a live table is mounted (checked at start and on every swap).
     const service = plan.handler === null ? undefined : mounted.get(plan.handler);
-    const answeredByHeader = answeredBy ? answeredByValue(service ? 'ts' : 'legacy', plan.route.path, plan.revision) : null;
+    const answeredByHeader = answeredBy ? answeredByValue(service ? 'ts' : 'legacy', route.path, plan.revision) : null;
+    // The route's Deprecation, Sunset and Link go on every answer given here, the service's or legacy's.
+    const announced = route.lifecycle?.headers;
     if (service) {
       c.set('backend', 'ts');
       // Calls the service makes to legacy share this request's deadline instead of a fixed timeout each.
       const res = await withRequestDeadline(Date.now() + REQUEST_BUDGET_MS, () =>
-        service.fetch(requestFor(c.req.raw, target.forwardPath + target.search), { requestId, clientMethod: method }),
+        service.fetch(requestFor(c.req.raw, forwardTargetFor(route, target)), { requestId, clientMethod: method }),
       );
-      return answeredByHeader === null ? res : withHeader(res, ANSWERED_BY_HEADER, answeredByHeader);
+      return withRouteHeaders(answeredByHeader === null ? res : withHeader(res, ANSWERED_BY_HEADER, answeredByHeader), announced);
     }
     c.set('backend', 'legacy');
     if (answeredByHeader !== null) outgoing.setHeader(ANSWERED_BY_HEADER, answeredByHeader);
     const outcome = await proxy.forward(incoming, outgoing, table.backends.legacy, {
-      path: target.forwardPath + target.search,
+      path: forwardTargetFor(route, target),
       requestId,
       maxBodyBytes: table.settings.maxBodyBytes,
+      routeHeaders: announced,
     });
     c.set('outcome', outcome);
     return RESPONSE_ALREADY_SENT;
@@ -202,9 +208,15 @@ export function createTsServer(options: TsServerOptions): TsServer {
     if (!target.ok) return refuse(errorResponse(target.status, target.reason, (req.url ?? '/').split('?')[0]!));
     if (isInternalPath(target.path)) return refuse(errorResponse(404, 'not found', target.path));
     const table = live;
-    const routed: Routed = { route: table.match(target.path).path, revision: table.revision, backend: 'legacy' };
+    const route = table.match(target.path);
+    const routed: Routed = { route: route.path, revision: table.revision, backend: 'legacy' };
     void upgrades
-      .forward(req, socket, head, table.backends.legacy, { path: target.forwardPath + target.search, headers: { 'x-request-id': requestId }, requestId })
+      .forward(req, socket, head, table.backends.legacy, {
+        path: forwardTargetFor(route, target),
+        headers: { 'x-request-id': requestId },
+        requestId,
+        routeHeaders: route.lifecycle?.headers,
+      })
       .then((outcome) => log(outcome.status, outcome, routed));
   };
 

@@ -12,7 +12,7 @@ import { nginxSupport, writeNginxConfig } from '../../gateway/nginx/index.ts';
 import { forEachLine } from '../../gateway/process/index.ts';
 import { loadRouteTable } from '../../gateway/routes/index.ts';
 import { freePort, ROOT, spawnServer, stopChild, tempDir, waitForPort } from '../helpers/processes.ts';
-import { randomRoutes } from '../helpers/random-table.ts';
+import { randomRoutes, WILDCARD_PROBES } from '../helpers/random-table.ts';
 import { startRawServer } from '../helpers/raw-server.ts';
 
 const SUPPORT = nginxSupport();
@@ -29,6 +29,9 @@ routes:
   - { path: /static/, mode: next, handler: assets }
   - { path: /v1.2, mode: next, handler: versioned }
   - { path: "/@user", mode: next, handler: users }
+  - { path: "/api/v1/boards/*/threads", exact: true, mode: next, handler: boardThreads }
+  - { path: "/api/v1/threads/*/posts", mode: legacy }
+  - { path: "/v1.2/*/x+y", mode: legacy }
 `;
 
 // ---- the corpus -------------------------------------------------------------------------------
@@ -44,6 +47,9 @@ const BASES = [
   '/@user/me',
   '/b/general',
   '/_internal/v1/boards',
+  '/api/v1/boards/general/threads',
+  '/api/v1/threads/7/posts/1',
+  '/v1.2/a/x+y',
 ];
 
 /** Ways to write the same (or a nearly the same) path that a front door must see through. */
@@ -149,6 +155,24 @@ const EXTRA = [
   '/a%2Fb#c',
   '/a%2F/b',
   '/a%2Fb/./c',
+  // Segment patterns: one non-empty segment per '*', on the normalized path ('%2F' is a separator there).
+  '/api/v1/boards/a%2Fb/threads',
+  '/api/v1/boards//threads',
+  '/api/v1/boards/*/threads',
+  '/api/v1/boards/a.b/threads/',
+  '/api/v1/boards/x/threads%0A',
+  '/api/v1/boards/x%0A/threads',
+  '/api/v1/boards/a{b}/./threads',
+  '/api/v1/boards/a%7Bb%7D/threads',
+  '/api/v1/boards/%2E%2E/threads',
+  '/api/v1/boards/x/%74hreads?q=1',
+  '/api/v1/threads/7/posts',
+  '/api/v1/threads/7/postsX',
+  '/api/v1/threads/7/8/posts',
+  '/api/v1/threads//posts',
+  '/v1.2/a/xxy',
+  '/v1.2/a/x+y/z',
+  '/v1.2/%2F/x+y',
 ];
 
 const CORPUS = [...new Set([...BASES.flatMap((base) => Object.values(MUTATIONS).map((mutate) => mutate(base))), ...EXTRA])];
@@ -285,6 +309,14 @@ describe.skipIf(!SUPPORT.ok)(`nginx and the Node edge agree${SUPPORT.ok ? '' : `
       '/static': 'legacy /static',
       '/%5Finternal/v1': 'status 404',
       '/a/%00': 'status 400',
+      // A pattern route goes to its side with the normalized path re-escaped (nginx's rewrite), or as sent.
+      '/api/v1/boards/gen%65ral/./threads?x=1': 'ts /api/v1/boards/general/threads?x=1',
+      '/api/v1/boards/a{b}/./threads': 'ts /api/v1/boards/a%7Bb%7D/threads',
+      '/api/v1/boards/a{b}/threads': 'ts /api/v1/boards/a%7Bb%7D/threads',
+      '/api/v1/boards/a%2Fb/threads': 'legacy /api/v1/boards/a%2Fb/threads',
+      '/api/v1/boards/x/threads/1': 'legacy /api/v1/boards/x/threads/1',
+      '/api/v1/threads/7/posts/1': 'legacy /api/v1/threads/7/posts/1',
+      '/api/v1/threads/7/postsX': 'ts /api/v1/threads/7/postsX',
     };
     const targets = Object.keys(cases);
     expect(await outcomes(doors.nginxPort, targets)).toEqual(Object.values(cases));
@@ -294,24 +326,38 @@ describe.skipIf(!SUPPORT.ok)(`nginx and the Node edge agree${SUPPORT.ok ? '' : `
 
 // ---- random tables -----------------------------------------------------------------------------
 
-/** A valid random table text: the test table's head and default route, and up to 10 random routes. */
-function randomTableText(seed: number): string {
+/** A valid random table text: the test table's head and default route, and up to `count` random routes. */
+function randomTableText(seed: number, { count = 10, patterns = false } = {}): string {
   const head = TABLE.slice(0, TABLE.indexOf('routes:\n') + 'routes:\n'.length) + '  - { path: /, mode: legacy }\n';
-  return head + randomRoutes({ seed, count: 10, wrap: (lines) => head + lines, env: { LEGACY_PORT: '1', TS_PORT: '2' } });
+  return head + randomRoutes({ seed, count, patterns, wrap: (lines) => head + lines, env: { LEGACY_PORT: '1', TS_PORT: '2' } });
 }
 
+/** A route path as request paths: itself, with each `*` filled by every kind of segment in WILDCARD_PROBES. */
+const fillWildcards = (path: string): string[] => (path.includes('*') ? WILDCARD_PROBES.map((segment) => path.replaceAll('*', segment)) : [path]);
+
 describe.skipIf(!SUPPORT.ok)('nginx and the Node edge agree on random tables', () => {
-  it.each([7, 21, 42])('agrees on every probe of the random table with seed %i', async (seed) => {
+  const plain = { count: 10, patterns: false };
+  it.each([
+    [7, 'prefix and exact routes', plain],
+    [21, 'prefix and exact routes', plain],
+    [42, 'prefix and exact routes', plain],
+    [5, 'segment patterns', { count: 16, patterns: true }],
+    [11, 'segment patterns', { count: 16, patterns: true }],
+    [29, 'segment patterns', { count: 16, patterns: true }],
+  ])('agrees on every probe of the random table with seed %i (%s)', async (seed, _kind, shape) => {
     const [legacy, ts] = await Promise.all([startRawEcho('legacy'), startRawEcho('ts')]);
     const { dir, cleanup } = tempDir('strangler-differential-random-');
-    const text = randomTableText(seed);
+    const text = randomTableText(seed, shape);
     const routesFile = join(dir, 'routes.yaml');
     writeFileSync(routesFile, text);
     const env = { LEGACY_PORT: String(legacy.port), TS_PORT: String(ts.port), LOG_LEVEL: 'warn' };
     const table = loadRouteTable(routesFile, env);
     const doors = await startFrontDoors(dir, routesFile, env);
     try {
-      const bases = table.routes.flatMap(({ path }) => [path, path.replace(/\/$/, '') || '/', `${path.replace(/\/$/, '')}x`, `${path.replace(/\/$/, '')}/deeper`]);
+      const bases = table.routes
+        .flatMap(({ path }) => fillWildcards(path))
+        .flatMap((path) => [path, path.replace(/\/$/, '') || '/', `${path.replace(/\/$/, '')}x`, `${path.replace(/\/$/, '')}/deeper`]);
+      if (shape.patterns) expect(table.routes.filter(({ path }) => path.includes('*')).length).toBeGreaterThanOrEqual(3);
       const probes = [
         ...new Set(
           bases.flatMap((base) =>

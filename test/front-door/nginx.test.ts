@@ -11,11 +11,11 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ACCESS_FIELDS } from '../../gateway/access/index.ts';
 import { DEFAULT_PAGES_DIR, nginxSupport, writeNginxConfig } from '../../gateway/nginx/index.ts';
 import { forEachLine } from '../../gateway/process/index.ts';
-import { isInternalPath, normalizeTarget, parseRouteTable } from '../../gateway/routes/index.ts';
+import { forwardTargetFor, isInternalPath, normalizeTarget, parseRouteTable } from '../../gateway/routes/index.ts';
 import type { RouteTable } from '../../gateway/routes/types.ts';
 import { startEchoBackend, type EchoBackend } from '../helpers/echo-backend.ts';
 import { freePort, stopChild, tempDir, waitForPort } from '../helpers/processes.ts';
-import { randomRoutes } from '../helpers/random-table.ts';
+import { randomRoutes, WILDCARD_PROBES } from '../helpers/random-table.ts';
 
 const SUPPORT = nginxSupport();
 const NGINX = SUPPORT.ok ? SUPPORT.binary : 'nginx';
@@ -38,7 +38,8 @@ const SHAPES: Record<string, string> = {
   'nested overrides':
     '  - { path: /api, mode: next, handler: api }\n  - { path: /api/v1/legacy, mode: legacy }\n  - { path: /api/v1/legacy/new, exact: true, mode: next, handler: n }\n',
   'method lists': '  - { path: /m, mode: next, handler: m, methods: [GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS] }\n  - { path: /g, mode: next, handler: g, methods: [GET] }\n',
-  'every allowed character': `  - { path: "/a-b_c.d~e!f&g'h(i)j*k+l,m=n:o@p", mode: next, handler: chars }\n  - { path: "/'quoted'/", mode: next, handler: q }\n`,
+  'every allowed character': `  - { path: "/a-b_c.d~e!f&g'h(i)jk+l,m=n:o@p", mode: next, handler: chars }\n  - { path: "/'quoted'/", mode: next, handler: q }\n`,
+  'segment patterns': `  - { path: "/p/*/t", exact: true, mode: next, handler: t }\n  - { path: "/p/*/a.b+(c)'d/*", mode: next, handler: c }\n  - { path: /p, mode: legacy }\n`,
   'many routes': Array.from(
     { length: 60 },
     (_, i) => `  - { path: /r${i}/s${i % 7}${i % 3 === 0 ? '/' : ''}, ${i % 4 === 0 ? 'exact: true, ' : ''}mode: ${i % 2 ? 'legacy' : `next, handler: h${i}`} }\n`,
@@ -77,16 +78,16 @@ describe.skipIf(!SUPPORT.ok)('nginx -t on generated configs', () => {
   });
 });
 
-/** A valid table of up to 12 random routes. */
+/** A valid table of up to 12 random routes; with an even seed, some are segment patterns. */
 function randomTable(seed: number, ports = { legacy: 8090, ts: 8081 }): RouteTable {
-  const routes = randomRoutes({ seed, count: 12, wrap: (lines) => tableText(lines, '', ports) });
+  const routes = randomRoutes({ seed, count: 12, patterns: seed % 2 === 0, wrap: (lines) => tableText(lines, '', ports) });
   return parseRouteTable(tableText(routes, '', ports), `random-${seed}.yaml`, {});
 }
 
 /** Paths around every route of a table: itself, below it, beside it, above it, in other spellings. */
 function probePaths(table: RouteTable): string[] {
   const paths = new Set<string>(['/', '/other', '/_internal/x']);
-  for (const { path } of table.routes) {
+  for (const path of table.routes.flatMap((route) => (route.path.includes('*') ? WILDCARD_PROBES.map((segment) => route.path.replaceAll('*', segment)) : [route.path]))) {
     const bare = path.replace(/\/$/, '') || '/';
     for (const probe of [
       path,
@@ -396,7 +397,8 @@ describe.skipIf(!SUPPORT.ok)('nginx on random tables', () => {
           expect(await waitForPort('127.0.0.1', port, 10_000)).toBe(true);
           for (const path of probePaths(table)) {
             const normalized = normalizeTarget(path);
-            const expected = !normalized.ok ? 'status 400' : isInternalPath(normalized.path) ? 'status 404' : `${table.match(normalized.path).backend} ${normalized.forwardPath}`;
+            const route = normalized.ok ? table.match(normalized.path) : null;
+            const expected = !normalized.ok ? 'status 400' : isInternalPath(normalized.path) ? 'status 404' : `${route!.backend} ${forwardTargetFor(route!, normalized)}`;
             const reply = await send(`http://127.0.0.1:${port}`, path);
             const got = reply.headers['x-backend'] ? `${reply.headers['x-backend']} ${(JSON.parse(reply.body) as { url: string }).url}` : `status ${reply.status}`;
             expect({ seed, path, got }).toEqual({ seed, path, got: expected });
