@@ -49,7 +49,7 @@ export async function startFrontDoor(
   // side by side) must not read each other's config; only one nginx can hold a port anyway.
   const prefix = join(root, 'nginx/run', `up-${port}`);
   mkdirSync(prefix, { recursive: true });
-  const conf = writeNginxConfig(table, { listenHost: host, listenPort: port, prefix, outDir: prefix, pagesDir: config.pagesDir });
+  const conf = writeNginxConfig(table, { listenHost: host, listenPort: port, prefix, outDir: prefix, pagesDir: config.pagesDir, answeredBy: config.answeredBy });
   const child = spawnChild(support.binary, ['-p', prefix, '-e', 'stderr', '-c', conf, '-g', 'daemon off;'], { cwd: root, env: process.env, detached: true });
   const output: string[] = [];
   const onLine = (line: string): void => {

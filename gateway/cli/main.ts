@@ -88,6 +88,7 @@ async function main(argv: string[]): Promise<number> {
         listenPort: Number(match[2]),
         prefix: resolve(ROOT, 'nginx/run'),
         pagesDir: config.pagesDir,
+        answeredBy: config.answeredBy,
       });
       console.log(path);
       return 0;

@@ -3,7 +3,8 @@
  * or STRANGLER_STACK), the TS server and a front door, prints the URLs, and supervises them: a child that
  * dies is restarted with backoff while the others keep serving; after too many fast crashes in a row it
  * gives up and stops the stack. Ctrl-C, SIGTERM or SIGHUP stops every child. Both sides get the internal
- * endpoints' address and a fresh STRANGLER_INTERNAL_TOKEN per run (unless the environment sets one).
+ * endpoints' address and a fresh STRANGLER_INTERNAL_TOKEN per run (unless the environment sets one), and
+ * every process names who answered (STRANGLER_ANSWERED_BY=1, unless the environment says 0).
  *
  * @example
  * FRONT_PORT=9080 npx strangler up
@@ -49,7 +50,8 @@ export async function up({ root, cwd = root, env: processEnv, print = (line) => 
   try {
     stack = loadStackFile(readConfig(processEnv, cwd).stackFile);
     // The stack file's env holds defaults for the whole stack, and its `routes` names the table unless ROUTES does.
-    env = { ROUTES: stack.routes, ...stack.env, ...definedOnly(processEnv) };
+    // The local stack says who answered (X-Strangler-Answered-By) unless the environment says 0.
+    env = { ROUTES: stack.routes, STRANGLER_ANSWERED_BY: '1', ...stack.env, ...definedOnly(processEnv) };
     config = readConfig(env, cwd);
     // Paths go to the children resolved, so each reads the same files wherever it runs.
     Object.assign(env, { ROUTES: config.routesFile, STRANGLER_PAGES_DIR: config.pagesDir, ...(config.servicesModule ? { STRANGLER_SERVICES: config.servicesModule } : {}) });

@@ -71,7 +71,10 @@ export interface GatewayConfig {
   readonly servicesModule: string | null;
   /** How `strangler up` runs the legacy app (`STRANGLER_STACK`), absolute. */
   readonly stackFile: string;
-  /** `STRANGLER_ANSWERED_BY=1`: every public answer of the TS server says who answered it (parity suites); off by default. */
+  /**
+   * `STRANGLER_ANSWERED_BY=1`: answers carry `X-Strangler-Answered-By: <side>; route="…"; revision=…` from
+   * the TS server, the edge and nginx's generated config (docs/observability.md); off by default, on under `strangler up`.
+   */
   readonly answeredBy: boolean;
   /**
    * One login across both sides (docs/identity.md): the app's session cookie (`STRANGLER_SESSION_COOKIE`;

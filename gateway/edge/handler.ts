@@ -9,8 +9,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { accessRecord, ANSWERED_BY_HEADER, answeredByValue, exchangeBytes, type AccessInput } from '../access/index.ts';
 import type { Logger } from '../log/index.ts';
-import { sendErrorPage, type ErrorPages, type Proxy, type UpgradeProxy } from '../proxy/index.ts';
+import { sendErrorPage, type ErrorPages, type ForwardOutcome, type Proxy, type UpgradeProxy } from '../proxy/index.ts';
 import { doorRouteHeaders } from '../routes/lifecycle.ts';
 import { isInternalPath, normalizeTarget, type NormalizedTarget } from '../routes/normalize.ts';
 import { forwardTargetFor } from '../routes/patterns.ts';
@@ -35,16 +36,27 @@ function isValidHost(host: string): boolean {
 
 const countHostLines = (rawHeaders: readonly string[]): number => rawHeaders.filter((name, i) => i % 2 === 0 && name.toLowerCase() === 'host').length;
 
-/** The one access-log line per request (or per upgraded connection, when it ends). */
-function logAccess(logger: Logger, req: IncomingMessage, requestId: string, startedAt: number, fields: Record<string, unknown>): void {
-  logger.info({
-    event: 'access',
-    request_id: requestId,
-    method: req.method,
-    path: req.url,
-    ...fields,
-    duration_ms: Math.round((performance.now() - startedAt) * 1000) / 1000,
+type Routed = Pick<AccessInput, 'route' | 'revision' | 'backend'>;
+
+/** The one access-log line per request (or per upgraded connection, when it ends), in the gateway's one schema. */
+function logAccess(
+  logger: Logger,
+  req: IncomingMessage,
+  requestId: string,
+  startedAt: number,
+  fields: Routed & Pick<AccessInput, 'status' | 'bytesIn' | 'bytesOut'> & { outcome?: ForwardOutcome | null; extra?: Record<string, unknown> },
+): void {
+  const { outcome = null, extra = {}, ...rest } = fields;
+  const record = accessRecord({
+    requestId,
+    method: req.method ?? '',
+    path: req.url ?? '',
+    durationMs: performance.now() - startedAt,
+    upstreamFirstByteMs: outcome?.firstByteMs ?? null,
+    failure: outcome?.failure ?? null,
+    ...rest,
   });
+  logger.info({ ...record, ...extra }, 'access');
 }
 
 export interface EdgeHandlerOptions {
@@ -53,32 +65,41 @@ export interface EdgeHandlerOptions {
   readonly proxy: Proxy;
   readonly pages: ErrorPages;
   readonly logger: Logger;
+  /**
+   * Add `X-Strangler-Answered-By: legacy; route="/p"; revision=…` to what the edge sends to legacy itself
+   * (STRANGLER_ANSWERED_BY=1); for routes it sends to the TS server, the TS server names itself.
+   */
+  readonly answeredBy?: boolean;
 }
 
-export const createEdgeHandler = ({ currentTable, proxy, pages, logger }: EdgeHandlerOptions) =>
+export const createEdgeHandler = ({ currentTable, proxy, pages, logger, answeredBy = false }: EdgeHandlerOptions) =>
   function edge(req: IncomingMessage, res: ServerResponse): void {
     const startedAt = performance.now();
     const requestId = mintRequestId();
-    let backend: string | null = null;
     res.setHeader('X-Request-Id', requestId);
-    res.once('close', () => logAccess(logger, req, requestId, startedAt, { backend, status: res.statusCode, ...(res.writableFinished ? {} : { aborted: true }) }));
-
+    // Once the answer is out: a proxied request's when its forward settles, the door's own on close.
+    const log = (routed: Routed, outcome: ForwardOutcome | null): void =>
+      logAccess(logger, req, requestId, startedAt, { ...routed, status: outcome?.status ?? (res.headersSent ? res.statusCode : 499), ...exchangeBytes(req), outcome });
     const screened = screen(req, pages);
     if (!screened.ok) {
+      res.once('close', () => log({}, null));
       screened.answer(res);
       return;
     }
     const { target } = screened;
     const table = currentTable();
     const route = table.match(target.path);
-    backend = route.backend;
-    void proxy.forward(req, res, table.backends[route.backend], {
-      path: forwardTargetFor(route, target),
-      headers: edgeRequestHeaders(req, requestId),
-      requestId,
-      maxBodyBytes: table.settings.maxBodyBytes,
-      routeHeaders: doorRouteHeaders(route),
-    });
+    const routed = { route: route.path, revision: table.revision, backend: route.backend };
+    if (answeredBy && route.backend === 'legacy') res.setHeader(ANSWERED_BY_HEADER, answeredByValue('legacy', route.path, table.revision));
+    void proxy
+      .forward(req, res, table.backends[route.backend], {
+        path: forwardTargetFor(route, target),
+        headers: edgeRequestHeaders(req, requestId),
+        requestId,
+        maxBodyBytes: table.settings.maxBodyBytes,
+        routeHeaders: doorRouteHeaders(route),
+      })
+      .then((outcome) => log(routed, outcome));
   };
 
 type Screened = { readonly ok: true; readonly target: Extract<NormalizedTarget, { ok: true }> } | { readonly ok: false; readonly answer: (res: ServerResponse) => void };
@@ -127,13 +148,19 @@ export const createEdgeUpgradeHandler = ({ currentTable, upgrades, pages, logger
     const startedAt = performance.now();
     const requestId = mintRequestId();
     const answerHeaders = { 'X-Request-Id': requestId };
-    const log = (backend: string | null, status: number | null, { bytesUp = 0, bytesDown = 0 } = {}): void =>
-      logAccess(logger, req, requestId, startedAt, { backend, status, upgrade: req.headers.upgrade, bytes_up: bytesUp, bytes_down: bytesDown });
+    const log = (status: number | null, routed: Routed = {}, { bytesUp = 0, bytesDown = 0 } = {}): void =>
+      logAccess(logger, req, requestId, startedAt, {
+        ...routed,
+        status: status ?? 499,
+        bytesIn: bytesUp,
+        bytesOut: bytesDown,
+        extra: { upgrade: req.headers.upgrade, bytes_up: bytesUp, bytes_down: bytesDown },
+      });
     const screened = screen(req, pages);
     if (!screened.ok) {
       upgrades.respond(req, socket, head, (res) => {
         res.setHeader('X-Request-Id', requestId);
-        res.once('close', () => log(null, res.statusCode));
+        res.once('close', () => log(res.statusCode));
         screened.answer(res);
       });
       return;
@@ -141,7 +168,7 @@ export const createEdgeUpgradeHandler = ({ currentTable, upgrades, pages, logger
     const { target } = screened;
     const table = currentTable();
     const route = table.match(target.path);
-    const backend = route.backend;
+    const { backend } = route;
     void upgrades
       .forward(req, socket, head, table.backends[backend], {
         path: forwardTargetFor(route, target),
@@ -150,7 +177,7 @@ export const createEdgeUpgradeHandler = ({ currentTable, upgrades, pages, logger
         answerHeaders,
         routeHeaders: doorRouteHeaders(route),
       })
-      .then((outcome) => log(backend, outcome.status, outcome));
+      .then((outcome) => log(outcome.status, { route: route.path, revision: table.revision, backend }, outcome));
   };
 
 /**

@@ -5,6 +5,7 @@ import { startEchoBackend, type EchoBackend } from '../../test/helpers/echo-back
 import { sendRaw } from '../../test/helpers/raw-http.ts';
 import { freePort } from '../process/index.ts';
 import type { Backend, BackendName, Route, RouteSettings, RouteTable } from '../routes/types.ts';
+import { ACCESS_FIELDS } from '../access/index.ts';
 import { startEdge, type Edge } from './index.ts';
 
 // A hand-built table: the loader has its own tests; these are about what the edge does with a table.
@@ -61,10 +62,10 @@ describe('startEdge', () => {
   let ts: EchoBackend;
   let edge: Edge | undefined;
   let logs: Record<string, unknown>[];
-  const start = async (table: RouteTable): Promise<Edge> => {
+  const start = async (table: RouteTable, { answeredBy = false } = {}): Promise<Edge> => {
     logs = [];
     const logger = pino({ level: 'debug' }, { write: (line: string) => logs.push(JSON.parse(line) as Record<string, unknown>) });
-    edge = await startEdge({ table, logger });
+    edge = await startEdge({ table, logger, answeredBy });
     return edge;
   };
   const standardTable = (): RouteTable => fakeTable({ legacy: asBackend('legacy', legacy), ts: asBackend('ts', ts) }, { '/': 'legacy', '/api/v1/boards': 'ts' });
@@ -167,20 +168,68 @@ describe('startEdge', () => {
     expect(again.headers['x-request-id']).not.toBe(id);
   });
 
-  it('writes one access-log line per request with id, method, path, backend, status and duration', async () => {
-    const e = await start(standardTable());
-    const res = await send(e, '/api/v1/boards', { method: 'POST', body: '{}' });
-    // The line is written as the response finishes, which may be a moment after the client has it.
-    const access = await vi.waitFor(
+  /** The access lines so far, once there are `count` (a line is written as the response finishes, a moment after the client has it). */
+  const accessLines = (count: number) =>
+    vi.waitFor(
       () => {
         const lines = logs.filter((line) => line.event === 'access');
-        expect(lines).toHaveLength(1);
+        expect(lines).toHaveLength(count);
         return lines;
       },
       { timeout: 10_000 },
     );
-    expect(access[0]).toMatchObject({ request_id: res.headers['x-request-id'], method: 'POST', path: '/api/v1/boards', backend: 'ts', status: 200 });
-    expect(typeof access[0]!.duration_ms).toBe('number');
+
+  it('writes one access-log line per request with every field of the schema', async () => {
+    const e = await start(standardTable());
+    const res = await send(e, '/api/v1/boards', { method: 'POST', body: '{}' });
+    const [line] = await accessLines(1);
+    for (const field of ACCESS_FIELDS) expect(line, field).toHaveProperty(field);
+    expect(line).toMatchObject({
+      request_id: res.headers['x-request-id'],
+      method: 'POST',
+      path: '/api/v1/boards',
+      route: '/api/v1/boards',
+      revision: '0-test',
+      backend: 'ts',
+      status: 200,
+      failure: null,
+    });
+    expect(line!.bytes_in).toBeGreaterThan(2);
+    expect(line!.bytes_out).toBeGreaterThan(Buffer.byteLength(res.body));
+    expect(line!.upstream_first_byte_s).toBeGreaterThanOrEqual(0);
+    expect(line!.duration_s).toBeGreaterThanOrEqual(line!.upstream_first_byte_s as number);
+  });
+
+  it('logs a request it refuses before routing with no route, revision or backend', async () => {
+    const e = await start(standardTable());
+    await send(e, '/_internal/v1/users');
+    const [line] = await accessLines(1);
+    expect(line).toMatchObject({ status: 404, route: null, revision: null, backend: null, failure: null, upstream_first_byte_s: null });
+  });
+
+  it('logs the failure kind of a forward that failed', async () => {
+    const port = await freePort();
+    const e = await start(
+      fakeTable({ legacy: asBackend('legacy', legacy), ts: { name: 'ts', url: `http://127.0.0.1:${port}`, host: '127.0.0.1', port } }, { '/': 'legacy', '/api': 'ts' }),
+    );
+    await send(e, '/api/x');
+    const [line] = await accessLines(1);
+    expect(line).toMatchObject({ status: 502, backend: 'ts', route: '/api', failure: 'upstream-unreachable', upstream_first_byte_s: null });
+  });
+
+  it('names legacy, the route and its revision on what it sends to legacy when answeredBy is on, and leaves TS routes to the TS server', async () => {
+    const e = await start(standardTable(), { answeredBy: true });
+    const toLegacy = await send(e, '/b/general', { headers: { 'X-Strangler-Answered-By': 'ts' } });
+    const toTs = await send(e, '/api/v1/boards');
+    expect(toLegacy.headers['x-strangler-answered-by']).toBe('legacy; route="/"; revision=0-test');
+    // A client's copy of the header never reaches a backend.
+    expect(legacy.requests.at(-1)!.headers['x-strangler-answered-by']).toBeUndefined();
+    expect(toTs.headers['x-strangler-answered-by']).toBeUndefined();
+  });
+
+  it('adds no answered-by header when answeredBy is off', async () => {
+    const e = await start(standardTable());
+    expect((await send(e, '/b/general')).headers['x-strangler-answered-by']).toBeUndefined();
   });
 
   it('answers the 502 page for routes of a backend that is down while the other backend keeps working', async () => {

@@ -35,6 +35,8 @@ export interface EdgeOptions {
   /** Default 0: any free port. */
   readonly port?: number;
   readonly errorPagesDir?: string;
+  /** Name the side, route and revision of what the edge sends to legacy (STRANGLER_ANSWERED_BY=1); default off. */
+  readonly answeredBy?: boolean;
 }
 
 export interface Edge {
@@ -49,14 +51,14 @@ export interface Edge {
 }
 
 /** Listen and serve; rejects with the listen error (EADDRINUSE, EACCES) when the port cannot be bound. */
-export async function startEdge({ table: initialTable, logger, host = '127.0.0.1', port = 0, errorPagesDir }: EdgeOptions): Promise<Edge> {
+export async function startEdge({ table: initialTable, logger, host = '127.0.0.1', port = 0, errorPagesDir, answeredBy = false }: EdgeOptions): Promise<Edge> {
   let table = initialTable;
   const { proxyTimeoutMs } = table.settings;
   const proxy = createProxy({ logger, timeoutMs: proxyTimeoutMs, errorPagesDir });
   const pages = loadErrorPages(errorPagesDir);
   const inFlight = new Set<ServerResponse>();
   let draining = false;
-  const handle = createEdgeHandler({ currentTable: () => table, proxy, pages, logger });
+  const handle = createEdgeHandler({ currentTable: () => table, proxy, pages, logger, answeredBy });
   const server = createServer({ ServerResponse: NginxOrderResponse, maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, (req, res) => {
     inFlight.add(res);
     res.once('close', () => inFlight.delete(res));

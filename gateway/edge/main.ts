@@ -1,6 +1,7 @@
 /**
  * The Node edge process. Its settings come from gateway/config: FRONT_HOST (127.0.0.1), FRONT_PORT
- * (8080; 0 picks a free port), ROUTES (routes.yaml), LOG_LEVEL, STRANGLER_PAGES_DIR. A bad table at start
+ * (8080; 0 picks a free port), ROUTES (routes.yaml), LOG_LEVEL, STRANGLER_PAGES_DIR, STRANGLER_ANSWERED_BY (1: name the
+ * side, route and revision of what it sends to legacy). A bad table at start
  * prints every problem and exits 1; SIGHUP reloads the table (a bad one is logged and the last good one
  * stays live); SIGTERM or SIGINT stops accepting, lets requests in flight finish and exits 0.
  *
@@ -23,7 +24,7 @@ const table = loadTableOrFail(routesFile, env, fail);
 
 let edge: Edge;
 try {
-  edge = await startEdge({ table, logger, host, port, errorPagesDir: config.pagesDir });
+  edge = await startEdge({ table, logger, host, port, errorPagesDir: config.pagesDir, answeredBy: config.answeredBy });
 } catch (err) {
   failOnListenError(err, { host, port, portVariable: 'FRONT_PORT' }, fail);
 }

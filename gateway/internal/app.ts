@@ -9,6 +9,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from '../log/index.ts';
 import { requestIdFrom } from '../request-id/index.ts';
+import { METRICS_CONTENT_TYPE } from '../metrics/index.ts';
 import { accessLog } from '../server/access-log.ts';
 import type { ServerEnv } from '../server/env.ts';
 import type { ServiceBindings } from '../server/service.ts';
@@ -27,7 +28,12 @@ export interface InternalAppOptions {
   readonly logger: Logger;
   /** The version the OpenAPI document reports. */
   readonly version?: string;
+  /** Prometheus text for `GET /metrics` (gateway/metrics), behind the same bearer token; no route when absent. */
+  readonly metrics?: () => Promise<string>;
 }
+
+/** Where the internal listener serves the metrics: Prometheus's default path. */
+export const METRICS_PATH = '/metrics';
 
 /**
  * @example
@@ -36,7 +42,7 @@ export interface InternalAppOptions {
  */
 type InternalEnv = { Bindings: ServerEnv['Bindings'] & ServiceBindings; Variables: ServerEnv['Variables'] };
 
-export function createInternalApp({ services, token, logger, version = '1' }: InternalAppOptions): OpenAPIHono<InternalEnv> {
+export function createInternalApp({ services, token, logger, version = '1', metrics }: InternalAppOptions): OpenAPIHono<InternalEnv> {
   const app = new OpenAPIHono<InternalEnv>();
   app.use(async function requestId(c, next) {
     const id = requestIdFrom(c.req.header('x-request-id'));
@@ -51,6 +57,8 @@ export function createInternalApp({ services, token, logger, version = '1' }: In
   });
   app.use(accessLog({ logger, listener: 'internal' }));
   app.use(bearerToken(token));
+  // The metrics name routes and traffic: a scraper sends the token too (docs/observability.md).
+  if (metrics) app.get(METRICS_PATH, async (c) => c.body(await metrics(), 200, { 'content-type': METRICS_CONTENT_TYPE }));
   app.use(jsonBodies());
   for (const service of services) {
     if (service.internal) app.route('/', service.internal);

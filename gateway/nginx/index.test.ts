@@ -15,39 +15,39 @@ const table = (routes: string, extra = '', ports = { legacy: 8090, ts: 8081 }) =
 describe('buildLocations', () => {
   it('gives a prefix route an exact location and a slash location, both to its backend', () => {
     expect(buildLocations(table('  - { path: /api/v1/threads, mode: next, handler: t }\n'))).toEqual([
-      { match: '/', exact: false, backend: 'legacy' },
-      { match: '/api/v1/threads/', exact: false, backend: 'ts' },
-      { match: '/api/v1/threads', exact: true, backend: 'ts' },
+      { match: '/', exact: false, backend: 'legacy', route: '/' },
+      { match: '/api/v1/threads/', exact: false, backend: 'ts', route: '/api/v1/threads' },
+      { match: '/api/v1/threads', exact: true, backend: 'ts', route: '/api/v1/threads' },
     ]);
   });
 
   it("sends the bare path of a trailing-slash route where the table does, instead of nginx's 301", () => {
     expect(buildLocations(table('  - { path: /static/, mode: next, handler: s }\n'))).toEqual([
-      { match: '/', exact: false, backend: 'legacy' },
-      { match: '/static/', exact: false, backend: 'ts' },
-      { match: '/static', exact: true, backend: 'legacy' },
+      { match: '/', exact: false, backend: 'legacy', route: '/' },
+      { match: '/static/', exact: false, backend: 'ts', route: '/static/' },
+      { match: '/static', exact: true, backend: 'legacy', route: '/' },
     ]);
   });
 
   it("adds the bare path of an exact route ending in '/' too, which nginx would also redirect", () => {
     expect(buildLocations(table('  - { path: /b/, exact: true, mode: next, handler: b }\n'))).toEqual([
-      { match: '/', exact: false, backend: 'legacy' },
-      { match: '/b', exact: true, backend: 'legacy' },
-      { match: '/b/', exact: true, backend: 'ts' },
+      { match: '/', exact: false, backend: 'legacy', route: '/' },
+      { match: '/b', exact: true, backend: 'legacy', route: '/' },
+      { match: '/b/', exact: true, backend: 'ts', route: '/b/' },
     ]);
   });
 
   it('keeps the default location on the default route when / itself is an exact route elsewhere', () => {
     expect(buildLocations(table('  - { path: /, exact: true, mode: next, handler: home }\n'))).toEqual([
-      { match: '/', exact: false, backend: 'legacy' },
-      { match: '/', exact: true, backend: 'ts' },
+      { match: '/', exact: false, backend: 'legacy', route: '/' },
+      { match: '/', exact: true, backend: 'ts', route: '/' },
     ]);
   });
 
   it('lets an exact route and a prefix route on one path keep their own backends', () => {
     const locations = buildLocations(table('  - { path: /x, exact: true, mode: legacy }\n  - { path: /x, mode: next, handler: x }\n'));
-    expect(locations).toContainEqual({ match: '/x', exact: true, backend: 'legacy' });
-    expect(locations).toContainEqual({ match: '/x/', exact: false, backend: 'ts' });
+    expect(locations).toContainEqual({ match: '/x', exact: true, backend: 'legacy', route: '/x' });
+    expect(locations).toContainEqual({ match: '/x/', exact: false, backend: 'ts', route: '/x' });
     expect(locations).toHaveLength(3);
   });
 });
@@ -65,16 +65,23 @@ describe('buildLocations with segment patterns and lifecycle headers', () => {
 
   it('gives each pattern a regex location after the others, in the order the matcher tries them', () => {
     expect(buildLocations(patterned).filter((location) => location.regex)).toEqual([
-      { match: String.raw`^/b/[^/]+/t\z`, exact: false, regex: true, backend: 'legacy', routeHeaders: { Deprecation: '@1782864000', Link: ['</b2>; rel="successor-version"'] } },
-      { match: String.raw`^/b/[^/]+\z`, exact: false, regex: true, backend: 'ts' },
+      {
+        match: String.raw`^/b/[^/]+/t\z`,
+        exact: false,
+        regex: true,
+        backend: 'legacy',
+        route: '/b/*/t',
+        routeHeaders: { Deprecation: '@1782864000', Link: ['</b2>; rel="successor-version"'] },
+      },
+      { match: String.raw`^/b/[^/]+\z`, exact: false, regex: true, backend: 'ts', route: '/b/*' },
     ]);
   });
 
   it("keeps a prefix location on its prefix's route, though a pattern takes some of the paths below it", () => {
     const locations = buildLocations(patterned);
-    expect(locations).toContainEqual({ match: '/b/', exact: false, backend: 'legacy' });
+    expect(locations).toContainEqual({ match: '/b/', exact: false, backend: 'legacy', route: '/b' });
     // The exact location of a prefix's own path goes where the table sends that path, patterns counted.
-    expect(locations).toContainEqual({ match: '/b/x', exact: true, backend: 'ts' });
+    expect(locations).toContainEqual({ match: '/b/x', exact: true, backend: 'ts', route: '/b/*' });
   });
 
   it('adds the lifecycle headers where the front door sends the route to legacy; the TS server adds its own', () => {
@@ -86,6 +93,8 @@ describe('buildLocations with segment patterns and lifecycle headers', () => {
       'add_header X-Request-Id $request_id always;',
       String.raw`add_header Link "</b2>; rel=\"successor-version\"" always;`,
       'more_set_headers "Deprecation: @1782864000";',
+      'set $strangler_route "/b/*/t";',
+      'set $strangler_backend legacy;',
       'if ($strangler_raw_target = 0) { rewrite ^ $uri break; }',
       'proxy_pass http://strangler_legacy;',
       '}',
@@ -156,5 +165,21 @@ describe('generateNginxConfig', () => {
 
   it('refuses a prefix path nginx could not read as one token', () => {
     expect(() => generateNginxConfig(table(''), { ...OPTIONS, prefix: '/tmp/my front' })).toThrow(/cannot be written into an nginx config/);
+  });
+
+  it('names route and backend in every route location, and the answered-by header on legacy locations only when asked', () => {
+    const t = table('  - { path: /api/v1/boards, exact: true, mode: next, handler: b }\n');
+    const off = generateNginxConfig(t, OPTIONS);
+    const on = generateNginxConfig(t, { ...OPTIONS, answeredBy: true });
+    expect(off).toContain('location = "/api/v1/boards" {');
+    expect(off).toMatch(/location = "\/api\/v1\/boards" \{[^}]*\}[^}]*set \$strangler_route "\/api\/v1\/boards";\n\s+set \$strangler_backend ts;/);
+    expect(off).not.toContain('X-Strangler-Answered-By');
+    expect(on).toContain(`more_set_headers 'X-Strangler-Answered-By: legacy; route="/"; revision=${t.revision}';`);
+    expect(on.match(/X-Strangler-Answered-By/g)).toHaveLength(1);
+  });
+
+  it('writes the table revision into the access-log formats of routed requests', () => {
+    const t = table('');
+    expect(generateNginxConfig(t, OPTIONS)).toContain(`"revision":"${t.revision}"`);
   });
 });

@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_ERROR_PAGES_DIR, ERROR_PAGE_STATUSES } from '../proxy/error-pages.ts';
 import type { Backend, BackendName, RouteSettings, RouteTable } from '../routes/types.ts';
+import { accessLogDirectives, locationAccessLines } from './access-log.ts';
 import { buildLocations, type NginxLocation } from './locations.ts';
 import { findHeadersMoreModule, HEADERS_MORE_PACKAGE } from './support.ts';
 
@@ -47,6 +48,11 @@ export interface NginxConfigOptions {
    * workers stay the user that started nginx, as they do when an ordinary user starts it.
    */
   readonly startedAsRoot?: boolean;
+  /**
+   * STRANGLER_ANSWERED_BY=1: answers from legacy carry `X-Strangler-Answered-By: legacy; route="/p";
+   * revision=…` (the TS server names itself). Default off.
+   */
+  readonly answeredBy?: boolean;
 }
 
 export interface WriteNginxConfigOptions extends NginxConfigOptions {
@@ -66,7 +72,7 @@ export class NginxConfigError extends Error {
  * const text = generateNginxConfig(table, { listenHost: '127.0.0.1', listenPort: 8080, prefix: '/tmp/front' });
  */
 export function generateNginxConfig(table: RouteTable, options: NginxConfigOptions): string {
-  const { listenHost, listenPort, prefix, pagesDir = DEFAULT_PAGES_DIR, workerProcesses = 'auto', startedAsRoot = process.getuid?.() === 0 } = options;
+  const { listenHost, listenPort, prefix, pagesDir = DEFAULT_PAGES_DIR, workerProcesses = 'auto', startedAsRoot = process.getuid?.() === 0, answeredBy = false } = options;
   const headersMoreModule = options.headersMoreModule ?? (options.moduleDirs ? findHeadersMoreModule({}, options.moduleDirs) : findHeadersMoreModule());
   if (headersMoreModule === null) {
     throw new NginxConfigError(
@@ -102,7 +108,10 @@ export function generateNginxConfig(table: RouteTable, options: NginxConfigOptio
       upstreamConnectionMap(backends.filter((backend) => !isKeptAlive(backend, table.settings))),
       upstreamHostMaps(backends),
     ].join('\n'),
-    locations: buildLocations(table).map(locationBlock).join('\n'),
+    access_log: accessLogDirectives(table, configPath(resolve(prefix))),
+    locations: buildLocations(table)
+      .map((location) => locationBlock(location, locationAccessLines(location, table, { answeredBy })))
+      .join('\n'),
     known_methods: METHODS.join('|'),
   };
   return readFileSync(TEMPLATE_FILE, 'utf8').replace(/\{\{(\w+)\}\}/g, (marker, name: string) => {
@@ -166,7 +175,7 @@ const upstreamHostMaps = (backends: readonly Backend[]): string =>
     '',
   ].join('\n');
 
-function locationBlock(location: NginxLocation): string {
+function locationBlock(location: NginxLocation, extra: readonly string[]): string {
   // Route paths are limited to RFC 3986 path characters without '%', '"', '\', '$' and ';' (checked at
   // load), so inside double quotes they can neither end the string nor start a variable; a pattern's
   // regex adds only backslashes before regex characters, which nginx keeps as they are.
@@ -178,6 +187,8 @@ function locationBlock(location: NginxLocation): string {
     return [
       head,
       ...headers,
+      // Before the `if`: its `rewrite ... break` ends the rewrite directives of the location.
+      ...extra,
       // A regex location's proxy_pass cannot carry a URI, and without one nginx would send the target as
       // the client wrote it (dot segments and all): the rewrite makes it send the normalized path,
       // re-escaped (forwardTargetFor in gateway/routes/patterns.ts does the same). A target that goes as
@@ -193,6 +204,8 @@ function locationBlock(location: NginxLocation): string {
     // Without a URI, proxy_pass sends the request target as the client wrote it.
     `            if ($strangler_raw_target) { proxy_pass ${upstream}; }`,
     `            proxy_pass "${upstream}${location.match}";`,
+    // After the `if`: rewrite directives run in order whether or not it matched, and nested locations inherit headers.
+    ...extra,
     '        }',
   ].join('\n');
 }

@@ -26,6 +26,8 @@ export interface NginxLocation {
   /** Set on the regex location of a segment pattern (`location ~ "match"`). */
   readonly regex?: true;
   readonly backend: BackendName;
+  /** The path of the route the location serves, as the table names it (for the access log and the answered-by header). */
+  readonly route: string;
   /** The route's lifecycle headers, when the front door adds them (see gateway/routes/lifecycle.ts). */
   readonly routeHeaders?: AnswerHeaders;
 }
@@ -47,7 +49,7 @@ export function buildLocations(table: RouteTable): NginxLocation[] {
   for (const path of [...prefix, ...exact]) if (path.length > 1 && path.endsWith('/')) exact.add(path.slice(0, -1));
   const location = (match: string, isExact: boolean, route: Route): NginxLocation => {
     const routeHeaders = doorRouteHeaders(route);
-    return { match, exact: isExact, backend: route.backend, ...(routeHeaders === undefined ? {} : { routeHeaders }) };
+    return { match, exact: isExact, backend: route.backend, route: route.path, ...(routeHeaders === undefined ? {} : { routeHeaders }) };
   };
   // A prefix location serves what is below its path, not the path itself (an exact route may own that,
   // e.g. `/` exact next to the default `/`) nor what a pattern matches (a regex location takes it): ask

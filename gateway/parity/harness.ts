@@ -6,7 +6,8 @@
 import { loadRouteTable } from '../routes/index.ts';
 import { normalizeTarget } from '../routes/normalize.ts';
 import type { RouteTable } from '../routes/types.ts';
-import { serviceFor } from '../server/dispatch.ts';
+import { answeredBySide } from '../access/answered-by.ts';
+import { planFor } from '../server/dispatch.ts';
 import { differences } from './compare.ts';
 import { observe } from './observe.ts';
 import type { Answer, Normalizer, ParityCase, ParityResult } from './types.ts';
@@ -65,7 +66,8 @@ export function createParityHarness(options: ParityOptions): ParityHarness {
     const send = (url: string): Promise<Answer> => observe(url, testCase, comparedHeaders, ANSWERED_BY);
     const [legacy, ts] = order === 'legacy-first' ? [await send(legacyUrl), await send(tsUrl)] : await Promise.all([send(legacyUrl), send(tsUrl)]);
     const problems: string[] = [];
-    if (ts.answeredBy !== 'ts') problems.push(notAnsweredByTs(ts.answeredBy));
+    // The header's first token is the side; route and revision follow it.
+    if (answeredBySide(ts.answeredBy) !== 'ts') problems.push(notAnsweredByTs(ts.answeredBy));
     if (legacy.status !== testCase.status) problems.push(`legacy answered ${legacy.status}, the case demands ${testCase.status}: legacy breaks the contract, or the case is wrong`);
     const normalize = (seen: Answer) => (testCase.normalize ?? ((x) => x))(shared(seen));
     const found = differences(normalize(legacy), normalize(ts));
@@ -90,7 +92,7 @@ function routeProblem(table: RouteTable, testCase: ParityCase): string | null {
   const target = normalizeTarget(testCase.path);
   if (!target.ok) return `the path cannot be routed (${target.reason}); every server answers it 400 before any handler, so it is no parity case`;
   const route = table.match(target.path);
-  if (serviceFor(route, method) !== null) return null;
+  if (planFor(table, route, { method }).answer === 'ts') return null;
   const where = `${table.source} line ${route.line}: ${route.path}${route.exact ? ' (exact)' : ''} in mode ${route.mode}`;
   const fix = 'Fix: give the harness the table the TS server runs with, with this route in mode next, or drop the case';
   if (route.mode !== 'next')

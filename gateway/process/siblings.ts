@@ -22,7 +22,10 @@ export interface Siblings {
 export type WorkerMessage =
   | { readonly strangler: 'listening'; readonly url: string; readonly internalUrl: string }
   | { readonly strangler: 'failed'; readonly event: string; readonly message: string }
-  | { readonly strangler: 'sibling'; readonly topic: string; readonly payload: unknown };
+  | { readonly strangler: 'sibling'; readonly topic: string; readonly payload: unknown }
+  /** A worker asks for the whole cluster's metrics (gateway/metrics/cluster.ts); the primary answers with `metrics`. */
+  | { readonly strangler: 'metrics-request'; readonly id: number }
+  | { readonly strangler: 'metrics'; readonly id: number; readonly text?: string; readonly error?: string };
 
 export const isWorkerMessage = (value: unknown): value is WorkerMessage =>
   typeof value === 'object' && value !== null && typeof (value as { strangler?: unknown }).strangler === 'string';

@@ -29,19 +29,23 @@ export interface ReloadOptions {
   readonly logger: Logger;
   /** Make the new table live; throw to refuse it (e.g. it names an unmounted handler). */
   readonly swap: (next: RouteTable) => void;
+  /** Told of every reload: applied, or refused (the metrics count them). */
+  readonly onReload?: (result: 'applied' | 'refused') => void;
 }
 
 /** On SIGHUP, load the table again and swap it in whole; a bad one is logged and the last good one stays. */
-export function reloadOnSighup({ routesFile, env, logger, swap }: ReloadOptions): void {
+export function reloadOnSighup({ routesFile, env, logger, swap, onReload }: ReloadOptions): void {
   process.on('SIGHUP', () => {
     try {
       swap(loadRouteTable(routesFile, env));
       logger.info({ event: 'routes_reloaded', routes: routesFile }, 'route table reloaded');
+      onReload?.('applied');
     } catch (err) {
       logger.error(
         { event: 'routes_reload_refused', routes: routesFile, problems: problemsOf(err), reason: messageOf(err) },
         'route table reload refused; the last good table stays live',
       );
+      onReload?.('refused');
     }
   });
 }

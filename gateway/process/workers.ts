@@ -28,10 +28,12 @@ export interface PrimaryOptions {
    * worker holds it: a replacement started when none does would otherwise get a new port.
    */
   readonly pinPorts: (url: string, internalUrl: string) => Record<string, string>;
+  /** Answer a worker that asks for the whole cluster's metrics (gateway/metrics/cluster.ts). */
+  readonly onMetricsRequest?: (worker: Worker, request: { id: number }) => void;
 }
 
 /** Fork the workers and look after them until SIGTERM/SIGINT (exit 0) or a failure (exit 1). */
-export function runPrimary({ workers, logger, fail, onListening, pinPorts }: PrimaryOptions): void {
+export function runPrimary({ workers, logger, fail, onListening, pinPorts, onMetricsRequest }: PrimaryOptions): void {
   const live = new Set<Worker>();
   const listening = new Set<Worker>();
   const reasons = new Map<Worker, string>();
@@ -55,6 +57,7 @@ export function runPrimary({ workers, logger, fail, onListening, pinPorts }: Pri
       if (!isWorkerMessage(message)) return;
       if (message.strangler === 'failed') reasons.set(worker, message.message);
       if (message.strangler === 'sibling') live.forEach((other) => other !== worker && other.isConnected() && other.send(message));
+      if (message.strangler === 'metrics-request') onMetricsRequest?.(worker, message);
       if (message.strangler !== 'listening') return;
       const here = `${message.url} and ${message.internalUrl}`;
       first ??= { url: message.url, internalUrl: message.internalUrl, where: here };

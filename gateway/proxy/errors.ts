@@ -18,6 +18,9 @@ export const FAILURE_STATUS = {
   'body-too-large': 413,
 } as const satisfies Record<ProxyFailure, number | null>;
 
+/** The status an exchange is logged with when the client left before any answer (nginx's 499). */
+export const CLIENT_GONE_STATUS = 499;
+
 /** The upstream sent nothing for longer than the proxy's timeout. */
 export class UpstreamTimeoutError extends Error {
   readonly code = 'UPSTREAM_TIMEOUT';

@@ -8,12 +8,14 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { firstChunk, startEchoBackend, type EchoBackend } from '../../test/helpers/echo-backend.ts';
 import { freePort } from '../process/index.ts';
 import type { Backend } from '../routes/types.ts';
-import { createProxy, type ForwardOptions, type Proxy, type ProxyOptions } from './index.ts';
+import { createProxy, type ForwardOptions, type ForwardOutcome, type Proxy, type ProxyOptions } from './index.ts';
 
 interface Front {
   url: string;
   port: number;
   logs: Record<string, unknown>[];
+  /** What forward() resolved with, one per request, in the order they ended. */
+  outcomes: ForwardOutcome[];
   close(): Promise<void>;
 }
 
@@ -24,9 +26,10 @@ async function startFront(target: Backend, forwardOptions: ForwardOptions = {}, 
   const logs: Record<string, unknown>[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => logs.push(JSON.parse(line) as Record<string, unknown>) });
   const proxy: Proxy = createProxy({ logger, ...proxyOptions });
+  const outcomes: ForwardOutcome[] = [];
   const server: Server = createServer((req, res) => {
     res.setHeader('X-Request-Id', 'front-id');
-    void proxy.forward(req, res, target, forwardOptions);
+    void proxy.forward(req, res, target, forwardOptions).then((outcome) => outcomes.push(outcome));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -34,6 +37,7 @@ async function startFront(target: Backend, forwardOptions: ForwardOptions = {}, 
     url: `http://127.0.0.1:${port}`,
     port,
     logs,
+    outcomes,
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
@@ -284,6 +288,84 @@ describe('createProxy', () => {
     await vi.waitFor(() => expect(front!.logs.some((line) => line.event === 'proxy_failed')).toBe(true), { timeout: 10_000 });
     expect((await send(front, '/')).status).toBe(200);
     expect(front.logs.filter((line) => (line.level as number) >= 40)).toEqual([]);
+  });
+
+  describe('the outcome of a forward', () => {
+    /** The outcome of the request that ended last, once the proxy has settled it. */
+    const settled = async (count = 1): Promise<ForwardOutcome> => {
+      await vi.waitFor(() => expect(front!.outcomes.length).toBeGreaterThanOrEqual(count), { timeout: 10_000 });
+      return front!.outcomes.at(-1)!;
+    };
+
+    it('reports status, backend, both durations and the body bytes each way of a complete answer', async () => {
+      front = await startFront(asBackend(echo));
+      const res = await send(front, '/upload', { method: 'POST', body: 'hello' });
+      const outcome = await settled();
+      expect(outcome).toMatchObject({ backend: 'legacy', status: 200, failure: null, requestBodyBytes: 5, responseBodyBytes: Buffer.byteLength(res.body), retried: false });
+      expect(outcome.firstByteMs).toBeGreaterThanOrEqual(0);
+      expect(outcome.totalMs).toBeGreaterThanOrEqual(outcome.firstByteMs!);
+    });
+
+    it('counts a chunked request body as read whole', async () => {
+      front = await startFront(asBackend(echo));
+      await new Promise<void>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: front!.port, path: '/upload', method: 'POST', agent: false }, (r) => r.resume().on('end', resolve));
+        req.on('error', reject);
+        req.write('x'.repeat(300), () => req.end('y'.repeat(200)));
+      });
+      expect((await settled()).requestBodyBytes).toBe(500);
+    });
+
+    it('reports upstream-unreachable and no first byte when nothing listens, with the page as the body sent', async () => {
+      const port = await freePort();
+      front = await startFront({ name: 'ts', url: `http://127.0.0.1:${port}`, host: '127.0.0.1', port });
+      const res = await send(front, '/x');
+      expect(await settled()).toMatchObject({ backend: 'ts', status: 502, failure: 'upstream-unreachable', firstByteMs: null, responseBodyBytes: Buffer.byteLength(res.body) });
+    });
+
+    it('reports upstream-timeout with the 504 the client got', async () => {
+      front = await startFront(asBackend(echo), {}, { timeoutMs: 200 });
+      await send(front, '/?echo=slow&ms=2000');
+      expect(await settled()).toMatchObject({ status: 504, failure: 'upstream-timeout', firstByteMs: null });
+    });
+
+    it('reports upstream-broken with the status already sent when the upstream dies mid-response', async () => {
+      front = await startFront(asBackend(echo));
+      await send(front, '/?echo=abort').catch(() => undefined);
+      const outcome = await settled();
+      expect(outcome).toMatchObject({ status: 200, failure: 'upstream-broken' });
+      expect(outcome.firstByteMs).not.toBeNull();
+    });
+
+    it('reports body-too-large with 413 for a body over the limit', async () => {
+      front = await startFront(asBackend(echo), { maxBodyBytes: 10 });
+      await send(front, '/upload', { method: 'POST', body: 'x'.repeat(11) });
+      expect(await settled()).toMatchObject({ status: 413, failure: 'body-too-large' });
+    });
+
+    it('reports client-gone, and 499 when nothing was sent, for a client that leaves before the answer', async () => {
+      front = await startFront(asBackend(echo));
+      const req = request({ host: '127.0.0.1', port: front.port, path: '/?echo=slow&ms=3000', agent: false });
+      req.on('error', () => undefined);
+      req.end();
+      await vi.waitFor(() => expect(echo.requests.length).toBe(1), { timeout: 10_000 });
+      req.destroy();
+      expect(await settled()).toMatchObject({ status: 499, failure: 'client-gone' });
+    });
+
+    it('says the request went twice when a reused connection was reset under a GET', async () => {
+      const flaky = await startResettingBackend();
+      front = await startFront(flaky.backend);
+      try {
+        await send(front, '/one');
+        await send(front, '/two');
+        expect(await settled(2)).toMatchObject({ status: 200, failure: null, retried: true });
+      } finally {
+        await front.close();
+        front = undefined;
+        await flaky.close();
+      }
+    });
   });
 });
 

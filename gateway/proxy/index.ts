@@ -13,14 +13,14 @@ import { Agent, type IncomingMessage, type InformationEvent, type ServerResponse
 import { Readable } from 'node:stream';
 import { createProxyServer, type ServerOptions } from 'http-proxy-3';
 import type { Logger } from '../log/index.ts';
-import type { AnswerHeaders, Backend } from '../routes/types.ts';
+import type { AnswerHeaders, Backend, BackendName } from '../routes/types.ts';
 import { readWholeBody } from './body-limit.ts';
 import { loadErrorPages, sendErrorPage } from './error-pages.ts';
-import { BodyTooLargeError, classifyProxyError, FAILURE_STATUS, UpstreamAbortedError, UpstreamTimeoutError } from './errors.ts';
+import { BodyTooLargeError, classifyProxyError, CLIENT_GONE_STATUS, FAILURE_STATUS, UpstreamAbortedError, UpstreamTimeoutError, type ProxyFailure } from './errors.ts';
 import { buildRequestHeaders, filterResponseHeaders } from './headers.ts';
 import { withResponseHeadLimit } from './header-limits.ts';
 
-export { FAILURE_STATUS, classifyProxyError, type ProxyFailure } from './errors.ts';
+export { FAILURE_STATUS, PROXY_FAILURES, CLIENT_GONE_STATUS, classifyProxyError, type ProxyFailure } from './errors.ts';
 export { BEHIND_DOOR_REQUEST_HEAD_BYTES, MAX_REQUEST_HEAD_BYTES, MAX_RESPONSE_HEAD_BYTES } from './header-limits.ts';
 export {
   loadErrorPages,
@@ -65,9 +65,32 @@ export interface ForwardOptions {
   readonly routeHeaders?: AnswerHeaders;
 }
 
+/**
+ * What happened to one forwarded request, as YARP records IForwarderErrorFeature on the request: the
+ * access log, the metrics and (later) comparison and demotion read this instead of the proxy's own log.
+ */
+export interface ForwardOutcome {
+  /** The backend the request was sent to. */
+  readonly backend: BackendName;
+  /** The status the client got; 499 (as nginx logs it) when the client went away before any answer. */
+  readonly status: number;
+  /** What went wrong, from the one taxonomy (./errors.ts); null when the upstream's answer went out whole. */
+  readonly failure: ProxyFailure | null;
+  /** Milliseconds from forward() to the upstream's response head; null when none came. */
+  readonly firstByteMs: number | null;
+  /** Milliseconds from forward() to the end of the exchange. */
+  readonly totalMs: number;
+  /** Request body bytes read from the client (and sent upstream unless the request was refused). */
+  readonly requestBodyBytes: number;
+  /** Response body bytes written to the client, the error page's included. */
+  readonly responseBodyBytes: number;
+  /** Whether the request went a second time on a fresh connection (a stale keep-alive one failed). */
+  readonly retried: boolean;
+}
+
 export interface Proxy {
-  /** Send `req` to `target` and stream the answer into `res`; resolves once the response is sent or the failure handled. Never rejects. */
-  forward(req: IncomingMessage, res: ServerResponse, target: Backend, options?: ForwardOptions): Promise<void>;
+  /** Send `req` to `target` and stream the answer into `res`; resolves with the outcome once the response is sent or the failure handled. Never rejects. */
+  forward(req: IncomingMessage, res: ServerResponse, target: Backend, options?: ForwardOptions): Promise<ForwardOutcome>;
   /** Close the idle upstream connections. */
   close(): Promise<void>;
 }
@@ -109,14 +132,34 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
     else logger.error({ event: 'proxy_error', err }, 'proxy error outside a request');
   });
 
-  function forward(req: IncomingMessage, res: ServerResponse, target: Backend, options: ForwardOptions = {}): Promise<void> {
+  function forward(req: IncomingMessage, res: ServerResponse, target: Backend, options: ForwardOptions = {}): Promise<ForwardOutcome> {
     const { path = req.url ?? '/', headers = {}, requestId, maxBodyBytes, routeHeaders } = options;
-    return new Promise<void>((resolve) => {
+    const startedAt = performance.now();
+    return new Promise<ForwardOutcome>((resolve) => {
       let failed = false;
       let retried = false;
+      let failure: ProxyFailure | null = null;
+      let firstByteAt: number | null = null;
+      let requestBodyBytes = 0;
+      let responseBodyBytes = 0;
+      let settled = false;
       const finish = (): void => {
+        if (settled) return;
+        settled = true;
         exchanges.delete(req);
-        resolve();
+        // A client that left before the answer was complete is the outcome, whatever else was noted.
+        if (failure === null && !res.writableFinished) failure = 'client-gone';
+        const elapsed = (at: number): number => Math.round((at - startedAt) * 1000) / 1000;
+        resolve({
+          backend: target.name,
+          status: failure === 'client-gone' && !res.headersSent ? CLIENT_GONE_STATUS : res.statusCode,
+          failure,
+          firstByteMs: firstByteAt === null ? null : elapsed(firstByteAt),
+          totalMs: elapsed(performance.now()),
+          requestBodyBytes,
+          responseBodyBytes,
+          retried,
+        });
       };
       res.once('close', finish);
       res.once('finish', finish);
@@ -131,6 +174,8 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
             return;
           }
           exchange.proxyRes = proxyRes;
+          firstByteAt = performance.now();
+          proxyRes.on('data', (chunk: Buffer) => (responseBodyBytes += chunk.length));
           streamResponse(req, res, proxyRes, (err) => exchange.fail(err), routeHeaders);
         },
         interim: (info) => {
@@ -149,8 +194,8 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
             );
             return;
           }
-          const failure = classifyProxyError(err, { clientGone: res.destroyed || req.socket.destroyed });
-          if (failure === 'upstream-unreachable' && !retried && isRetryable(req, res, exchange.proxyReq)) {
+          const kind = classifyProxyError(err, { clientGone: res.destroyed || req.socket.destroyed });
+          if (kind === 'upstream-unreachable' && !retried && isRetryable(req, res, exchange.proxyReq)) {
             // The upstream closed an idle keep-alive connection just as this request went out on it:
             // nothing reached the application, so a bodiless safe request goes once more on a new one.
             retried = true;
@@ -160,9 +205,10 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
             return;
           }
           failed = true;
+          failure = kind;
           exchange.proxyReq?.destroy();
-          const status = FAILURE_STATUS[failure];
-          const fields = { event: 'proxy_failed', request_id: requestId, failure, backend: target.name, status, err: errorMessage(err) };
+          const status = FAILURE_STATUS[kind];
+          const fields = { event: 'proxy_failed', request_id: requestId, failure: kind, backend: target.name, status, err: errorMessage(err) };
           if (status === null) {
             logger.debug(fields, 'client went away before the response was complete');
             res.destroy();
@@ -171,9 +217,10 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
             logger.warn({ ...fields, status: res.statusCode }, 'upstream failed mid-response; connection closed');
             res.destroy();
           } else {
-            (status === 413 ? logger.info : logger.warn).call(logger, fields, `answered ${status} for ${failure}`);
+            (status === 413 ? logger.info : logger.warn).call(logger, fields, `answered ${status} for ${kind}`);
             // 413: the rest of an oversized body is not read, so the connection cannot be reused.
             sendErrorPage(res, status, pages, { close: status === 413 });
+            if (req.method !== 'HEAD') responseBodyBytes += pages[status].length;
           }
         },
       };
@@ -202,6 +249,8 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
         }
       }
       if (req.headers['transfer-encoding'] === undefined) {
+        // Counted beside http-proxy-3's pipe (a second 'data' listener reads the same chunks).
+        req.on('data', (chunk: Buffer) => (requestBodyBytes += chunk.length));
         dispatch();
         return;
       }
@@ -211,6 +260,7 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
         (body) => {
           const { 'transfer-encoding': _chunked, ...rest } = upstreamHeaders;
           upstreamHeaders = { ...rest, 'content-length': String(body.length) };
+          requestBodyBytes = body.length;
           requestOptions.buffer = Readable.from(body.length > 0 ? [body] : []);
           dispatch();
         },

@@ -5,7 +5,8 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { pino } from 'pino';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ACCESS_FIELDS } from '../access/index.ts';
 import { createProxy } from '../proxy/index.ts';
 import { parseRouteTable, type RouteTable } from '../routes/index.ts';
 import { createTsServer, type TsServer } from './app.ts';
@@ -114,7 +115,8 @@ describe('the TS server', () => {
     const res = await request(ts).get('/api/things/7?q=x').set('x-request-id', 'front-door-id-1');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ id: '7', requestId: 'front-door-id-1', query: 'x' });
-    expect(logLines).toContainEqual(expect.objectContaining({ event: 'request', request_id: 'front-door-id-1', status: 200, backend: 'ts' }));
+    // The line is written once the answer has left, a moment after the client may have it.
+    await vi.waitFor(() => expect(logLines).toContainEqual(expect.objectContaining({ event: 'access', request_id: 'front-door-id-1', status: 200, backend: 'ts' })));
   });
 
   it('mints a 32-hex request id when the front door sent none or a malformed one', async () => {
@@ -136,7 +138,20 @@ describe('the TS server', () => {
     expect(res.status).toBe(200);
     expect(res.text).toBe('legacy POST /api/things/7 5');
     expect(seen.at(-1)).toMatchObject({ method: 'POST', url: '/api/things/7', requestId: 'post-id-1' });
-    expect(logLines).toContainEqual(expect.objectContaining({ event: 'request', request_id: 'post-id-1', status: 200, backend: 'legacy' }));
+    await vi.waitFor(() => expect(logLines).toContainEqual(expect.objectContaining({ event: 'access', request_id: 'post-id-1', status: 200, backend: 'legacy' })));
+  });
+
+  it('logs every field of the access schema, with route and revision, for an answer of either side', async () => {
+    await request(ts).get('/api/things/9').set('x-request-id', 'schema-ts-1');
+    await request(ts).get('/elsewhere').set('x-request-id', 'schema-legacy-1');
+    const lineOf = (id: string) => logLines.find((line) => line.event === 'access' && line.request_id === id);
+    await vi.waitFor(() => expect([lineOf('schema-ts-1'), lineOf('schema-legacy-1')]).not.toContain(undefined));
+    const revision = tsServer.table().revision;
+    for (const line of [lineOf('schema-ts-1')!, lineOf('schema-legacy-1')!]) for (const field of ACCESS_FIELDS) expect(line, field).toHaveProperty(field);
+    expect(lineOf('schema-ts-1')).toMatchObject({ route: '/api/things', revision, backend: 'ts', status: 200, upstream_first_byte_s: null, failure: null });
+    expect(lineOf('schema-legacy-1')).toMatchObject({ route: '/', revision, backend: 'legacy', status: 200, failure: null });
+    expect(lineOf('schema-legacy-1')!.upstream_first_byte_s).toBeGreaterThanOrEqual(0);
+    expect(lineOf('schema-ts-1')!.bytes_out).toBeGreaterThan(0);
   });
 
   it('forwards paths outside every TS route to legacy, query intact', async () => {

@@ -10,14 +10,15 @@ import type { Logger } from '../log/index.ts';
 import { withRouteHeaders } from '../routes/lifecycle.ts';
 import { isInternalPath, normalizeTarget } from '../routes/normalize.ts';
 import { forwardTargetFor } from '../routes/patterns.ts';
-import { createUpgradeProxy, loadErrorPages, type ErrorPages, type Proxy, type UpgradeProxy } from '../proxy/index.ts';
+import { CLIENT_GONE_STATUS, createUpgradeProxy, loadErrorPages, type ErrorPages, type Proxy, type UpgradeProxy } from '../proxy/index.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RouteTable } from '../routes/types.ts';
+import { accessRecord, ANSWERED_BY_HEADER, answeredByValue, type AccessRecord } from '../access/index.ts';
 import { accessLog } from './access-log.ts';
 import { createCacheAnswerer, type CacheAnswerer } from './cache-front.ts';
 import { ConventionalHeaderCase } from './header-case.ts';
-import { serviceFor } from './dispatch.ts';
+import { planRequest } from './dispatch.ts';
 import type { ServerEnv } from './env.ts';
 import { requestIdFrom } from '../request-id/index.ts';
 import { assertHandlersMounted, type Service, type ServiceEnv } from './service.ts';
@@ -44,13 +45,16 @@ export interface TsServerOptions {
   /** The listener's response class, so an upgrade's refusal looks like any other answer; default ConventionalHeaderCase. */
   readonly ServerResponse?: typeof ServerResponse;
   /**
-   * Add `X-Strangler-Answered-By: ts` (a service answered) or `legacy` (passed on) to every answer, for
-   * parity suites. Off by default: it tells anyone which side answered.
+   * Add `X-Strangler-Answered-By: ts; route="/p"; revision=7-1f3a9c0b` (a service answered; `legacy; ...`
+   * when passed on) to every routed answer, for parity suites and for checking a flip with curl. Off by
+   * default: it tells anyone which side answered.
    */
   readonly answeredBy?: boolean;
+  /** Called with every public request's access record once it is logged (the metrics count it). */
+  readonly onAccess?: (record: AccessRecord) => void;
 }
 
-export const ANSWERED_BY_HEADER = 'X-Strangler-Answered-By';
+export { ANSWERED_BY_HEADER };
 
 export interface TsServer {
   readonly app: Hono<ServerEnv>;
@@ -82,7 +86,7 @@ const plainError: ErrorRenderer = (status, message) => new Response(`${status} $
  * serve({ fetch: server.app.fetch, port: 8081 });
  */
 export function createTsServer(options: TsServerOptions): TsServer {
-  const { services, proxy, logger, errorResponse = plainError, answeredBy = false } = options;
+  const { services, proxy, logger, errorResponse = plainError, answeredBy = false, onAccess } = options;
   const all = services.map((service) => service.name);
   const duplicate = all.find((name, i) => all.indexOf(name) !== i);
   if (duplicate !== undefined) throw new TypeError(`two services are named "${duplicate}"; give each service its own name`);
@@ -126,7 +130,7 @@ export function createTsServer(options: TsServerOptions): TsServer {
     c.set('requestId', requestIdFrom(c.req.header('x-request-id')));
     await next();
   });
-  app.use(accessLog({ logger }));
+  app.use(accessLog({ logger, ...(onAccess ? { onRecord: onAccess } : {}) }));
   app.all('*', async function dispatch(c) {
     const { incoming, outgoing } = c.env;
     const requestId = c.get('requestId');
@@ -137,9 +141,12 @@ export function createTsServer(options: TsServerOptions): TsServer {
     // The front doors already refuse these; the public listener does too, should it ever be reached directly.
     if (isInternalPath(target.path)) return errorResponse(404, 'not found', target.path);
     const method = incoming.method ?? c.req.method;
-    const route = table.match(target.path);
-    const name = serviceFor(route, method);
-    const service = name === null ? undefined : mounted.get(name);
+    const plan = planRequest(table, target.path, method);
+    const { route } = plan;
+    c.set('plan', plan);
+    // Every handler named by a live table is mounted (checked at start and on every swap).
+    const service = plan.handler === null ? undefined : mounted.get(plan.handler);
+    const answeredByHeader = answeredBy ? answeredByValue(service ? 'ts' : 'legacy', route.path, plan.revision) : null;
     // The route's Deprecation, Sunset and Link go on every answer given here, the service's or legacy's.
     const announced = route.lifecycle?.headers;
     if (service) {
@@ -148,16 +155,17 @@ export function createTsServer(options: TsServerOptions): TsServer {
       const res = await withRequestDeadline(Date.now() + REQUEST_BUDGET_MS, () =>
         service.fetch(requestFor(c.req.raw, forwardTargetFor(route, target)), { requestId, clientMethod: method }),
       );
-      return withRouteHeaders(answeredBy ? withHeader(res, ANSWERED_BY_HEADER, 'ts') : res, announced);
+      return withRouteHeaders(answeredByHeader === null ? res : withHeader(res, ANSWERED_BY_HEADER, answeredByHeader), announced);
     }
     c.set('backend', 'legacy');
-    if (answeredBy) outgoing.setHeader(ANSWERED_BY_HEADER, 'legacy');
-    await proxy.forward(incoming, outgoing, table.backends.legacy, {
+    if (answeredByHeader !== null) outgoing.setHeader(ANSWERED_BY_HEADER, answeredByHeader);
+    const outcome = await proxy.forward(incoming, outgoing, table.backends.legacy, {
       path: forwardTargetFor(route, target),
       requestId,
       maxBodyBytes: table.settings.maxBodyBytes,
       routeHeaders: announced,
     });
+    c.set('outcome', outcome);
     return RESPONSE_ALREADY_SENT;
   });
   app.onError(onError);
@@ -182,21 +190,22 @@ export function createTsServer(options: TsServerOptions): TsServer {
     const startedAt = performance.now();
     const requestId = requestIdFrom(req.headers['x-request-id'] as string | undefined);
     const target = normalizeTarget(req.url ?? '/');
-    const log = (status: number | null): void =>
-      logger.info(
-        {
-          event: 'request',
-          listener: 'public',
-          request_id: requestId,
-          method: req.method,
-          path: req.url,
-          status,
-          backend: 'legacy',
-          upgrade: req.headers.upgrade,
-          duration_ms: Math.round((performance.now() - startedAt) * 10) / 10,
-        },
-        'request',
-      );
+    // An upgrade has no Hono context: its access line is written here, in the same schema, once it ends.
+    type Routed = { route: string; revision: string; backend: 'legacy' };
+    const log = (status: number | null, bytes: { bytesUp: number; bytesDown: number } = { bytesUp: 0, bytesDown: 0 }, routed: Routed | null = null): void => {
+      const record = accessRecord({
+        requestId,
+        method: req.method ?? '',
+        path: req.url ?? '',
+        ...routed,
+        status: status ?? CLIENT_GONE_STATUS,
+        durationMs: performance.now() - startedAt,
+        bytesIn: bytes.bytesUp,
+        bytesOut: bytes.bytesDown,
+      });
+      logger.info({ ...record, listener: 'public', upgrade: req.headers.upgrade }, 'access');
+      onAccess?.(record);
+    };
     const refuse = (response: Response): void =>
       upgrades.respond(req, socket, head, (res) => {
         res.once('close', () => log(res.statusCode));
@@ -204,15 +213,17 @@ export function createTsServer(options: TsServerOptions): TsServer {
       });
     if (!target.ok) return refuse(errorResponse(target.status, target.reason, (req.url ?? '/').split('?')[0]!));
     if (isInternalPath(target.path)) return refuse(errorResponse(404, 'not found', target.path));
-    const route = live.match(target.path);
+    const table = live;
+    const route = table.match(target.path);
+    const routed: Routed = { route: route.path, revision: table.revision, backend: 'legacy' };
     void upgrades
-      .forward(req, socket, head, live.backends.legacy, {
+      .forward(req, socket, head, table.backends.legacy, {
         path: forwardTargetFor(route, target),
         headers: { 'x-request-id': requestId },
         requestId,
         routeHeaders: route.lifecycle?.headers,
       })
-      .then((outcome) => log(outcome.status));
+      .then((outcome) => log(outcome.status, outcome, routed));
   };
 
   return {

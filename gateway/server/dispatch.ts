@@ -1,20 +1,30 @@
 /**
- * The one decision the TS server makes per request: does a mounted service answer it, or legacy?
+ * The TS server's per-request decision, as a plan (./plan.ts): which side answers, on which route and
+ * revision. This module is the server's view of it: the table matched and planned in one call.
  */
-import type { Route } from '../routes/types.ts';
+import type { RouteTable } from '../routes/types.ts';
+import { planFor, type Plan } from './plan.ts';
+
+export {
+  planFor,
+  isMethodMoved,
+  MODE_POLICIES,
+  SIDES,
+  type Plan,
+  type PlanReason,
+  type PlanRequest,
+  type Side,
+  type ShadowPlan,
+  type CanaryPlan,
+  type FallbackPlan,
+} from './plan.ts';
 
 /**
- * The service that answers `method` on `route`, or null when the request goes to legacy.
- * A route in mode `next` answers the methods it lists (GET implies HEAD; no list: every method).
+ * Match an already normalized path in `table` and plan the request.
  *
  * @example
- * serviceFor({ mode: 'next', handler: 'threads', methods: ['GET'], ... }, 'HEAD'); // 'threads'
- * serviceFor({ mode: 'next', handler: 'threads', methods: ['GET'], ... }, 'POST'); // null
+ * planRequest(table, '/api/v1/threads/1', 'GET').answer; // 'ts' when the route is `next` and GET moved
  */
-export function serviceFor(route: Route, method: string): string | null {
-  if (route.mode !== 'next' || route.handler === null) return null;
-  if (route.methods === null) return route.handler;
-  const wanted = method.toUpperCase();
-  const listed = route.methods.some((allowed) => allowed === wanted || (allowed === 'GET' && wanted === 'HEAD'));
-  return listed ? route.handler : null;
+export function planRequest(table: RouteTable, normalizedPath: string, method: string): Plan {
+  return planFor(table, table.match(normalizedPath), { method });
 }

@@ -26,7 +26,7 @@ export {
   type ServiceEnv,
   type ServiceBindings,
 } from './service.ts';
-export { serviceFor } from './dispatch.ts';
+export { planFor, planRequest, isMethodMoved, type Plan, type Side } from './dispatch.ts';
 export { requestIdFrom, mintRequestId } from '../request-id/index.ts';
 export type { Siblings } from '../process/siblings.ts';
 

@@ -3,7 +3,8 @@
  * It listens where the route table's `backends.ts.url` says the front door finds it (port 0 picks a free
  * port); everything else comes from gateway/config (INTERNAL_HOST, INTERNAL_PORT, STRANGLER_INTERNAL_TOKEN
  * (required, at least 32 bytes), ROUTES, LOG_LEVEL, TS_WORKERS, STRANGLER_PAGES_DIR, STRANGLER_SERVICES,
- * STRANGLER_ANSWERED_BY: 1 adds X-Strangler-Answered-By: ts or legacy to every public answer, for parity suites).
+ * STRANGLER_ANSWERED_BY: 1 adds X-Strangler-Answered-By: ts or legacy, with route and revision, to every public
+ * answer). The internal listener also serves Prometheus metrics at GET /metrics (same bearer token).
  * STRANGLER_SERVICES names the app's module that composes its TS services; unset, the server mounts none
  * and opens nothing of the app's (a table with only legacy routes needs no more). The services read their
  * own settings (the forum: FORUM_DB).
@@ -23,6 +24,7 @@ import type { AddressInfo } from 'node:net';
 import { CONFIG_DEFAULTS, readConfigOrFail } from '../config/index.ts';
 import { createInternalApp } from '../internal/index.ts';
 import { createLogger, failWith, type Fail, type Logger } from '../log/index.ts';
+import { answerMetricsRequests, clusterMetricsText, createMetrics } from '../metrics/index.ts';
 import { clusterSiblings, failOnListenError, loadTableOrFail, noSiblings, reloadOnSighup, runPrimary, stopWhenParentGone, tellPrimary } from '../process/index.ts';
 import { BEHIND_DOOR_REQUEST_HEAD_BYTES, createProxy, errorPageResponse, loadErrorPages } from '../proxy/index.ts';
 import { answerClientError } from '../edge/client-error.ts';
@@ -81,9 +83,21 @@ const pages = loadErrorPages(config.pagesDir);
 const appError: ErrorRenderer =
   serviceSet.errorResponse ?? ((status, message) => new Response(`${status} ${message}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } }));
 const errorResponse: ErrorRenderer = (status, message, path) => (status === 500 ? appError(status, message, path) : errorPageResponse(status, pages, { close: status === 400 }));
+// Each process counts what it serves; a worker's scrape answers for the whole cluster (gateway/metrics).
+const metrics = createMetrics();
 let tsServer: TsServer;
 try {
-  tsServer = createTsServer({ table, services: serviceSet.services, proxy, logger, notFound: serviceSet.notFound, errorResponse, answeredBy: config.answeredBy, pages });
+  tsServer = createTsServer({
+    table,
+    services: serviceSet.services,
+    proxy,
+    logger,
+    notFound: serviceSet.notFound,
+    errorResponse,
+    answeredBy: config.answeredBy,
+    pages,
+    onAccess: metrics.observe,
+  });
 } catch (err) {
   fail('refused', `not starting: ${(err as Error).message}`);
 }
@@ -115,6 +129,7 @@ if (workers > 1 && cluster.isPrimary) {
     onListening: (url, internalUrl) => logListening(url, internalUrl, { workers }),
     // A replacement worker gets the ports through the variables the table's ts url and the config read.
     pinPorts: (url, internalUrl) => ({ TS_PORT: new URL(url).port, INTERNAL_PORT: new URL(internalUrl).port }),
+    onMetricsRequest: answerMetricsRequests(),
   });
 } else {
   serveAndDrain();
@@ -149,7 +164,7 @@ function serveAndDrain(): void {
   server.on('clientError', answerClientError({ pages, logger }));
   server.on('upgrade', tsServer.upgrade);
 
-  const internalApp = createInternalApp({ services: serviceSet.services, token: internalToken, logger });
+  const internalApp = createInternalApp({ services: serviceSet.services, token: internalToken, logger, metrics: isWorker ? clusterMetricsText : metrics.text });
   const internalServer = serve({ fetch: internalApp.fetch, hostname: internalHost, port: internalPort }, internalListening.onListen) as Server;
   // Legacy's client drops idle connections after 30 s; staying open longer means the client always closes first.
   internalServer.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
@@ -164,7 +179,7 @@ function serveAndDrain(): void {
     tellPrimary({ strangler: 'listening', url, internalUrl });
   });
 
-  reloadOnSighup({ routesFile, env, logger, swap: (next) => tsServer.swapTable(next) });
+  reloadOnSighup({ routesFile, env, logger, swap: (next) => tsServer.swapTable(next), onReload: metrics.tableReloaded });
 
   let stopping = false;
   const drain = (signal: NodeJS.Signals): void => {

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ACCESS_FIELDS } from '../../gateway/access/index.ts';
 import { DEFAULT_PAGES_DIR, nginxSupport, writeNginxConfig } from '../../gateway/nginx/index.ts';
 import { forEachLine } from '../../gateway/process/index.ts';
 import { forwardTargetFor, isInternalPath, normalizeTarget, parseRouteTable } from '../../gateway/routes/index.ts';
@@ -149,6 +150,7 @@ describe.skipIf(!SUPPORT.ok)('a real nginx on the generated config', () => {
   let stop: () => Promise<void>;
   let cleanup: () => void;
   let accessLog: string;
+  let revision: string;
   const output: string[] = [];
 
   beforeAll(async () => {
@@ -165,8 +167,9 @@ describe.skipIf(!SUPPORT.ok)('a real nginx on the generated config', () => {
     const temp = tempDir('strangler-nginx-');
     cleanup = temp.cleanup;
     accessLog = join(temp.dir, 'access.log');
+    revision = table.revision;
     const port = await freePort();
-    const conf = writeNginxConfig(table, { listenHost: '127.0.0.1', listenPort: port, prefix: temp.dir, outDir: temp.dir, workerProcesses: 1 });
+    const conf = writeNginxConfig(table, { listenHost: '127.0.0.1', listenPort: port, prefix: temp.dir, outDir: temp.dir, workerProcesses: 1, answeredBy: true });
     const child = spawn(NGINX, ['-p', temp.dir, '-c', conf, '-e', 'stderr', '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
     forEachLine(child.stdout, (line) => output.push(line));
     forEachLine(child.stderr, (line) => output.push(line));
@@ -319,23 +322,64 @@ describe.skipIf(!SUPPORT.ok)('a real nginx on the generated config', () => {
     expect((await send(front, '/')).headers['x-backend']).toBe('legacy');
   });
 
-  it('logs one JSON access line per request with its request id, upstream and timings', async () => {
-    const reply = await send(front, '/logged');
-    const id = reply.headers['x-request-id'] as string;
-    // nginx writes the line after the response; wait for it rather than for a fixed time.
-    const line = await vi.waitFor(
+  /** The access line of the request with this id, once nginx has written it (after the response). */
+  const accessLine = (id: string) =>
+    vi.waitFor(
       () => {
         const found = readFileSync(accessLog, 'utf8')
           .split('\n')
           .find((l) => l.includes(id));
         expect(found).toBeDefined();
-        return found;
+        return JSON.parse(found!) as Record<string, unknown>;
       },
       { timeout: 10_000 },
     );
-    const entry = JSON.parse(line!) as Record<string, unknown>;
-    expect(entry).toMatchObject({ event: 'access', request_id: id, status: 200, upstream: `127.0.0.1:${legacy.port}`, uri: '/logged' });
-    expect(typeof entry.request_time).toBe('number');
+
+  it('logs one JSON access line per request with every field of the schema', async () => {
+    const reply = await send(front, '/logged');
+    const entry = await accessLine(reply.headers['x-request-id'] as string);
+    for (const field of ACCESS_FIELDS) expect(entry, field).toHaveProperty(field);
+    expect(entry).toMatchObject({ event: 'access', path: '/logged', route: '/', revision, backend: 'legacy', status: 200, failure: null, upstream: `127.0.0.1:${legacy.port}` });
+    expect(entry.upstream_first_byte_s).toBeTypeOf('number');
+    expect(entry.duration_s).toBeTypeOf('number');
+    expect(entry.bytes_in).toBeGreaterThan(0);
+    expect(entry.bytes_out).toBeGreaterThan(reply.body.length);
+  });
+
+  it('logs a request refused before routing with null route, revision and backend', async () => {
+    const reply = await send(front, '/_internal/v1/users');
+    expect(await accessLine(reply.headers['x-request-id'] as string)).toMatchObject({
+      status: 404,
+      route: null,
+      revision: null,
+      backend: null,
+      failure: null,
+      upstream_first_byte_s: null,
+    });
+  });
+
+  it('logs the failure kind of each failed exchange, the same names as the Node doors', async () => {
+    const timedOut = await send(front, '/slow?echo=slow&ms=2500');
+    const tooLarge = await send(front, '/upload', { method: 'POST', body: Buffer.alloc(1024 * 1024 + 1, 0x61) });
+    const unreachable = await send(front, '/api/v1/threads/1');
+    expect(await accessLine(timedOut.headers['x-request-id'] as string)).toMatchObject({ status: 504, route: '/', failure: 'upstream-timeout', upstream_first_byte_s: null });
+    expect(await accessLine(tooLarge.headers['x-request-id'] as string)).toMatchObject({ status: 413, failure: 'body-too-large' });
+    expect(await accessLine(unreachable.headers['x-request-id'] as string)).toMatchObject({
+      status: 502,
+      route: '/api/v1/threads',
+      backend: 'ts',
+      failure: 'upstream-unreachable',
+    });
+  });
+
+  it('names legacy, the route and the revision on what legacy answered, and never passes a client copy on', async () => {
+    const reply = await send(front, '/b/general', { headers: { 'X-Strangler-Answered-By': 'ts' } });
+    expect(reply.headers['x-strangler-answered-by']).toBe(`legacy; route="/"; revision=${revision}`);
+    expect((JSON.parse(reply.body) as { headers: Record<string, string> }).headers['x-strangler-answered-by']).toBeUndefined();
+    // A target that goes upstream as sent takes the location's other proxy_pass: same header, same log fields.
+    const raw = await send(front, '/b%2Fgeneral');
+    expect(raw.headers['x-strangler-answered-by']).toBe(`legacy; route="/"; revision=${revision}`);
+    expect(await accessLine(raw.headers['x-request-id'] as string)).toMatchObject({ path: '/b%2Fgeneral', route: '/', backend: 'legacy' });
   });
 });
 

@@ -39,7 +39,7 @@ describe('the TS server on the repository route table', () => {
     expect(res.status).toBe(200);
     expect(((await res.json()) as { thread: { id: number } }).thread.id).toBe(1);
     await waitFor(() => loggedLines(pair.ts, 'ts-owned-get-0001').length > 0, 'the TS request log line');
-    expect(JSON.parse(loggedLines(pair.ts, 'ts-owned-get-0001')[0]!)).toMatchObject({ event: 'request', backend: 'ts', status: 200 });
+    expect(JSON.parse(loggedLines(pair.ts, 'ts-owned-get-0001')[0]!)).toMatchObject({ event: 'access', backend: 'ts', status: 200 });
     expect(loggedLines(pair.legacy, 'ts-owned-get-0001')).toEqual([]);
   });
 

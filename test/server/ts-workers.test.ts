@@ -38,7 +38,7 @@ async function spread(ts: RunningProcess, path: string, tag: string, count = 10)
   const ids = Array.from({ length: count }, (_, i) => `${tag}-${Date.now()}-${i}`);
   const statuses: number[] = [];
   for (const id of ids) statuses.push(await getOnNewConnection(`${ts.url}${path}`, id));
-  const accessLine = (id: string) => linesOf(ts).find((line) => line.event === 'request' && line.request_id === id);
+  const accessLine = (id: string) => linesOf(ts).find((line) => line.event === 'access' && line.request_id === id);
   await waitUntil(() => ids.every(accessLine), `the access lines of ${tag}`);
   return { statuses, lines: ids.map((id) => accessLine(id)!) };
 }

@@ -60,6 +60,10 @@ describe('strangler up', { timeout: 120_000 }, () => {
     expect(await home.text()).toMatch(/<h1>Boards<\/h1>/);
     const boards = await fetch(`${front}/api/v1/boards`);
     expect(boards.status).toBe(200);
+    // The local stack says who answered, on which route and revision (the edge for legacy, TS for itself).
+    expect(home.headers.get('x-strangler-answered-by')).toMatch(/^ts; route="\/"; revision=\d+-[0-9a-f]{8}$/);
+    expect((await fetch(`${front}/login`)).headers.get('x-strangler-answered-by')).toMatch(/^legacy; route="\/"; revision=\d+-[0-9a-f]{8}$/);
+    expect(boards.headers.get('x-strangler-answered-by')).toMatch(/^ts; route="\/api\/v1\/boards"; revision=\d+-[0-9a-f]{8}$/);
 
     up.child.kill('SIGINT');
     expect(await up.exited).toBe(0);
@@ -117,13 +121,22 @@ describe('strangler up', { timeout: 120_000 }, () => {
     for (const url of [front!, ts!, legacy!]) expect(await isListening('127.0.0.1', portOf(url))).toBe(false);
   });
 
-  it('restarts a Node edge that dies on the port it had', async () => {
-    const up = start({ STRANGLER_STACK: forumStack(scratch(), { delay: 0.1 }), STRANGLER_FRONT_DOOR: 'edge', FRONT_PORT: '0', TS_PORT: '0', LEGACY_PORT: '0' });
+  it('restarts a Node edge that dies on the port it had (and names no side when the environment says STRANGLER_ANSWERED_BY=0)', async () => {
+    const up = start({
+      STRANGLER_STACK: forumStack(scratch(), { delay: 0.1 }),
+      STRANGLER_FRONT_DOOR: 'edge',
+      FRONT_PORT: '0',
+      TS_PORT: '0',
+      LEGACY_PORT: '0',
+      STRANGLER_ANSWERED_BY: '0',
+    });
     const [, front, edgePid] = await up.waitFor(/front door\s+(http:\/\/\S+)\s+\(Node edge, pid (\d+)\)/);
     process.kill(Number(edgePid), 'SIGKILL');
     const [, backAt] = await up.waitFor(/edge is back \(pid \d+\) at (http:\/\/\S+)/);
     expect(backAt).toBe(front);
-    expect((await fetch(`${front}/api/v1/boards`)).status).toBe(200);
+    const boards = await fetch(`${front}/api/v1/boards`);
+    expect([boards.status, boards.headers.get('x-strangler-answered-by')]).toEqual([200, null]);
+    expect((await fetch(`${front}/login`)).headers.get('x-strangler-answered-by')).toBeNull();
   });
 
   it.skipIf(!NGINX.ok)('restarts an nginx front door that dies on its port, its workers gone with it', async () => {
@@ -133,6 +146,7 @@ describe('strangler up', { timeout: 120_000 }, () => {
     process.kill(Number(masterPid), 'SIGKILL');
     await up.waitFor(/nginx is back \(pid \d+\)/);
     expect((await fetch(`http://127.0.0.1:${port}/api/v1/boards`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${port}/login`)).headers.get('x-strangler-answered-by')).toMatch(/^legacy; route="\/"; revision=/);
   });
 
   it('gives up on a child that keeps crashing as it starts, says why with its last lines, and stops the stack', async () => {

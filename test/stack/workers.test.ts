@@ -43,7 +43,7 @@ describe('logout with two TS workers', () => {
     const ids = Array.from({ length: count }, (_, i) => `${tag}-${Date.now()}-${i}`);
     const statuses: number[] = [];
     for (const id of ids) statuses.push(await getOnNewConnection(`${stack.ts.url}/api/v1/me`, { cookie, 'x-request-id': id }));
-    const accessLine = (id: string) => linesOf(stack.ts).find((line) => line.event === 'request' && line.request_id === id);
+    const accessLine = (id: string) => linesOf(stack.ts).find((line) => line.event === 'access' && line.request_id === id);
     await waitUntil(() => ids.every(accessLine), `the TS access lines of ${tag}`);
     return { statuses, pids: new Set(ids.map((id) => accessLine(id)!.pid)) };
   }
