@@ -229,7 +229,7 @@ export function createTsServer(options: TsServerOptions): TsServer {
   return {
     app,
     upgrade,
-    answerFromCache: createCacheAnswerer({ services, table: () => live, logger, answeredBy: answeredBy ? [ANSWERED_BY_HEADER, 'ts'] : null }),
+    answerFromCache: createCacheAnswerer({ services, table: () => live, logger, answeredBy, ...(onAccess ? { onAccess } : {}) }),
     closeUpgrades: () => upgrades.close(),
     table: () => live,
     swapTable(next) {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Hono } from 'hono';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AccessRecord } from '../access/index.ts';
 import { cachedRoutes, cacheFront, createResponseCache } from '../cache/index.ts';
 import { parseRouteTable, type RouteTable } from '../routes/index.ts';
 import { createCacheAnswerer } from './cache-front.ts';
@@ -31,7 +32,8 @@ const service = defineService({ name: 'pages', app, cache: cacheFront({ cache, r
 let live = tableWith('next');
 let server: Server;
 let base: string;
-const answer = createCacheAnswerer({ services: [service], table: () => live, logger: pino({ level: 'silent' }), answeredBy: ['X-Strangler-Answered-By', 'ts'] });
+const records: AccessRecord[] = [];
+const answer = createCacheAnswerer({ services: [service], table: () => live, logger: pino({ level: 'silent' }), answeredBy: true, onAccess: (record) => records.push(record) });
 
 beforeAll(async () => {
   // What is not answered here gets a 599, so a test sees which way a request went.
@@ -66,6 +68,9 @@ describe('createCacheAnswerer', () => {
     expect(res.body).toBe('page 1');
     expect(namesOf(res.raw)).toEqual(['Cache-Control', 'Content-Type', 'ETag', 'Vary', 'X-Strangler-Answered-By', 'Content-Length']);
     expect(views).toBe(before + 1);
+    expect(res.raw[res.raw.indexOf('X-Strangler-Answered-By') + 1]).toBe(`ts; route="/page"; revision=${live.revision}`);
+    expect(records.at(-1)).toMatchObject({ event: 'access', method: 'GET', path: '/page/1', route: '/page', revision: live.revision, backend: 'ts', status: 200, failure: null });
+    expect(records.at(-1)!.bytes_out).toBeGreaterThan('page 1'.length);
   });
 
   it('answers HEAD without a body or a view, and a matching If-None-Match with a bare 304', async () => {
@@ -117,7 +122,7 @@ describe('createCacheAnswerer', () => {
       },
     });
     const logger = pino({ level: 'error' }, { write: (line: string) => lines.push(line) });
-    const answerBroken = createCacheAnswerer({ services: [broken], table: () => live, logger, answeredBy: null });
+    const answerBroken = createCacheAnswerer({ services: [broken], table: () => live, logger, answeredBy: false });
     const res = { headersSent: false } as unknown as ServerResponse;
     expect(answerBroken({ method: 'GET', url: '/page/1', rawHeaders: [] } as unknown as IncomingMessage, res)).toBe(false);
     expect(lines.join('')).toContain('broken store');

@@ -7,12 +7,13 @@
  * Anything else (a miss, a cookie naming the session, a 400) returns false and takes the ordinary way.
  */
 import { ServerResponse, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { accessRecord, ANSWERED_BY_HEADER, answeredByValue, exchangeBytes, type AccessRecord } from '../access/index.ts';
 import { matchesEtag, type CachedAnswer } from '../cache/index.ts';
 import type { Logger } from '../log/index.ts';
 import { requestIdFrom } from '../request-id/index.ts';
 import { isInternalPath, normalizeTarget } from '../routes/normalize.ts';
 import type { RouteTable } from '../routes/types.ts';
-import { serviceFor } from './dispatch.ts';
+import { planFor } from './plan.ts';
 import { conventionalName } from './header-case.ts';
 import type { Service } from './service.ts';
 
@@ -21,14 +22,18 @@ export interface CacheAnswererOptions {
   /** The live route table, read per request (a reload can move a path back to legacy). */
   readonly table: () => RouteTable;
   readonly logger: Logger;
-  /** The header TS adds to its answers for parity suites, or null. */
-  readonly answeredBy: readonly [string, string] | null;
+  /** Whether answers carry X-Strangler-Answered-By (side, route, revision), as the dispatch's do. */
+  readonly answeredBy: boolean;
+  /** Called with each hit's access record once it is logged (the metrics), as the dispatch's records are. */
+  readonly onAccess?: (record: AccessRecord) => void;
 }
 
 /** Writes a stored answer to a request, or returns false having written nothing. */
 export type CacheAnswerer = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 interface Heads {
+  /** The answered-by value these lines were built with ('' without one): a reload changes it. */
+  readonly mark: string;
   readonly ok: readonly string[];
   readonly notModified: readonly string[];
 }
@@ -38,24 +43,26 @@ const NOT_MODIFIED_KEEPS = new Set(['cache-control', 'etag', 'vary']);
 
 /**
  * @example
- * const answerFromCache = createCacheAnswerer({ services, table: () => live, logger, answeredBy: null });
+ * const answerFromCache = createCacheAnswerer({ services, table: () => live, logger, answeredBy: false });
  * createServer((req, res) => answerFromCache(req, res) || honoListener(req, res));
  */
-export function createCacheAnswerer({ services, table, logger, answeredBy }: CacheAnswererOptions): CacheAnswerer {
+export function createCacheAnswerer({ services, table, logger, answeredBy, onAccess }: CacheAnswererOptions): CacheAnswerer {
   const fronts = new Map(services.flatMap((service) => (service.app && service.cache ? [[service.name, service.cache] as const] : [])));
   if (fronts.size === 0) return () => false;
   const heads = new WeakMap<CachedAnswer, Heads>();
-  const headsOf = (answer: CachedAnswer): Heads => {
+  const headsOf = (answer: CachedAnswer, mark: string): Heads => {
     let known = heads.get(answer);
-    if (known === undefined) {
+    if (known === undefined || known.mark !== mark) {
+      const extra = mark === '' ? null : ([ANSWERED_BY_HEADER, mark] as const);
       known = {
+        mark,
         // As node-server writes a Response: its own Content-Length, else the body's length after the rest.
         ok: answer.headers.some(([name]) => name === 'content-length')
-          ? flatLines(answer.headers, answeredBy)
-          : [...flatLines(answer.headers, answeredBy), 'Content-Length', String(answer.body.byteLength)],
+          ? flatLines(answer.headers, extra)
+          : [...flatLines(answer.headers, extra), 'Content-Length', String(answer.body.byteLength)],
         notModified: flatLines(
           answer.headers.filter(([name]) => NOT_MODIFIED_KEEPS.has(name)),
-          answeredBy,
+          extra,
         ),
       };
       heads.set(answer, known);
@@ -82,38 +89,36 @@ export function createCacheAnswerer({ services, table, logger, answeredBy }: Cac
     if (method !== 'GET' && method !== 'HEAD') return false;
     const target = normalizeTarget(req.url ?? '/');
     if (!target.ok || isInternalPath(target.path)) return false;
-    const route = table().match(target.path);
+    const live = table();
+    const route = live.match(target.path);
     // A route announcing its end adds Deprecation, Sunset and Link to every answer: the ordinary way does that.
     if (route.lifecycle !== undefined) return false;
-    const name = serviceFor(route, method);
-    const front = name === null ? undefined : fronts.get(name);
+    const plan = planFor(live, route, { method });
+    const front = plan.answer === 'ts' && plan.handler !== null ? fronts.get(plan.handler) : undefined;
     if (front === undefined) return false;
     const headers = headersOf(req.rawHeaders);
     const answer = front.lookup(target.forwardPath, target.search, headers);
     if (answer === undefined) return false;
     answer.onHit?.(method);
-    const { ok, notModified } = headsOf(answer);
+    const { ok, notModified } = headsOf(answer, answeredBy ? answeredByValue('ts', route.path, plan.revision) : '');
     const status = matchesEtag(headers['if-none-match'], answer.etag) ? 304 : answer.status;
     // The names are already in their conventional case: the renaming writeHead of the listener's class is skipped.
     ServerResponse.prototype.writeHead.call(res, status, (status === 304 ? notModified : ok) as string[]);
     // Node sends no body to a HEAD and none with a 304.
     res.end(status === 304 || method === 'HEAD' ? undefined : answer.body);
-    if (logger.isLevelEnabled('info')) {
-      logger.info(
-        {
-          event: 'request',
-          listener: 'public',
-          request_id: requestIdFrom(req.headers['x-request-id']?.toString()),
-          method,
-          path: req.url,
-          status,
-          backend: 'ts',
-          cache: 'hit',
-          duration_ms: Math.round((performance.now() - startedAt) * 10) / 10,
-        },
-        'request',
-      );
-    }
+    const record = accessRecord({
+      requestId: requestIdFrom(req.headers['x-request-id']?.toString()),
+      method,
+      path: req.url ?? '/',
+      route: route.path,
+      revision: plan.revision,
+      backend: 'ts',
+      status,
+      durationMs: performance.now() - startedAt,
+      ...exchangeBytes(req),
+    });
+    if (logger.isLevelEnabled('info')) logger.info({ ...record, listener: 'public', cache: 'hit' }, 'access');
+    onAccess?.(record);
     return true;
   }
 }
