@@ -44,11 +44,18 @@ describe('buildLocations', () => {
     ]);
   });
 
-  it('lets an exact route and a prefix route on one path keep their own backends', () => {
+  it('lets an exact route and a prefix route on one path keep their own locations', () => {
     const locations = buildLocations(table('  - { path: /x, exact: true, mode: legacy }\n  - { path: /x, mode: next, handler: x }\n'));
-    expect(locations).toContainEqual({ match: '/x', exact: true, backend: 'legacy' });
+    expect(locations).toContainEqual({ match: '/x', exact: true, backend: 'ts' });
     expect(locations).toContainEqual({ match: '/x/', exact: false, backend: 'ts' });
     expect(locations).toHaveLength(3);
+  });
+
+  it('sends a listed route in mode legacy to the TS server, so that a mode change leaves the config as it is', () => {
+    const legacy = buildLocations(table('  - { path: /api/v1/threads, mode: legacy }\n'));
+    const next = buildLocations(table('  - { path: /api/v1/threads, mode: next, handler: t, methods: [GET] }\n'));
+    expect(legacy).toEqual(next);
+    expect(legacy).toContainEqual({ match: '/api/v1/threads/', exact: false, backend: 'ts' });
   });
 });
 
