@@ -17,6 +17,8 @@ import { errorJson, InternalError, internalErrorHandler } from './errors.ts';
 import { tokenMatcher } from './token.ts';
 
 export const OPENAPI_PATH = '/_internal/openapi.json';
+/** The control plane's question to the TS server: which table revision each worker serves. */
+export const ADMIN_STATUS_PATH = '/_internal/admin/status';
 const MAX_BODY_BYTES = 1024 * 1024;
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
@@ -27,6 +29,8 @@ export interface InternalAppOptions {
   readonly logger: Logger;
   /** The version the OpenAPI document reports. */
   readonly version?: string;
+  /** What `GET /_internal/admin/status` answers (the revision each worker serves, the handlers mounted); none: 404. */
+  readonly adminStatus?: () => Promise<unknown>;
 }
 
 /**
@@ -36,7 +40,7 @@ export interface InternalAppOptions {
  */
 type InternalEnv = { Bindings: ServerEnv['Bindings'] & ServiceBindings; Variables: ServerEnv['Variables'] };
 
-export function createInternalApp({ services, token, logger, version = '1' }: InternalAppOptions): OpenAPIHono<InternalEnv> {
+export function createInternalApp({ services, token, logger, version = '1', adminStatus }: InternalAppOptions): OpenAPIHono<InternalEnv> {
   const app = new OpenAPIHono<InternalEnv>();
   app.use(async function requestId(c, next) {
     const id = requestIdFrom(c.req.header('x-request-id'));
@@ -55,6 +59,7 @@ export function createInternalApp({ services, token, logger, version = '1' }: In
   for (const service of services) {
     if (service.internal) app.route('/', service.internal);
   }
+  if (adminStatus) app.get(ADMIN_STATUS_PATH, async (c) => c.json(await adminStatus()));
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer' });
   app.doc31(OPENAPI_PATH, {
     openapi: '3.1.0',

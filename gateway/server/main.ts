@@ -23,7 +23,18 @@ import type { AddressInfo } from 'node:net';
 import { CONFIG_DEFAULTS, readConfigOrFail } from '../config/index.ts';
 import { createInternalApp } from '../internal/index.ts';
 import { createLogger, failWith, type Fail, type Logger } from '../log/index.ts';
-import { clusterSiblings, failOnListenError, loadTableOrFail, noSiblings, reloadOnSighup, runPrimary, stopWhenParentGone, tellPrimary } from '../process/index.ts';
+import {
+  askPrimaryForWorkers,
+  clusterSiblings,
+  failOnListenError,
+  loadTableOrFail,
+  noSiblings,
+  reloadOnSighup,
+  runPrimary,
+  stopWhenParentGone,
+  tellPrimary,
+} from '../process/index.ts';
+import type { TsAdminStatus } from '../admin/index.ts';
 import { BEHIND_DOOR_REQUEST_HEAD_BYTES, createProxy, errorPageResponse, loadErrorPages } from '../proxy/index.ts';
 import { answerClientError } from '../edge/client-error.ts';
 import { createTsServer, type ErrorRenderer, type TsServer } from './app.ts';
@@ -137,7 +148,13 @@ function serveAndDrain(): void {
   server.on('clientError', answerClientError({ pages, logger }));
   server.on('upgrade', tsServer.upgrade);
 
-  const internalApp = createInternalApp({ services: serviceSet.services, token: internalToken, logger });
+  // What `strangler status` asks: the revision every worker serves and the handlers this server can serve.
+  const handlers = serviceSet.services.filter((service) => service.app).map((service) => service.name);
+  const adminStatus = async (): Promise<TsAdminStatus> => {
+    const own = { worker: isWorker ? cluster.worker!.id : 0, pid: process.pid, revision: tsServer.table().revision };
+    return { revision: own.revision, routes: routesFile, handlers, workers: (await askPrimaryForWorkers()) ?? [own] };
+  };
+  const internalApp = createInternalApp({ services: serviceSet.services, token: internalToken, logger, adminStatus });
   const internalServer = serve({ fetch: internalApp.fetch, hostname: internalHost, port: internalPort }, internalListening.onListen) as Server;
   // Legacy's client drops idle connections after 30 s; staying open longer means the client always closes first.
   internalServer.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
@@ -149,10 +166,19 @@ function serveAndDrain(): void {
     // The primary logs the listening line once every worker listens; a worker's line has no url, so
     // nothing that waits for the server mistakes it for that one.
     logger.info({ event: 'worker_listening', port: Number(new URL(url).port), internal_port: Number(new URL(internalUrl).port) }, `worker ${cluster.worker!.id} listening`);
+    tellPrimary({ strangler: 'revision', revision: tsServer.table().revision });
     tellPrimary({ strangler: 'listening', url, internalUrl });
   });
 
-  reloadOnSighup({ routesFile, env, logger, swap: (next) => tsServer.swapTable(next) });
+  reloadOnSighup({
+    routesFile,
+    env,
+    logger,
+    swap: (next) => {
+      tsServer.swapTable(next);
+      tellPrimary({ strangler: 'revision', revision: next.revision });
+    },
+  });
 
   let stopping = false;
   const drain = (signal: NodeJS.Signals): void => {
