@@ -129,7 +129,7 @@ export function createStackControl(stack: StackHandles): StackControl {
   const tsReports = async (want: string | null): Promise<{ reports: ProcessReport[]; handlers: readonly string[] }> => {
     try {
       const answer = await askTs();
-      const reports: ProcessReport[] = answer.workers.map((w) => ({
+      const reports: ProcessReport[] = [...answer.workers].sort((a, b) => a.worker - b.worker).map((w) => ({
         name: workers > 1 ? `ts worker ${w.worker}` : 'ts',
         pid: w.pid,
         revision: w.revision,
