@@ -211,5 +211,5 @@ export { waitUntilReady, type Readiness } from './readiness.ts';
 export { supervise, type RestartPolicy, type Supervised, type SuperviseOptions } from './supervisor.ts';
 export { loadTableOrFail, reloadOnSighup, failOnListenError, type ReloadOptions } from './startup.ts';
 export { runPrimary, type PrimaryOptions } from './workers.ts';
-export { askPrimaryForWorkers, clusterSiblings, noSiblings, tellPrimary, type Siblings, type WorkerRevision } from './siblings.ts';
+export { askPrimaryForWorkers, clusterSiblings, isWorkerMessage, noSiblings, tellPrimary, type Siblings, type WorkerRevision } from './siblings.ts';
 export { stopWhenParentGone } from './parent.ts';

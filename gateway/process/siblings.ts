@@ -27,7 +27,9 @@ export type WorkerMessage =
   | { readonly strangler: 'revision'; readonly revision: string }
   /** A worker asks the primary what every worker serves; the primary answers with `workers`. */
   | { readonly strangler: 'workers?'; readonly id: number }
-  | { readonly strangler: 'workers'; readonly id: number; readonly workers: readonly WorkerRevision[] };
+  | { readonly strangler: 'workers'; readonly id: number; readonly workers: readonly WorkerRevision[] }
+  /** The primary retires a worker (rolling restart): stop accepting, let the clients close their connections, exit. */
+  | { readonly strangler: 'retire' };
 
 /** One worker process and the route table revision it reported last. */
 export interface WorkerRevision {

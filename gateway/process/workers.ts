@@ -5,7 +5,8 @@
  * dying). A worker that cannot start stops the whole server with its reason, instead of a restart loop.
  * It knows the route table revision each worker serves (they tell it) and answers a worker that asks.
  * SIGUSR2 restarts the workers one at a time (new code goes live): a new worker is forked and listens
- * before an old one drains and stops, so the server never stops accepting.
+ * before an old one is retired (it stops accepting, and exits once its clients closed their connections),
+ * so the server never stops accepting and no kept-alive connection is cut under a client.
  *
  * @example
  * if (config.workers > 1 && cluster.isPrimary) runPrimary({ workers: config.workers, logger, fail, onListening: (url, internalUrl) => logListening(url, internalUrl) });
@@ -102,7 +103,6 @@ export function runPrimary({ workers, logger, fail, onListening, pinPorts }: Pri
         done(ok);
       };
     });
-  const exited = (worker: Worker): Promise<void> => new Promise((done) => (worker.isDead() ? done() : worker.once('exit', () => done())));
 
   const rollingRestart = async (): Promise<void> => {
     if (rolling || stopping || !started) return;
@@ -116,9 +116,11 @@ export function runPrimary({ workers, logger, fail, onListening, pinPorts }: Pri
         logger.error({ event: 'rolling_restart_failed', worker: fresh.id }, 'a new worker did not start; the other workers keep serving');
         break;
       }
+      // The old worker stops accepting at once and exits once its clients have closed their connections;
+      // the next one is replaced meanwhile (new workers already serve).
       retiring.add(worker);
-      worker.process.kill('SIGTERM');
-      await exited(worker);
+      if (worker.isConnected()) worker.send({ strangler: 'retire' });
+      else worker.process.kill('SIGTERM');
     }
     rolling = false;
     logger.info({ event: 'rolling_restart_done', pids: serving().map((w) => w.pid) }, 'rolling restart done');

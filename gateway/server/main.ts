@@ -26,6 +26,7 @@ import { createLogger, failWith, type Fail, type Logger } from '../log/index.ts'
 import {
   askPrimaryForWorkers,
   clusterSiblings,
+  isWorkerMessage,
   failOnListenError,
   loadTableOrFail,
   noSiblings,
@@ -48,6 +49,8 @@ const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 const HEADERS_TIMEOUT_MS = 66_000;
 const DRAIN_TIMEOUT_MS = 10_000;
 const DRAIN_POLL_MS = 100;
+// A worker retired by a rolling restart waits this long for its clients to close their connections.
+const RETIRE_TIMEOUT_MS = KEEP_ALIVE_TIMEOUT_MS + 5_000;
 
 const env = process.env;
 const isWorker = cluster.isWorker;
@@ -181,22 +184,34 @@ function serveAndDrain(): void {
   });
 
   let stopping = false;
-  const drain = (signal: NodeJS.Signals): void => {
-    if (stopping) return;
+  /**
+   * Stop accepting and exit once the connections are done. On SIGTERM idle kept-alive connections are
+   * closed at once (the stack is stopping). A worker retired by a rolling restart (`retire`) leaves them to
+   * the client instead: a server closing an idle connection races a client sending on it, which then gets
+   * a read error, while the front doors close theirs first (the edge after 4 s idle, nginx after 60 s,
+   * both below KEEP_ALIVE_TIMEOUT_MS); every answer says Connection: close meanwhile.
+   */
+  let hurry = (): void => undefined;
+  const drain = (reason: NodeJS.Signals | 'retire'): void => {
+    // The stack stops while this worker retires: no waiting for clients any more.
+    if (stopping) return reason === 'retire' ? undefined : hurry();
     stopping = true;
-    logger.info({ event: 'draining', signal }, `${signal}: draining`);
+    const retiring = reason === 'retire';
+    logger.info({ event: 'draining', signal: reason }, `${reason}: draining`);
     tsServer.closeUpgrades();
     const servers = [server, internalServer];
-    const deadline = setTimeout(() => servers.forEach((s) => s.closeAllConnections()), DRAIN_TIMEOUT_MS);
+    hurry = () => servers.forEach((s) => s.closeAllConnections());
+    const deadline = setTimeout(hurry, retiring ? RETIRE_TIMEOUT_MS : DRAIN_TIMEOUT_MS);
     deadline.unref();
     const closed = servers.map(
       (s) =>
         new Promise<void>((done) => {
-          // Keep-alive connections busy at SIGTERM become idle once their answer is out; close them then.
-          setInterval(() => s.closeIdleConnections(), DRAIN_POLL_MS).unref();
           s.on('request', (_req, res) => res.setHeader('connection', 'close'));
+          // Since Node 19 close() also closes idle connections; a retiring worker must leave them to the client.
+          if (retiring) s.closeIdleConnections = () => undefined;
+          // Keep-alive connections busy at SIGTERM become idle once their answer is out; close them then.
+          else setInterval(() => s.closeIdleConnections(), DRAIN_POLL_MS).unref();
           s.close(() => done());
-          s.closeIdleConnections();
         }),
     );
     void Promise.all(closed)
@@ -211,6 +226,9 @@ function serveAndDrain(): void {
         process.exit(0);
       });
   };
+  process.on('message', (message: unknown) => {
+    if (isWorkerMessage(message) && message.strangler === 'retire') drain('retire');
+  });
   process.on('SIGTERM', drain);
   process.on('SIGINT', drain);
 }

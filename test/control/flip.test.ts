@@ -5,86 +5,17 @@
  * No flip reloads nginx (a mode change leaves its routing as it is), so no kept-alive client connection is
  * cut; the side that answers (X-Strangler-Answered-By) follows the flips.
  */
-import { execFile } from 'node:child_process';
 import { copyFileSync, readFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, ROOT, tempDir } from '../helpers/processes.ts';
 import { NGINX } from '../helpers/stack.ts';
 import { runUp, type Up } from '../helpers/up.ts';
+import { steadyLoad, strangler } from './load.ts';
 
 const FLIPS = 20;
 const CLIENTS = 6;
 const ROUTE = '/api/v1/threads';
-const PATH = '/api/v1/threads/1';
-
-interface Load {
-  readonly counts: { ok: number; failed: number; bySide: Record<string, number> };
-  readonly failures: string[];
-  /** Answers in arrival order: which side answered. */
-  readonly sides: string[];
-  stop(): Promise<void>;
-}
-
-/** `clients` keep-alive connections each sending GET PATH one after another until stopped. */
-function steadyLoad(frontUrl: string, clients: number): Load {
-  const agent = new Agent({ keepAlive: true, maxSockets: clients });
-  const { hostname, port } = new URL(frontUrl);
-  const counts = { ok: 0, failed: 0, bySide: {} as Record<string, number> };
-  const failures: string[] = [];
-  const sides: string[] = [];
-  let running = true;
-  const once = (): Promise<void> =>
-    new Promise((done) => {
-      const req = request({ host: hostname, port, path: PATH, agent }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          const side = String(res.headers['x-strangler-answered-by'] ?? 'none');
-          if (res.statusCode === 200) counts.ok++;
-          else {
-            counts.failed++;
-            failures.push(`status ${res.statusCode} from ${side}`);
-          }
-          counts.bySide[side] = (counts.bySide[side] ?? 0) + 1;
-          sides.push(side);
-          done();
-        });
-        res.on('error', (err) => {
-          counts.failed++;
-          failures.push(`response error: ${err.message}`);
-          done();
-        });
-      });
-      req.on('error', (err) => {
-        counts.failed++;
-        failures.push(`socket error: ${err.message}`);
-        done();
-      });
-      req.end();
-    });
-  const loops = Array.from({ length: clients }, async () => {
-    while (running) await once();
-  });
-  return {
-    counts,
-    failures,
-    sides,
-    async stop() {
-      running = false;
-      await Promise.all(loops);
-      agent.destroy();
-    },
-  };
-}
-
-/** Run a strangler command without blocking this process: the load keeps going while it runs. */
-const strangler = (args: string[], env: Record<string, string>): Promise<{ status: number; stdout: string; stderr: string }> =>
-  new Promise((done) => {
-    execFile(process.execPath, [join(ROOT, 'bin/strangler.js'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120_000 }, (err, stdout, stderr) =>
-      done({ status: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
 
 const doors: ('edge' | 'nginx')[] = ['edge', ...(NGINX.ok ? (['nginx'] as const) : [])];
 
@@ -112,7 +43,7 @@ describe.each(doors)('flipping a route 20 times through the %s front door', { ti
     };
     up = runUp(env);
     const [, front] = await up.waitFor(/front door\s+(http:\/\/\S+)/, 120_000);
-    const load = steadyLoad(front!, CLIENTS);
+    const load = steadyLoad(front!, '/api/v1/threads/1', CLIENTS);
     const agreedMs: number[] = [];
     try {
       for (let flip = 0; flip < FLIPS; flip++) {
