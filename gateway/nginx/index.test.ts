@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseRouteTable } from '../routes/index.ts';
-import { buildLocations, generateNginxConfig, NginxConfigError } from './index.ts';
+import { buildLocations, frontDoorRouting, generateNginxConfig, NginxConfigError } from './index.ts';
 
 const MODULE = '/usr/lib/nginx/modules/ngx_http_headers_more_filter_module.so';
 const OPTIONS = { listenHost: '127.0.0.1', listenPort: 8080, prefix: '/srv/front', pagesDir: '/srv/pages', headersMoreModule: MODULE, workerProcesses: 2 } as const;
@@ -56,6 +56,25 @@ describe('buildLocations', () => {
     const next = buildLocations(table('  - { path: /api/v1/threads, mode: next, handler: t, methods: [GET] }\n'));
     expect(legacy).toEqual(next);
     expect(legacy).toContainEqual({ match: '/api/v1/threads/', exact: false, backend: 'ts' });
+  });
+});
+
+describe('the revision nginx reports', () => {
+  it('writes the revision and routing in a comment, and answers them on a loopback status server when given a port', () => {
+    const t = table('  - { path: /api, mode: next, handler: a }\n');
+    const text = generateNginxConfig(t, { ...OPTIONS, statusPort: 9555 });
+    expect(text).toContain(`# Route table revision ${t.revision}, front-door routing ${frontDoorRouting(t)}`);
+    expect(text).toMatch(/listen 127\.0\.0\.1:9555;\n\s+access_log off;\n\s+location = \/strangler\/status \{/);
+    expect(text).toContain(`return 200 '{"revision":"${t.revision}","routing":"${frontDoorRouting(t)}"}\\n';`);
+    expect(generateNginxConfig(t, OPTIONS)).not.toContain('/strangler/status');
+  });
+
+  it('keeps the routing hash through a mode change and changes it when a route is added', () => {
+    const legacy = table('  - { path: /api, mode: legacy }\n');
+    const next = table('  - { path: /api, mode: next, handler: a, methods: [GET] }\n');
+    expect(frontDoorRouting(next)).toBe(frontDoorRouting(legacy));
+    expect(next.revision).not.toBe(legacy.revision);
+    expect(frontDoorRouting(table('  - { path: /api, mode: legacy }\n  - { path: /b, mode: legacy }\n'))).not.toBe(frontDoorRouting(legacy));
   });
 });
 
