@@ -5,7 +5,7 @@
  * No flip reloads nginx (a mode change leaves its routing as it is), so no kept-alive client connection is
  * cut; the side that answers (X-Strangler-Answered-By) follows the flips.
  */
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, ROOT, tempDir } from '../helpers/processes.ts';
@@ -27,10 +27,12 @@ describe.each(doors)('flipping a route 20 times through the %s front door', { ti
     cleanup();
   });
 
+  const routes = join(dir, 'routes.yaml');
+  let env: Record<string, string> = {};
+
   it('answers every request, and the answering side follows each flip', async () => {
-    const routes = join(dir, 'routes.yaml');
     copyFileSync(join(ROOT, 'routes.yaml'), routes);
-    const env = {
+    env = {
       ROUTES: routes,
       STRANGLER_STATE_DIR: join(dir, 'state'),
       FORUM_DB: join(dir, 'forum.db'),
@@ -77,5 +79,33 @@ describe.each(doors)('flipping a route 20 times through the %s front door', { ti
     expect(load.counts.bySide.legacy).toBeGreaterThan(0);
     expect(load.counts.bySide.ts).toBeGreaterThan(0);
     expect(readFileSync(routes, 'utf8')).toMatch(/^revision: 20$/m);
+  });
+
+  it('refuses a table that names a handler the TS server cannot serve, before any process switches', async () => {
+    const good = readFileSync(routes, 'utf8');
+    const live = (JSON.parse((await strangler(['status', '--json'], env)).stdout) as { revision: string }).revision;
+    writeFileSync(routes, `${good}\n  - path: /api/v1/ghost\n    mode: next\n    handler: ghost\n`);
+    try {
+      const reload = await strangler(['reload', '--why', 'a hand edit'], env);
+      expect(reload.status).toBe(1);
+      expect(reload.stdout).toMatch(/refused: nothing was switched:\n.*line \d+: handler 'ghost' is not served by the running TS server \(it serves: boards, threads, users\)/);
+      const status = JSON.parse((await strangler(['status', '--json'], env)).stdout) as { stack: { agreed: boolean; processes: { name: string; revision: string }[] } };
+      expect(status.stack.agreed).toBe(false);
+      expect(status.stack.processes.map((p) => [p.name, p.revision === live || p.name === 'nginx'])).toEqual(status.stack.processes.map((p) => [p.name, true]));
+      const validate = await strangler(['validate', routes], env);
+      expect(validate.status).toBe(1);
+      expect(validate.stderr).toMatch(/handler 'ghost' is not a service the TS server can serve \(.*services\/index\.ts has: boards, threads, users\)/);
+    } finally {
+      writeFileSync(routes, good);
+    }
+    const set = await strangler(['set', '/api/v1/ghost', 'next', '--handler', 'ghost', '--why', 'not written yet'], env);
+    expect(set.status).toBe(1);
+    expect(set.stdout).toContain("strangler set: refused, nothing was changed:");
+    expect(readFileSync(routes, 'utf8')).toBe(good);
+    const log = JSON.parse((await strangler(['log', '--json', '--limit', '2'], env)).stdout) as { command: string; outcome: string }[];
+    expect(log.map((r) => [r.command, r.outcome])).toEqual([
+      ['set /api/v1/ghost next --handler ghost', 'refused'],
+      ['reload', 'refused'],
+    ]);
   });
 });
