@@ -10,11 +10,11 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ADMIN_STATUS_PATH } from '../internal/app.ts';
 import { tokenMatcher } from '../internal/token.ts';
 import type { WorkerRevision } from '../process/siblings.ts';
 
-export { ADMIN_STATUS_PATH };
+/** Where every process answers the table it serves: the TS server on its internal listener, the edge on its admin listener. */
+export const ADMIN_STATUS_PATH = '/_internal/admin/status';
 
 /** The TS server's answer: the table revision each worker serves and the handlers it can serve. */
 export interface TsAdminStatus {

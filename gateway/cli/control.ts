@@ -21,7 +21,6 @@ import { connectStack, StackCallError, type StackClient } from '../control/socke
 import type { StackStatus } from '../control/stack.ts';
 import { parseRouteTable, revisionOf, RouteTableError } from '../routes/index.ts';
 import type { RouteTable } from '../routes/types.ts';
-import { handlerProblems, servableHandlers } from './handlers.ts';
 
 export const STATE_FILE = 'state.db';
 
@@ -163,6 +162,8 @@ export async function checkText(text: string, routesFile: string, stack: StackCl
     throw err;
   }
   try {
+    // Loaded only here: composing a services module is the slow path, and only without a running stack.
+    const { handlerProblems, servableHandlers } = await import('./handlers.ts');
     const { handlers, from } = await servableHandlers(ctx.config, ctx.env, table);
     return handlerProblems(table, handlers, from);
   } catch (err) {

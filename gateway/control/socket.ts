@@ -12,7 +12,8 @@
 import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { join } from 'node:path';
-import { ControlError, type StackControl, type StackStatus } from './stack.ts';
+import { ControlError } from './errors.ts';
+import type { StackControl, StackStatus } from './stack.ts';
 
 export const CONTROL_SOCKET = 'control.sock';
 // A unix socket path longer than this cannot be bound on Linux (sun_path is 108 bytes with its NUL).

@@ -22,6 +22,9 @@ import type { RunningProcess } from '../process/index.ts';
 import { loadRouteTable, parseRouteTable, RouteTableError } from '../routes/index.ts';
 import type { RouteTable } from '../routes/types.ts';
 import { unknownHandlers } from '../server/service.ts';
+import { ControlError } from './errors.ts';
+
+export { ControlError };
 
 /** How long apply waits for every process to serve a new table before it names the one that does not. */
 export const AGREEMENT_TIMEOUT_MS = 15_000;
@@ -77,16 +80,6 @@ export interface StackStatus {
   readonly agreed: boolean;
 }
 
-/** Refused: nothing switched. Failed: something did not follow; the message names it. */
-export class ControlError extends Error {
-  override readonly name = 'ControlError';
-  constructor(
-    readonly kind: 'refused' | 'failed',
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export interface StackControl {
   status(): Promise<StackStatus>;

@@ -15,10 +15,10 @@ import type { ServiceBindings } from '../server/service.ts';
 import type { Service } from '../server/service.ts';
 import { errorJson, InternalError, internalErrorHandler } from './errors.ts';
 import { tokenMatcher } from './token.ts';
+import { ADMIN_STATUS_PATH } from '../admin/index.ts';
 
 export const OPENAPI_PATH = '/_internal/openapi.json';
-/** The control plane's question to the TS server: which table revision each worker serves. */
-export const ADMIN_STATUS_PATH = '/_internal/admin/status';
+export { ADMIN_STATUS_PATH };
 const MAX_BODY_BYTES = 1024 * 1024;
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
