@@ -135,8 +135,16 @@ export async function changeRoute(command: 'set' | 'promote' | 'rollback', argv:
     }
     try {
       const result = await stack.apply(edit.toward);
-      log({ diff, revisionBefore, revisionAfter, outcome: 'applied', detail: `every process agreed after ${Math.round(result.agreedAfterMs)} ms${result.nginxReloaded ? '; nginx reloaded' : ''}` });
-      ctx.print(`${summary}\nApplied (${edit.toward === 'ts' ? 'TS server first, then the front door' : 'front door first, then the TS server'}); every process agreed after ${Math.round(result.agreedAfterMs)} ms.`);
+      log({
+        diff,
+        revisionBefore,
+        revisionAfter,
+        outcome: 'applied',
+        detail: `every process agreed after ${Math.round(result.agreedAfterMs)} ms${result.nginxReloaded ? '; nginx reloaded' : ''}`,
+      });
+      ctx.print(
+        `${summary}\nApplied (${edit.toward === 'ts' ? 'TS server first, then the front door' : 'front door first, then the TS server'}); every process agreed after ${Math.round(result.agreedAfterMs)} ms.`,
+      );
       printProcesses(result.status, ctx.print);
       return 0;
     } catch (err) {
@@ -168,7 +176,9 @@ export async function checkText(text: string, routesFile: string, stack: StackCl
     return handlerProblems(table, handlers, from);
   } catch (err) {
     // A module that cannot be composed here (its database is not there yet) leaves the names unchecked, said plainly.
-    ctx.warn(`handler names not checked: the services module could not be composed here (${(err as Error).message}); with a running stack (npx strangler up) the TS server itself says which handlers it serves`);
+    ctx.warn(
+      `handler names not checked: the services module could not be composed here (${(err as Error).message}); with a running stack (npx strangler up) the TS server itself says which handlers it serves`,
+    );
     return [];
   }
 }
@@ -222,7 +232,12 @@ export async function status(argv: readonly string[], ctx: CommandContext): Prom
   }
   ctx.print(`${routesFile}: revision ${revisionOfText(text)}`);
   try {
-    ctx.print(table(['route', 'mode', 'handler', 'methods'], parseRouteTable(text, routesFile, ctx.env).routes.map((r) => [`${r.exact ? '= ' : ''}${r.path}`, r.mode, r.handler ?? '-', r.methods?.join(',') ?? 'all'])));
+    ctx.print(
+      table(
+        ['route', 'mode', 'handler', 'methods'],
+        parseRouteTable(text, routesFile, ctx.env).routes.map((r) => [`${r.exact ? '= ' : ''}${r.path}`, r.mode, r.handler ?? '-', r.methods?.join(',') ?? 'all']),
+      ),
+    );
   } catch (err) {
     if (!(err instanceof RouteTableError)) throw err;
     ctx.print(`the file is not a valid table:\n${err.message}`);
@@ -238,10 +253,21 @@ export async function status(argv: readonly string[], ctx: CommandContext): Prom
 
 function printProcesses(live: StackStatus, print: (line: string) => void): void {
   const want = 'revision' in live.file ? live.file.revision : null;
-  print(table(['process', 'pid', 'revision', 'agrees'], live.processes.map((p) => [p.name, String(p.pid ?? '-'), p.revision ?? '-', `${p.agrees ? 'yes' : 'NO'}${p.note ? `: ${p.note}` : ''}`])));
+  print(
+    table(
+      ['process', 'pid', 'revision', 'agrees'],
+      live.processes.map((p) => [p.name, String(p.pid ?? '-'), p.revision ?? '-', `${p.agrees ? 'yes' : 'NO'}${p.note ? `: ${p.note}` : ''}`]),
+    ),
+  );
   if ('error' in live.file) print(`DISAGREE: the file cannot be loaded, so the processes keep their last good table:\n${live.file.error}`);
   else if (live.agreed) print(`All processes agree: they serve revision ${want}${live.processes.some((p) => p.note) ? ' (nginx by its routing, see above)' : ''}.`);
-  else print(`DISAGREE: ${live.processes.filter((p) => !p.agrees).map((p) => p.name).join(', ')} do not serve revision ${want}, which the file holds; \`npx strangler reload\` applies it.`);
+  else
+    print(
+      `DISAGREE: ${live.processes
+        .filter((p) => !p.agrees)
+        .map((p) => p.name)
+        .join(', ')} do not serve revision ${want}, which the file holds; \`npx strangler reload\` applies it.`,
+    );
 }
 
 /** `log`: the audit log, newest first. */

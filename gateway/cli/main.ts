@@ -106,7 +106,13 @@ async function main(argv: string[]): Promise<number> {
   const args = [...rest];
   const env = await commandEnv(process.env);
   const config = readConfig(env, process.cwd());
-  const ctx: CommandContext = { config, env, print: (line) => console.log(line), warn: (line) => console.error(line), who: option(args, '--who') ?? env.STRANGLER_USER ?? env.USER ?? env.LOGNAME ?? 'unknown' };
+  const ctx: CommandContext = {
+    config,
+    env,
+    print: (line) => console.log(line),
+    warn: (line) => console.error(line),
+    who: option(args, '--who') ?? env.STRANGLER_USER ?? env.USER ?? env.LOGNAME ?? 'unknown',
+  };
   switch (command) {
     case 'validate': {
       const file = args[0] === undefined ? config.routesFile : resolve(args[0]);

@@ -57,7 +57,19 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS audit_log (
   detail TEXT NOT NULL
 )`;
 
-type Row = { id: number; at: string; who: string; why: string; command: string; route: string | null; diff: string; revision_before: string | null; revision_after: string | null; outcome: AuditOutcome; detail: string };
+type Row = {
+  id: number;
+  at: string;
+  who: string;
+  why: string;
+  command: string;
+  route: string | null;
+  diff: string;
+  revision_before: string | null;
+  revision_after: string | null;
+  outcome: AuditOutcome;
+  detail: string;
+};
 
 export function openAuditLog(file: string): AuditLog {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });

@@ -27,7 +27,10 @@ describe('editRoute', () => {
   it('rolls a block route back to legacy, dropping handler and methods, and keeps every other byte', () => {
     const edit = editRoute(TABLE, { route: '/api/v1/threads', mode: 'legacy' });
     expect(edit.text).toBe(
-      TABLE.replace('version: 1\n', 'version: 1\nrevision: 1\n').replace('    mode: next          # the TS handler answers\n    handler: threads\n    methods: [GET]\n', '    mode: legacy          # the TS handler answers\n'),
+      TABLE.replace('version: 1\n', 'version: 1\nrevision: 1\n').replace(
+        '    mode: next          # the TS handler answers\n    handler: threads\n    methods: [GET]\n',
+        '    mode: legacy          # the TS handler answers\n',
+      ),
     );
     expect(edit.before).toMatchObject({ mode: 'next', handler: 'threads', methods: ['GET'] });
     expect(edit.after).toMatchObject({ mode: 'legacy', handler: null, methods: null });

@@ -51,7 +51,8 @@ export function editRoute(text: string, edit: RouteEdit): EditResult {
   if (!isSeq(routes) || routes.flow) throw new RouteEditError('the route table has no block list of routes; fix it first: npx strangler validate');
   const wantExact = edit.route.startsWith('=') ? true : undefined;
   const path = edit.route.replace(/^=\s*/, '');
-  if (!path.startsWith('/')) throw new RouteEditError(`'${edit.route}' is not a route path; write it as it is in routes.yaml, e.g. /api/v1/threads (=/api/v1/threads for an exact route)`);
+  if (!path.startsWith('/'))
+    throw new RouteEditError(`'${edit.route}' is not a route path; write it as it is in routes.yaml, e.g. /api/v1/threads (=/api/v1/threads for an exact route)`);
   const found = findRoute(routes, path, wantExact);
   const before = found ? stateOf(found) : null;
   const handler = edit.handler ?? before?.handler ?? null;
@@ -61,7 +62,9 @@ export function editRoute(text: string, edit: RouteEdit): EditResult {
     Object.assign(wanted, { handler: null, methods: null });
   } else {
     if (handler === null)
-      throw new RouteEditError(`route '${edit.route}' names no handler; give the TS service that answers it: --handler <name> (the names the TS server mounts: npx strangler status)`);
+      throw new RouteEditError(
+        `route '${edit.route}' names no handler; give the TS service that answers it: --handler <name> (the names the TS server mounts: npx strangler status)`,
+      );
     wanted.handler = handler;
     if (edit.methods !== undefined) wanted.methods = `[${edit.methods.join(', ')}]`;
   }
@@ -92,7 +95,9 @@ function findRoute(routes: YAMLSeq, path: string, exact: boolean | undefined): Y
   const same = routes.items.filter((item): item is YAMLMap => isMap(item) && item.get('path') === path);
   const matching = exact === undefined ? same : same.filter((item) => (item.get('exact') === true) === exact);
   if (matching.length > 1) {
-    throw new RouteEditError(`two routes have the path ${path}: the prefix route and the exact one; write =${path} for the exact route, or ${path} only when it is the one route on that path`);
+    throw new RouteEditError(
+      `two routes have the path ${path}: the prefix route and the exact one; write =${path} for the exact route, or ${path} only when it is the one route on that path`,
+    );
   }
   return matching[0] ?? null;
 }

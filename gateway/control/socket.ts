@@ -48,7 +48,8 @@ export async function serveControl(stateDir: string, control: StackControl): Pro
   const socketPath = join(stateDir, CONTROL_SOCKET);
   if (socketPath.length > MAX_SOCKET_PATH) throw new Error(`the control socket path ${socketPath} is too long for a unix socket; set STRANGLER_STATE_DIR to a shorter directory`);
   if (existsSync(socketPath)) {
-    if (await connectStack(stateDir)) throw new Error(`another strangler up is running with the state directory ${stateDir}; stop it, or give this stack its own STRANGLER_STATE_DIR`);
+    if (await connectStack(stateDir))
+      throw new Error(`another strangler up is running with the state directory ${stateDir}; stop it, or give this stack its own STRANGLER_STATE_DIR`);
     unlinkSync(socketPath); // left by a stack that was killed
   }
   const routes: Record<string, (body: Record<string, unknown>) => Promise<unknown>> = {
@@ -65,7 +66,7 @@ export async function serveControl(stateDir: string, control: StackControl): Pro
       const send = (answer: Answer): void => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
       const route = routes[req.url ?? ''];
       if (!route) return send({ ok: false, kind: 'failed', error: `no control call ${req.url}` });
-      let body: Record<string, unknown> = {};
+      let body: Record<string, unknown>;
       try {
         body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) : {};
       } catch {

@@ -80,7 +80,6 @@ export interface StackStatus {
   readonly agreed: boolean;
 }
 
-
 export interface StackControl {
   status(): Promise<StackStatus>;
   /** Problems of a candidate table's text (its own, and handlers the running TS server cannot serve); empty: good. */
@@ -122,12 +121,14 @@ export function createStackControl(stack: StackHandles): StackControl {
   const tsReports = async (want: string | null): Promise<{ reports: ProcessReport[]; handlers: readonly string[] }> => {
     try {
       const answer = await askTs();
-      const reports: ProcessReport[] = [...answer.workers].sort((a, b) => a.worker - b.worker).map((w) => ({
-        name: workers > 1 ? `ts worker ${w.worker}` : 'ts',
-        pid: w.pid,
-        revision: w.revision,
-        agrees: want !== null && w.revision === want,
-      }));
+      const reports: ProcessReport[] = [...answer.workers]
+        .sort((a, b) => a.worker - b.worker)
+        .map((w) => ({
+          name: workers > 1 ? `ts worker ${w.worker}` : 'ts',
+          pid: w.pid,
+          revision: w.revision,
+          agrees: want !== null && w.revision === want,
+        }));
       const missing = workers - answer.workers.length;
       for (let i = 0; i < missing; i++) reports.push({ name: 'ts worker (starting)', pid: null, revision: null, agrees: false });
       return { reports, handlers: answer.handlers };
@@ -144,7 +145,14 @@ export function createStackControl(stack: StackHandles): StackControl {
       const pid = front.child.pid ?? null;
       if (want !== null && revision === want.revision) return { name, pid, revision, routing, agrees: true };
       if (want !== null && front.nginx && routing === want.routing)
-        return { name, pid, revision, routing, agrees: true, note: `serves its config of revision ${revision}, whose routing equals the live one's (a mode change needs no nginx reload)` };
+        return {
+          name,
+          pid,
+          revision,
+          routing,
+          agrees: true,
+          note: `serves its config of revision ${revision}, whose routing equals the live one's (a mode change needs no nginx reload)`,
+        };
       return { name, pid, revision, routing, agrees: false };
     } catch (err) {
       return { name, pid: front.child.pid ?? null, revision: null, agrees: false, note: `did not answer: ${(err as Error).message}` };
@@ -181,11 +189,15 @@ export function createStackControl(stack: StackHandles): StackControl {
   const laggingTs = (revision: string) => async (): Promise<string | null> => {
     const { reports } = await tsReports(revision);
     const behind = reports.filter((r) => !r.agrees);
-    return behind.length === 0 ? null : behind.map((r) => `${r.name}${r.pid ? ` (pid ${r.pid})` : ''} serves ${r.revision ?? 'nothing it could report'}${r.note ? ` (${r.note})` : ''}`).join('; ');
+    return behind.length === 0
+      ? null
+      : behind.map((r) => `${r.name}${r.pid ? ` (pid ${r.pid})` : ''} serves ${r.revision ?? 'nothing it could report'}${r.note ? ` (${r.note})` : ''}`).join('; ');
   };
   const laggingFront = (table: RouteTable) => async (): Promise<string | null> => {
     const report = await frontReport({ revision: table.revision, routing: frontDoorRouting(table) });
-    return report.agrees ? null : `${report.name}${report.pid ? ` (pid ${report.pid})` : ''} serves ${report.revision ?? 'nothing it could report'}${report.note ? ` (${report.note})` : ''}`;
+    return report.agrees
+      ? null
+      : `${report.name}${report.pid ? ` (pid ${report.pid})` : ''} serves ${report.revision ?? 'nothing it could report'}${report.note ? ` (${report.note})` : ''}`;
   };
 
   const switchTs = async (table: RouteTable): Promise<void> => {
@@ -250,7 +262,7 @@ export function createStackControl(stack: StackHandles): StackControl {
         }
         const problems = await check(readFileSync(routesFile, 'utf8'));
         if (problems.length > 0) throw new ControlError('refused', `nothing was switched:\n${problems.join('\n')}`);
-        let nginxReloaded = false;
+        let nginxReloaded: boolean;
         if (toward === 'ts') {
           await switchTs(table);
           nginxReloaded = await switchFront(table);

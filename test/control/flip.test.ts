@@ -100,7 +100,7 @@ describe.each(doors)('flipping a route 20 times through the %s front door', { ti
     }
     const set = await strangler(['set', '/api/v1/ghost', 'next', '--handler', 'ghost', '--why', 'not written yet'], env);
     expect(set.status).toBe(1);
-    expect(set.stdout).toContain("strangler set: refused, nothing was changed:");
+    expect(set.stdout).toContain('strangler set: refused, nothing was changed:');
     expect(readFileSync(routes, 'utf8')).toBe(good);
     const log = JSON.parse((await strangler(['log', '--json', '--limit', '2'], env)).stdout) as { command: string; outcome: string }[];
     expect(log.map((r) => [r.command, r.outcome])).toEqual([

@@ -74,8 +74,10 @@ export function steadyLoad(frontUrl: string, path: string, clients: number): Loa
 /** Run a strangler command without blocking this process: the load keeps going while it runs. */
 export const strangler = (args: string[], env: Record<string, string>): Promise<{ status: number; stdout: string; stderr: string }> =>
   new Promise((done) => {
-    execFile(process.execPath, [join(ROOT, 'bin/strangler.js'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120_000 }, (err, stdout, stderr) =>
-      done({ status: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [join(ROOT, 'bin/strangler.js'), ...args],
+      { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120_000 },
+      (err, stdout, stderr) => done({ status: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
     );
   });
-

@@ -39,7 +39,12 @@ export function runUp(env: Record<string, string>, shellLine?: string): Up {
   const [command, args] = shellLine === undefined ? [process.execPath, [join(ROOT, 'bin/strangler.js'), 'up']] : ['sh', ['-c', shellLine]];
   // A state directory (control socket, audit log) per stack: test files run stacks side by side from ROOT.
   const stateDir = mkdtempSync(join(tmpdir(), 'strangler-state-'));
-  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', INTERNAL_PORT: '0', STRANGLER_STATE_DIR: stateDir, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn', INTERNAL_PORT: '0', STRANGLER_STATE_DIR: stateDir, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   const output: string[] = [];
   const waiters = new Set<() => void>();
   const onLine = (line: string): void => {
