@@ -126,6 +126,12 @@ export async function changeRoute(command: 'set' | 'promote' | 'rollback', argv:
       ctx.print(`strangler ${command}: refused, nothing was changed:\n${problems.join('\n')}`);
       return 1;
     }
+    // Another command may have changed the file while this one checked its edit: its change must not be lost.
+    if (readFileSync(routesFile, 'utf8') !== before) {
+      log({ diff, revisionBefore, revisionAfter: null, outcome: 'refused', detail: 'routes.yaml changed while the edit was checked' });
+      ctx.print(`strangler ${command}: ${routesFile} changed while this edit was checked (another command?); nothing was changed: run it again`);
+      return 1;
+    }
     writeAtomically(routesFile, edit.text);
     const summary = `${edit.after.exact ? '= ' : ''}${edit.after.path}: ${describeState(edit.before)} -> ${describeState(edit.after)}; ${routesFile} is revision ${revisionAfter}`;
     if (!stack) {
