@@ -99,7 +99,7 @@ export async function changeRoute(command: 'set' | 'promote' | 'rollback', argv:
   const words = [command, route, ...(command === 'set' ? [mode] : []), ...(methodsText ? ['--methods', methodsText] : []), ...(handler ? ['--handler', handler] : [])].join(' ');
 
   const stack = await connectStack(ctx.config.stateDir);
-  const routesFile = stack ? (await stack.status()).routesFile : ctx.config.routesFile;
+  const routesFile = stack?.routesFile ?? ctx.config.routesFile;
   const before = readFileSync(routesFile, 'utf8');
   const audit = openAuditLog(join(ctx.config.stateDir, STATE_FILE));
   const log = (entry: Omit<AuditEntry, 'who' | 'why' | 'command' | 'route'>): AuditRecord => audit.record({ who: ctx.who, why, command: words, route, ...entry });

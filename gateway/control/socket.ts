@@ -25,6 +25,8 @@ type Answer = { ok: true; [key: string]: unknown } | { ok: false; kind: 'refused
 /** What the commands can ask a running stack. */
 export interface StackClient {
   readonly socketPath: string;
+  /** The route table the running stack serves. */
+  readonly routesFile: string;
   status(): Promise<StackStatus & { routesFile: string }>;
   check(text: string): Promise<string[]>;
   apply(toward: 'ts' | 'legacy'): Promise<{ status: StackStatus; agreedAfterMs: number; nginxReloaded: boolean }>;
@@ -53,7 +55,7 @@ export async function serveControl(stateDir: string, control: StackControl): Pro
     unlinkSync(socketPath); // left by a stack that was killed
   }
   const routes: Record<string, (body: Record<string, unknown>) => Promise<unknown>> = {
-    '/ping': async () => ({}),
+    '/ping': async () => ({ routesFile: control.routesFile }),
     '/status': () => control.status(),
     '/check': async (body) => ({ problems: await control.check(String(body.text ?? '')) }),
     '/apply': (body) => control.apply(body.toward === 'legacy' ? 'legacy' : 'ts'),
@@ -124,13 +126,17 @@ export async function connectStack(stateDir: string): Promise<StackClient | null
     if (!answer.ok) throw new StackCallError(answer.kind, answer.error);
     return answer as unknown as T;
   };
+  let routesFile: string;
   try {
-    await call('/ping');
+    const answer = await call('/ping');
+    if (!answer.ok) return null;
+    routesFile = String(answer.routesFile);
   } catch {
     return null; // a socket left by a stack that was killed
   }
   return {
     socketPath,
+    routesFile,
     status: () => unwrap('/status'),
     check: async (text) => (await unwrap<{ problems: string[] }>('/check', { text })).problems,
     apply: (toward) => unwrap('/apply', { toward }),

@@ -81,6 +81,7 @@ export interface StackStatus {
 }
 
 export interface StackControl {
+  readonly routesFile: string;
   status(): Promise<StackStatus>;
   /** Problems of a candidate table's text (its own, and handlers the running TS server cannot serve); empty: good. */
   check(text: string): Promise<string[]>;
@@ -249,6 +250,7 @@ export function createStackControl(stack: StackHandles): StackControl {
   };
 
   return {
+    routesFile,
     status,
     check,
     apply: (toward) =>
