@@ -107,8 +107,9 @@ export async function changeRoute(command: 'set' | 'promote' | 'rollback', argv:
     let edit;
     try {
       if (command === 'promote') {
-        const current = editRoute(before, { route, mode: 'next', ...(handler ? { handler } : {}) }).before;
-        if (current?.mode === 'next') throw new RouteEditError(`route '${route}' is in mode next already: there is nothing to promote it to yet`);
+        const current = editRoute(before, { route, mode: 'next', handler: handler ?? 'any' }).before;
+        if (current === null) throw new RouteEditError(`there is no route '${route}' to promote; add it with: npx strangler set ${route} next --handler <name>`);
+        if (current.mode === 'next') throw new RouteEditError(`route '${route}' is in mode next already: there is nothing to promote it to yet`);
       }
       edit = editRoute(before, { route, mode, ...(handler ? { handler } : {}), ...(methods ? { methods } : {}) });
     } catch (err) {
