@@ -9,7 +9,7 @@
  * await up.stop();
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { forEachLine } from '../../gateway/process/index.ts';
@@ -87,6 +87,7 @@ export function runUp(env: Record<string, string>, shellLine?: string): Up {
     }, STOP_GRACE_MS);
     await exited;
     clearTimeout(timer);
+    rmSync(stateDir, { recursive: true, force: true });
     // up's children lead process groups of their own; an up that had to be killed could not stop them.
     if (killed) for (const [, pid] of output.join('\n').matchAll(/\(pid (\d+)\)/g)) killGroup(Number(pid));
   };
