@@ -12,6 +12,7 @@ import { nginxHop } from './nginx-hop.ts';
 import { nodeEdge } from './node-edge.ts';
 import { pageCache } from './page-cache.ts';
 import { pages } from './pages.ts';
+import { routeFlip } from './route-flip.ts';
 import { routeLookup } from './route-lookup.ts';
 import { sqliteCrossProcess } from './sqlite-cross-process.ts';
 import { tsProxy } from './ts-proxy.ts';
@@ -31,6 +32,7 @@ export const SCENARIOS: readonly (Scenario | PendingScenario)[] = [
     goal: '≤ 1.1×',
     reason: 'not landed: the route table refuses mode `shadow`',
   },
+  routeFlip,
   internalCall,
   sqliteCrossProcess,
   honoTax,

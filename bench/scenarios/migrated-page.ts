@@ -23,7 +23,7 @@ import {
   TS_WORKERS_ENV,
   forumDatabase,
   frontDoorAlone,
-  replaceRoute,
+  withoutRoute,
   sharedGunicorn,
   sharedStackEnv,
   startFrontDoor,
@@ -49,7 +49,7 @@ export const migratedPage: Scenario = {
     const env = await sharedStackEnv(ctx);
     const gunicorn = await sharedGunicorn(ctx);
     const gunicornEnv = { ...env, LEGACY_PORT: new URL(gunicorn.url).port };
-    const onLegacy = writeRoutes(ctx, 'page-on-legacy', replaceRoute(PAGE_ROUTE, { path: PAGE_ROUTE, mode: 'legacy' }));
+    const onLegacy = writeRoutes(ctx, 'page-on-legacy', withoutRoute(PAGE_ROUTE));
     const tsCallingGunicorn = await ctx.own(startTs({ ...gunicornEnv, ...TS_WORKERS_ENV, TS_PORT: '0' }));
     const ts = await ctx.own(startFrontDoor(ctx, env));
     const threaded = await ctx.own(startFrontDoor(ctx, { ...env, ROUTES: onLegacy }));

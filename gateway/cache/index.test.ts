@@ -142,7 +142,7 @@ describe('cachedRoutes', () => {
     expect(await (await app.request('/page/1')).text()).toContain('#2');
   });
 
-  it("finds before routing exactly what the route stored, for a plain guest, and counts the hit but not the miss", async () => {
+  it('finds before routing exactly what the route stored, for a plain guest, and counts the hit but not the miss', async () => {
     const { app, cache, front } = build();
     expect(front.lookup('/page/1', '?b=1&a=2', {})).toBeUndefined();
     await app.request('/page/1?a=2&b=1');

@@ -10,9 +10,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GatewayConfig } from '../config/index.ts';
-import { forEachLine, keepLine, spawnChild, spawnServer, stopChild, waitForPort, type RunningProcess } from '../process/index.ts';
+import { forEachLine, keepLine, spawnChild, spawnServer, stopChild, waitForPort } from '../process/index.ts';
 import { loadRouteTable } from '../routes/index.ts';
-import { nginxSupport, writeNginxConfig } from '../nginx/index.ts';
+import { nginxSupport, writeNginxConfig, type WriteNginxConfigOptions } from '../nginx/index.ts';
+import type { FrontDoorProcess } from '../control/stack.ts';
 
 export type Echo = (name: string) => (line: string) => void;
 
@@ -21,9 +22,9 @@ export async function startFrontDoor(
   config: GatewayConfig,
   env: Record<string, string>,
   echo: Echo,
-  options: { keepLines?: number; signal?: AbortSignal } = {},
-): Promise<RunningProcess> {
-  const { keepLines, signal } = options;
+  options: { keepLines?: number; signal?: AbortSignal; statusPort?: number } = {},
+): Promise<FrontDoorProcess> {
+  const { keepLines, signal, statusPort } = options;
   const wanted = config.frontDoor;
   const support = nginxSupport();
   if (wanted === 'nginx' && !support.ok) throw new Error(`STRANGLER_FRONT_DOOR=nginx but ${support.reason}`);
@@ -49,7 +50,17 @@ export async function startFrontDoor(
   // side by side) must not read each other's config; only one nginx can hold a port anyway.
   const prefix = join(root, 'nginx/run', `up-${port}`);
   mkdirSync(prefix, { recursive: true });
-  const conf = writeNginxConfig(table, { listenHost: host, listenPort: port, prefix, outDir: prefix, pagesDir: config.pagesDir, answeredBy: config.answeredBy });
+  // Kept, so the control plane regenerates the config for this very nginx (its ports, prefix and file).
+  const nginxOptions: WriteNginxConfigOptions = {
+    listenHost: host,
+    listenPort: port,
+    prefix,
+    outDir: prefix,
+    pagesDir: config.pagesDir,
+    answeredBy: config.answeredBy,
+    ...(statusPort ? { statusPort } : {}),
+  };
+  const conf = writeNginxConfig(table, nginxOptions);
   const child = spawnChild(support.binary, ['-p', prefix, '-e', 'stderr', '-c', conf, '-g', 'daemon off;'], { cwd: root, env: process.env, detached: true });
   const output: string[] = [];
   const onLine = (line: string): void => {
@@ -71,5 +82,13 @@ export async function startFrontDoor(
     await stopChild(child);
     throw err;
   }
-  return { name: 'nginx', child, output, url: `http://${host}:${port}`, port, stop: () => stopChild(child) };
+  return {
+    name: 'nginx',
+    child,
+    output,
+    url: `http://${host}:${port}`,
+    port,
+    stop: () => stopChild(child),
+    ...(statusPort ? { nginx: { binary: support.binary, prefix, conf, statusPort, options: nginxOptions } } : {}),
+  };
 }

@@ -6,14 +6,18 @@
  * npx strangler routes              # show which backend serves each route
  * npx strangler nginx               # write nginx/generated/nginx.conf from routes.yaml
  * npx strangler up                  # run the whole stack (what `npm start` does)
+ * npx strangler set /api/v1/me next --handler users --why "parity passes"   # move a route, on the running stack
+ * npx strangler status              # each route, and the revision every process serves
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, readConfig, type GatewayConfig } from '../config/index.ts';
 import { loadRouteTable, RouteTableError } from '../routes/index.ts';
 import type { RouteTable } from '../routes/types.ts';
 import { writeNginxConfig } from '../nginx/index.ts';
-import { up } from './up.ts';
+import { changeRoute, checkText, CommandError, log, reload, status, type CommandContext } from './control.ts';
+import { connectStack } from '../control/socket.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
@@ -25,9 +29,27 @@ commands:
   routes [routes.yaml]    print the table: each route, its mode, handler, methods and backend
   nginx [--listen HOST:PORT] [--routes FILE]
                           write the nginx config generated from the table; prints its path
+  status [--json]         each route, the revision every process of the running stack serves, and
+                          whether they agree (exit 1 if not)
+  set <route> <mode> [--methods GET,HEAD] [--handler NAME] --why "..."
+                          set a route's mode (legacy or next), add the route if there is none; a
+                          running stack applies it and waits until every process serves it
+  promote <route> [--handler NAME] --why "..."
+                          legacy -> next
+  rollback <route> [--why "..."]
+                          back to legacy, dropping handler and methods: always accepted
+  reload [--code] [--why "..."]
+                          apply routes.yaml as it is (after a hand edit); --code: restart the TS
+                          workers one at a time, so new handler code goes live
+  log [--route ROUTE] [--json] [--limit N]
+                          the audit log of every change, newest first
+  <route> is a path as routes.yaml writes it; =/path names the exact route when a prefix route
+  has the same path. --who NAME says who runs a command (default: $USER).
 
 environment: ROUTES (route table, default routes.yaml), FRONT_HOST, FRONT_PORT, STRANGLER_PAGES_DIR,
-             STRANGLER_FRONT_DOOR=auto|nginx|edge and STRANGLER_STACK (for up); see gateway/config`;
+             STRANGLER_FRONT_DOOR=auto|nginx|edge, STRANGLER_STACK (whose env: and routes: the other
+             commands read too), STRANGLER_STATE_DIR (audit log and control socket, default .strangler);
+             see gateway/config`;
 
 function loadTable(config: GatewayConfig, file: string | undefined): RouteTable {
   return loadRouteTable(file === undefined ? config.routesFile : resolve(file), process.env);
@@ -64,17 +86,55 @@ function describe(table: RouteTable): string {
     .join('\n');
 }
 
+/**
+ * The environment of the commands other than `up`: the stack file's `env:` and `routes:` as defaults
+ * (what `up` gives its children), so they read the same table, services module and state directory.
+ */
+async function commandEnv(env: NodeJS.ProcessEnv): Promise<NodeJS.ProcessEnv> {
+  const stackFile = readConfig(env, process.cwd()).stackFile;
+  if (!existsSync(stackFile)) return env;
+  // Loaded when there is a stack file: its schema (zod) is a good part of a command's start.
+  const { loadStackFile } = await import('./stack-file.ts');
+  const stack = loadStackFile(stackFile);
+  return { ROUTES: stack.routes, ...stack.env, ...env };
+}
+
 async function main(argv: string[]): Promise<number> {
-  const [command, ...args] = argv;
-  const config = readConfig(process.env, process.cwd());
+  const [command, ...rest] = argv;
+  // Loaded for `up` only: the other commands start faster without the servers' modules.
+  if (command === 'up') return (await import('./up.ts')).up({ root: ROOT, cwd: process.cwd(), env: process.env });
+  const args = [...rest];
+  const env = await commandEnv(process.env);
+  const config = readConfig(env, process.cwd());
+  const ctx: CommandContext = {
+    config,
+    env,
+    print: (line) => console.log(line),
+    warn: (line) => console.error(line),
+    who: option(args, '--who') ?? env.STRANGLER_USER ?? env.USER ?? env.LOGNAME ?? 'unknown',
+  };
   switch (command) {
-    case 'up':
-      return up({ root: ROOT, cwd: process.cwd(), env: process.env });
     case 'validate': {
-      const table = loadTable(config, args[0]);
+      const file = args[0] === undefined ? config.routesFile : resolve(args[0]);
+      const table = loadTable(config, file);
+      const problems = await checkText(readFileSync(file, 'utf8'), file, args[0] === undefined ? await connectStack(config.stateDir) : null, ctx);
+      if (problems.length > 0) {
+        console.error(problems.join('\n'));
+        return 1;
+      }
       console.log(`${table.source}: ok, ${table.routes.length} routes`);
       return 0;
     }
+    case 'status':
+      return status(args, ctx);
+    case 'set':
+    case 'promote':
+    case 'rollback':
+      return changeRoute(command, args, ctx);
+    case 'reload':
+      return reload(args, ctx);
+    case 'log':
+      return log(args, ctx);
     case 'routes':
       console.log(describe(loadTable(config, args[0])));
       return 0;
@@ -111,7 +171,11 @@ main(process.argv.slice(2)).then(
       console.error(err.message);
       process.exit(1);
     }
-    if (err instanceof UsageError) {
+    if (err instanceof Error && err.name === 'StackFileError') {
+      console.error(err.message);
+      process.exit(1);
+    }
+    if (err instanceof UsageError || err instanceof CommandError) {
       console.error(`strangler: ${err.message}\n\n${USAGE}`);
       process.exit(2);
     }

@@ -73,7 +73,9 @@ export interface LegacySpec {
   readonly prepare?: { readonly command: readonly [string, ...string[]]; readonly creates: string };
 }
 
-export class StackFileError extends Error {}
+export class StackFileError extends Error {
+  override readonly name = 'StackFileError';
+}
 
 const KEYS = 'env, routes, legacy (command, cwd, env, ready, prepare), restart';
 

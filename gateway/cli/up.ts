@@ -19,6 +19,8 @@ import { internalTokenFrom } from '../internal/index.ts';
 import { freePort, isListening, signalChild, spawnServer, startApp, supervise, type RunningProcess, type Supervised } from '../process/index.ts';
 import { loadRouteTable, RouteTableError } from '../routes/index.ts';
 import type { RouteTable } from '../routes/types.ts';
+import { createStackControl, type FrontDoorProcess } from '../control/stack.ts';
+import { serveControl } from '../control/socket.ts';
 import { startFrontDoor } from './front-door.ts';
 import { loadStackFile, resolveLegacy, StackFileError, type LegacySpec, type StackFile } from './stack-file.ts';
 
@@ -94,6 +96,20 @@ export async function up({ root, cwd = root, env: processEnv, print = (line) => 
   env.STRANGLER_INTERNAL_TOKEN ??= randomBytes(32).toString('hex');
   const tokenCheck = internalTokenFrom(env);
   if (!tokenCheck.ok) return fail(tokenCheck.reason);
+  // The control socket is taken first: a second stack on the same state directory stops here, before
+  // it starts anything. `strangler set/status/...` ask this stack through it.
+  let tsSupervised: Supervised | undefined;
+  let frontDoor: FrontDoorProcess | undefined;
+  const nginxStatusPort = await freePort(HOST);
+  let control: Awaited<ReturnType<typeof serveControl>>;
+  try {
+    control = await serveControl(
+      config.stateDir,
+      createStackControl({ routesFile, env, token: env.STRANGLER_INTERNAL_TOKEN, workers: config.workers, ts: () => tsSupervised?.current, front: () => frontDoor }),
+    );
+  } catch (err) {
+    return fail((err as Error).message);
+  }
   // Python block-buffers a pipe: without this an app's last words before a crash would never be shown.
   const legacyEnv = { PYTHONUNBUFFERED: '1', ...env, ...legacy.env };
 
@@ -135,7 +151,7 @@ export async function up({ root, cwd = root, env: processEnv, print = (line) => 
         signal,
       }),
     // A restarted edge listens where the first one did (FRONT_PORT is set once it is known).
-    front: (signal) => startFrontDoor(root, readConfig(env, cwd), env, echo, { keepLines: KEEP_LINES, signal }),
+    front: async (signal) => (frontDoor = await startFrontDoor(root, readConfig(env, cwd), env, echo, { keepLines: KEEP_LINES, signal, statusPort: nginxStatusPort })),
   };
 
   const running: Supervised[] = [];
@@ -151,6 +167,7 @@ export async function up({ root, cwd = root, env: processEnv, print = (line) => 
     startup.abort();
     await starting.catch(() => undefined); // a child still starting is killed, not left behind
     for (const child of [...running].reverse()) await child.stop();
+    await control.close();
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
     finish(code);
   };
@@ -192,6 +209,7 @@ export async function up({ root, cwd = root, env: processEnv, print = (line) => 
     if (!legacyProc) return finished;
     const ts = await startSupervised('ts');
     if (!ts) return finished;
+    tsSupervised = ts;
     env.TS_PORT = String(ts.current.port);
     const front = await startSupervised('front');
     if (!front) return finished;
@@ -204,6 +222,7 @@ export async function up({ root, cwd = root, env: processEnv, print = (line) => 
     );
     print(`  legacy      ${legacyProc.current.url}  (pid ${legacyProc.current.child.pid})`);
     print(`  routes      ${routesFile}`);
+    print(`  control     ${control.socketPath}  (npx strangler status / set / rollback / reload / log)`);
     print('A child that dies is restarted. Press Ctrl-C to stop.');
   } catch (err) {
     if (stopping) return finished;

@@ -35,6 +35,8 @@ export const CONFIG_DEFAULTS = {
   STRANGLER_ANSWERED_BY: '0',
   STRANGLER_SESSION_COOKIE: '',
   STRANGLER_IDENTITY_PATH: '/_internal/legacy/sessions/resolve',
+  STRANGLER_STATE_DIR: '.strangler',
+  STRANGLER_ADMIN_PORT: '0',
 } as const satisfies Record<string, string>;
 
 export type ConfigVariable = keyof typeof CONFIG_DEFAULTS;
@@ -82,6 +84,13 @@ export interface GatewayConfig {
    * (`STRANGLER_IDENTITY_PATH`). Handed to the services module, which builds its identity resolver.
    */
   readonly identity: { readonly cookieName: string | null; readonly resolvePath: string };
+  /**
+   * The gateway's own state (`STRANGLER_STATE_DIR`), absolute: the audit log `state.db` and the control
+   * socket of a running `strangler up`. Never the app's database.
+   */
+  readonly stateDir: string;
+  /** The Node edge's admin listener on 127.0.0.1 (`STRANGLER_ADMIN_PORT`; 0: a free port, named in its listening line). */
+  readonly adminPort: number;
 }
 
 /** Thrown by {@link readConfig}; the message lists every problem, each with its fix. */
@@ -104,7 +113,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 export function readConfig(env: Env, cwd: string): GatewayConfig {
   const problems: string[] = [];
   const text = (name: ConfigVariable): string => env[name] || CONFIG_DEFAULTS[name];
-  const port = (name: 'FRONT_PORT' | 'INTERNAL_PORT'): number => {
+  const port = (name: 'FRONT_PORT' | 'INTERNAL_PORT' | 'STRANGLER_ADMIN_PORT'): number => {
     const value = text(name);
     if (/^\d{1,5}$/.test(value) && Number(value) <= 65535) return Number(value);
     problems.push(`${name}=${value} is not a port; use a number from 0 to 65535 (0 picks a free one)`);
@@ -152,6 +161,8 @@ export function readConfig(env: Env, cwd: string): GatewayConfig {
     stackFile: resolve(cwd, text('STRANGLER_STACK')),
     answeredBy: oneOf('STRANGLER_ANSWERED_BY', ['0', '1'] as const) === '1',
     identity: Object.freeze({ cookieName: cookieName(), resolvePath: identityPath() }),
+    stateDir: resolve(cwd, text('STRANGLER_STATE_DIR')),
+    adminPort: port('STRANGLER_ADMIN_PORT'),
   });
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

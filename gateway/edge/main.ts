@@ -7,10 +7,16 @@
  *
  * @example
  * FRONT_PORT=0 ROUTES=routes.yaml node --import tsx gateway/edge/main.ts
+ *
+ * It reports the table it serves on an admin listener of its own, 127.0.0.1:STRANGLER_ADMIN_PORT (0: a
+ * free port), named `admin_url` in its listening line: `GET /_internal/admin/status` (with the bearer
+ * token when STRANGLER_INTERNAL_TOKEN is set) answers its revision and front-door routing hash.
  */
 import { CONFIG_DEFAULTS, readConfigOrFail } from '../config/index.ts';
 import { createLogger, failWith, type Fail } from '../log/index.ts';
 import { failOnListenError, loadTableOrFail, reloadOnSighup, stopWhenParentGone } from '../process/index.ts';
+import { startAdminListener, type AdminListener, type FrontDoorAdminStatus } from '../admin/index.ts';
+import { frontDoorRouting } from '../nginx/routing.ts';
 import { startEdge, type Edge } from './index.ts';
 
 const env = process.env;
@@ -28,8 +34,21 @@ try {
 } catch (err) {
   failOnListenError(err, { host, port, portVariable: 'FRONT_PORT' }, fail);
 }
+let admin: AdminListener;
+try {
+  admin = await startAdminListener({
+    host: '127.0.0.1',
+    port: config.adminPort,
+    ...(config.token.ok ? { token: config.token.token } : {}),
+    status: (): FrontDoorAdminStatus => ({ revision: edge.table().revision, routing: frontDoorRouting(edge.table()) }),
+  });
+} catch (err) {
+  failOnListenError(err, { host: '127.0.0.1', port: config.adminPort, portVariable: 'STRANGLER_ADMIN_PORT' }, fail);
+}
 // The listening line is the process's contract with whoever started it: logged whatever LOG_LEVEL says.
-logger.child({}, { level: 'info' }).info({ event: 'listening', url: edge.url, routes: routesFile }, `edge listening on ${edge.url}`);
+logger
+  .child({}, { level: 'info' })
+  .info({ event: 'listening', url: edge.url, admin_url: admin.url, routes: routesFile, revision: table.revision }, `edge listening on ${edge.url}`);
 
 reloadOnSighup({ routesFile, env, logger, swap: (next) => edge.swapTable(next) });
 stopWhenParentGone(env, logger);
@@ -39,7 +58,7 @@ const stop = (signal: string): void => {
   if (stopping) return;
   stopping = true;
   logger.info({ event: 'draining', signal }, `${signal}: draining`);
-  void edge.close().then(() => {
+  void Promise.all([edge.close(), admin.close()]).then(() => {
     logger.info({ event: 'stopped' }, 'stopped');
     process.exit(0);
   });

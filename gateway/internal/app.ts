@@ -16,8 +16,10 @@ import type { ServiceBindings } from '../server/service.ts';
 import type { Service } from '../server/service.ts';
 import { errorJson, InternalError, internalErrorHandler } from './errors.ts';
 import { tokenMatcher } from './token.ts';
+import { ADMIN_STATUS_PATH } from '../admin/index.ts';
 
 export const OPENAPI_PATH = '/_internal/openapi.json';
+export { ADMIN_STATUS_PATH };
 const MAX_BODY_BYTES = 1024 * 1024;
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
@@ -30,6 +32,8 @@ export interface InternalAppOptions {
   readonly version?: string;
   /** Prometheus text for `GET /metrics` (gateway/metrics), behind the same bearer token; no route when absent. */
   readonly metrics?: () => Promise<string>;
+  /** What `GET /_internal/admin/status` answers (the revision each worker serves, the handlers mounted); none: 404. */
+  readonly adminStatus?: () => Promise<unknown>;
 }
 
 /** Where the internal listener serves the metrics: Prometheus's default path. */
@@ -42,7 +46,7 @@ export const METRICS_PATH = '/metrics';
  */
 type InternalEnv = { Bindings: ServerEnv['Bindings'] & ServiceBindings; Variables: ServerEnv['Variables'] };
 
-export function createInternalApp({ services, token, logger, version = '1', metrics }: InternalAppOptions): OpenAPIHono<InternalEnv> {
+export function createInternalApp({ services, token, logger, version = '1', metrics, adminStatus }: InternalAppOptions): OpenAPIHono<InternalEnv> {
   const app = new OpenAPIHono<InternalEnv>();
   app.use(async function requestId(c, next) {
     const id = requestIdFrom(c.req.header('x-request-id'));
@@ -63,6 +67,7 @@ export function createInternalApp({ services, token, logger, version = '1', metr
   for (const service of services) {
     if (service.internal) app.route('/', service.internal);
   }
+  if (adminStatus) app.get(ADMIN_STATUS_PATH, async (c) => c.json(await adminStatus()));
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer' });
   app.doc31(OPENAPI_PATH, {
     openapi: '3.1.0',

@@ -7,7 +7,7 @@
  * const check = internalTokenFrom(process.env);
  * const internal = createInternalApp({ services, token: check.token, logger });
  */
-export { createInternalApp, OPENAPI_PATH, METRICS_PATH, type InternalAppOptions } from './app.ts';
+export { createInternalApp, ADMIN_STATUS_PATH, OPENAPI_PATH, METRICS_PATH, type InternalAppOptions } from './app.ts';
 export { InternalError, errorJson, describeZodError, INTERNAL_ERROR_CODES, type InternalErrorCode } from './errors.ts';
 export { internalRoutes, type InternalRoutes } from './routes.ts';
 export { internalTokenFrom, tokenMatcher, MIN_TOKEN_BYTES, TOKEN_VARIABLE, type TokenCheck } from './token.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseRouteTable } from '../routes/index.ts';
-import { buildLocations, generateNginxConfig, NginxConfigError } from './index.ts';
+import { buildLocations, frontDoorRouting, generateNginxConfig, NginxConfigError } from './index.ts';
 
 const MODULE = '/usr/lib/nginx/modules/ngx_http_headers_more_filter_module.so';
 const OPTIONS = { listenHost: '127.0.0.1', listenPort: 8080, prefix: '/srv/front', pagesDir: '/srv/pages', headersMoreModule: MODULE, workerProcesses: 2 } as const;
@@ -44,11 +44,37 @@ describe('buildLocations', () => {
     ]);
   });
 
-  it('lets an exact route and a prefix route on one path keep their own backends', () => {
+  it('lets an exact route and a prefix route on one path keep their own locations', () => {
     const locations = buildLocations(table('  - { path: /x, exact: true, mode: legacy }\n  - { path: /x, mode: next, handler: x }\n'));
-    expect(locations).toContainEqual({ match: '/x', exact: true, backend: 'legacy', route: '/x' });
+    expect(locations).toContainEqual({ match: '/x', exact: true, backend: 'ts', route: '/x' });
     expect(locations).toContainEqual({ match: '/x/', exact: false, backend: 'ts', route: '/x' });
     expect(locations).toHaveLength(3);
+  });
+
+  it('sends a listed route in mode legacy to the TS server, so that a mode change leaves the config as it is', () => {
+    const legacy = buildLocations(table('  - { path: /api/v1/threads, mode: legacy }\n'));
+    const next = buildLocations(table('  - { path: /api/v1/threads, mode: next, handler: t, methods: [GET] }\n'));
+    expect(legacy).toEqual(next);
+    expect(legacy).toContainEqual({ match: '/api/v1/threads/', exact: false, backend: 'ts', route: '/api/v1/threads' });
+  });
+});
+
+describe('the revision nginx reports', () => {
+  it('writes the revision and routing in a comment, and answers them on a loopback status server when given a port', () => {
+    const t = table('  - { path: /api, mode: next, handler: a }\n');
+    const text = generateNginxConfig(t, { ...OPTIONS, statusPort: 9555 });
+    expect(text).toContain(`# Route table revision ${t.revision}, front-door routing ${frontDoorRouting(t)}`);
+    expect(text).toMatch(/listen 127\.0\.0\.1:9555;\n\s+access_log off;\n\s+location = \/strangler\/status \{/);
+    expect(text).toContain(`return 200 '{"revision":"${t.revision}","routing":"${frontDoorRouting(t)}"}\\n';`);
+    expect(generateNginxConfig(t, OPTIONS)).not.toContain('/strangler/status');
+  });
+
+  it('keeps the routing hash through a mode change and changes it when a route is added', () => {
+    const legacy = table('  - { path: /api, mode: legacy }\n');
+    const next = table('  - { path: /api, mode: next, handler: a, methods: [GET] }\n');
+    expect(frontDoorRouting(next)).toBe(frontDoorRouting(legacy));
+    expect(next.revision).not.toBe(legacy.revision);
+    expect(frontDoorRouting(table('  - { path: /api, mode: legacy }\n  - { path: /b, mode: legacy }\n'))).not.toBe(frontDoorRouting(legacy));
   });
 });
 
@@ -64,42 +90,37 @@ describe('buildLocations with segment patterns and lifecycle headers', () => {
   );
 
   it('gives each pattern a regex location after the others, in the order the matcher tries them', () => {
+    // Every listed route goes to the TS server, which adds the lifecycle headers of what it answers or passes on.
     expect(buildLocations(patterned).filter((location) => location.regex)).toEqual([
-      {
-        match: String.raw`^/b/[^/]+/t\z`,
-        exact: false,
-        regex: true,
-        backend: 'legacy',
-        route: '/b/*/t',
-        routeHeaders: { Deprecation: '@1782864000', Link: ['</b2>; rel="successor-version"'] },
-      },
+      { match: String.raw`^/b/[^/]+/t\z`, exact: false, regex: true, backend: 'ts', route: '/b/*/t' },
       { match: String.raw`^/b/[^/]+\z`, exact: false, regex: true, backend: 'ts', route: '/b/*' },
     ]);
   });
 
   it("keeps a prefix location on its prefix's route, though a pattern takes some of the paths below it", () => {
     const locations = buildLocations(patterned);
-    expect(locations).toContainEqual({ match: '/b/', exact: false, backend: 'legacy', route: '/b' });
+    expect(locations).toContainEqual({ match: '/b/', exact: false, backend: 'ts', route: '/b' });
     // The exact location of a prefix's own path goes where the table sends that path, patterns counted.
     expect(locations).toContainEqual({ match: '/b/x', exact: true, backend: 'ts', route: '/b/*' });
   });
 
-  it('adds the lifecycle headers where the front door sends the route to legacy; the TS server adds its own', () => {
-    const config = generateNginxConfig(patterned, OPTIONS);
-    const start = config.indexOf(String.raw`location ~ "^/b/[^/]+/t\z"`);
+  it('adds the lifecycle headers where the front door sends the route to legacy (the default route); the TS server adds its own', () => {
+    const config = generateNginxConfig(
+      parseRouteTable(
+        'version: 1\nbackends:\n  legacy: { url: "http://127.0.0.1:8090" }\n  ts: { url: "http://[::1]:8081" }\nroutes:\n' +
+          '  - { path: /, mode: legacy, deprecated: 2026-07-01, successor: /b2 }\n  - { path: /b/x, mode: next, handler: x, deprecated: 2026-07-01 }\n',
+        'gen.yaml',
+        {},
+      ),
+      OPTIONS,
+    );
+    const start = config.indexOf('location "/" {');
     const block = config.slice(start, config.indexOf('\n        }', start) + '\n        }'.length);
-    expect(block.split('\n').map((line) => line.trim())).toEqual([
-      String.raw`location ~ "^/b/[^/]+/t\z" {`,
-      'add_header X-Request-Id $request_id always;',
-      String.raw`add_header Link "</b2>; rel=\"successor-version\"" always;`,
-      'more_set_headers "Deprecation: @1782864000";',
-      'set $strangler_route "/b/*/t";',
-      'set $strangler_backend legacy;',
-      'if ($strangler_raw_target = 0) { rewrite ^ $uri break; }',
-      'proxy_pass http://strangler_legacy;',
-      '}',
-    ]);
-    expect(config).not.toMatch(/location = "\/b\/x" \{\n[^}]*Deprecation/);
+    const lines = block.split('\n').map((line) => line.trim());
+    expect(lines).toContain(String.raw`add_header Link "</b2>; rel=\"successor-version\"" always;`);
+    expect(lines).toContain('more_set_headers "Deprecation: @1782864000";');
+    expect(block).toContain('proxy_pass http://strangler_legacy');
+    expect(config).not.toMatch(/location = "?\/b\/x"? \{\n[^}]*Deprecation/);
   });
 });
 

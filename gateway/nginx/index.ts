@@ -16,10 +16,15 @@ import { DEFAULT_ERROR_PAGES_DIR, ERROR_PAGE_STATUSES } from '../proxy/error-pag
 import type { Backend, BackendName, RouteSettings, RouteTable } from '../routes/types.ts';
 import { accessLogDirectives, locationAccessLines } from './access-log.ts';
 import { buildLocations, type NginxLocation } from './locations.ts';
+import { frontDoorRouting } from './routing.ts';
 import { findHeadersMoreModule, HEADERS_MORE_PACKAGE } from './support.ts';
 
 export { nginxSupport, findNginx, findHeadersMoreModule, HEADERS_MORE_PACKAGE, type NginxSupport } from './support.ts';
 export { buildLocations, type NginxLocation } from './locations.ts';
+export { frontDoorRouting } from './routing.ts';
+
+/** Where nginx's status server answers (see {@link NginxConfigOptions.statusPort}). */
+export const NGINX_STATUS_PATH = '/strangler/status';
 
 const NGINX_DIR = fileURLToPath(new URL('../../nginx', import.meta.url));
 export const TEMPLATE_FILE = join(NGINX_DIR, 'nginx.conf.template');
@@ -53,6 +58,12 @@ export interface NginxConfigOptions {
    * revision=…` (the TS server names itself). Default off.
    */
   readonly answeredBy?: boolean;
+  /**
+   * A port on 127.0.0.1 where a status-only server answers `GET /strangler/status` with the revision and
+   * front-door routing hash of the table the config was generated from (`strangler status` asks the live
+   * nginx there). None: no status server.
+   */
+  readonly statusPort?: number;
 }
 
 export interface WriteNginxConfigOptions extends NginxConfigOptions {
@@ -113,6 +124,9 @@ export function generateNginxConfig(table: RouteTable, options: NginxConfigOptio
       .map((location) => locationBlock(location, locationAccessLines(location, table, { answeredBy })))
       .join('\n'),
     known_methods: METHODS.join('|'),
+    revision: table.revision,
+    routing: frontDoorRouting(table),
+    status_server: options.statusPort === undefined ? '' : statusServer(options.statusPort, table),
   };
   return readFileSync(TEMPLATE_FILE, 'utf8').replace(/\{\{(\w+)\}\}/g, (marker, name: string) => {
     const value = values[name];
@@ -228,6 +242,29 @@ function answerHeaderLines(headers: NginxLocation['routeHeaders']): string[] {
       : []),
     ...(replaced.length > 0 ? [`            more_set_headers ${replaced.map(([name, value]) => quoted(`${name}: ${value}`)).join(' ')};`] : []),
   ];
+}
+
+/** The status-only server: loopback, no access log, one JSON answer; never a front door. */
+function statusServer(port: number, table: RouteTable): string {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new NginxConfigError(`the nginx status port must be from 1 to 65535; got ${port}`);
+  // Revisions and hashes are [0-9a-f-] only: nothing to escape inside the quoted string.
+  const body = JSON.stringify({ revision: table.revision, routing: frontDoorRouting(table) });
+  return [
+    '',
+    '    # Which table this nginx serves, for `strangler status` only: loopback, never a front door.',
+    '    server {',
+    `        listen 127.0.0.1:${port};`,
+    '        access_log off;',
+    `        location = ${NGINX_STATUS_PATH} {`,
+    '            default_type application/json;',
+    "            more_set_headers 'Cache-Control: no-store';",
+    `            return 200 '${body}\\n';`,
+    '        }',
+    '        location / {',
+    '            return 404;',
+    '        }',
+    '    }',
+  ].join('\n');
 }
 
 const hostPort = (host: string, port: number): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);

@@ -27,6 +27,8 @@ export interface RunningProcess {
   readonly port: number;
   /** Other listeners the process named in its listening line (`internal_url`), if any. */
   readonly internalUrl?: string;
+  /** Its admin listener (`admin_url` in its listening line: the Node edge's), if any. */
+  readonly adminUrl?: string;
   readonly child: ChildProcess;
   /** The lines the process wrote so far (the last `keepLines` of them, KEEP_OUTPUT_LINES unless told), stdout and stderr interleaved. */
   readonly output: string[];
@@ -81,8 +83,17 @@ export function spawnServer(options: SpawnOptions): Promise<RunningProcess> {
       if (urls === null) return;
       settled = true;
       clearTimeout(timer);
-      const { url, internalUrl } = urls;
-      resolvePromise({ name, url, port: Number(new URL(url).port), ...(internalUrl ? { internalUrl } : {}), child, output, stop: () => stopChild(child) });
+      const { url, internalUrl, adminUrl } = urls;
+      resolvePromise({
+        name,
+        url,
+        port: Number(new URL(url).port),
+        ...(internalUrl ? { internalUrl } : {}),
+        ...(adminUrl ? { adminUrl } : {}),
+        child,
+        output,
+        stop: () => stopChild(child),
+      });
     };
     for (const stream of [child.stdout!, child.stderr!]) forEachLine(stream, handleLine);
     signal?.addEventListener('abort', () => fail(new Error(`${name}: start cancelled`)), { once: true });
@@ -92,11 +103,11 @@ export function spawnServer(options: SpawnOptions): Promise<RunningProcess> {
   });
 }
 
-const listeningUrls = (line: string): { url: string; internalUrl?: string } | null => {
+const listeningUrls = (line: string): { url: string; internalUrl?: string; adminUrl?: string } | null => {
   try {
-    const { url, internal_url: internalUrl } = JSON.parse(line) as { url?: unknown; internal_url?: unknown };
+    const { url, internal_url: internalUrl, admin_url: adminUrl } = JSON.parse(line) as { url?: unknown; internal_url?: unknown; admin_url?: unknown };
     if (typeof url !== 'string') return null;
-    return typeof internalUrl === 'string' ? { url, internalUrl } : { url };
+    return { url, ...(typeof internalUrl === 'string' ? { internalUrl } : {}), ...(typeof adminUrl === 'string' ? { adminUrl } : {}) };
   } catch {
     return null;
   }
@@ -200,5 +211,5 @@ export { waitUntilReady, type Readiness } from './readiness.ts';
 export { supervise, type RestartPolicy, type Supervised, type SuperviseOptions } from './supervisor.ts';
 export { loadTableOrFail, reloadOnSighup, failOnListenError, type ReloadOptions } from './startup.ts';
 export { runPrimary, type PrimaryOptions } from './workers.ts';
-export { clusterSiblings, noSiblings, tellPrimary, type Siblings } from './siblings.ts';
+export { askPrimaryForWorkers, clusterSiblings, isWorkerMessage, noSiblings, tellPrimary, type Siblings, type WorkerRevision } from './siblings.ts';
 export { stopWhenParentGone } from './parent.ts';

@@ -25,7 +25,21 @@ export type WorkerMessage =
   | { readonly strangler: 'sibling'; readonly topic: string; readonly payload: unknown }
   /** A worker asks for the whole cluster's metrics (gateway/metrics/cluster.ts); the primary answers with `metrics`. */
   | { readonly strangler: 'metrics-request'; readonly id: number }
-  | { readonly strangler: 'metrics'; readonly id: number; readonly text?: string; readonly error?: string };
+  | { readonly strangler: 'metrics'; readonly id: number; readonly text?: string; readonly error?: string }
+  /** The route table revision this worker now serves (at start and after each reload). */
+  | { readonly strangler: 'revision'; readonly revision: string }
+  /** A worker asks the primary what every worker serves; the primary answers with `workers`. */
+  | { readonly strangler: 'workers?'; readonly id: number }
+  | { readonly strangler: 'workers'; readonly id: number; readonly workers: readonly WorkerRevision[] }
+  /** The primary retires a worker (rolling restart): stop accepting, let the clients close their connections, exit. */
+  | { readonly strangler: 'retire' };
+
+/** One worker process and the route table revision it reported last. */
+export interface WorkerRevision {
+  readonly worker: number;
+  readonly pid: number;
+  readonly revision: string | null;
+}
 
 export const isWorkerMessage = (value: unknown): value is WorkerMessage =>
   typeof value === 'object' && value !== null && typeof (value as { strangler?: unknown }).strangler === 'string';
@@ -50,3 +64,32 @@ export function clusterSiblings(): Siblings {
 export const tellPrimary = (message: WorkerMessage): void => {
   process.send?.(message, undefined, undefined, () => {});
 };
+
+const ASK_TIMEOUT_MS = 2_000;
+let asked = 0;
+
+/**
+ * What every worker of this clustered server serves, as the primary knows it (each worker tells it after
+ * every table it loads); in a process that is no cluster worker, null.
+ *
+ * @example
+ * const workers = await askPrimaryForWorkers(); // [{ worker: 1, pid: 4242, revision: '7-1f3a9c0b' }, ...]
+ */
+export function askPrimaryForWorkers(): Promise<readonly WorkerRevision[] | null> {
+  if (!process.send) return Promise.resolve(null);
+  const id = ++asked;
+  return new Promise((done, reject) => {
+    const timer = setTimeout(() => {
+      process.off('message', onMessage);
+      reject(new Error(`the primary did not say within ${ASK_TIMEOUT_MS} ms what its workers serve`));
+    }, ASK_TIMEOUT_MS);
+    const onMessage = (message: unknown): void => {
+      if (!isWorkerMessage(message) || message.strangler !== 'workers' || message.id !== id) return;
+      clearTimeout(timer);
+      process.off('message', onMessage);
+      done(message.workers);
+    };
+    process.on('message', onMessage);
+    tellPrimary({ strangler: 'workers?', id });
+  });
+}

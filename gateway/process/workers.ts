@@ -3,13 +3,17 @@
  * says once that the server listens when every worker does (on the same ports), forwards SIGHUP and
  * SIGTERM/SIGINT to them, relays sibling messages, and replaces a worker that dies (unless they keep
  * dying). A worker that cannot start stops the whole server with its reason, instead of a restart loop.
+ * It knows the route table revision each worker serves (they tell it) and answers a worker that asks.
+ * SIGUSR2 restarts the workers one at a time (new code goes live): a new worker is forked and listens
+ * before an old one is retired (it stops accepting, and exits once its clients closed their connections),
+ * so the server never stops accepting and no kept-alive connection is cut under a client.
  *
  * @example
  * if (config.workers > 1 && cluster.isPrimary) runPrimary({ workers: config.workers, logger, fail, onListening: (url, internalUrl) => logListening(url, internalUrl) });
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Fail, Logger } from '../log/index.ts';
-import { isWorkerMessage } from './siblings.ts';
+import { isWorkerMessage, type WorkerRevision } from './siblings.ts';
 
 // A worker that dies within this long of listening (or before it listens) died young; more than
 // MAX_YOUNG_DEATHS of those in a row is a crash loop. Counted per worker's life, not in a wall-clock
@@ -38,6 +42,10 @@ export function runPrimary({ workers, logger, fail, onListening, pinPorts, onMet
   const listening = new Set<Worker>();
   const reasons = new Map<Worker, string>();
   const listenedAt = new Map<Worker, number>();
+  const revisions = new Map<Worker, string>();
+  // Workers a rolling restart is replacing: their exit is expected, not a crash to replace.
+  const retiring = new Set<Worker>();
+  let rolling = false;
   let youngDeaths = 0;
   let first: { url: string; internalUrl: string; where: string } | undefined;
   let started = false;
@@ -50,11 +58,16 @@ export function runPrimary({ workers, logger, fail, onListening, pinPorts, onMet
     return fail(event, message);
   };
 
-  const fork = (): void => {
+  const serving = (): WorkerRevision[] =>
+    [...listening].filter((w) => !retiring.has(w)).map((w) => ({ worker: w.id, pid: w.process.pid ?? 0, revision: revisions.get(w) ?? null }));
+
+  const fork = (): Worker => {
     const worker = cluster.fork(first && listening.size === 0 ? pinPorts(first.url, first.internalUrl) : {});
     live.add(worker);
     worker.on('message', (message: unknown) => {
       if (!isWorkerMessage(message)) return;
+      if (message.strangler === 'revision') revisions.set(worker, message.revision);
+      if (message.strangler === 'workers?' && worker.isConnected()) worker.send({ strangler: 'workers', id: message.id, workers: serving() });
       if (message.strangler === 'failed') reasons.set(worker, message.message);
       if (message.strangler === 'sibling') live.forEach((other) => other !== worker && other.isConnected() && other.send(message));
       if (message.strangler === 'metrics-request') onMetricsRequest?.(worker, message);
@@ -78,11 +91,49 @@ export function runPrimary({ workers, logger, fail, onListening, pinPorts, onMet
         onListening(message.url, message.internalUrl);
       }
     });
+    return worker;
+  };
+
+  /** Resolves true once `worker` listens, false if it exits first. */
+  const listenedOrExited = (worker: Worker): Promise<boolean> =>
+    new Promise((done) => {
+      const check = setInterval(() => {
+        if (listening.has(worker)) finish(true);
+        else if (!live.has(worker)) finish(false);
+      }, 20);
+      const finish = (ok: boolean): void => {
+        clearInterval(check);
+        done(ok);
+      };
+    });
+
+  const rollingRestart = async (): Promise<void> => {
+    if (rolling || stopping || !started) return;
+    rolling = true;
+    const old = [...listening];
+    logger.info({ event: 'rolling_restart', workers: old.length }, `restarting ${old.length} workers one at a time`);
+    for (const worker of old) {
+      if (stopping) break;
+      const fresh = fork();
+      if (!(await listenedOrExited(fresh))) {
+        logger.error({ event: 'rolling_restart_failed', worker: fresh.id }, 'a new worker did not start; the other workers keep serving');
+        break;
+      }
+      // The old worker stops accepting at once and exits once its clients have closed their connections;
+      // the next one is replaced meanwhile (new workers already serve).
+      retiring.add(worker);
+      if (worker.isConnected()) worker.send({ strangler: 'retire' });
+      else worker.process.kill('SIGTERM');
+    }
+    rolling = false;
+    logger.info({ event: 'rolling_restart_done', pids: serving().map((w) => w.pid) }, 'rolling restart done');
   };
 
   cluster.on('exit', (worker, code, signal) => {
     live.delete(worker);
     listening.delete(worker);
+    revisions.delete(worker);
+    const retired = retiring.delete(worker);
     const reason = reasons.get(worker) ?? (signal ? `killed by ${signal}` : `exit code ${code}`);
     reasons.delete(worker);
     if (stopping) {
@@ -92,6 +143,7 @@ export function runPrimary({ workers, logger, fail, onListening, pinPorts, onMet
       }
       return;
     }
+    if (retired) return void listenedAt.delete(worker);
     if (!started) failAll('refused', `not starting: worker ${worker.id} could not start: ${reason}`);
     const lived = Date.now() - (listenedAt.get(worker) ?? Date.now());
     listenedAt.delete(worker);
@@ -108,6 +160,7 @@ export function runPrimary({ workers, logger, fail, onListening, pinPorts, onMet
 
   // A worker not listening yet loads the table when it starts; a SIGHUP could only kill it.
   process.on('SIGHUP', () => signalAll('SIGHUP', listening));
+  process.on('SIGUSR2', () => void rollingRestart());
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;

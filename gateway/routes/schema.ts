@@ -231,9 +231,18 @@ function readRoute(check: Checker, node: Node, index: number): Route | null {
   const methods = checkMethods(check, node, mode);
   const lifecycle = checkLifecycle(check, node);
   if (check.problems.length > before || path === null || mode === null) return null;
-  const route: Route = { index, line: check.line(node), path, exact, mode, backend: mode === 'legacy' ? 'legacy' : 'ts', handler, methods };
+  const route: Route = { index, line: check.line(node), path, exact, mode, backend: frontDoorBackend(path, exact), handler, methods };
   return lifecycle === null ? route : { ...route, lifecycle };
 }
+
+/**
+ * Where the front doors send a route: the default route to legacy, every other listed route to the TS
+ * server whatever its mode (the TS server answers it or hands it to legacy by the mode). So a mode change
+ * never changes nginx's config: an nginx reload closes idle kept-alive client connections, and a client
+ * sending on one at that moment gets a read error, which no nginx setting avoids. The cost is one TS hop
+ * for a listed route in mode legacy.
+ */
+const frontDoorBackend = (path: string, exact: boolean): BackendName => (path === '/' && !exact ? 'legacy' : 'ts');
 
 function checkPath(check: Checker, route: YAMLMap): string | null {
   const node = route.get('path', true);

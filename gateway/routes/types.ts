@@ -39,7 +39,11 @@ export interface Route {
   /** true: only this exact path; false: the path and everything below it (segment boundary). */
   readonly exact: boolean;
   readonly mode: RouteMode;
-  /** Which backend the front door sends the route to: `legacy` for mode legacy, `ts` otherwise. */
+  /**
+   * Which backend the front door sends the route to: `legacy` for the default route `/`, `ts` for every
+   * other route whatever its mode (the TS server hands a route in mode legacy on to legacy), so that a
+   * mode change never needs an nginx reload.
+   */
   readonly backend: BackendName;
   /** Name of the TS service that answers (required unless mode is legacy). */
   readonly handler: string | null;

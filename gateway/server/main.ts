@@ -25,7 +25,19 @@ import { CONFIG_DEFAULTS, readConfigOrFail } from '../config/index.ts';
 import { createInternalApp } from '../internal/index.ts';
 import { createLogger, failWith, type Fail, type Logger } from '../log/index.ts';
 import { answerMetricsRequests, clusterMetricsText, createMetrics } from '../metrics/index.ts';
-import { clusterSiblings, failOnListenError, loadTableOrFail, noSiblings, reloadOnSighup, runPrimary, stopWhenParentGone, tellPrimary } from '../process/index.ts';
+import {
+  askPrimaryForWorkers,
+  clusterSiblings,
+  isWorkerMessage,
+  failOnListenError,
+  loadTableOrFail,
+  noSiblings,
+  reloadOnSighup,
+  runPrimary,
+  stopWhenParentGone,
+  tellPrimary,
+} from '../process/index.ts';
+import type { TsAdminStatus } from '../admin/index.ts';
 import { BEHIND_DOOR_REQUEST_HEAD_BYTES, createProxy, errorPageResponse, loadErrorPages } from '../proxy/index.ts';
 import { answerClientError } from '../edge/client-error.ts';
 import { createTsServer, type ErrorRenderer, type TsServer } from './app.ts';
@@ -39,6 +51,8 @@ const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 const HEADERS_TIMEOUT_MS = 66_000;
 const DRAIN_TIMEOUT_MS = 10_000;
 const DRAIN_POLL_MS = 100;
+// A worker retired by a rolling restart waits this long for its clients to close their connections.
+const RETIRE_TIMEOUT_MS = KEEP_ALIVE_TIMEOUT_MS + 5_000;
 
 const env = process.env;
 const isWorker = cluster.isWorker;
@@ -164,7 +178,13 @@ function serveAndDrain(): void {
   server.on('clientError', answerClientError({ pages, logger }));
   server.on('upgrade', tsServer.upgrade);
 
-  const internalApp = createInternalApp({ services: serviceSet.services, token: internalToken, logger, metrics: isWorker ? clusterMetricsText : metrics.text });
+  // What `strangler status` asks: the revision every worker serves and the handlers this server can serve.
+  const handlers = serviceSet.services.filter((service) => service.app).map((service) => service.name);
+  const adminStatus = async (): Promise<TsAdminStatus> => {
+    const own = { worker: isWorker ? cluster.worker!.id : 0, pid: process.pid, revision: tsServer.table().revision };
+    return { revision: own.revision, routes: routesFile, handlers, workers: (await askPrimaryForWorkers()) ?? [own] };
+  };
+  const internalApp = createInternalApp({ services: serviceSet.services, token: internalToken, logger, adminStatus, metrics: isWorker ? clusterMetricsText : metrics.text });
   const internalServer = serve({ fetch: internalApp.fetch, hostname: internalHost, port: internalPort }, internalListening.onListen) as Server;
   // Legacy's client drops idle connections after 30 s; staying open longer means the client always closes first.
   internalServer.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
@@ -176,29 +196,51 @@ function serveAndDrain(): void {
     // The primary logs the listening line once every worker listens; a worker's line has no url, so
     // nothing that waits for the server mistakes it for that one.
     logger.info({ event: 'worker_listening', port: Number(new URL(url).port), internal_port: Number(new URL(internalUrl).port) }, `worker ${cluster.worker!.id} listening`);
+    tellPrimary({ strangler: 'revision', revision: tsServer.table().revision });
     tellPrimary({ strangler: 'listening', url, internalUrl });
   });
 
-  reloadOnSighup({ routesFile, env, logger, swap: (next) => tsServer.swapTable(next), onReload: metrics.tableReloaded });
+  reloadOnSighup({
+    routesFile,
+    env,
+    logger,
+    onReload: metrics.tableReloaded,
+    swap: (next) => {
+      tsServer.swapTable(next);
+      tellPrimary({ strangler: 'revision', revision: next.revision });
+    },
+  });
 
   let stopping = false;
-  const drain = (signal: NodeJS.Signals): void => {
-    if (stopping) return;
+  /**
+   * Stop accepting and exit once the connections are done. On SIGTERM idle kept-alive connections are
+   * closed at once (the stack is stopping). A worker retired by a rolling restart (`retire`) leaves them to
+   * the client instead: a server closing an idle connection races a client sending on it, which then gets
+   * a read error, while the front doors close theirs first (the edge after 4 s idle, nginx after 60 s,
+   * both below KEEP_ALIVE_TIMEOUT_MS); every answer says Connection: close meanwhile.
+   */
+  let hurry = (): void => undefined;
+  const drain = (reason: NodeJS.Signals | 'retire'): void => {
+    // The stack stops while this worker retires: no waiting for clients any more.
+    if (stopping) return reason === 'retire' ? undefined : hurry();
     stopping = true;
-    logger.info({ event: 'draining', signal }, `${signal}: draining`);
+    const retiring = reason === 'retire';
+    logger.info({ event: 'draining', signal: reason }, `${reason}: draining`);
     tsServer.closeUpgrades();
     const servers = [server, internalServer];
-    const deadline = setTimeout(() => servers.forEach((s) => s.closeAllConnections()), DRAIN_TIMEOUT_MS);
+    hurry = () => servers.forEach((s) => s.closeAllConnections());
+    const deadline = setTimeout(hurry, retiring ? RETIRE_TIMEOUT_MS : DRAIN_TIMEOUT_MS);
     deadline.unref();
     const closed = servers.map(
       (s) =>
         new Promise<void>((done) => {
-          // Keep-alive connections busy at SIGTERM become idle once their answer is out; close them then.
-          setInterval(() => s.closeIdleConnections(), DRAIN_POLL_MS).unref();
           // First in line: an answer from the cache is written by the listener itself.
           s.prependListener('request', (_req, res) => res.setHeader('connection', 'close'));
+          // Since Node 19 close() also closes idle connections; a retiring worker must leave them to the client.
+          if (retiring) s.closeIdleConnections = () => undefined;
+          // Keep-alive connections busy at SIGTERM become idle once their answer is out; close them then.
+          else setInterval(() => s.closeIdleConnections(), DRAIN_POLL_MS).unref();
           s.close(() => done());
-          s.closeIdleConnections();
         }),
     );
     void Promise.all(closed)
@@ -213,6 +255,9 @@ function serveAndDrain(): void {
         process.exit(0);
       });
   };
+  process.on('message', (message: unknown) => {
+    if (isWorkerMessage(message) && message.strangler === 'retire') drain('retire');
+  });
   process.on('SIGTERM', drain);
   process.on('SIGINT', drain);
 }

@@ -32,6 +32,14 @@ const COVERED: readonly { readonly command: RegExp; readonly by: 'here' | string
   { command: /^npx strangler routes \[FILE\]$/, by: 'here' },
   { command: /^npx strangler nginx \[--listen HOST:PORT\] \[--routes FILE\]$/, by: 'here' },
   { command: /^npm run test:unit$/, by: 'here' },
+  // "Moving an endpoint": the loop, run as written on the forum and on a second app against a running stack.
+  { command: /^STRANGLER_ANSWERED_BY=1 npx strangler up$/, by: 'test/control/readme-loop.test.ts', proof: 'runUp(env, upLine)' },
+  { command: /^npx strangler (set|status|rollback|log)( |$)/, by: 'test/control/readme-loop.test.ts', proof: 'const result = sh(line);' },
+  {
+    command: /^curl -si http:\/\/127\.0\.0\.1:\$\{FRONT_PORT:-8080\}\S+ \| grep -i answered-by$/,
+    by: 'test/control/readme-loop.test.ts',
+    proof: '[/^curl /, [/X-Strangler-Answered-By: ts/i]]',
+  },
   // npm test runs the lint script's two commands as one of its counted parts (bin/run-tests.js; the
   // script's text is pinned by test/deploy/run-tests.test.ts), so every CI run runs it.
   { command: /^npm run lint$/, by: 'bin/run-tests.js', proof: "['lint', () => lint()]" },

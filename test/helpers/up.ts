@@ -9,6 +9,8 @@
  * await up.stop();
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { forEachLine } from '../../gateway/process/index.ts';
 import { ROOT } from './processes.ts';
@@ -35,7 +37,14 @@ const killGroup = (pid: number, signal: NodeJS.Signals = 'SIGKILL'): void => {
 /** Run `node bin/strangler.js up`, or `shellLine` through sh when given (a README command, as written). */
 export function runUp(env: Record<string, string>, shellLine?: string): Up {
   const [command, args] = shellLine === undefined ? [process.execPath, [join(ROOT, 'bin/strangler.js'), 'up']] : ['sh', ['-c', shellLine]];
-  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', INTERNAL_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // A state directory (control socket, audit log) per stack: test files run stacks side by side from ROOT.
+  const stateDir = mkdtempSync(join(tmpdir(), 'strangler-state-'));
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn', INTERNAL_PORT: '0', STRANGLER_STATE_DIR: stateDir, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   const output: string[] = [];
   const waiters = new Set<() => void>();
   const onLine = (line: string): void => {
@@ -78,6 +87,7 @@ export function runUp(env: Record<string, string>, shellLine?: string): Up {
     }, STOP_GRACE_MS);
     await exited;
     clearTimeout(timer);
+    rmSync(stateDir, { recursive: true, force: true });
     // up's children lead process groups of their own; an up that had to be killed could not stop them.
     if (killed) for (const [, pid] of output.join('\n').matchAll(/\(pid (\d+)\)/g)) killGroup(Number(pid));
   };
