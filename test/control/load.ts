@@ -7,6 +7,7 @@
  * await strangler(['set', '/api/v1/threads', 'legacy', '--why', 'test'], env);
  * await load.stop(); load.counts.failed; // 0
  */
+import { answeredBySide } from '../../gateway/access/index.ts';
 import { execFile } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
@@ -33,7 +34,7 @@ export function steadyLoad(frontUrl: string, path: string, clients: number): Loa
       const req = request({ host: hostname, port, path, agent }, (res) => {
         res.resume();
         res.on('end', () => {
-          const side = String(res.headers['x-strangler-answered-by'] ?? 'none');
+          const side = answeredBySide(res.headers['x-strangler-answered-by']?.toString()) ?? 'none';
           if (res.statusCode === 200) counts.ok++;
           else {
             counts.failed++;
