@@ -25,6 +25,7 @@ export {
   type Service,
   type ServiceEnv,
   type ServiceBindings,
+  type UpgradeHandler,
 } from './service.ts';
 export { serviceFor } from './dispatch.ts';
 export { requestIdFrom, mintRequestId } from '../request-id/index.ts';
