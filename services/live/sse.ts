@@ -3,7 +3,8 @@
  * (legacy-python/forum/live.py): `: connected`, then `event: post` / `id: <post id>` / `data: <post JSON>`
  * per post, `: keepalive` when quiet, the posts after `Last-Event-ID` first on a reconnection, and the
  * forum's 404 page for a thread that does not exist. Beyond legacy: a gap too long or too old to replay
- * gets one `event: reset` instead of a partial replay, and a full server answers 503.
+ * gets one `event: reset` instead of a partial replay, a full server answers 503, and `?last_event_id=`
+ * stands in for the header.
  */
 import type { Hono } from 'hono';
 import { openSseStream, type LiveRegistry } from '../../gateway/live/index.ts';
@@ -51,7 +52,9 @@ export function mountThreadEvents(app: Hono<ServiceEnv>, { feed, registry, pages
     if (!topic) return pages.htmlError(404, `thread ${id} does not exist`);
     // A HEAD learns what a GET would start with, and no stream is held for it.
     if (c.env.clientMethod === 'HEAD') return new Response(null, { status: 200, headers: HEADERS });
-    const lastEventId = c.req.header('last-event-id') ?? '';
+    // The header is the browser's own resumption; the query parameter is forum.js's, for a stream the
+    // browser gave up on (EventSource sends no Last-Event-ID on a new object).
+    const lastEventId = c.req.header('last-event-id') ?? c.req.query('last_event_id') ?? '';
     const after = LAST_EVENT_ID.test(lastEventId) ? Number(lastEventId) : undefined;
 
     const subscriber: Subscriber = { deliver: (_topic, post) => void stream?.send(postEvent(post)) };

@@ -1,7 +1,7 @@
 /**
  * An end user in a real browser (Debian's chromium driven by playwright-core) at the front door: boards,
  * a thread, logging in, replying, and a second tab receiving the reply live. The thread page and the JSON
- * come from TS, the other pages, the reply and the live stream from legacy; the user cannot tell, and the
+ * and the live stream come from TS, the other pages and the reply from legacy; the user cannot tell, and the
  * login made on one side holds on the other.
  */
 import { existsSync } from 'node:fs';
