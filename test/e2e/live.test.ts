@@ -3,23 +3,20 @@
  * front door: the page's EventSource is answered by the TS feed, and a reply made with legacy's form in
  * another browser and a post made through legacy's JSON API both appear without a reload.
  */
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { HAS_CHROMIUM, launchChromium } from '../helpers/browser.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NGINX, startStack, type Stack } from '../helpers/stack.ts';
 import { login, reply, until } from '../live/helpers.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-// The sandbox needs privileges CI's root user lacks; background networking fails on this closed network.
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const THREAD = 9;
 
-describe.skipIf(!existsSync(CHROMIUM))(`the thread page’s live updates at the ${NGINX.ok ? 'nginx' : 'Node edge'} front door`, () => {
+describe.skipIf(!HAS_CHROMIUM)(`the thread page’s live updates at the ${NGINX.ok ? 'nginx' : 'Node edge'} front door`, () => {
   let stack: Stack;
   let browser: Browser;
   beforeAll(async () => {
     stack = await startStack(NGINX.ok ? 'nginx' : 'edge', { LOG_LEVEL: 'info' });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
