@@ -46,10 +46,13 @@ export function createLiveRegistry({ maxConnections, heartbeatMs }: LiveRegistry
   let timer: NodeJS.Timeout | undefined;
   // Ticking at half the limit, a connection quiet for half of it sends: none stays silent for the whole limit.
   const start = (): void => {
-    timer ??= setInterval(() => {
-      const now = Date.now();
-      for (const connection of held) connection.tick(now);
-    }, Math.max(1, Math.floor(heartbeatMs / 2)));
+    timer ??= setInterval(
+      () => {
+        const now = Date.now();
+        for (const connection of held) connection.tick(now);
+      },
+      Math.max(1, Math.floor(heartbeatMs / 2)),
+    );
     timer.unref();
   };
   const stop = (): void => {

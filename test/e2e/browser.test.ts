@@ -10,7 +10,6 @@ import { HAS_CHROMIUM, launchChromium } from '../helpers/browser.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NGINX, startStack, type Stack } from '../helpers/stack.ts';
 
-
 describe.skipIf(!HAS_CHROMIUM)(`a browser at the ${NGINX.ok ? 'nginx' : 'Node edge'} front door`, () => {
   let stack: Stack;
   let browser: Browser;
