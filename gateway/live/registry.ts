@@ -25,6 +25,8 @@ export interface LiveRegistryOptions {
 export interface LiveRegistry {
   readonly maxConnections: number;
   readonly heartbeatMs: number;
+  /** Whether one more connection would be held now. */
+  hasRoom(): boolean;
   /** Hold `connection`; false (and nothing held) when the ceiling is reached or the registry is closed. */
   add(connection: LiveConnection): boolean;
   remove(connection: LiveConnection): void;
@@ -62,6 +64,7 @@ export function createLiveRegistry({ maxConnections, heartbeatMs }: LiveRegistry
   return {
     maxConnections,
     heartbeatMs,
+    hasRoom: () => !closed && held.size < maxConnections,
     add(connection) {
       if (closed || held.size >= maxConnections) return false;
       held.add(connection);

@@ -38,7 +38,11 @@ describe('createLiveFeed on a real SQLite file', () => {
   let feed: LiveFeed;
   const changes = () => createChangeBus({ logger });
   const addPost = (thread: number, body: string): number =>
-    Number(writer.prepare("INSERT INTO posts (thread_id, author_id, body, body_html, created_at) VALUES (?, 1, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ','now'))").run(thread, body, `<p>${body}</p>`).lastInsertRowid);
+    Number(
+      writer
+        .prepare("INSERT INTO posts (thread_id, author_id, body, body_html, created_at) VALUES (?, 1, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ','now'))")
+        .run(thread, body, `<p>${body}</p>`).lastInsertRowid,
+    );
   const subscriber = () => {
     const got: [string, LivePost][] = [];
     return { got, deliver: (topic: string, post: LivePost) => void got.push([topic, post]) };
@@ -72,7 +76,14 @@ describe('createLiveFeed on a real SQLite file', () => {
     expect(onThread.got.map(([topic, post]) => [topic, post.id])).toEqual([['thread:2', id]]);
     expect(onBoard.got.map(([topic, post]) => [topic, post.id])).toEqual([['board:general', id]]);
     expect(onOther.got).toEqual([]);
-    expect(JSON.parse(onThread.got[0]![1].json)).toEqual({ id, thread_id: 2, author: { id: 1, username: 'alice' }, body: 'new', body_html: '<p>new</p>', created_at: expect.any(String) });
+    expect(JSON.parse(onThread.got[0]![1].json)).toEqual({
+      id,
+      thread_id: 2,
+      author: { id: 1, username: 'alice' },
+      body: 'new',
+      body_html: '<p>new</p>',
+      created_at: expect.any(String),
+    });
   });
 
   it('finds a post whose notification never came on its next poll', async () => {
