@@ -6,7 +6,8 @@
 import type { Browser } from 'playwright-core';
 import { HAS_CHROMIUM, launchChromium } from '../helpers/browser.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NGINX, startStack, type Stack } from '../helpers/stack.ts';
+import type { RunningProcess } from '../../gateway/process/index.ts';
+import { NGINX, startStack, startTs, type Stack } from '../helpers/stack.ts';
 import { login, reply, until } from '../live/helpers.ts';
 
 const THREAD = 9;
@@ -14,12 +15,14 @@ const THREAD = 9;
 describe.skipIf(!HAS_CHROMIUM)(`the thread page’s live updates at the ${NGINX.ok ? 'nginx' : 'Node edge'} front door`, () => {
   let stack: Stack;
   let browser: Browser;
+  let restarted: RunningProcess | undefined;
   beforeAll(async () => {
     stack = await startStack(NGINX.ok ? 'nginx' : 'edge', { LOG_LEVEL: 'info' });
     browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
+    await restarted?.stop();
     await stack?.stop();
   });
 
@@ -50,5 +53,23 @@ describe.skipIf(!HAS_CHROMIUM)(`the thread page’s live updates at the ${NGINX.
     await reader.locator(`article#p${made.id}.post.new`).waitFor({ timeout: 15_000 });
     expect(await reader.locator(`article#p${made.id} em`).textContent()).toBe('live');
     expect(await reader.locator('article.post.new').count()).toBe(2);
+  }, 90_000);
+
+  it('picks the feed up again after the TS server restarts, from the last post the page showed', async () => {
+    const cookie = await login(stack.legacy.url, 'alice');
+    const reader = await browser.newPage();
+    reader.setDefaultTimeout(20_000);
+    const feed = reader.waitForResponse((res) => res.url().includes(`/live/t/${THREAD}`));
+    await reader.goto(`${stack.front.url}/t/${THREAD}`);
+    await feed;
+    const before = await reply(stack.legacy.url, cookie, THREAD, 'Before the restart');
+    await reader.locator(`article#p${before.id}.post.new`).waitFor();
+
+    await stack.ts.stop();
+    restarted = await startTs(stack.env);
+    // Made before the page is back on the feed, or after: either way it arrives, once.
+    const after = await reply(stack.legacy.url, cookie, THREAD, 'After the restart');
+    await reader.locator(`article#p${after.id}.post.new`).waitFor({ timeout: 30_000 });
+    expect(await reader.locator(`article#p${before.id}`).count()).toBe(1);
   }, 90_000);
 });
