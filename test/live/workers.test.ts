@@ -37,4 +37,35 @@ describe('live posts across the workers of one TS server', () => {
     for (const client of clients) await client.waitFor((f) => f.type === 'post' && f.id === post.id, 'the post on every client');
     await until(() => clients.every((c) => c.frames.filter((f) => f.type === 'post').length === 1), 'one post each');
   });
+
+  it('lets the clients of a worker that died reconnect and resume from their last id, missing nothing', async () => {
+    const cookie = await login(stack.legacy.url);
+    const seen = await reply(stack.legacy.url, cookie, 2, 'seen by all');
+    const fleet: LiveClient[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const client = await openLive(stack.ts.url);
+      clients.push(client);
+      fleet.push(client);
+      client.send({ v: 1, type: 'subscribe', topic: 'thread:2', after: seen.id - 1 });
+      await client.waitFor((f) => f.type === 'post' && f.id === seen.id, 'the first post');
+    }
+    const pids = stack.ts.output.filter((line) => line.includes('"event":"worker_listening"')).map((line) => (JSON.parse(line) as { pid: number }).pid);
+    process.kill(pids[0]!, 'SIGKILL');
+    await until(() => fleet.some((client) => client.ws.readyState === client.ws.CLOSED), 'the dead worker’s clients to be cut');
+    const cut = fleet.filter((client) => client.ws.readyState === client.ws.CLOSED);
+    expect(cut.length).toBeLessThan(fleet.length);
+    const missed = await reply(stack.legacy.url, cookie, 2, 'while they were away');
+    const back: LiveClient[] = [];
+    for (const client of cut) {
+      const last = Math.max(...client.frames.filter((f) => f.type === 'post').map((f) => f.id!));
+      const again = await openLive(stack.ts.url);
+      clients.push(again);
+      back.push(again);
+      again.send({ v: 1, type: 'subscribe', topic: 'thread:2', after: last });
+    }
+    for (const client of [...fleet.filter((c) => !cut.includes(c)), ...back]) {
+      await client.waitFor((f) => f.type === 'post' && f.id === missed.id, 'the post made while some were away');
+      expect(client.frames.filter((f) => f.type === 'post' && f.id === missed.id)).toHaveLength(1);
+    }
+  });
 });
