@@ -15,10 +15,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RouteTable } from '../routes/types.ts';
 import { accessRecord, ANSWERED_BY_HEADER, answeredByValue, type AccessRecord } from '../access/index.ts';
+import { nodeResponseSink } from '../live/sink.ts';
 import { accessLog } from './access-log.ts';
 import { createCacheAnswerer, type CacheAnswerer } from './cache-front.ts';
 import { ConventionalHeaderCase } from './header-case.ts';
 import { planRequest } from './dispatch.ts';
+import { planFor } from './plan.ts';
 import type { ServerEnv } from './env.ts';
 import { requestIdFrom } from '../request-id/index.ts';
 import { assertHandlersMounted, type Service, type ServiceEnv } from './service.ts';
@@ -63,11 +65,15 @@ export interface TsServer {
   /** Make `next` the live table, whole; throws (and keeps the current one) if it names an unmounted handler. */
   swapTable(next: RouteTable): void;
   /**
-   * The public listener's 'upgrade' listener. No service serves an upgrade, so every upgrade request
-   * (a WebSocket handshake) goes to legacy with the same target rules as a request.
+   * The public listener's 'upgrade' listener. An upgrade request (a WebSocket handshake) whose route
+   * hands GET to a service with an upgrade handler goes to that service; every other one goes to legacy
+   * with the same target rules as a request.
    */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
-  /** End every open tunnel (at shutdown: a tunnel would keep the listener from closing). */
+  /**
+   * End every open tunnel and tell every service to end its long-lived connections (at shutdown: they
+   * would keep the listener from closing).
+   */
   closeUpgrades(): void;
   /**
    * For the Node listener, before Hono: writes a guest's stored answer when a service has one for this
@@ -106,6 +112,7 @@ export function createTsServer(options: TsServerOptions): TsServer {
     return errorResponse(500, 'internal server error', new URL(c.req.url).pathname);
   };
 
+  const upgradeHandlers = new Map(services.flatMap((service) => (service.app && service.upgrade ? [[service.name, service.upgrade] as const] : [])));
   const mounted = new Map<string, Hono<ServiceEnv>>();
   for (const service of services) {
     if (!service.app) continue;
@@ -153,8 +160,18 @@ export function createTsServer(options: TsServerOptions): TsServer {
       c.set('backend', 'ts');
       // Calls the service makes to legacy share this request's deadline instead of a fixed timeout each.
       const res = await withRequestDeadline(Date.now() + REQUEST_BUDGET_MS, () =>
-        service.fetch(requestFor(c.req.raw, forwardTargetFor(route, target)), { requestId, clientMethod: method }),
+        service.fetch(requestFor(c.req.raw, forwardTargetFor(route, target)), {
+          requestId,
+          clientMethod: method,
+          openStream: (status, headers) => {
+            outgoing.writeHead(status, { ...headers, ...announced, ...(answeredByHeader === null ? {} : { [ANSWERED_BY_HEADER]: answeredByHeader }) });
+            outgoing.flushHeaders();
+            return nodeResponseSink(outgoing);
+          },
+        }),
       );
+      // The service wrote its answer itself (a stream): nothing more to send.
+      if (outgoing.headersSent) return RESPONSE_ALREADY_SENT;
       return withRouteHeaders(answeredByHeader === null ? res : withHeader(res, ANSWERED_BY_HEADER, answeredByHeader), announced);
     }
     c.set('backend', 'legacy');
@@ -191,7 +208,7 @@ export function createTsServer(options: TsServerOptions): TsServer {
     const requestId = requestIdFrom(req.headers['x-request-id'] as string | undefined);
     const target = normalizeTarget(req.url ?? '/');
     // An upgrade has no Hono context: its access line is written here, in the same schema, once it ends.
-    type Routed = { route: string; revision: string; backend: 'legacy' };
+    type Routed = { route: string; revision: string; backend: 'ts' | 'legacy' };
     const log = (status: number | null, bytes: { bytesUp: number; bytesDown: number } = { bytesUp: 0, bytesDown: 0 }, routed: Routed | null = null): void => {
       const record = accessRecord({
         requestId,
@@ -216,6 +233,13 @@ export function createTsServer(options: TsServerOptions): TsServer {
     const table = live;
     const route = table.match(target.path);
     const routed: Routed = { route: route.path, revision: table.revision, backend: 'legacy' };
+    // An upgrade is a GET: a route that moved GET to a service with an upgrade handler takes it.
+    const plan = planFor(table, route, { method: 'GET' });
+    const handler = plan.handler === null || req.method !== 'GET' ? undefined : upgradeHandlers.get(plan.handler);
+    if (handler) {
+      log(101, undefined, { ...routed, backend: 'ts' });
+      return handler(req, socket, head, { requestId, clientMethod: req.method });
+    }
     void upgrades
       .forward(req, socket, head, table.backends.legacy, {
         path: forwardTargetFor(route, target),
@@ -230,7 +254,10 @@ export function createTsServer(options: TsServerOptions): TsServer {
     app,
     upgrade,
     answerFromCache: createCacheAnswerer({ services, table: () => live, logger, answeredBy, ...(onAccess ? { onAccess } : {}) }),
-    closeUpgrades: () => upgrades.close(),
+    closeUpgrades() {
+      upgrades.close();
+      for (const service of services) service.shutdown?.();
+    },
     table: () => live,
     swapTable(next) {
       assertHandlersMounted(next, names);

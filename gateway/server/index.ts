@@ -21,10 +21,12 @@ export {
   assertHandlersMounted,
   unknownHandlers,
   UnmountedHandlerError,
+  STREAM_TAKEN,
   type PublicService,
   type Service,
   type ServiceEnv,
   type ServiceBindings,
+  type UpgradeHandler,
 } from './service.ts';
 export { planFor, planRequest, isMethodMoved, type Plan, type Side } from './dispatch.ts';
 export { requestIdFrom, mintRequestId } from '../request-id/index.ts';
@@ -53,6 +55,8 @@ export interface ServiceContext {
    * must hear at once, e.g. a cache entry gone stale; does nothing when the server is one process.
    */
   readonly siblings?: Siblings;
+  /** The route table's proxy_timeout_s in ms: a front door cuts a connection silent for this long (live feeds heartbeat within it). */
+  readonly proxyTimeoutMs?: number;
   /** The app's session cookie (null: the services module's own choice) and legacy's resolve path (docs/identity.md). */
   readonly identity?: { readonly cookieName: string | null; readonly resolvePath: string };
 }

@@ -2,7 +2,11 @@
  * What a migrated piece looks like to the TS server: a name the route table's `handler` refers to, and a
  * Hono app that answers full paths (`/api/v1/boards`, not `/`). The server knows nothing else about it.
  */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Hono } from 'hono';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import type { ByteSink } from '../live/sink.ts';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { CacheFront } from '../cache/front.ts';
 import type { RouteTable } from '../routes/types.ts';
@@ -12,7 +16,23 @@ export interface ServiceBindings {
   readonly requestId: string;
   /** The method the client sent, when the request reached the service as another (HEAD runs as GET). */
   readonly clientMethod?: string;
+  /**
+   * Take the client's connection over for a long answer (a server-sent event stream): the head is written
+   * at once and the bytes go straight to the connection, the lightest way to hold many idle streams. The
+   * handler then returns {@link STREAM_TAKEN}. Absent where no connection stands behind the request
+   * (`app.request` in unit tests): use gateway/live's `readableStreamSink` there.
+   */
+  readonly openStream?: (status: number, headers: Readonly<Record<string, string>>) => ByteSink;
 }
+
+/** What a handler returns once it has taken the connection over with `openStream`. */
+export const STREAM_TAKEN: Response = RESPONSE_ALREADY_SENT;
+
+/**
+ * Take over an upgrade request (a WebSocket handshake) that the route table hands this service: the
+ * raw request, its socket and the bytes after its head, as node:http's 'upgrade' event gives them.
+ */
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, bindings: ServiceBindings) => void;
 
 export type ServiceEnv = { Bindings: ServiceBindings };
 
@@ -27,6 +47,13 @@ export interface Service {
   readonly internal?: OpenAPIHono<ServiceEnv>;
   /** Its stored guest answers, which the server may send before routing when the table hands it a GET or HEAD. */
   readonly cache?: CacheFront;
+  /** Upgrade requests on this service's routes (GET with `Upgrade:`); without it they go to legacy. */
+  readonly upgrade?: UpgradeHandler;
+  /**
+   * The server is draining: end long-lived answers and connections now (live streams, WebSockets with
+   * close 1001), so the listener can close and clients reconnect to another process.
+   */
+  readonly shutdown?: () => void;
 }
 
 const SERVICE_NAME = /^[a-z][a-z0-9-]*$/;
