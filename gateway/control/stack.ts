@@ -16,6 +16,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { ADMIN_STATUS_PATH, type FrontDoorAdminStatus, type TsAdminStatus } from '../admin/index.ts';
 import { frontDoorRouting, NGINX_STATUS_PATH, writeNginxConfig, type WriteNginxConfigOptions } from '../nginx/index.ts';
 import type { RunningProcess } from '../process/index.ts';
@@ -31,6 +32,10 @@ export const AGREEMENT_TIMEOUT_MS = 15_000;
 /** How long a rolling restart of the TS workers may take before it is reported as stuck. */
 export const ROLLING_RESTART_TIMEOUT_MS = 120_000;
 const POLL_MS = 20;
+// After a reload, nginx's old workers keep accepting until each has handled its QUIT: one answer with the
+// new revision can come from a new worker while an old one still takes connections. Agreement is this
+// many answers in a row, each on a connection of its own.
+const NGINX_AGREEING_ANSWERS = 3;
 const ASK_TIMEOUT_MS = 2_000;
 
 /** How the running nginx was started: what its config is regenerated with (same ports, prefix, file). */
@@ -107,6 +112,25 @@ export function createStackControl(stack: StackHandles): StackControl {
     if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
     return (await res.json()) as T;
   };
+  // A connection of its own per question: a kept-alive one would keep asking the same (maybe old) nginx worker.
+  const freshJson = <T>(url: string): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const req = get(url, { agent: false, headers: { connection: 'close' }, timeout: ASK_TIMEOUT_MS }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          if (res.statusCode !== 200) return reject(new Error(`${url} answered ${res.statusCode}`));
+          try {
+            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as T);
+          } catch (err) {
+            reject(err as Error);
+          }
+        });
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error(`${url} did not answer within ${ASK_TIMEOUT_MS} ms`)));
+      req.on('error', reject);
+    });
   const tsProcess = (): RunningProcess => {
     const ts = stack.ts();
     if (!ts?.internalUrl) throw new ControlError('failed', 'the TS server is not running (it is being restarted?); try again in a moment');
@@ -114,7 +138,7 @@ export function createStackControl(stack: StackHandles): StackControl {
   };
   const askTs = (): Promise<TsAdminStatus> => getJson<TsAdminStatus>(`${tsProcess().internalUrl}${ADMIN_STATUS_PATH}`, auth);
   const askFront = async (front: FrontDoorProcess): Promise<FrontDoorAdminStatus> => {
-    if (front.nginx) return getJson<FrontDoorAdminStatus>(`http://127.0.0.1:${front.nginx.statusPort}${NGINX_STATUS_PATH}`);
+    if (front.nginx) return freshJson<FrontDoorAdminStatus>(`http://127.0.0.1:${front.nginx.statusPort}${NGINX_STATUS_PATH}`);
     if (!front.adminUrl) throw new Error('the edge named no admin listener');
     return getJson<FrontDoorAdminStatus>(`${front.adminUrl}${ADMIN_STATUS_PATH}`, auth);
   };
@@ -194,11 +218,14 @@ export function createStackControl(stack: StackHandles): StackControl {
       ? null
       : behind.map((r) => `${r.name}${r.pid ? ` (pid ${r.pid})` : ''} serves ${r.revision ?? 'nothing it could report'}${r.note ? ` (${r.note})` : ''}`).join('; ');
   };
-  const laggingFront = (table: RouteTable) => async (): Promise<string | null> => {
-    const report = await frontReport({ revision: table.revision, routing: frontDoorRouting(table) });
-    return report.agrees
-      ? null
-      : `${report.name}${report.pid ? ` (pid ${report.pid})` : ''} serves ${report.revision ?? 'nothing it could report'}${report.note ? ` (${report.note})` : ''}`;
+  const laggingFront = (table: RouteTable) => {
+    let inARow = 0;
+    return async (): Promise<string | null> => {
+      const report = await frontReport({ revision: table.revision, routing: frontDoorRouting(table) });
+      inARow = report.agrees ? inARow + 1 : 0;
+      if (report.agrees && (report.name !== 'nginx' || inARow >= NGINX_AGREEING_ANSWERS)) return null;
+      return `${report.name}${report.pid ? ` (pid ${report.pid})` : ''} serves ${report.revision ?? 'nothing it could report'}${report.note ? ` (${report.note})` : ''}`;
+    };
   };
 
   const switchTs = async (table: RouteTable): Promise<void> => {
