@@ -1,0 +1,155 @@
+/**
+ * One measurement of the live benchmark: hold `size` idle connections on a server, read its resident
+ * memory before and after (per connection), make one post and time it to every client, then close
+ * them all and read the memory again once the server has let go of the sockets.
+ *
+ * @example
+ * const held = await holdAndBroadcast({ server: ts, clients, target, size: 10_000, post, limits });
+ * held.perConnectionKiB;  // 9.6
+ * held.p99Ms;             // 181.4
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { percentile } from '../stats.ts';
+import { wallClockMs, type LiveClients, type LiveTarget } from './clients.ts';
+import { openFiles, residentKiB, threadCount } from './proc.ts';
+import type { LiveServer } from './servers.ts';
+
+/** Connections opened and closed before the measurement, so first-use costs (JIT, lazy modules) are not counted per connection. */
+const WARM_UP_CONNECTIONS = 10;
+const SETTLE_MS = 1_500;
+const RELEASE_POLL_MS = 100;
+
+export interface HoldLimits {
+  /** All connections must be open and subscribed within this. */
+  readonly openMs: number;
+  /** The post must reach every client within this. */
+  readonly deliverMs: number;
+  /** The server is stopped (and the size counted as failed) past this resident memory. */
+  readonly memoryCapKiB: number;
+}
+
+export interface HoldOptions {
+  readonly server: LiveServer;
+  readonly clients: LiveClients;
+  readonly target: LiveTarget;
+  readonly size: number;
+  /** Make one post; resolves once it was acknowledged (the write committed). */
+  readonly post: () => Promise<void>;
+  readonly limits: HoldLimits;
+  readonly log: (message: string) => void;
+}
+
+export interface HoldResult {
+  readonly size: number;
+  /** Connections open and subscribed at the deadline. */
+  readonly held: number;
+  /** Why this size failed (fewer held than asked, the memory cap, connections lost, posts not received), or null. */
+  readonly failure: string | null;
+  readonly openSeconds: number;
+  readonly rssBeforeKiB: number;
+  readonly rssHeldKiB: number;
+  readonly rssAfterCloseKiB: number;
+  readonly perConnectionKiB: number;
+  readonly openFilesHeld: number;
+  readonly threadsHeld: number;
+  readonly received: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  /** Milliseconds from sending the post to its acknowledgement (the writer's own round trip, commit included). */
+  readonly ackMs: number;
+  readonly errors: readonly string[];
+}
+
+/** Wait until the server's open files are back to `files` (it closed its side of every socket) or `timeoutMs`. */
+async function untilReleased(pid: number, files: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (openFiles(pid) > files && Date.now() < deadline) await sleep(RELEASE_POLL_MS);
+}
+
+/** Hold, measure, broadcast, release. Never throws for a size the server could not hold: it says why in `failure`. */
+export async function holdAndBroadcast(options: HoldOptions): Promise<HoldResult> {
+  const { server, clients, target, size, post, limits, log } = options;
+  const { pid } = server;
+
+  // Warm-up: the first connections and the first post pay for code paths run once.
+  await clients.open(target, WARM_UP_CONNECTIONS, limits.openMs);
+  await clients.arm();
+  await post();
+  await clients.receipts(WARM_UP_CONNECTIONS, limits.deliverMs);
+  await clients.closeAll();
+  await sleep(SETTLE_MS);
+  const filesBefore = openFiles(pid);
+  await untilReleased(pid, filesBefore, 5_000);
+  const rssBeforeKiB = residentKiB(pid);
+
+  // A server past the memory cap is stopped: its clients see their connections close and opening ends.
+  let capped = false;
+  const watchdog = setInterval(() => {
+    if (residentKiB(pid) <= limits.memoryCapKiB) return;
+    capped = true;
+    clearInterval(watchdog);
+    log(`  ${server.name} passed the ${Math.round(limits.memoryCapKiB / 1024)} MiB memory cap: stopping it`);
+    process.kill(pid, 'SIGKILL');
+  }, 250);
+  const openStarted = performance.now();
+  let opened;
+  try {
+    opened = await clients.open(target, size, limits.openMs);
+  } finally {
+    clearInterval(watchdog);
+  }
+  const openSeconds = (performance.now() - openStarted) / 1000;
+  await sleep(SETTLE_MS);
+  const rssHeldKiB = residentKiB(pid);
+  const openFilesHeld = openFiles(pid);
+  const threadsHeld = threadCount(pid);
+  log(`  held ${opened.ready} of ${size} in ${openSeconds.toFixed(1)} s; resident ${Math.round(rssBeforeKiB / 1024)} → ${Math.round(rssHeldKiB / 1024)} MiB; ${openFilesHeld} open files, ${threadsHeld} threads`);
+
+  let received = 0;
+  let latencies: number[] = [];
+  let ackMs = NaN;
+  let errors = opened.errors;
+  if (!capped && opened.ready > 0) {
+    await clients.arm();
+    const sentAt = wallClockMs();
+    await post();
+    ackMs = wallClockMs() - sentAt;
+    const receipts = await clients.receipts(opened.ready, limits.deliverMs);
+    received = receipts.received;
+    latencies = receipts.times.map((t) => t - sentAt).sort((a, b) => a - b);
+    errors = [...new Set([...errors, ...receipts.errors])];
+    log(`  post reached ${received} of ${opened.ready}: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms (acknowledged after ${ackMs.toFixed(1)} ms)`);
+  }
+
+  await clients.closeAll();
+  await untilReleased(pid, filesBefore, 15_000);
+  await sleep(SETTLE_MS);
+  const rssAfterCloseKiB = residentKiB(pid);
+
+  const failure = capped
+    ? `passed the memory cap of ${Math.round(limits.memoryCapKiB / 1024)} MiB while opening`
+    : opened.ready < size
+      ? `held ${opened.ready} of ${size} connections within ${limits.openMs / 1000} s${opened.errors.length ? ` (${opened.errors.join('; ')})` : ''}`
+      : received < opened.ready
+        ? `the post reached ${received} of ${opened.ready} clients within ${limits.deliverMs / 1000} s`
+        : null;
+  return {
+    size,
+    held: opened.ready,
+    failure,
+    openSeconds,
+    rssBeforeKiB,
+    rssHeldKiB,
+    rssAfterCloseKiB,
+    perConnectionKiB: opened.ready > 0 ? (rssHeldKiB - rssBeforeKiB) / opened.ready : NaN,
+    openFilesHeld,
+    threadsHeld,
+    received,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    maxMs: latencies.at(-1) ?? NaN,
+    ackMs,
+    errors,
+  };
+}

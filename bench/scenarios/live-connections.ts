@@ -1,0 +1,163 @@
+/**
+ * Live connections: idle SSE and WebSocket connections held directly on one TS server process (1,000,
+ * 5,000 and 10,000 in the full mode), its resident memory per connection, and the time for one post to
+ * reach every client; legacy's feed (a thread per connection, each polling the database) beside it, up
+ * to the first size it does not survive. Directly, not through a front door: the figures are the TS
+ * server's own (nginx would add its own memory and two file descriptors per connection, and its
+ * generated config's worker_connections would cap the count before the server did).
+ *
+ * Where the TS server does not serve a feed itself yet (routes.yaml sends it elsewhere, or nothing
+ * answers as a feed), the stand-in (bench/fixtures/live-standin.ts: node:http and `ws`) is measured
+ * in its place and every label says so.
+ */
+import { loadavg } from 'node:os';
+import { atMost, check, noneSeen } from '../lib/checks.ts';
+import type { LiveTarget } from '../lib/live/clients.ts';
+import { holdAndBroadcast, type HoldLimits, type HoldResult } from '../lib/live/hold.ts';
+import type { LiveKind } from '../lib/live/protocol.ts';
+import { raisedFdLimit } from '../lib/live/proc.ts';
+import { SSE_PATH, startLiveLegacy, startStandIn, tsFeed, WS_PATH, WS_TOPIC, type LiveServer } from '../lib/live/servers.ts';
+import { FD_HEADROOM, liveMethod, liveSetup, withServer } from '../lib/live/setup.ts';
+import { writeLiveSection } from '../lib/live/results.ts';
+import type { Check, Scenario } from '../lib/types.ts';
+
+const GOAL_KIB_PER_CONNECTION = 12;
+const GOAL_P99_MS = 250;
+const GOAL_AT = 10_000;
+const MIB = 1024;
+const limitsFor = (size: number, memoryCapKiB: number): HoldLimits => ({ openMs: 30_000 + size * 10, deliverMs: 30_000, memoryCapKiB });
+const TS_MEMORY_CAP_KIB = 4096 * MIB;
+/** Legacy is stopped past this: a thread per connection must not take the shared machine down. */
+const LEGACY_MEMORY_CAP_KIB = 2048 * MIB;
+const KIND_NAMES: Record<LiveKind, string> = { sse: 'SSE', ws: 'WebSocket' };
+
+interface Row extends HoldResult {
+  readonly kind: LiveKind;
+  /** `TS`, `stand-in` or `legacy`. */
+  readonly server: string;
+}
+
+const n = (value: number): string => value.toLocaleString('en-US');
+const target = (kind: LiveKind, url: string, thread: number): LiveTarget => ({ kind, url, path: kind === 'sse' ? SSE_PATH(thread) : WS_PATH, topic: WS_TOPIC(thread) });
+
+export const liveConnections: Scenario = {
+  name: 'live-connections',
+  title: 'Live connections (SSE and WebSocket)',
+  measuredAs:
+    'idle connections held directly on one TS server process: resident memory per connection (VmRSS before and after), and the time from sending one post to its receipt by every client (p50/p99); legacy’s thread-per-connection feed at each size up to the first it does not survive',
+  goal: `≤ ${GOAL_KIB_PER_CONNECTION} KiB per connection; p99 < ${GOAL_P99_MS} ms at ${n(GOAL_AT)}`,
+  async run(ctx) {
+    const loadBefore = loadavg();
+    const setup = await liveSetup(ctx);
+    const { thread, clients } = setup;
+    const notes: string[] = [];
+    const maxConnections = raisedFdLimit(setup.fdLimit) - FD_HEADROOM;
+    const sizes = ctx.options.liveSizes.map((size) => Math.min(size, maxConnections));
+    if (sizes.some((size, i) => size !== ctx.options.liveSizes[i]))
+      notes.push(`sizes above ${n(maxConnections)} were reduced to it: a server holds one file descriptor per connection, and the hard limit is ${n(setup.fdLimit.hard)}`);
+    const served = await setup.withTs((ts) => tsFeed(ts, thread));
+    const rows: Row[] = [];
+
+    for (const kind of ['sse', 'ws'] as const) {
+      const who = served[kind] ? 'TS' : 'stand-in';
+      if (!served[kind]) notes.push(`${KIND_NAMES[kind]}: the TS server does not serve ${kind === 'sse' ? SSE_PATH(thread) : WS_PATH} itself yet, so the stand-in (bench/fixtures/live-standin.ts) was measured in its place`);
+      for (const size of sizes) {
+        ctx.log(`${KIND_NAMES[kind]}, ${n(size)} connections on the ${who} server`);
+        const row = await setup.withTs(async (ts) => {
+          const measure = (server: LiveServer, post: () => Promise<void>) =>
+            holdAndBroadcast({ server, clients, target: target(kind, server.url, thread), size, post, limits: limitsFor(size, TS_MEMORY_CAP_KIB), log: ctx.log });
+          if (served[kind]) return measure(ts, setup.postOnLegacy);
+          return withServer(
+            () => startStandIn(ctx.env()),
+            (standIn) => measure(standIn, () => postToStandIn(standIn.url, thread)),
+          );
+        });
+        rows.push({ ...row, kind, server: who });
+      }
+    }
+
+    for (const size of sizes) {
+      ctx.log(`SSE, ${n(size)} connections on legacy's feed (a thread each)`);
+      const row = await setup.withTs(() =>
+        withServer(
+          () => startLiveLegacy(setup.legacyEnv),
+          (legacy) =>
+            holdAndBroadcast({ server: legacy, clients, target: target('sse', legacy.url, thread), size, post: setup.postOnLegacy, limits: limitsFor(size, LEGACY_MEMORY_CAP_KIB), log: ctx.log }),
+        ),
+      );
+      rows.push({ ...row, kind: 'sse', server: 'legacy' });
+      if (row.failure !== null) {
+        notes.push(`legacy's feed stopped at ${n(size)} connections: ${row.failure}; larger sizes were not tried`);
+        break;
+      }
+    }
+
+    const largestLegacy = Math.max(0, ...rows.filter((r) => r.server === 'legacy' && r.failure === null).map((r) => r.size));
+    notes.push(
+      `latency is from sending the post to each client's receipt (the writer's round trip, commit included, is inside it); legacy's feed polls the database once a second, so its figures include up to a second of waiting`,
+    );
+    const method = [...liveMethod(setup, loadBefore), 'each size on a fresh server process (TS: TS_WORKERS=1; legacy: its threaded server), after a warm-up of 10 connections and one post'];
+    const files = writeLiveSection(ctx.options.out, 'live-connections', {
+      title: 'Idle connections held, memory per connection, one broadcast',
+      date: new Date().toISOString(),
+      method,
+      markdown: [tableOf(rows), '', ...notes.map((note) => `- ${note}`)].join('\n'),
+      data: { fdLimit: setup.fdLimit, served, rows },
+    });
+    ctx.log(`wrote ${files.join(', ')}`);
+    return {
+      configurations: [],
+      checks: rows.flatMap(checksOf),
+      facts: { fdSoftLimit: setup.fdLimit.soft, fdHardLimit: setup.fdLimit.hard, legacyLargestSizeHeld: largestLegacy, tsServesSse: String(served.sse), tsServesWebSocket: String(served.ws) },
+      notes,
+    };
+  },
+};
+
+function checksOf(row: Row): Check[] {
+  const name = `${KIND_NAMES[row.kind]}, ${n(row.size)} on ${row.server}`;
+  const isTs = row.server !== 'legacy';
+  const one = (value: number) => ({ median: value, min: value, max: value });
+  return [
+    check(`${name}: resident memory per connection`, one(row.perConnectionKiB), 'KiB', isTs ? atMost(GOAL_KIB_PER_CONNECTION, 'KiB') : null),
+    check(`${name}: post to every client, p50`, one(row.p50Ms), 'ms', null),
+    check(`${name}: post to every client, p99`, one(row.p99Ms), 'ms', isTs && row.size >= GOAL_AT ? atMost(GOAL_P99_MS, 'ms') : null),
+    noneSeen(`${name}: connections not held or post not received`, row.size - Math.min(row.held, row.received)),
+  ];
+}
+
+function tableOf(rows: readonly Row[]): string {
+  const mib = (kib: number) => (kib / MIB).toFixed(1);
+  const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '—');
+  return [
+    '| feed | server | asked | held | open s | RSS before MiB | RSS held MiB | KiB / connection | open files | threads | received | p50 ms | p99 ms | max ms | post ack ms | RSS after close MiB | outcome |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    ...rows.map((r) =>
+      [
+        KIND_NAMES[r.kind],
+        r.server,
+        n(r.size),
+        n(r.held),
+        r.openSeconds.toFixed(1),
+        mib(r.rssBeforeKiB),
+        mib(r.rssHeldKiB),
+        Number.isFinite(r.perConnectionKiB) ? r.perConnectionKiB.toFixed(1) : '—',
+        n(r.openFilesHeld),
+        n(r.threadsHeld),
+        n(r.received),
+        ms(r.p50Ms),
+        ms(r.p99Ms),
+        ms(r.maxMs),
+        ms(r.ackMs),
+        mib(r.rssAfterCloseKiB),
+        r.failure ?? 'ok',
+      ].join(' | '),
+    ).map((line) => `| ${line} |`),
+  ].join('\n');
+}
+
+async function postToStandIn(url: string, thread: number): Promise<void> {
+  const res = await fetch(`${url}/_bench/post?thread=${thread}`, { method: 'POST' });
+  if (res.status !== 201) throw new Error(`the stand-in answered ${res.status} to a post: ${await res.text()}`);
+  await res.arrayBuffer();
+}
