@@ -11,13 +11,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { percentile } from '../stats.ts';
 import { wallClockMs, type LiveClients, type LiveTarget } from './clients.ts';
-import { openFiles, residentKiB, threadCount } from './proc.ts';
+import { openFiles, residentKiB, threadCount, untilFilesAtMost } from './proc.ts';
 import type { LiveServer } from './servers.ts';
 
 /** Connections opened and closed before the measurement, so first-use costs (JIT, lazy modules) are not counted per connection. */
 const WARM_UP_CONNECTIONS = 10;
 const SETTLE_MS = 1_500;
-const RELEASE_POLL_MS = 100;
 
 export interface HoldLimits {
   /** All connections must be open and subscribed within this. */
@@ -61,12 +60,6 @@ export interface HoldResult {
   readonly errors: readonly string[];
 }
 
-/** Wait until the server's open files are back to `files` (it closed its side of every socket) or `timeoutMs`. */
-async function untilReleased(pid: number, files: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (openFiles(pid) > files && Date.now() < deadline) await sleep(RELEASE_POLL_MS);
-}
-
 /** Hold, measure, broadcast, release. Never throws for a size the server could not hold: it says why in `failure`. */
 export async function holdAndBroadcast(options: HoldOptions): Promise<HoldResult> {
   const { server, clients, target, size, post, limits, log } = options;
@@ -80,7 +73,7 @@ export async function holdAndBroadcast(options: HoldOptions): Promise<HoldResult
   await clients.closeAll();
   await sleep(SETTLE_MS);
   const filesBefore = openFiles(pid);
-  await untilReleased(pid, filesBefore, 5_000);
+  await untilFilesAtMost(pid, filesBefore, 5_000);
   const rssBeforeKiB = residentKiB(pid);
 
   // A server past the memory cap is stopped: its clients see their connections close and opening ends.
@@ -123,7 +116,7 @@ export async function holdAndBroadcast(options: HoldOptions): Promise<HoldResult
   }
 
   await clients.closeAll();
-  await untilReleased(pid, filesBefore, 15_000);
+  await untilFilesAtMost(pid, filesBefore, 15_000);
   await sleep(SETTLE_MS);
   const rssAfterCloseKiB = residentKiB(pid);
 

@@ -10,6 +10,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** The process and every descendant, found through /proc/<pid>/task/<tid>/children. */
 export function processTree(pid: number): number[] {
@@ -61,6 +62,17 @@ export const openFiles = (pid: number): number => entriesOfTree(pid, 'fd');
 
 /** Threads of the process and its descendants (the legacy feed holds one per connection). */
 export const threadCount = (pid: number): number => entriesOfTree(pid, 'task');
+
+/** Wait until the server's open files are down to `files` (it closed its side of every socket) or `timeoutMs` passed; the count then. */
+export async function untilFilesAtMost(pid: number, files: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let now = openFiles(pid);
+  while (now > files && Date.now() < deadline) {
+    await sleep(100);
+    now = openFiles(pid);
+  }
+  return now;
+}
 
 export interface FdLimit {
   /** `ulimit -n` as this benchmark was started. */

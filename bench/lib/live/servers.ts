@@ -10,6 +10,8 @@
  */
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { loadRouteTable } from '../../../gateway/routes/index.ts';
 import { FORUM_SERVICES, PYTHON, ROOT, spawnServer, TEST_INTERNAL_TOKEN, type RunningProcess } from '../../../test/helpers/processes.ts';
 import { raisedLimitCommand } from './proc.ts';
@@ -34,9 +36,31 @@ const start = async (name: string, command: string, args: readonly string[], env
   return withPid(await spawnServer({ name, command: sh, args: shArgs, env }));
 };
 
+const GC_ON_SIGNAL = fileURLToPath(new URL('./gc-on-signal.mjs', import.meta.url));
+
+/** Node flags that let {@link collectGarbage} run a full GC in the server (bench/lib/live/gc-on-signal.mjs). */
+export const GC_FLAGS = ['--expose-gc', `--import=${GC_ON_SIGNAL}`] as const;
+
+/**
+ * Run a full GC in a Node server started with {@link GC_FLAGS} and wait until it says it ran.
+ *
+ * @example
+ * const ts = await startLiveTs(env, GC_FLAGS); await collectGarbage(ts); residentKiB(ts.pid);
+ */
+export async function collectGarbage(server: LiveServer, timeoutMs = 10_000): Promise<void> {
+  const done = (): number => server.output.filter((line) => line.includes('"bench_gc"')).length;
+  const before = done();
+  process.kill(server.pid, 'SIGUSR2');
+  const deadline = Date.now() + timeoutMs;
+  while (done() === before) {
+    if (Date.now() > deadline) throw new Error(`${server.name} did not report a garbage collection within ${timeoutMs} ms; was it started with GC_FLAGS?`);
+    await sleep(20);
+  }
+}
+
 /** The forum's TS server on the environment given (database, internal listener, legacy's port), one process. */
-export const startLiveTs = (env: Record<string, string>): Promise<LiveServer> =>
-  start('ts (live)', process.execPath, ['--import', 'tsx', 'gateway/server/main.ts'], {
+export const startLiveTs = (env: Record<string, string>, nodeFlags: readonly string[] = []): Promise<LiveServer> =>
+  start('ts (live)', process.execPath, [...nodeFlags, '--import', 'tsx', 'gateway/server/main.ts'], {
     TS_PORT: '0',
     INTERNAL_PORT: '0',
     STRANGLER_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
@@ -50,7 +74,8 @@ export const startLiveLegacy = (env: Record<string, string>): Promise<LiveServer
   start('legacy (live)', PYTHON, ['legacy-python/serve.py'], { LEGACY_PORT: '0', STRANGLER_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN, ...env });
 
 /** The stand-in feed: node:http and `ws`, nothing else (its `POST /_bench/post` stands for a commit). */
-export const startStandIn = (env: Record<string, string>): Promise<LiveServer> => start('live stand-in', process.execPath, ['--import', 'tsx', 'bench/fixtures/live-standin.ts'], env);
+export const startStandIn = (env: Record<string, string>, nodeFlags: readonly string[] = []): Promise<LiveServer> =>
+  start('live stand-in', process.execPath, [...nodeFlags, '--import', 'tsx', 'bench/fixtures/live-standin.ts'], env);
 
 /** Which of the two feeds the TS server serves itself (routed to TS by routes.yaml, and answering as a feed). */
 export async function tsFeed(ts: LiveServer, thread: number, routesFile = join(ROOT, 'routes.yaml')): Promise<Record<LiveKind, boolean>> {

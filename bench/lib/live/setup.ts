@@ -30,8 +30,8 @@ export interface LiveSetup {
   readonly writer: LiveServer;
   /** Environment of a legacy feed server on the same database and internal listener. */
   readonly legacyEnv: Record<string, string>;
-  /** Run `fn` with a fresh TS server (one process) on the shared internal port; stopped after. */
-  withTs<T>(fn: (ts: LiveServer) => Promise<T>): Promise<T>;
+  /** Run `fn` with a fresh TS server (one process, `nodeFlags` given to node) on the shared internal port; stopped after. */
+  withTs<T>(fn: (ts: LiveServer) => Promise<T>, nodeFlags?: readonly string[]): Promise<T>;
   /** Post one reply to the thread on legacy; resolves on its 201 (after the commit). TS must be up (markdown and users live there). */
   postOnLegacy(): Promise<void>;
 }
@@ -56,7 +56,7 @@ export async function liveSetup(ctx: BenchContext): Promise<LiveSetup> {
   const writer = await ctx.own(startLiveLegacy(legacyEnv));
   const clients = await ctx.own(startLiveClients(CLIENT_PROCESSES));
   const tsEnv = { ...ctx.env({ FORUM_DB: db }), ...internal, LEGACY_PORT: String(writer.port) };
-  const withTs = <T>(fn: (ts: LiveServer) => Promise<T>): Promise<T> => withServer(() => startLiveTs(tsEnv), fn);
+  const withTs = <T>(fn: (ts: LiveServer) => Promise<T>, nodeFlags: readonly string[] = []): Promise<T> => withServer(() => startLiveTs(tsEnv, nodeFlags), fn);
   // Sessions are legacy's table: one login holds for every TS server started later.
   const cookie = (await withTs(() => cookieFor(writer.url, `forum_session={session:${WRITER}}`)))!;
   let replies = 0;
