@@ -11,12 +11,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { percentile } from '../stats.ts';
 import { wallClockMs, type LiveClients, type LiveTarget } from './clients.ts';
-import { openFiles, residentKiB, threadCount, untilFilesAtMost } from './proc.ts';
+import { cpuSeconds, openFiles, residentKiB, threadCount, untilFilesAtMost } from './proc.ts';
 import type { LiveServer } from './servers.ts';
 
 /** Connections opened and closed before the measurement, so first-use costs (JIT, lazy modules) are not counted per connection. */
 const WARM_UP_CONNECTIONS = 10;
 const SETTLE_MS = 1_500;
+/** How long the connections are held idle while the server's CPU is read (heartbeats, polling). */
+const IDLE_MS = 3_000;
 
 export interface HoldLimits {
   /** All connections must be open and subscribed within this. */
@@ -25,6 +27,8 @@ export interface HoldLimits {
   readonly deliverMs: number;
   /** The server is stopped (and the size counted as failed) past this resident memory. */
   readonly memoryCapKiB: number;
+  /** Holding idle connections may keep at most this many cores busy (average over the idle period); past it the size counts as failed. */
+  readonly idleCpuCapCores: number;
 }
 
 export interface HoldOptions {
@@ -51,6 +55,8 @@ export interface HoldResult {
   readonly perConnectionKiB: number;
   readonly openFilesHeld: number;
   readonly threadsHeld: number;
+  /** CPU cores the server kept busy while the connections were idle (heartbeats, a poll per connection). */
+  readonly idleCpuCores: number;
   readonly received: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
@@ -94,16 +100,23 @@ export async function holdAndBroadcast(options: HoldOptions): Promise<HoldResult
   }
   const openSeconds = (performance.now() - openStarted) / 1000;
   await sleep(SETTLE_MS);
+  const cpuBefore = cpuSeconds(pid);
+  const idleStarted = performance.now();
+  await sleep(IDLE_MS);
+  const idleCpuCores = (cpuSeconds(pid) - cpuBefore) / ((performance.now() - idleStarted) / 1000);
   const rssHeldKiB = residentKiB(pid);
   const openFilesHeld = openFiles(pid);
   const threadsHeld = threadCount(pid);
-  log(`  held ${opened.ready} of ${size} in ${openSeconds.toFixed(1)} s; resident ${Math.round(rssBeforeKiB / 1024)} → ${Math.round(rssHeldKiB / 1024)} MiB; ${openFilesHeld} open files, ${threadsHeld} threads`);
+  log(
+    `  held ${opened.ready} of ${size} in ${openSeconds.toFixed(1)} s; resident ${Math.round(rssBeforeKiB / 1024)} → ${Math.round(rssHeldKiB / 1024)} MiB; ${openFilesHeld} open files, ${threadsHeld} threads; ${idleCpuCores.toFixed(2)} cores busy while idle`,
+  );
+  const saturated = idleCpuCores > limits.idleCpuCapCores;
 
   let received = 0;
   let latencies: number[] = [];
   let ackMs = NaN;
   let errors = opened.errors;
-  if (!capped && opened.ready > 0) {
+  if (!capped && !saturated && opened.ready > 0) {
     await clients.arm();
     const sentAt = wallClockMs();
     await post();
@@ -122,7 +135,9 @@ export async function holdAndBroadcast(options: HoldOptions): Promise<HoldResult
 
   const failure = capped
     ? `passed the memory cap of ${Math.round(limits.memoryCapKiB / 1024)} MiB while opening`
-    : opened.ready < size
+    : saturated
+      ? `holding the idle connections kept ${idleCpuCores.toFixed(2)} cores busy (cap ${limits.idleCpuCapCores}); no post was sent`
+      : opened.ready < size
       ? `held ${opened.ready} of ${size} connections within ${limits.openMs / 1000} s${opened.errors.length ? ` (${opened.errors.join('; ')})` : ''}`
       : received < opened.ready
         ? `the post reached ${received} of ${opened.ready} clients within ${limits.deliverMs / 1000} s`
@@ -138,6 +153,7 @@ export async function holdAndBroadcast(options: HoldOptions): Promise<HoldResult
     perConnectionKiB: opened.ready > 0 ? (rssHeldKiB - rssBeforeKiB) / opened.ready : NaN,
     openFilesHeld,
     threadsHeld,
+    idleCpuCores,
     received,
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),

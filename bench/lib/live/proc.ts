@@ -47,6 +47,21 @@ export function vmRssKiB(pid: number): number {
 /** Resident memory in KiB of the process and its descendants. */
 export const residentKiB = (pid: number): number => processTree(pid).reduce((sum, one) => sum + vmRssKiB(one), 0);
 
+/** Clock ticks per second of /proc/<pid>/stat's times (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/** CPU seconds (user + system) the process and its descendants have used so far. */
+export const cpuSeconds = (pid: number): number =>
+  processTree(pid).reduce((sum, one) => {
+    try {
+      // The command name (in parentheses) may hold spaces: count the fields after its closing one.
+      const fields = readFileSync(`/proc/${one}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return sum + (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    } catch {
+      return sum;
+    }
+  }, 0);
+
 /** Entries of /proc/<pid>/<dir> summed over the process and its descendants. */
 const entriesOfTree = (pid: number, dir: 'fd' | 'task'): number =>
   processTree(pid).reduce((sum, one) => {
