@@ -133,7 +133,7 @@ function tableOf(rows: readonly Row[]): string {
   const mib = (kib: number) => (kib / MIB).toFixed(1);
   const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '—');
   return [
-    '| feed | server | asked | held | open s | RSS before MiB | RSS held MiB | KiB / connection | open files | threads | idle CPU cores | received | p50 ms | p99 ms | max ms | post ack ms | RSS after close MiB | outcome |',
+    '| feed | server | asked | held | open s | RSS before MiB | RSS held MiB | KiB / connection | open files | threads | idle CPU cores | received | closed by server | p50 ms | p99 ms | max ms | post ack ms | RSS after close MiB | outcome |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     ...rows.map((r) =>
       [
@@ -149,6 +149,7 @@ function tableOf(rows: readonly Row[]): string {
         n(r.threadsHeld),
         r.idleCpuCores.toFixed(2),
         n(r.received),
+        n(r.lost),
         ms(r.p50Ms),
         ms(r.p99Ms),
         ms(r.maxMs),

@@ -58,6 +58,8 @@ export interface HoldResult {
   /** CPU cores the server kept busy while the connections were idle (heartbeats, a poll per connection). */
   readonly idleCpuCores: number;
   readonly received: number;
+  /** Connections the server closed while they were held or waiting for the post. */
+  readonly lost: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
@@ -113,6 +115,7 @@ export async function holdAndBroadcast(options: HoldOptions): Promise<HoldResult
   const saturated = idleCpuCores > limits.idleCpuCapCores;
 
   let received = 0;
+  let lost = opened.lost;
   let latencies: number[] = [];
   let ackMs = NaN;
   let errors = opened.errors;
@@ -123,9 +126,10 @@ export async function holdAndBroadcast(options: HoldOptions): Promise<HoldResult
     ackMs = wallClockMs() - sentAt;
     const receipts = await clients.receipts(opened.ready, limits.deliverMs);
     received = receipts.received;
+    lost = receipts.lost;
     latencies = receipts.times.map((t) => t - sentAt).sort((a, b) => a - b);
     errors = [...new Set([...errors, ...receipts.errors])];
-    log(`  post reached ${received} of ${opened.ready}: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms (acknowledged after ${ackMs.toFixed(1)} ms)`);
+    log(`  post reached ${received} of ${opened.ready} (${lost} closed by the server): p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms (acknowledged after ${ackMs.toFixed(1)} ms)`);
   }
 
   await clients.closeAll();
@@ -140,8 +144,9 @@ export async function holdAndBroadcast(options: HoldOptions): Promise<HoldResult
       : opened.ready < size
       ? `held ${opened.ready} of ${size} connections within ${limits.openMs / 1000} s${opened.errors.length ? ` (${opened.errors.join('; ')})` : ''}`
       : received < opened.ready
-        ? `the post reached ${received} of ${opened.ready} clients within ${limits.deliverMs / 1000} s`
+        ? `the post reached ${received} of ${opened.ready} clients within ${limits.deliverMs / 1000} s${lost ? `; the server closed ${lost} streams` : ''}`
         : null;
+  if (failure !== null) log(`  ${server.name} failed: ${failure}; its last lines:\n${server.output.slice(-5).join('\n')}`);
   return {
     size,
     held: opened.ready,
@@ -155,6 +160,7 @@ export async function holdAndBroadcast(options: HoldOptions): Promise<HoldResult
     threadsHeld,
     idleCpuCores,
     received,
+    lost,
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
     maxMs: latencies.at(-1) ?? NaN,
