@@ -10,12 +10,15 @@
  * FORUM_CACHE, FORUM_CACHE_TTL_MS, FORUM_CACHE_MAX_BYTES: the guest page and response cache
  * (forum-common/cache.ts, docs/cache.md), emptied of what changed by legacy's notifications
  * (POST /_internal/v1/changes) and by this side's own writes.
+ * LIVE_* (services/live/settings.ts, docs/live.md): the live feed's ceiling, heartbeat, buffers and replay.
+ * REDIS_URL: set, the change bus crosses processes and machines through Redis pub/sub; unset, it stays
+ * in this server (its workers relay to each other).
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ComposeServices } from '../gateway/server/index.ts';
 import { createCacheStatsService } from '../gateway/cache/index.ts';
-import { createChangeBus, createChangesService } from '../gateway/changes/index.ts';
+import { createChangeBus, createChangesService, createRedisRelay } from '../gateway/changes/index.ts';
 import { createInternalCaller } from '../gateway/internal/index.ts';
 import { createBoardsService } from './boards/index.ts';
 import {
@@ -28,6 +31,7 @@ import {
   openForumDb,
   openForumDbForWriting,
 } from './forum-common/index.ts';
+import { createLiveService, liveSettingsFrom } from './live/index.ts';
 import { createMarkdownService } from './markdown/index.ts';
 import { createSessionResolver, createSessionsService } from './sessions/index.ts';
 import { createThreadsService, createViewCounter } from './threads/index.ts';
@@ -38,7 +42,9 @@ const ERROR_TEMPLATE = resolve(LEGACY_TEMPLATES_DIR, 'error.html');
 
 const FORGET_TOPIC = 'sessions.forget';
 
-export const composeServices: ComposeServices = (env, logger, { legacyUrl, internalToken, siblings, identity }) => {
+export const composeServices: ComposeServices = (env, logger, { legacyUrl, internalToken, siblings, identity, proxyTimeoutMs }) => {
+  // Read first: a bad setting stops start-up before anything is opened.
+  const liveSettings = liveSettingsFrom(env, { proxyTimeoutMs });
   const dbFile = resolve(ROOT, env.FORUM_DB || 'data/forum.db');
   const db = openForumDb(dbFile);
   // Checked before anything writes: a file that is not the forum's is left exactly as it is.
@@ -57,10 +63,14 @@ export const composeServices: ComposeServices = (env, logger, { legacyUrl, inter
   const views = createViewCounter({ legacy, logger, flushIntervalMs: flushIntervalFrom(env) });
   // The forum's HTML pages share legacy's templates, error pages and the session's viewer.
   // What changed, from legacy (the changes endpoint) or from here (the users service), in every worker.
-  const changes = createChangeBus({ logger, siblings });
+  // With REDIS_URL every process on every machine hears every change through Redis (the workers'
+  // relay then carries none, or each change would arrive twice); without it, the workers' relay does.
+  const relay = env.REDIS_URL ? createRedisRelay({ url: env.REDIS_URL, logger }) : undefined;
+  const changes = createChangeBus({ logger, siblings: relay ?? siblings });
   const cache = createForumCache(forumCacheSettingsFrom(env), identity?.cookieName ?? undefined);
   changes.subscribe(cache.apply);
   const page = { templates: loadForumTemplates(LEGACY_TEMPLATES_DIR), pages, sessions, findUser: users.byId, logger };
+  const live = createLiveService({ db, changes, pages, logger, settings: liveSettings });
   return {
     services: [
       createBoardsService(db, page, cache),
@@ -70,12 +80,15 @@ export const composeServices: ComposeServices = (env, logger, { legacyUrl, inter
       createCacheStatsService(cache.stores),
       createSessionsService(sessions, { onForget: (hash) => siblings?.send(FORGET_TOPIC, hash) }),
       createMarkdownService(),
+      live,
     ],
     notFound: pages.notFound,
     errorResponse: pages.errorResponse,
     // The views counted since the last flush go to legacy before the handles close.
     close: async () => {
+      live.close();
       await views.close();
+      await relay?.close();
       db.close();
       writer.close();
     },

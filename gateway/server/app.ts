@@ -56,11 +56,15 @@ export interface TsServer {
   /** Make `next` the live table, whole; throws (and keeps the current one) if it names an unmounted handler. */
   swapTable(next: RouteTable): void;
   /**
-   * The public listener's 'upgrade' listener. No service serves an upgrade, so every upgrade request
-   * (a WebSocket handshake) goes to legacy with the same target rules as a request.
+   * The public listener's 'upgrade' listener. An upgrade request (a WebSocket handshake) whose route
+   * hands GET to a service with an upgrade handler goes to that service; every other one goes to legacy
+   * with the same target rules as a request.
    */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
-  /** End every open tunnel (at shutdown: a tunnel would keep the listener from closing). */
+  /**
+   * End every open tunnel and tell every service to end its long-lived connections (at shutdown: they
+   * would keep the listener from closing).
+   */
   closeUpgrades(): void;
 }
 
@@ -94,6 +98,7 @@ export function createTsServer(options: TsServerOptions): TsServer {
     return errorResponse(500, 'internal server error', new URL(c.req.url).pathname);
   };
 
+  const upgradeHandlers = new Map(services.flatMap((service) => (service.app && service.upgrade ? [[service.name, service.upgrade] as const] : [])));
   const mounted = new Map<string, Hono<ServiceEnv>>();
   for (const service of services) {
     if (!service.app) continue;
@@ -135,7 +140,7 @@ export function createTsServer(options: TsServerOptions): TsServer {
       c.set('backend', 'ts');
       // Calls the service makes to legacy share this request's deadline instead of a fixed timeout each.
       const res = await withRequestDeadline(Date.now() + REQUEST_BUDGET_MS, () =>
-        service.fetch(requestFor(c.req.raw, target.forwardPath + target.search), { requestId, clientMethod: method }),
+        service.fetch(requestFor(c.req.raw, target.forwardPath + target.search), { requestId, clientMethod: method, closeConnection: () => outgoing.destroy() }),
       );
       return answeredBy ? withHeader(res, ANSWERED_BY_HEADER, 'ts') : res;
     }
@@ -170,7 +175,7 @@ export function createTsServer(options: TsServerOptions): TsServer {
     const startedAt = performance.now();
     const requestId = requestIdFrom(req.headers['x-request-id'] as string | undefined);
     const target = normalizeTarget(req.url ?? '/');
-    const log = (status: number | null): void =>
+    const log = (status: number | null, backend: 'ts' | 'legacy' = 'legacy'): void =>
       logger.info(
         {
           event: 'request',
@@ -179,7 +184,7 @@ export function createTsServer(options: TsServerOptions): TsServer {
           method: req.method,
           path: req.url,
           status,
-          backend: 'legacy',
+          backend,
           upgrade: req.headers.upgrade,
           duration_ms: Math.round((performance.now() - startedAt) * 10) / 10,
         },
@@ -192,6 +197,13 @@ export function createTsServer(options: TsServerOptions): TsServer {
       });
     if (!target.ok) return refuse(errorResponse(target.status, target.reason, (req.url ?? '/').split('?')[0]!));
     if (isInternalPath(target.path)) return refuse(errorResponse(404, 'not found', target.path));
+    // An upgrade is a GET: a route that moved GET to a service with an upgrade handler takes it.
+    const name = serviceFor(live.match(target.path), 'GET');
+    const handler = name === null || req.method !== 'GET' ? undefined : upgradeHandlers.get(name);
+    if (handler) {
+      log(101, 'ts');
+      return handler(req, socket, head, { requestId, clientMethod: req.method });
+    }
     void upgrades
       .forward(req, socket, head, live.backends.legacy, { path: target.forwardPath + target.search, headers: { 'x-request-id': requestId }, requestId })
       .then((outcome) => log(outcome.status));
@@ -200,7 +212,10 @@ export function createTsServer(options: TsServerOptions): TsServer {
   return {
     app,
     upgrade,
-    closeUpgrades: () => upgrades.close(),
+    closeUpgrades() {
+      upgrades.close();
+      for (const service of services) service.shutdown?.();
+    },
     table: () => live,
     swapTable(next) {
       assertHandlersMounted(next, names);

@@ -25,6 +25,7 @@ export {
   type Service,
   type ServiceEnv,
   type ServiceBindings,
+  type UpgradeHandler,
 } from './service.ts';
 export { serviceFor } from './dispatch.ts';
 export { requestIdFrom, mintRequestId } from '../request-id/index.ts';
@@ -53,6 +54,8 @@ export interface ServiceContext {
    * must hear at once, e.g. a cache entry gone stale; does nothing when the server is one process.
    */
   readonly siblings?: Siblings;
+  /** The route table's proxy_timeout_s in ms: a front door cuts a connection silent for this long (live feeds heartbeat within it). */
+  readonly proxyTimeoutMs?: number;
   /** The app's session cookie (null: the services module's own choice) and legacy's resolve path (docs/identity.md). */
   readonly identity?: { readonly cookieName: string | null; readonly resolvePath: string };
 }

@@ -2,6 +2,8 @@
  * What a migrated piece looks like to the TS server: a name the route table's `handler` refers to, and a
  * Hono app that answers full paths (`/api/v1/boards`, not `/`). The server knows nothing else about it.
  */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Hono } from 'hono';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { RouteTable } from '../routes/types.ts';
@@ -11,7 +13,18 @@ export interface ServiceBindings {
   readonly requestId: string;
   /** The method the client sent, when the request reached the service as another (HEAD runs as GET). */
   readonly clientMethod?: string;
+  /**
+   * Cut the client's connection at once, for a long answer (a server-sent event stream) whose client
+   * stopped reading. Absent where no connection stands behind the request (`app.request` in unit tests).
+   */
+  readonly closeConnection?: () => void;
 }
+
+/**
+ * Take over an upgrade request (a WebSocket handshake) that the route table hands this service: the
+ * raw request, its socket and the bytes after its head, as node:http's 'upgrade' event gives them.
+ */
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, bindings: ServiceBindings) => void;
 
 export type ServiceEnv = { Bindings: ServiceBindings };
 
@@ -24,6 +37,13 @@ export interface Service {
   readonly app?: Hono<ServiceEnv>;
   /** Internal routes (`/_internal/v1/<name>/...`), served only on the internal listener. */
   readonly internal?: OpenAPIHono<ServiceEnv>;
+  /** Upgrade requests on this service's routes (GET with `Upgrade:`); without it they go to legacy. */
+  readonly upgrade?: UpgradeHandler;
+  /**
+   * The server is draining: end long-lived answers and connections now (live streams, WebSockets with
+   * close 1001), so the listener can close and clients reconnect to another process.
+   */
+  readonly shutdown?: () => void;
 }
 
 const SERVICE_NAME = /^[a-z][a-z0-9-]*$/;
