@@ -34,6 +34,8 @@ export interface BenchOptions {
   readonly cpuProfDir: string | null;
   /** Idle connections the live scenarios hold, one measurement per size (BENCH_LIVE_SIZES). */
   readonly liveSizes: readonly number[];
+  /** Whether the live scenario measures legacy's feed beside TS (BENCH_LIVE_LEGACY=0: TS only). */
+  readonly liveLegacy: boolean;
   /** The live soak: rounds of connecting and disconnecting this many clients (BENCH_LIVE_SOAK, e.g. 20x1000). */
   readonly liveSoak: { readonly rounds: number; readonly connections: number };
 }
@@ -57,7 +59,8 @@ export const USAGE = `usage: npm run bench -- [--quick | --full] [--only NAME,..
   --cpu-prof     write a CPU profile of each Node server started into DIR (node --cpu-prof)
 environment: BENCH_ROUNDS, BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_CONNECTIONS,
   BENCH_DRIVER (wrk | autocannon), BENCH_SEED (tiny | demo | bench), BENCH_THREAD_ID,
-  BENCH_LIVE_SIZES (idle live connections, e.g. 1000,5000,10000), BENCH_LIVE_SOAK (rounds x connections, e.g. 20x1000)`;
+  BENCH_LIVE_SIZES (idle live connections, e.g. 1000,5000,10000), BENCH_LIVE_LEGACY (0: not legacy's feed),
+  BENCH_LIVE_SOAK (rounds x connections, e.g. 20x1000)`;
 
 /** Parse argv (without node and the script) and the environment; throws a message naming the bad value. */
 export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
@@ -100,6 +103,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     out: resolve(values.out ?? DEFAULT_OUT_DIR),
     cpuProfDir: values['cpu-prof'] ? resolve(values['cpu-prof']) : null,
     liveSizes: (env.BENCH_LIVE_SIZES || defaults.liveSizes).split(',').map((size) => positiveInt('BENCH_LIVE_SIZES entry', size.trim(), 0)),
+    liveLegacy: env.BENCH_LIVE_LEGACY !== '0',
     liveSoak: parseSoak(env.BENCH_LIVE_SOAK || defaults.liveSoak),
   };
 }

@@ -60,6 +60,8 @@ export interface HoldResult {
   readonly received: number;
   /** Connections the server closed while they were held or waiting for the post. */
   readonly lost: number;
+  /** The first client's delay: the post's way to the server's feed, before the fan-out. */
+  readonly firstMs: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
@@ -129,7 +131,7 @@ export async function holdAndBroadcast(options: HoldOptions): Promise<HoldResult
     lost = receipts.lost;
     latencies = receipts.times.map((t) => t - sentAt).sort((a, b) => a - b);
     errors = [...new Set([...errors, ...receipts.errors])];
-    log(`  post reached ${received} of ${opened.ready} (${lost} closed by the server): p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms (acknowledged after ${ackMs.toFixed(1)} ms)`);
+    log(`  post reached ${received} of ${opened.ready} (${lost} closed by the server): first ${(latencies[0] ?? NaN).toFixed(1)} ms, p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms (acknowledged after ${ackMs.toFixed(1)} ms)`);
   }
 
   await clients.closeAll();
@@ -161,6 +163,7 @@ export async function holdAndBroadcast(options: HoldOptions): Promise<HoldResult
     idleCpuCores,
     received,
     lost,
+    firstMs: latencies[0] ?? NaN,
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
     maxMs: latencies.at(-1) ?? NaN,
