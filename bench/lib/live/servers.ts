@@ -41,21 +41,32 @@ const GC_ON_SIGNAL = fileURLToPath(new URL('./gc-on-signal.mjs', import.meta.url
 /** Node flags that let {@link collectGarbage} run a full GC in the server (bench/lib/live/gc-on-signal.mjs). */
 export const GC_FLAGS = ['--expose-gc', `--import=${GC_ON_SIGNAL}`] as const;
 
+/** What a server reports after a full GC (bench/lib/live/gc-on-signal.mjs). */
+export interface AfterGc {
+  /** V8's heap in use, KiB: what the JavaScript objects still reachable take. */
+  readonly heapUsedKiB: number;
+  /** Memory of C++ objects bound to JavaScript ones (buffers), KiB. */
+  readonly externalKiB: number;
+}
+
 /**
  * Run a full GC in a Node server started with {@link GC_FLAGS} and wait until it says it ran.
  *
  * @example
- * const ts = await startLiveTs(env, GC_FLAGS); await collectGarbage(ts); residentKiB(ts.pid);
+ * const ts = await startLiveTs(env, GC_FLAGS); const { heapUsedKiB } = await collectGarbage(ts); residentKiB(ts.pid);
  */
-export async function collectGarbage(server: LiveServer, timeoutMs = 10_000): Promise<void> {
-  const done = (): number => server.output.filter((line) => line.includes('"bench_gc"')).length;
-  const before = done();
+export async function collectGarbage(server: LiveServer, timeoutMs = 10_000): Promise<AfterGc> {
+  const reports = (): string[] => server.output.filter((line) => line.includes('"bench_gc"'));
+  const before = reports().length;
   process.kill(server.pid, 'SIGUSR2');
   const deadline = Date.now() + timeoutMs;
-  while (done() === before) {
+  while (reports().length === before) {
     if (Date.now() > deadline) throw new Error(`${server.name} did not report a garbage collection within ${timeoutMs} ms; was it started with GC_FLAGS?`);
     await sleep(20);
   }
+  const report = JSON.parse(reports().at(-1)!) as { gc: boolean; heap_used: number; external: number };
+  if (!report.gc) throw new Error(`${server.name} has no global gc(): start it with GC_FLAGS (--expose-gc)`);
+  return { heapUsedKiB: report.heap_used / 1024, externalKiB: report.external / 1024 };
 }
 
 /** The forum's TS server on the environment given (database, internal listener, legacy's port), one process. */
