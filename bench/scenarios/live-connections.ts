@@ -83,6 +83,16 @@ export const liveConnections: Scenario = {
 
     if (!ctx.options.liveLegacy) notes.push('legacy’s feed was not measured (BENCH_LIVE_LEGACY=0)');
     for (const size of ctx.options.liveLegacy ? sizes : []) {
+      // Each thread polls once a second, so its idle CPU grows with the count: a size that would pass the
+      // cap by that measure is not tried (opening it would spike the shared machine for a minute first).
+      const previous = rows.at(-1)?.server === 'legacy' ? rows.at(-1)! : null;
+      const expectedCores = previous ? (previous.idleCpuCores * size) / previous.size : 0;
+      if (previous && expectedCores > LEGACY_LIMITS.idleCpuCapCores) {
+        notes.push(
+          `legacy's feed was not tried at ${n(size)}: at ${n(previous.size)} it kept ${previous.idleCpuCores.toFixed(2)} cores busy polling for idle clients, so ${n(size)} would keep about ${expectedCores.toFixed(2)} busy (cap ${LEGACY_LIMITS.idleCpuCapCores})`,
+        );
+        break;
+      }
       ctx.log(`SSE, ${n(size)} connections on legacy's feed (a thread each)`);
       const row = await setup.withTs(() =>
         withServer(
