@@ -145,13 +145,15 @@ function checksOf(row: Row): Check[] {
 function tableOf(rows: readonly Row[]): string {
   const mib = (kib: number) => (kib / MIB).toFixed(1);
   const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '—');
+  const header = ['feed', 'server', 'load 1 min', 'asked', 'held', 'open s', 'RSS before MiB', 'RSS held MiB', 'KiB / connection', 'open files', 'threads', 'idle CPU cores', 'received', 'closed by server', 'first ms', 'p50 ms', 'p99 ms', 'max ms', 'post ack ms', 'RSS after close MiB', 'outcome'];
   return [
-    '| feed | server | asked | held | open s | RSS before MiB | RSS held MiB | KiB / connection | open files | threads | idle CPU cores | received | closed by server | first ms | p50 ms | p99 ms | max ms | post ack ms | RSS after close MiB | outcome |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    `| ${header.join(' | ')} |`,
+    `| ${header.map((name, i) => (i < 2 || name === 'outcome' ? '---' : '---:')).join(' | ')} |`,
     ...rows.map((r) =>
       [
         KIND_NAMES[r.kind],
         r.server,
+        r.loadAtStart.toFixed(1),
         n(r.size),
         n(r.held),
         r.openSeconds.toFixed(1),

@@ -8,6 +8,7 @@
  * held.perConnectionKiB;  // 9.6
  * held.p99Ms;             // 181.4
  */
+import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { percentile } from '../stats.ts';
 import { wallClockMs, type LiveClients, type LiveTarget } from './clients.ts';
@@ -44,6 +45,8 @@ export interface HoldOptions {
 
 export interface HoldResult {
   readonly size: number;
+  /** The machine's 1-minute load average as the measurement started (the machine is shared). */
+  readonly loadAtStart: number;
   /** Connections open and subscribed at the deadline. */
   readonly held: number;
   /** Why this size failed (fewer held than asked, the memory cap, connections lost, posts not received), or null. */
@@ -74,6 +77,7 @@ export interface HoldResult {
 export async function holdAndBroadcast(options: HoldOptions): Promise<HoldResult> {
   const { server, clients, target, size, post, limits, log } = options;
   const { pid } = server;
+  const [loadAtStart] = loadavg() as [number];
 
   // Warm-up: the first connections and the first post pay for code paths run once.
   await clients.open(target, WARM_UP_CONNECTIONS, limits.openMs);
@@ -139,18 +143,19 @@ export async function holdAndBroadcast(options: HoldOptions): Promise<HoldResult
   await sleep(SETTLE_MS);
   const rssAfterCloseKiB = residentKiB(pid);
 
-  const failure = capped
-    ? `passed the memory cap of ${Math.round(limits.memoryCapKiB / 1024)} MiB while opening`
-    : saturated
-      ? `holding the idle connections kept ${idleCpuCores.toFixed(2)} cores busy (cap ${limits.idleCpuCapCores}); no post was sent`
-      : opened.ready < size
-      ? `held ${opened.ready} of ${size} connections within ${limits.openMs / 1000} s${opened.errors.length ? ` (${opened.errors.join('; ')})` : ''}`
-      : received < opened.ready
-        ? `the post reached ${received} of ${opened.ready} clients within ${limits.deliverMs / 1000} s${lost ? `; the server closed ${lost} streams` : ''}`
-        : null;
+  const reasons = [
+    capped ? `passed the memory cap of ${Math.round(limits.memoryCapKiB / 1024)} MiB while opening` : null,
+    opened.ready < size ? `held ${opened.ready} of ${size} connections within ${limits.openMs / 1000} s${opened.errors.length ? ` (${opened.errors.join('; ')})` : ''}` : null,
+    saturated ? `holding the idle connections kept ${idleCpuCores.toFixed(2)} cores busy (cap ${limits.idleCpuCapCores}), so no post was sent` : null,
+    !capped && !saturated && received < opened.ready
+      ? `the post reached ${received} of ${opened.ready} clients within ${limits.deliverMs / 1000} s${lost ? `; the server closed ${lost} streams` : ''}`
+      : null,
+  ].filter((reason) => reason !== null);
+  const failure = reasons.length ? reasons.join('; ') : null;
   if (failure !== null) log(`  ${server.name} failed: ${failure}; its last lines:\n${server.output.slice(-5).join('\n')}`);
   return {
     size,
+    loadAtStart,
     held: opened.ready,
     failure,
     openSeconds,
