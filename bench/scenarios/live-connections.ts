@@ -18,7 +18,7 @@ import type { LiveTarget } from '../lib/live/clients.ts';
 import { holdAndBroadcast, type HoldLimits, type HoldResult } from '../lib/live/hold.ts';
 import type { LiveKind } from '../lib/live/protocol.ts';
 import { raisedFdLimit } from '../lib/live/proc.ts';
-import { SSE_PATH, startLiveLegacy, startStandIn, tsFeed, WS_PATH, WS_TOPIC, type LiveServer } from '../lib/live/servers.ts';
+import { SSE_PATH, startLiveLegacy, startStandIn, WS_PATH, WS_TOPIC, type LiveServer } from '../lib/live/servers.ts';
 import { FD_HEADROOM, liveMethod, liveSetup, withServer } from '../lib/live/setup.ts';
 import { writeLiveSection } from '../lib/live/results.ts';
 import type { Check, Scenario } from '../lib/types.ts';
@@ -60,7 +60,7 @@ export const liveConnections: Scenario = {
     const sizes = ctx.options.liveSizes.map((size) => Math.min(size, maxConnections));
     if (sizes.some((size, i) => size !== ctx.options.liveSizes[i]))
       notes.push(`sizes above ${n(maxConnections)} were reduced to it: a server holds one file descriptor per connection, and the hard limit is ${n(setup.fdLimit.hard)}`);
-    const served = await setup.withTs((ts) => tsFeed(ts, thread));
+    const { served } = setup;
     const rows: Row[] = [];
 
     for (const kind of ['sse', 'ws'] as const) {
@@ -97,8 +97,7 @@ export const liveConnections: Scenario = {
       const row = await setup.withTs(() =>
         withServer(
           () => startLiveLegacy(setup.legacyEnv),
-          (legacy) =>
-            holdAndBroadcast({ server: legacy, clients, target: target('sse', legacy.url, thread), size, post: setup.postOnLegacy, limits: LEGACY_LIMITS, log: ctx.log }),
+          (legacy) => holdAndBroadcast({ server: legacy, clients, target: target('sse', legacy.url, thread), size, post: setup.postOnLegacy, limits: LEGACY_LIMITS, log: ctx.log }),
         ),
       );
       rows.push({ ...row, kind: 'sse', server: 'legacy' });
@@ -112,7 +111,10 @@ export const liveConnections: Scenario = {
     notes.push(
       `latency is from sending the post to each client's receipt (the writer's round trip, commit included, is inside it); legacy's feed polls the database once a second, so its figures include up to a second of waiting`,
     );
-    const method = [...liveMethod(setup, loadBefore), 'each size on a fresh server process (TS: TS_WORKERS=1; legacy: its threaded server), after a warm-up of 10 connections and one post'];
+    const method = [
+      ...liveMethod(setup, loadBefore),
+      'each size on a fresh server process (TS: TS_WORKERS=1; legacy: its threaded server), after a warm-up of 10 connections and one post',
+    ];
     const files = writeLiveSection(ctx.options.out, 'live-connections', {
       title: 'Idle connections held, memory per connection, one broadcast',
       date: new Date().toISOString(),
@@ -124,7 +126,13 @@ export const liveConnections: Scenario = {
     return {
       configurations: [],
       checks: rows.flatMap(checksOf),
-      facts: { fdSoftLimit: setup.fdLimit.soft, fdHardLimit: setup.fdLimit.hard, legacyLargestSizeHeld: largestLegacy, tsServesSse: String(served.sse), tsServesWebSocket: String(served.ws) },
+      facts: {
+        fdSoftLimit: setup.fdLimit.soft,
+        fdHardLimit: setup.fdLimit.hard,
+        legacyLargestSizeHeld: largestLegacy,
+        tsServesSse: String(served.sse),
+        tsServesWebSocket: String(served.ws),
+      },
       notes,
     };
   },
@@ -145,35 +153,59 @@ function checksOf(row: Row): Check[] {
 function tableOf(rows: readonly Row[]): string {
   const mib = (kib: number) => (kib / MIB).toFixed(1);
   const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '—');
-  const header = ['feed', 'server', 'load 1 min', 'asked', 'held', 'open s', 'RSS before MiB', 'RSS held MiB', 'KiB / connection', 'open files', 'threads', 'idle CPU cores', 'received', 'closed by server', 'first ms', 'p50 ms', 'p99 ms', 'max ms', 'post ack ms', 'RSS after close MiB', 'outcome'];
+  const header = [
+    'feed',
+    'server',
+    'load 1 min',
+    'asked',
+    'held',
+    'open s',
+    'RSS before MiB',
+    'RSS held MiB',
+    'KiB / connection',
+    'open files',
+    'threads',
+    'idle CPU cores',
+    'received',
+    'closed by server',
+    'first ms',
+    'p50 ms',
+    'p99 ms',
+    'max ms',
+    'post ack ms',
+    'RSS after close MiB',
+    'outcome',
+  ];
   return [
     `| ${header.join(' | ')} |`,
     `| ${header.map((name, i) => (i < 2 || name === 'outcome' ? '---' : '---:')).join(' | ')} |`,
-    ...rows.map((r) =>
-      [
-        KIND_NAMES[r.kind],
-        r.server,
-        r.loadAtStart.toFixed(1),
-        n(r.size),
-        n(r.held),
-        r.openSeconds.toFixed(1),
-        mib(r.rssBeforeKiB),
-        mib(r.rssHeldKiB),
-        Number.isFinite(r.perConnectionKiB) ? r.perConnectionKiB.toFixed(1) : '—',
-        n(r.openFilesHeld),
-        n(r.threadsHeld),
-        r.idleCpuCores.toFixed(2),
-        n(r.received),
-        n(r.lost),
-        ms(r.firstMs),
-        ms(r.p50Ms),
-        ms(r.p99Ms),
-        ms(r.maxMs),
-        ms(r.ackMs),
-        mib(r.rssAfterCloseKiB),
-        r.failure ?? 'ok',
-      ].join(' | '),
-    ).map((line) => `| ${line} |`),
+    ...rows
+      .map((r) =>
+        [
+          KIND_NAMES[r.kind],
+          r.server,
+          r.loadAtStart.toFixed(1),
+          n(r.size),
+          n(r.held),
+          r.openSeconds.toFixed(1),
+          mib(r.rssBeforeKiB),
+          mib(r.rssHeldKiB),
+          Number.isFinite(r.perConnectionKiB) ? r.perConnectionKiB.toFixed(1) : '—',
+          n(r.openFilesHeld),
+          n(r.threadsHeld),
+          r.idleCpuCores.toFixed(2),
+          n(r.received),
+          n(r.lost),
+          ms(r.firstMs),
+          ms(r.p50Ms),
+          ms(r.p99Ms),
+          ms(r.maxMs),
+          ms(r.ackMs),
+          mib(r.rssAfterCloseKiB),
+          r.failure ?? 'ok',
+        ].join(' | '),
+      )
+      .map((line) => `| ${line} |`),
   ].join('\n');
 }
 

@@ -10,7 +10,7 @@ import { atMost, check, noneSeen } from '../lib/checks.ts';
 import { openFiles, residentKiB, untilFilesAtMost } from '../lib/live/proc.ts';
 import type { LiveKind } from '../lib/live/protocol.ts';
 import { writeLiveSection } from '../lib/live/results.ts';
-import { collectGarbage, GC_FLAGS, SSE_PATH, startStandIn, tsFeed, WS_PATH, WS_TOPIC, type LiveServer } from '../lib/live/servers.ts';
+import { collectGarbage, GC_FLAGS, SSE_PATH, startStandIn, WS_PATH, WS_TOPIC, type LiveServer } from '../lib/live/servers.ts';
 import { liveMethod, liveSetup, withServer, type LiveSetup } from '../lib/live/setup.ts';
 import type { BenchContext } from '../lib/context.ts';
 import type { Scenario } from '../lib/types.ts';
@@ -50,15 +50,13 @@ export const liveSoak: Scenario = {
   async run(ctx) {
     const loadBefore = loadavg();
     const setup = await liveSetup(ctx);
-    const soak = await setup.withTs(async (ts) => {
-      const served = await tsFeed(ts, setup.thread);
-      const kinds = (['sse', 'ws'] as const).filter((kind) => served[kind]);
-      if (kinds.length) return soakOn(ctx, setup, ts, 'TS', kinds);
-      return withServer(
-        () => startStandIn(ctx.env(), GC_FLAGS),
-        (standIn) => soakOn(ctx, setup, standIn, 'stand-in', ['sse', 'ws']),
-      );
-    }, GC_FLAGS);
+    const kinds = (['sse', 'ws'] as const).filter((kind) => setup.served[kind]);
+    const soak = kinds.length
+      ? await setup.withTs((ts) => soakOn(ctx, setup, ts, 'TS', kinds), GC_FLAGS)
+      : await withServer(
+          () => startStandIn(ctx.env(), GC_FLAGS),
+          (standIn) => soakOn(ctx, setup, standIn, 'stand-in', ['sse', 'ws']),
+        );
 
     const mib = (kib: number) => kib / 1024;
     const first = soak.rounds[0]!;
@@ -70,7 +68,10 @@ export const liveSoak: Scenario = {
     const files = writeLiveSection(ctx.options.out, 'live-soak', {
       title: 'Soak: connect and disconnect, memory after each round',
       date: new Date().toISOString(),
-      method: [...liveMethod(setup, loadBefore), `server: ${soak.server}, one process, node --expose-gc; after each round every client closes, the soak waits until the server's open files are back to ${soak.baselineFiles} (its level before the first round), runs a full GC in it (SIGUSR2, bench/lib/live/gc-on-signal.mjs) and reads VmRSS`],
+      method: [
+        ...liveMethod(setup, loadBefore),
+        `server: ${soak.server}, one process, node --expose-gc; after each round every client closes, the soak waits until the server's open files are back to ${soak.baselineFiles} (its level before the first round), runs a full GC in it (SIGUSR2, bench/lib/live/gc-on-signal.mjs) and reads VmRSS`,
+      ],
       markdown: [tableOf(soak), '', ...notes.map((note) => `- ${note}`)].join('\n'),
       data: soak,
     });
@@ -91,7 +92,10 @@ export const liveSoak: Scenario = {
         check(`${soak.server}: resident memory after the last round − before the first`, one(mib(last.rssAfterGcKiB - soak.baselineKiB)), 'MiB', null),
         check(`${soak.server}: growth per round over the second half`, one(slope), 'KiB', null),
         check(`${soak.server}: V8 heap used after the last round − before the first (after GC)`, one(mib(last.heapUsedAfterGcKiB - soak.baselineHeapKiB)), 'MiB', null),
-        noneSeen(`${soak.server}: connections not held, or lost while held`, soak.rounds.reduce((sum, r) => sum + (ctx.options.liveSoak.connections - r.held) + r.lost, 0)),
+        noneSeen(
+          `${soak.server}: connections not held, or lost while held`,
+          soak.rounds.reduce((sum, r) => sum + (ctx.options.liveSoak.connections - r.held) + r.lost, 0),
+        ),
         noneSeen(`${soak.server}: sockets still open after a round's clients closed`, Math.max(0, ...soak.rounds.map((r) => r.openFilesAfterClose - soak.baselineFiles))),
       ],
       facts: { rounds: soak.rounds.length, connectionsPerRound: ctx.options.liveSoak.connections, baselineMiB: mib(soak.baselineKiB) },
@@ -126,7 +130,9 @@ async function soakOn(ctx: BenchContext, setup: LiveSetup, server: LiveServer, n
     const { heapUsedKiB: heapUsedAfterGcKiB } = await collectGarbage(server);
     const rssAfterGcKiB = residentKiB(server.pid);
     done.push({ round, held, lost, openFilesAfterClose, rssAfterGcKiB, heapUsedAfterGcKiB });
-    ctx.log(`  round ${round}/${rounds}: held ${held}, ${openFilesAfterClose} open files after closing, after GC ${(rssAfterGcKiB / 1024).toFixed(1)} MiB resident, ${(heapUsedAfterGcKiB / 1024).toFixed(1)} MiB heap`);
+    ctx.log(
+      `  round ${round}/${rounds}: held ${held}, ${openFilesAfterClose} open files after closing, after GC ${(rssAfterGcKiB / 1024).toFixed(1)} MiB resident, ${(heapUsedAfterGcKiB / 1024).toFixed(1)} MiB heap`,
+    );
   }
   return { server: name, kinds, baselineKiB, baselineHeapKiB, baselineFiles, rounds: done };
 }

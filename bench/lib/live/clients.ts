@@ -109,7 +109,17 @@ export async function startLiveClients(processes: number): Promise<LiveClients> 
       const replies = await Promise.all(
         clients.map((c, i) =>
           c.ask(
-            { type: 'open', kind: target.kind, host: hostname, port: Number(port), path: target.path, topic: target.topic, count: counts[i]!, sourceAddresses: sourceAddresses(i), deadlineMs },
+            {
+              type: 'open',
+              kind: target.kind,
+              host: hostname,
+              port: Number(port),
+              path: target.path,
+              topic: target.topic,
+              count: counts[i]!,
+              sourceAddresses: sourceAddresses(i),
+              deadlineMs,
+            },
             'opened',
           ),
         ),

@@ -135,7 +135,9 @@ export async function holdAndBroadcast(options: HoldOptions): Promise<HoldResult
     lost = receipts.lost;
     latencies = receipts.times.map((t) => t - sentAt).sort((a, b) => a - b);
     errors = [...new Set([...errors, ...receipts.errors])];
-    log(`  post reached ${received} of ${opened.ready} (${lost} closed by the server): first ${(latencies[0] ?? NaN).toFixed(1)} ms, p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms (acknowledged after ${ackMs.toFixed(1)} ms)`);
+    log(
+      `  post reached ${received} of ${opened.ready} (${lost} closed by the server): first ${(latencies[0] ?? NaN).toFixed(1)} ms, p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms (acknowledged after ${ackMs.toFixed(1)} ms)`,
+    );
   }
 
   await clients.closeAll();

@@ -17,7 +17,7 @@ export function processTree(pid: number): number[] {
   const tree = [pid];
   for (let i = 0; i < tree.length; i++) {
     const current = tree[i]!;
-    let tasks: string[] = [];
+    let tasks: string[];
     try {
       tasks = readdirSync(`/proc/${current}/task`);
     } catch {
@@ -113,7 +113,4 @@ export const raisedFdLimit = (limit: FdLimit): number => limit.hard;
  * @example
  * spawn(...raisedLimitCommand(process.execPath, ['server.js']));  // ['sh', ['-c', 'ulimit -n "$(ulimit -Hn)" && exec "$0" "$@"', node, 'server.js']]
  */
-export const raisedLimitCommand = (command: string, args: readonly string[]): [string, string[]] => [
-  'sh',
-  ['-c', 'ulimit -n "$(ulimit -Hn)" && exec "$0" "$@"', command, ...args],
-];
+export const raisedLimitCommand = (command: string, args: readonly string[]): [string, string[]] => ['sh', ['-c', 'ulimit -n "$(ulimit -Hn)" && exec "$0" "$@"', command, ...args]];

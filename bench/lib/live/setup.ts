@@ -14,7 +14,8 @@ import type { BenchContext } from '../context.ts';
 import { copyOfForumDatabase } from '../stack.ts';
 import { startLiveClients, type LiveClients } from './clients.ts';
 import { describeFdLimit, type FdLimit } from './proc.ts';
-import { startLiveLegacy, startLiveTs, type LiveServer } from './servers.ts';
+import type { LiveKind } from './protocol.ts';
+import { startLiveLegacy, startLiveTs, tsFeed, type LiveServer } from './servers.ts';
 
 /** Two client processes: one would spend the broadcast reading 10,000 sockets in a row on one core. */
 export const CLIENT_PROCESSES = 2;
@@ -25,6 +26,8 @@ const WRITER = 'alice';
 export interface LiveSetup {
   readonly thread: number;
   readonly fdLimit: FdLimit;
+  /** Which feeds the TS server serves itself (see {@link tsFeed}). */
+  readonly served: Record<LiveKind, boolean>;
   readonly clients: LiveClients;
   /** The legacy server that writes posts; it reaches the TS server's internal listener once one is up. */
   readonly writer: LiveServer;
@@ -58,7 +61,7 @@ export async function liveSetup(ctx: BenchContext): Promise<LiveSetup> {
   const tsEnv = { ...ctx.env({ FORUM_DB: db }), ...internal, LEGACY_PORT: String(writer.port) };
   const withTs = <T>(fn: (ts: LiveServer) => Promise<T>, nodeFlags: readonly string[] = []): Promise<T> => withServer(() => startLiveTs(tsEnv, nodeFlags), fn);
   // Sessions are legacy's table: one login holds for every TS server started later.
-  const cookie = (await withTs(() => cookieFor(writer.url, `forum_session={session:${WRITER}}`)))!;
+  const [cookie, served] = await withTs(async (ts) => [(await cookieFor(writer.url, `forum_session={session:${WRITER}}`))!, await tsFeed(ts, thread)] as const);
   let replies = 0;
   const postOnLegacy = async (): Promise<void> => {
     const url = `${writer.url}/api/v1/threads/${thread}/posts`;
@@ -66,7 +69,7 @@ export async function liveSetup(ctx: BenchContext): Promise<LiveSetup> {
     if (res.status !== 201) throw new Error(`POST ${url} answered ${res.status}, expected 201: ${await res.text()}`);
     await res.arrayBuffer();
   };
-  return { thread, fdLimit: describeFdLimit(), clients, writer, legacyEnv, withTs, postOnLegacy };
+  return { thread, fdLimit: describeFdLimit(), served, clients, writer, legacyEnv, withTs, postOnLegacy };
 }
 
 /** The bullets every live section starts with: the command, the limits, the machine's load. */
