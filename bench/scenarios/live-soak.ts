@@ -118,6 +118,7 @@ async function soakOn(ctx: BenchContext, setup: LiveSetup, server: LiveServer, n
     return { held: counts.ready, lost: counts.lost };
   };
   // A first small round loads what the first connections use once; the baseline is taken after it.
+  await clients.closeAll(); // whatever an earlier scenario left open
   const filesBefore = openFiles(server.pid);
   await openRound(10);
   const baselineFiles = await untilFilesAtMost(server.pid, filesBefore, RELEASE_MS);

@@ -79,6 +79,8 @@ export async function holdAndBroadcast(options: HoldOptions): Promise<HoldResult
   const { pid } = server;
   const [loadAtStart] = loadavg() as [number];
 
+  // Whatever an earlier, failed measurement left open goes first.
+  await clients.closeAll();
   // Warm-up: the first connections and the first post pay for code paths run once.
   await clients.open(target, WARM_UP_CONNECTIONS, limits.openMs);
   await clients.arm();

@@ -49,27 +49,42 @@ export async function withServer<T>(start: () => Promise<LiveServer>, fn: (serve
   }
 }
 
-export async function liveSetup(ctx: BenchContext): Promise<LiveSetup> {
+/** The setup, started once per run and shared by both live scenarios (a TS start and a legacy start fewer). */
+export const liveSetup = (ctx: BenchContext): Promise<LiveSetup> => ctx.shared('live', () => startLiveSetup(ctx));
+
+async function startLiveSetup(ctx: BenchContext): Promise<LiveSetup & { stop(): Promise<void> }> {
   const thread = ctx.options.threadId;
   const db = await copyOfForumDatabase(ctx);
   const internal = await internalEnv();
   const { INTERNAL_PORT: _port, ...legacyInternal } = internal;
   // A legacy stream ends after FORUM_LIVE_MAX_SECONDS (300 s by default): longer than any measurement here.
   const legacyEnv = ctx.env({ FORUM_DB: db, FORUM_LIVE_MAX_SECONDS: '7200', ...legacyInternal });
-  const writer = await ctx.own(startLiveLegacy(legacyEnv));
-  const clients = await ctx.own(startLiveClients(CLIENT_PROCESSES));
-  const tsEnv = { ...ctx.env({ FORUM_DB: db }), ...internal, LEGACY_PORT: String(writer.port) };
-  const withTs = <T>(fn: (ts: LiveServer) => Promise<T>, nodeFlags: readonly string[] = []): Promise<T> => withServer(() => startLiveTs(tsEnv, nodeFlags), fn);
-  // Sessions are legacy's table: one login holds for every TS server started later.
-  const [cookie, served] = await withTs(async (ts) => [(await cookieFor(writer.url, `forum_session={session:${WRITER}}`))!, await tsFeed(ts, thread)] as const);
-  let replies = 0;
-  const postOnLegacy = async (): Promise<void> => {
-    const url = `${writer.url}/api/v1/threads/${thread}/posts`;
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ body: `live bench reply ${++replies}` }) });
-    if (res.status !== 201) throw new Error(`POST ${url} answered ${res.status}, expected 201: ${await res.text()}`);
-    await res.arrayBuffer();
+  const writer = await startLiveLegacy(legacyEnv);
+  const clients = await startLiveClients(CLIENT_PROCESSES).catch(async (err: unknown) => {
+    await writer.stop();
+    throw err;
+  });
+  const stop = async (): Promise<void> => {
+    await clients.stop();
+    await writer.stop();
   };
-  return { thread, fdLimit: describeFdLimit(), served, clients, writer, legacyEnv, withTs, postOnLegacy };
+  try {
+    const tsEnv = { ...ctx.env({ FORUM_DB: db }), ...internal, LEGACY_PORT: String(writer.port) };
+    const withTs = <T>(fn: (ts: LiveServer) => Promise<T>, nodeFlags: readonly string[] = []): Promise<T> => withServer(() => startLiveTs(tsEnv, nodeFlags), fn);
+    // Sessions are legacy's table: one login holds for every TS server started later.
+    const [cookie, served] = await withTs(async (ts) => [(await cookieFor(writer.url, `forum_session={session:${WRITER}}`))!, await tsFeed(ts, thread)] as const);
+    let replies = 0;
+    const postOnLegacy = async (): Promise<void> => {
+      const url = `${writer.url}/api/v1/threads/${thread}/posts`;
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ body: `live bench reply ${++replies}` }) });
+      if (res.status !== 201) throw new Error(`POST ${url} answered ${res.status}, expected 201: ${await res.text()}`);
+      await res.arrayBuffer();
+    };
+    return { thread, fdLimit: describeFdLimit(), served, clients, writer, legacyEnv, withTs, postOnLegacy, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }
 
 /** The bullets every live section starts with: the command, the limits, the machine's load. */
