@@ -88,7 +88,10 @@ export function createRedisRelay({ url, logger, channel = 'strangler:changes', m
       .connect()
       .then(() => subscriber.subscribe(channel, deliver))
       // After a reconnection the client subscribes again by itself.
-      .then(() => void (subscribed = true))
+      .then(() => {
+        subscribed = true;
+        logger.info({ event: 'redis_subscribed', redis: where, channel }, 'changes relayed through Redis');
+      })
       .catch(onError),
   ]);
   return {

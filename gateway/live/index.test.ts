@@ -6,7 +6,8 @@ import { Hono } from 'hono';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { CLOSE, createLiveRegistry, createWebSocketEndpoint, openSseStream, type LiveRegistry, type SseCloseReason } from './index.ts';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { CLOSE, createLiveRegistry, createWebSocketEndpoint, nodeResponseSink, openSseStream, readableStreamSink, type LiveRegistry, type SseCloseReason } from './index.ts';
 
 const logger = pino({ level: 'silent' });
 const servers: Server[] = [];
@@ -27,12 +28,13 @@ async function sseServer(registry: LiveRegistry, maxBufferedBytes = 64 * 1024) {
   const streams: { send(bytes: Uint8Array): boolean; end(): void }[] = [];
   const reasons: SseCloseReason[] = [];
   const app = new Hono<{ Bindings: HttpBindings }>().get('/sse', (c) => {
-    const cut = () => c.env.outgoing.destroy();
-    const stream = openSseStream({ registry, maxBufferedBytes, cut, onClose: (reason) => reasons.push(reason) });
-    if (!stream) return new Response('full\n', { status: 503 });
+    if (!registry.hasRoom()) return new Response('full\n', { status: 503 });
+    c.env.outgoing.writeHead(200, { 'content-type': 'text/event-stream' });
+    const sink = nodeResponseSink(c.env.outgoing);
+    const stream = openSseStream({ registry, sink, maxBufferedBytes, onClose: (reason) => reasons.push(reason) })!;
     stream.send(new TextEncoder().encode(': connected\n\n'));
     streams.push(stream);
-    return new Response(stream.body, { headers: { 'content-type': 'text/event-stream' } });
+    return RESPONSE_ALREADY_SENT;
   });
   const server = await new Promise<Server>((done) => {
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => done(s as Server)) as Server;
@@ -96,6 +98,18 @@ describe('openSseStream', () => {
     const next = rawGet(port, '/sse');
     await until(() => next.text().includes(': connected'), 'a new stream after the cut');
     next.socket.destroy();
+  });
+
+  it('also writes to a Fetch Response body where no Node response stands behind the request', async () => {
+    const registry = createLiveRegistry({ maxConnections: 10, heartbeatMs: 60_000 });
+    const { sink, body } = readableStreamSink();
+    const reasons: SseCloseReason[] = [];
+    const stream = openSseStream({ registry, sink, maxBufferedBytes: 1024, onClose: (reason) => reasons.push(reason) })!;
+    stream.send(new TextEncoder().encode('data: 1\n\n'));
+    stream.end();
+    expect(await new Response(body).text()).toBe('data: 1\n\n');
+    expect(reasons).toEqual(['server']);
+    expect(registry.size()).toBe(0);
   });
 
   it('ends every stream at shutdown and refuses new ones', async () => {

@@ -4,5 +4,6 @@
  * through them (topics, events, catch-up) is the app's.
  */
 export { createLiveRegistry, isQuiet, type LiveConnection, type LiveRegistry, type LiveRegistryOptions } from './registry.ts';
-export { openSseStream, SlowReaderError, type SseCloseReason, type SseStream, type SseStreamOptions } from './sse.ts';
+export { openSseStream, type SseCloseReason, type SseStream, type SseStreamOptions } from './sse.ts';
+export { nodeResponseSink, readableStreamSink, type ByteSink } from './sink.ts';
 export { CLOSE, createWebSocketEndpoint, type LiveSocket, type LiveSocketHandler, type WebSocketEndpoint, type WebSocketEndpointOptions } from './websocket.ts';

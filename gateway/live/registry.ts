@@ -25,6 +25,8 @@ export interface LiveRegistryOptions {
 export interface LiveRegistry {
   readonly maxConnections: number;
   readonly heartbeatMs: number;
+  /** Whether one more connection would be held now. */
+  hasRoom(): boolean;
   /** Hold `connection`; false (and nothing held) when the ceiling is reached or the registry is closed. */
   add(connection: LiveConnection): boolean;
   remove(connection: LiveConnection): void;
@@ -46,10 +48,13 @@ export function createLiveRegistry({ maxConnections, heartbeatMs }: LiveRegistry
   let timer: NodeJS.Timeout | undefined;
   // Ticking at half the limit, a connection quiet for half of it sends: none stays silent for the whole limit.
   const start = (): void => {
-    timer ??= setInterval(() => {
-      const now = Date.now();
-      for (const connection of held) connection.tick(now);
-    }, Math.max(1, Math.floor(heartbeatMs / 2)));
+    timer ??= setInterval(
+      () => {
+        const now = Date.now();
+        for (const connection of held) connection.tick(now);
+      },
+      Math.max(1, Math.floor(heartbeatMs / 2)),
+    );
     timer.unref();
   };
   const stop = (): void => {
@@ -59,6 +64,7 @@ export function createLiveRegistry({ maxConnections, heartbeatMs }: LiveRegistry
   return {
     maxConnections,
     heartbeatMs,
+    hasRoom: () => !closed && held.size < maxConnections,
     add(connection) {
       if (closed || held.size >= maxConnections) return false;
       held.add(connection);

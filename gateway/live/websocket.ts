@@ -130,5 +130,10 @@ export function createWebSocketEndpoint({ registry, logger, maxFrameBytes, maxBu
 
 function truncate(reason: string): string {
   const bytes = Buffer.from(reason);
-  return bytes.length <= MAX_REASON_BYTES ? reason : bytes.subarray(0, MAX_REASON_BYTES).toString().replace(/\uFFFD$/, '');
+  return bytes.length <= MAX_REASON_BYTES
+    ? reason
+    : bytes
+        .subarray(0, MAX_REASON_BYTES)
+        .toString()
+        .replace(/\uFFFD$/, '');
 }

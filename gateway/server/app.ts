@@ -12,6 +12,7 @@ import { createUpgradeProxy, loadErrorPages, type ErrorPages, type Proxy, type U
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RouteTable } from '../routes/types.ts';
+import { nodeResponseSink } from '../live/sink.ts';
 import { accessLog } from './access-log.ts';
 import { ConventionalHeaderCase } from './header-case.ts';
 import { serviceFor } from './dispatch.ts';
@@ -140,8 +141,18 @@ export function createTsServer(options: TsServerOptions): TsServer {
       c.set('backend', 'ts');
       // Calls the service makes to legacy share this request's deadline instead of a fixed timeout each.
       const res = await withRequestDeadline(Date.now() + REQUEST_BUDGET_MS, () =>
-        service.fetch(requestFor(c.req.raw, target.forwardPath + target.search), { requestId, clientMethod: method, closeConnection: () => outgoing.destroy() }),
+        service.fetch(requestFor(c.req.raw, target.forwardPath + target.search), {
+          requestId,
+          clientMethod: method,
+          openStream: (status, headers) => {
+            outgoing.writeHead(status, answeredBy ? { ...headers, [ANSWERED_BY_HEADER]: 'ts' } : headers);
+            outgoing.flushHeaders();
+            return nodeResponseSink(outgoing);
+          },
+        }),
       );
+      // The service wrote its answer itself (a stream): nothing more to send.
+      if (outgoing.headersSent) return RESPONSE_ALREADY_SENT;
       return answeredBy ? withHeader(res, ANSWERED_BY_HEADER, 'ts') : res;
     }
     c.set('backend', 'legacy');

@@ -21,6 +21,7 @@ export {
   assertHandlersMounted,
   unknownHandlers,
   UnmountedHandlerError,
+  STREAM_TAKEN,
   type PublicService,
   type Service,
   type ServiceEnv,

@@ -69,7 +69,13 @@ const { host, port } = table.backends.ts;
 let serviceSet: ServiceSet;
 try {
   const compose = await loadComposeServices(config.servicesModule);
-  serviceSet = compose(env, logger, { legacyUrl: table.backends.legacy.url, internalToken, siblings: isWorker ? clusterSiblings() : noSiblings, identity: config.identity, proxyTimeoutMs: table.settings.proxyTimeoutMs });
+  serviceSet = compose(env, logger, {
+    legacyUrl: table.backends.legacy.url,
+    internalToken,
+    siblings: isWorker ? clusterSiblings() : noSiblings,
+    identity: config.identity,
+    proxyTimeoutMs: table.settings.proxyTimeoutMs,
+  });
 } catch (err) {
   fail('refused', `not starting: the services could not be set up: ${(err as Error).message}`);
 }

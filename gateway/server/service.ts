@@ -5,6 +5,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Hono } from 'hono';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import type { ByteSink } from '../live/sink.ts';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { RouteTable } from '../routes/types.ts';
 
@@ -14,11 +16,16 @@ export interface ServiceBindings {
   /** The method the client sent, when the request reached the service as another (HEAD runs as GET). */
   readonly clientMethod?: string;
   /**
-   * Cut the client's connection at once, for a long answer (a server-sent event stream) whose client
-   * stopped reading. Absent where no connection stands behind the request (`app.request` in unit tests).
+   * Take the client's connection over for a long answer (a server-sent event stream): the head is written
+   * at once and the bytes go straight to the connection, the lightest way to hold many idle streams. The
+   * handler then returns {@link STREAM_TAKEN}. Absent where no connection stands behind the request
+   * (`app.request` in unit tests): use gateway/live's `readableStreamSink` there.
    */
-  readonly closeConnection?: () => void;
+  readonly openStream?: (status: number, headers: Readonly<Record<string, string>>) => ByteSink;
 }
+
+/** What a handler returns once it has taken the connection over with `openStream`. */
+export const STREAM_TAKEN: Response = RESPONSE_ALREADY_SENT;
 
 /**
  * Take over an upgrade request (a WebSocket handshake) that the route table hands this service: the

@@ -56,7 +56,12 @@ export function createLiveService({ db, changes, pages, logger, settings }: Live
   // A plain GET (no Upgrade) on the WebSocket path: say what it is for.
   app.get(WEBSOCKET_PATH, () =>
     Response.json(
-      { error: { code: 'upgrade_required', message: `${WEBSOCKET_PATH} is a WebSocket endpoint: connect with a WebSocket client (Upgrade: websocket); docs/live.md has the protocol` } },
+      {
+        error: {
+          code: 'upgrade_required',
+          message: `${WEBSOCKET_PATH} is a WebSocket endpoint: connect with a WebSocket client (Upgrade: websocket); docs/live.md has the protocol`,
+        },
+      },
       { status: 426, headers: { upgrade: 'websocket', 'cache-control': 'no-store' } },
     ),
   );

@@ -3,11 +3,12 @@
  * (legacy-python/forum/live.py): `: connected`, then `event: post` / `id: <post id>` / `data: <post JSON>`
  * per post, `: keepalive` when quiet, the posts after `Last-Event-ID` first on a reconnection, and the
  * forum's 404 page for a thread that does not exist. Beyond legacy: a gap too long or too old to replay
- * gets one `event: reset` instead of a partial replay, and a full server answers 503.
+ * gets one `event: reset` instead of a partial replay, a full server answers 503, and `?last_event_id=`
+ * stands in for the header.
  */
 import type { Hono } from 'hono';
-import { openSseStream, type LiveRegistry } from '../../gateway/live/index.ts';
-import type { ServiceEnv } from '../../gateway/server/index.ts';
+import { openSseStream, readableStreamSink, type LiveRegistry } from '../../gateway/live/index.ts';
+import { STREAM_TAKEN, type ServiceEnv } from '../../gateway/server/index.ts';
 import { ApiError, parseId, type ForumPages } from '../forum-common/index.ts';
 import type { LiveFeed, LivePost, Subscriber, Topic } from './feed.ts';
 
@@ -21,7 +22,7 @@ export interface SseRouteOptions {
 const encoder = new TextEncoder();
 const CONNECTED = encoder.encode(': connected\n\n');
 // legacy's headers, in legacy's order (the parity suite compares them).
-const HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' };
+const HEADERS = { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' };
 // legacy reads Last-Event-ID as ASCII digits, at most 16 of them; anything else means "from now on".
 const LAST_EVENT_ID = /^[0-9]{1,16}$/;
 
@@ -51,13 +52,23 @@ export function mountThreadEvents(app: Hono<ServiceEnv>, { feed, registry, pages
     if (!topic) return pages.htmlError(404, `thread ${id} does not exist`);
     // A HEAD learns what a GET would start with, and no stream is held for it.
     if (c.env.clientMethod === 'HEAD') return new Response(null, { status: 200, headers: HEADERS });
-    const lastEventId = c.req.header('last-event-id') ?? '';
+    // The header is the browser's own resumption; the query parameter is forum.js's, for a stream the
+    // browser gave up on (EventSource sends no Last-Event-ID on a new object).
+    const lastEventId = c.req.header('last-event-id') ?? c.req.query('last_event_id') ?? '';
     const after = LAST_EVENT_ID.test(lastEventId) ? Number(lastEventId) : undefined;
 
-    const subscriber: Subscriber = { deliver: (_topic, post) => void stream?.send(postEvent(post)) };
-    const stream = openSseStream({ registry, maxBufferedBytes, cut: c.env.closeConnection, onClose: () => feed.unsubscribe(topic, subscriber) });
-    if (!stream) {
+    if (!registry.hasRoom()) {
       return pages.htmlError(503, 'The live feed is at its connection limit right now; try again in a moment.', { 'retry-after': '5' });
+    }
+    // Straight onto the connection when the server offers it; a Response body otherwise (unit tests).
+    const fetchBody = c.env.openStream ? undefined : readableStreamSink();
+    const sink = c.env.openStream?.(200, HEADERS) ?? fetchBody!.sink;
+    const answer = (): Response => (fetchBody ? new Response(fetchBody.body, { status: 200, headers: HEADERS }) : STREAM_TAKEN);
+    const subscriber: Subscriber = { deliver: (_topic, post) => void stream?.send(postEvent(post)) };
+    const stream = openSseStream({ registry, sink, maxBufferedBytes, onClose: () => feed.unsubscribe(topic, subscriber) });
+    if (!stream) {
+      sink.end();
+      return answer();
     }
     stream.send(CONNECTED);
     const { last, missed } = feed.subscribe(topic, subscriber, after);
@@ -67,6 +78,6 @@ export function mountThreadEvents(app: Hono<ServiceEnv>, { feed, registry, pages
     } else {
       for (const post of missed) stream.send(postEvent(post));
     }
-    return new Response(stream.body, { status: 200, headers: HEADERS });
+    return answer();
   });
 }

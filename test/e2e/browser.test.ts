@@ -1,25 +1,21 @@
 /**
  * An end user in a real browser (Debian's chromium driven by playwright-core) at the front door: boards,
  * a thread, logging in, replying, and a second tab receiving the reply live. The thread page and the JSON
- * come from TS, the other pages, the reply and the live stream from legacy; the user cannot tell, and the
+ * and the live stream come from TS, the other pages and the reply from legacy; the user cannot tell, and the
  * login made on one side holds on the other.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { HAS_CHROMIUM, launchChromium } from '../helpers/browser.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NGINX, startStack, type Stack } from '../helpers/stack.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-// The sandbox needs privileges CI's root user lacks; background networking fails on this closed network.
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-describe.skipIf(!existsSync(CHROMIUM))(`a browser at the ${NGINX.ok ? 'nginx' : 'Node edge'} front door`, () => {
+describe.skipIf(!HAS_CHROMIUM)(`a browser at the ${NGINX.ok ? 'nginx' : 'Node edge'} front door`, () => {
   let stack: Stack;
   let browser: Browser;
   beforeAll(async () => {
     stack = await startStack(NGINX.ok ? 'nginx' : 'edge');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

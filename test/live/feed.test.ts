@@ -78,6 +78,13 @@ describe('GET /live/t/<id> (server-sent events) on the TS server', () => {
     expect(await malformed.text()).toContain('thread id must be a positive integer');
   });
 
+  it('answers a HEAD with the stream’s headers and no stream held open', async () => {
+    const res = await fetch(`${stack.front.url}/live/t/1`, { method: 'HEAD' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    expect(await res.text()).toBe('');
+  });
+
   it('keeps a quiet stream alive with keepalive comments', async () => {
     const stream = sse('/live/t/4');
     await until(() => stream.body().includes(': keepalive\n\n'), 'a keepalive comment');

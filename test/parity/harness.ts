@@ -34,6 +34,7 @@ routes:
   - { path: /api/v1/threads, mode: next, handler: threads, methods: [GET] }
   - { path: /api/v1/me, exact: true, mode: next, handler: users, methods: [GET] }
   - { path: /t, mode: next, handler: threads, methods: [GET] }
+  - { path: /live, mode: next, handler: live, methods: [GET] }
 `;
 
 /** How often the TS server of the parity stack sends the views it counted to legacy. */

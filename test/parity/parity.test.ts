@@ -14,6 +14,7 @@ import { BOARDS_CASES } from './boards.cases.ts';
 import { COMPARED_HEADERS, cookieFor, startParityStack, VIEWS_FLUSH_MS, withSessions, type ParityCase, type ParityStack } from './harness.ts';
 import { HOME_PAGE_CASES } from './home-page.cases.ts';
 import { ME_CASES } from './me.cases.ts';
+import { LIVE_CASES } from './live.cases.ts';
 import { LONG_THREAD_ID, THREADS_CASES } from './threads.cases.ts';
 import { FRESH_THREAD, normalizeViews, shownViews, THREAD_PAGE_CASES } from './thread-page.cases.ts';
 
@@ -23,6 +24,7 @@ const SUITES: [string, readonly ParityCase[]][] = [
   ['GET /api/v1/me', ME_CASES],
   ['GET / (the HTML home page)', HOME_PAGE_CASES],
   ['GET /b/<slug> (the HTML board page)', BOARD_PAGE_CASES],
+  ['GET /live/t/<id> (the live feed’s errors)', LIVE_CASES],
 ];
 
 const title = (c: ParityCase): string => `${c.method ?? 'GET'} ${c.path}: ${c.name}${c.gap === undefined ? '' : ` (gap: ${c.gap})`}`;

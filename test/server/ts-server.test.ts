@@ -205,7 +205,16 @@ describe('TS server start-up and signals', () => {
 
   it('finishes a request in flight on SIGTERM, refuses new connections, then exits 0', async () => {
     // Legacy's live stream of a thread ends by itself after FORUM_LIVE_MAX_SECONDS: a slow request to drain.
-    pair = await startPair({ legacyEnv: { FORUM_LIVE_MAX_SECONDS: '1.5' } });
+    // The table keeps /live on legacy (routes.yaml moved it to TS, whose own streams end at once on SIGTERM).
+    const legacyLive =
+      'version: 1\nbackends:\n  legacy: { url: "http://127.0.0.1:${LEGACY_PORT}" }\n  ts: { url: "http://127.0.0.1:${TS_PORT}" }\nroutes:\n  - { path: /, mode: legacy }\n  - { path: /api/v1/boards, exact: true, mode: next, handler: boards, methods: [GET] }\n';
+    pair = await startPair({
+      legacyEnv: { FORUM_LIVE_MAX_SECONDS: '1.5' },
+      tsEnv: (dir) => {
+        writeFileSync(join(dir, 'routes.yaml'), legacyLive);
+        return { ROUTES: join(dir, 'routes.yaml') };
+      },
+    });
     const exited = new Promise<number | null>((done) => pair!.ts.child.once('exit', (code) => done(code)));
     const stream = await fetch(`${pair.ts.url}/live/t/1`);
     expect(stream.status).toBe(200);
