@@ -13,6 +13,7 @@ import { createLiveFeed } from './feed.ts';
 import { prepareLiveQueries } from './queries.ts';
 import type { LiveSettings } from './settings.ts';
 import { openLiveSocket } from './socket.ts';
+import { liveStatsRoutes } from './stats.ts';
 import { mountThreadEvents } from './sse.ts';
 
 export { createLiveFeed, parseTopic, type LiveFeed, type LivePost, type Subscriber, type Topic } from './feed.ts';
@@ -68,6 +69,7 @@ export function createLiveService({ db, changes, pages, logger, settings }: Live
   const service = defineService({
     name: 'live',
     app,
+    internal: liveStatsRoutes(registry, feed),
     upgrade(req, socket, head) {
       if ((req.url ?? '/').split('?')[0] === WEBSOCKET_PATH) return websocket.handleUpgrade(req, socket, head);
       // The feed's other paths are plain HTTP: an upgrade there is a client's mistake.

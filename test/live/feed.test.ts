@@ -178,3 +178,37 @@ describe('GET /api/v2/live (WebSocket, protocol v1) on the TS server', () => {
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/WebSocket client/);
   });
 });
+
+describe('what the live feed holds', () => {
+  const stats = async (): Promise<{ connections: number; subscriptions: number; max_connections: number }> => {
+    const res = await fetch(`http://127.0.0.1:${stack.env.INTERNAL_PORT}/_internal/v1/live`, { headers: { authorization: `Bearer ${stack.env.STRANGLER_INTERNAL_TOKEN}` } });
+    return (await res.json()) as { connections: number; subscriptions: number; max_connections: number };
+  };
+
+  it('lets go of every connection and subscription once clients leave, round after round', async () => {
+    for (const client of clients.splice(0)) client.close();
+    const settled = async (connections: number, subscriptions: number): Promise<void> => {
+      let last = await stats();
+      const deadline = Date.now() + 15_000;
+      while ((last.connections !== connections || last.subscriptions !== subscriptions) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        last = await stats();
+      }
+      expect({ connections: last.connections, subscriptions: last.subscriptions }).toEqual({ connections, subscriptions });
+    };
+    await settled(0, 0);
+    for (let round = 0; round < 3; round += 1) {
+      const streams = Array.from({ length: 10 }, (_, i) => sse(`/live/t/${(i % 3) + 1}`));
+      const sockets = await Promise.all(Array.from({ length: 10 }, () => live()));
+      for (const [i, socket] of sockets.entries()) {
+        socket.send({ v: 1, type: 'subscribe', topic: `thread:${(i % 3) + 1}` });
+        socket.send({ v: 1, type: 'subscribe', topic: 'board:general' });
+      }
+      await Promise.all(sockets.map((socket) => socket.waitFor((f) => f.type === 'subscribed' && f.topic === 'board:general', 'both subscriptions')));
+      await Promise.all(streams.map((stream) => until(() => stream.body().startsWith(': connected'), 'the stream')));
+      await settled(20, 30);
+      for (const client of clients.splice(0)) client.close();
+      await settled(0, 0);
+    }
+  });
+});

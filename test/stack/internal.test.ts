@@ -128,6 +128,7 @@ describe('one login across both sides', () => {
     expect(operations.sort()).toEqual([
       'DELETE /_internal/v1/sessions/{token_sha256}',
       'GET /_internal/v1/cache',
+      'GET /_internal/v1/live',
       'GET /_internal/v1/users',
       'GET /_internal/v1/users/by-username/{username}',
       'GET /_internal/v1/users/{id}',
