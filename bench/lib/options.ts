@@ -32,6 +32,12 @@ export interface BenchOptions {
   readonly out: string;
   /** Write a V8 CPU profile of every Node server the run starts into this directory. */
   readonly cpuProfDir: string | null;
+  /** Idle connections the live scenarios hold, one measurement per size (BENCH_LIVE_SIZES). */
+  readonly liveSizes: readonly number[];
+  /** Whether the live scenario measures legacy's feed beside TS (BENCH_LIVE_LEGACY=0: TS only). */
+  readonly liveLegacy: boolean;
+  /** The live soak: rounds of connecting and disconnecting this many clients (BENCH_LIVE_SOAK, e.g. 20x1000). */
+  readonly liveSoak: { readonly rounds: number; readonly connections: number };
 }
 
 export const DEFAULT_OUT_DIR = resolve(ROOT, 'bench/results');
@@ -41,9 +47,9 @@ export const DEFAULT_OUT_DIR = resolve(ROOT, 'bench/results');
 const THREAD_OF_SEED: Record<SeedSize, number> = { tiny: 7, demo: 31, bench: 1000 };
 
 const DEFAULTS = {
-  quick: { rounds: 1, seconds: 1, warmupSeconds: 1, seed: 'tiny' },
-  full: { rounds: 3, seconds: 5, warmupSeconds: 2, seed: 'bench' },
-} as const satisfies Record<Mode, { rounds: number; seconds: number; warmupSeconds: number; seed: SeedSize }>;
+  quick: { rounds: 1, seconds: 1, warmupSeconds: 1, seed: 'tiny', liveSizes: '50', liveSoak: '3x50' },
+  full: { rounds: 3, seconds: 5, warmupSeconds: 2, seed: 'bench', liveSizes: '1000,5000,10000', liveSoak: '20x1000' },
+} as const satisfies Record<Mode, { rounds: number; seconds: number; warmupSeconds: number; seed: SeedSize; liveSizes: string; liveSoak: string }>;
 
 export const USAGE = `usage: npm run bench -- [--quick | --full] [--only NAME,...] [--out DIR] [--rounds N] [--seconds N]
                       [--connections N] [--cpu-prof DIR]
@@ -52,7 +58,9 @@ export const USAGE = `usage: npm run bench -- [--quick | --full] [--only NAME,..
   --out          where latest.json, latest.md and latest.svg go (default bench/results)
   --cpu-prof     write a CPU profile of each Node server started into DIR (node --cpu-prof)
 environment: BENCH_ROUNDS, BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_CONNECTIONS,
-  BENCH_DRIVER (wrk | autocannon), BENCH_SEED (tiny | demo | bench), BENCH_THREAD_ID`;
+  BENCH_DRIVER (wrk | autocannon), BENCH_SEED (tiny | demo | bench), BENCH_THREAD_ID,
+  BENCH_LIVE_SIZES (idle live connections, e.g. 1000,5000,10000), BENCH_LIVE_LEGACY (0: not legacy's feed),
+  BENCH_LIVE_SOAK (rounds x connections, e.g. 20x1000)`;
 
 /** Parse argv (without node and the script) and the environment; throws a message naming the bad value. */
 export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
@@ -94,7 +102,16 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
       : null,
     out: resolve(values.out ?? DEFAULT_OUT_DIR),
     cpuProfDir: values['cpu-prof'] ? resolve(values['cpu-prof']) : null,
+    liveSizes: (env.BENCH_LIVE_SIZES || defaults.liveSizes).split(',').map((size) => positiveInt('BENCH_LIVE_SIZES entry', size.trim(), 0)),
+    liveLegacy: env.BENCH_LIVE_LEGACY !== '0',
+    liveSoak: parseSoak(env.BENCH_LIVE_SOAK || defaults.liveSoak),
   };
+}
+
+function parseSoak(text: string): BenchOptions['liveSoak'] {
+  const match = /^(\d+)x(\d+)$/.exec(text.trim());
+  if (!match) throw new Error(`BENCH_LIVE_SOAK=${text} is not rounds x connections; write it like 20x1000`);
+  return { rounds: positiveInt('BENCH_LIVE_SOAK rounds', match[1], 0), connections: positiveInt('BENCH_LIVE_SOAK connections', match[2], 0) };
 }
 
 function positiveInt(what: string, text: string | undefined, fallback: number, min = 1): number {

@@ -22,3 +22,6 @@ export function paired(a: readonly number[], b: readonly number[], combine: (a: 
   if (a.length !== b.length) throw new RangeError(`paired series differ in length (${a.length} and ${b.length}); both must run every round`);
   return spread(a.map((value, i) => combine(value, b[i]!)));
 }
+
+/** Nearest-rank percentile of sorted values, e.g. `percentile(sorted, 99)`; NaN for none. */
+export const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;

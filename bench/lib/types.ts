@@ -49,7 +49,7 @@ export interface ConfigurationResult {
 export interface Goal {
   readonly op: '>=' | '<=';
   readonly target: number;
-  readonly unit: '×' | 'ms' | '';
+  readonly unit: '×' | 'ms' | 'KiB' | 'MiB' | '';
 }
 
 /** One figure of a scenario held against its goal. */

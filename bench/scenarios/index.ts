@@ -6,6 +6,8 @@
 import type { PendingScenario, Scenario } from '../lib/types.ts';
 import { honoTax } from './hono-tax.ts';
 import { internalCall } from './internal-call.ts';
+import { liveConnections } from './live-connections.ts';
+import { liveSoak } from './live-soak.ts';
 import { migratedEndpoint } from './migrated-endpoint.ts';
 import { migratedPage } from './migrated-page.ts';
 import { nginxHop } from './nginx-hop.ts';
@@ -37,6 +39,8 @@ export const SCENARIOS: readonly (Scenario | PendingScenario)[] = [
   sqliteCrossProcess,
   honoTax,
   routeLookup,
+  liveConnections,
+  liveSoak,
 ];
 
 export const isPending = (scenario: Scenario | PendingScenario): scenario is PendingScenario => 'reason' in scenario;

@@ -10,6 +10,7 @@ const formatNumber = (value: number): string =>
 
 export function formatValue(value: number, unit: Goal['unit']): string {
   if (unit === 'ms') return formatMs(value);
+  if (unit === 'KiB' || unit === 'MiB') return `${formatNumber(value)} ${unit}`;
   return `${formatNumber(value)}${unit}`;
 }
 
