@@ -2,7 +2,8 @@
  * README.md's "Moving an endpoint" loop, run as written against a running stack: `strangler up` saying
  * who answered, `set` to next, `status`, a curl that shows the TS side answered, `rollback`, `log`. Once
  * on the forum, and once on a second app, the `http.server` to-do list of examples/http-server, with its
- * own route and handler (test/control/fixtures/todo-services.ts) in place of the forum's.
+ * own route and handler (test/control/fixtures/todo-services.ts) in place of the forum's, behind the Node edge
+ * (the forum behind the default door: nginx when installed).
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync } from 'node:fs';
@@ -31,7 +32,8 @@ const apps = [
     swap: (line: string) => line.replaceAll('/api/v1/threads', '/items').replaceAll('--handler threads', '--handler items'),
     path: '/items',
     handler: 'items',
-    extra: { STRANGLER_SERVICES: join(ROOT, 'test/control/fixtures/todo-services.ts'), PYTHON: process.env.PYTHON ?? 'python3' },
+    // The forum runs behind the default door (nginx when installed), the second app behind the Node edge.
+    extra: { STRANGLER_SERVICES: join(ROOT, 'test/control/fixtures/todo-services.ts'), PYTHON: process.env.PYTHON ?? 'python3', STRANGLER_FRONT_DOOR: 'edge' },
   },
 ] as const;
 
