@@ -88,13 +88,13 @@ describe.each(doors)('flipping a route 20 times through the %s front door', { ti
     try {
       const reload = await strangler(['reload', '--why', 'a hand edit'], env);
       expect(reload.status).toBe(1);
-      expect(reload.stdout).toMatch(/refused: nothing was switched:\n.*line \d+: handler 'ghost' is not served by the running TS server \(it serves: boards, threads, users\)/);
+      expect(reload.stdout).toMatch(/refused: nothing was switched:\n.*line \d+: handler 'ghost' is not served by the running TS server \(it serves: [a-z, ]+\)/);
       const status = JSON.parse((await strangler(['status', '--json'], env)).stdout) as { stack: { agreed: boolean; processes: { name: string; revision: string }[] } };
       expect(status.stack.agreed).toBe(false);
       expect(status.stack.processes.map((p) => [p.name, p.revision === live || p.name === 'nginx'])).toEqual(status.stack.processes.map((p) => [p.name, true]));
       const validate = await strangler(['validate', routes], env);
       expect(validate.status).toBe(1);
-      expect(validate.stderr).toMatch(/handler 'ghost' is not a service the TS server can serve \(.*services\/index\.ts has: boards, threads, users\)/);
+      expect(validate.stderr).toMatch(/handler 'ghost' is not a service the TS server can serve \(.*services\/index\.ts has: [a-z, ]+\)/);
     } finally {
       writeFileSync(routes, good);
     }

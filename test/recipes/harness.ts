@@ -63,9 +63,18 @@ export interface Recipe {
   readonly normalizeHeader?: (name: string, value: string) => string;
 }
 
-/** Headers allowed to differ: the documented ones, plus Server and X-Powered-By, which the gateway drops on purpose so no answer tells which side gave it. */
+/**
+ * Headers allowed to differ: the documented ones, plus Server and X-Powered-By, which the gateway drops on
+ * purpose so no answer tells which side gave it, and X-Strangler-Answered-By, which `strangler up` turns on
+ * so a developer can check a flip (docs/observability.md; checked on its own below).
+ */
 const ALLOWED = (name: string): boolean =>
-  name === 'date' || name === 'x-request-id' || name.startsWith('x-forwarded-') || HOP_BY_HOP.has(name) || IDENTIFYING_RESPONSE_HEADERS.has(name);
+  name === 'date' ||
+  name === 'x-request-id' ||
+  name === 'x-strangler-answered-by' ||
+  name.startsWith('x-forwarded-') ||
+  HOP_BY_HOP.has(name) ||
+  IDENTIFYING_RESPONSE_HEADERS.has(name);
 
 /** The recipe's command in README.md: the one line of a sh block that names its stack file. */
 export function readmeCommand(stack: string): string {
@@ -178,6 +187,7 @@ export function describeRecipe(title: string, recipe: Recipe): void {
           const proxied = await send(front, host, req, login);
           const direct = await send(twin!.url, host, req, login);
           expect(comparable(proxied, recipe), `${req.method ?? (req.form ? 'POST' : 'GET')} ${req.path}`).toEqual(comparable(direct, recipe));
+          expect(proxied.headers.find(([name]) => name === 'x-strangler-answered-by')?.[1], 'strangler up names the side that answered').toMatch(/^(legacy|ts); route="\//);
         }
       });
     });
