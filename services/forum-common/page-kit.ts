@@ -45,9 +45,10 @@ export interface ForumPageKit {
   unavailableAfter(c: Context<ServiceEnv>, call: string, kind: string, message: string, what: string): PageUnavailable;
   /**
    * Run a page handler: its HTML as legacy sends a page (no-store, with Content-Length), an ApiError as
-   * legacy's error page with its status, PageUnavailable as the 503 page. Anything else goes up.
+   * legacy's error page with its status, PageUnavailable as the 503 page. Anything else goes up. A page
+   * already in UTF-8 bytes (put together from kept pieces) is sent as they are, with no encoding again.
    */
-  answer(render: () => Promise<string> | string): Promise<Response>;
+  answer(render: () => Promise<string | Uint8Array<ArrayBuffer>> | string | Uint8Array<ArrayBuffer>): Promise<Response>;
 }
 
 /**
@@ -77,8 +78,9 @@ export function createForumPageKit({ pages, sessions, findUser, logger }: ForumP
     async answer(render) {
       try {
         const html = await render();
+        const length = typeof html === 'string' ? Buffer.byteLength(html) : html.byteLength;
         return new Response(html, {
-          headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-length': String(Buffer.byteLength(html)) },
+          headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-length': String(length) },
         });
       } catch (err) {
         if (err instanceof ApiError) return pages.htmlError(err.status, err.message);

@@ -20,10 +20,12 @@ import {
   type ForumCache,
   type ForumPageOptions,
   type ForumTemplates,
+  type PageRequestViewer,
   type PageViewer,
 } from '../forum-common/index.ts';
 import { pageOfPosts, parseThreadPaging } from './paging.ts';
 import type { PostRow, ThreadQueries, ThreadRow } from './queries.ts';
+import { pageAroundCount, withViewCount, type PageAroundCount } from './page-around-count.ts';
 import type { ViewCounter } from './views.ts';
 
 /** What one thread page shows. */
@@ -38,8 +40,14 @@ export interface ThreadPageData {
   readonly csrf: string;
 }
 
-/** A thread page with its posts already rendered (a fragment the cache may have kept). */
-export type ThreadPageShell = Omit<ThreadPageData, 'posts'> & { readonly postsMarkup: Markup };
+/**
+ * A thread page with its posts already rendered (a fragment the cache may have kept). Its view count may
+ * be Markup: the mark where a kept page's count goes (page-around-count.ts).
+ */
+export type ThreadPageShell = Omit<ThreadPageData, 'posts' | 'thread'> & {
+  readonly thread: Omit<ThreadRow, 'view_count'> & { readonly view_count: number | Markup };
+  readonly postsMarkup: Markup;
+};
 
 /** The thread page in two parts: its posts (the same for every viewer) and the page around them. */
 export interface ThreadPageParts {
@@ -132,6 +140,21 @@ export function mountThreadPage(app: Hono<ServiceEnv>, queries: ThreadQueries, o
     }),
   );
 
+  // The posts are the same for every viewer: rendered once, reused by guests and signed-in users alike
+  // until the thread changes (or the cache's TTL passes), under the post count just read.
+  const render = (id: number, stored: ThreadRow, page: number, perPage: number, { viewer, csrf }: PageRequestViewer, viewCount: number | Markup): string => {
+    const { postsMarkup, pages: pageCount } = cache.reuse(
+      `thread-posts ${id} ${stored.post_count} ${page} ${perPage}`,
+      [`thread:${id}`],
+      (kept) => kept.postsMarkup.html.length * 2,
+      () => {
+        const { posts, pages } = pageOfPosts(queries, id, page, perPage);
+        return { postsMarkup: parts.posts(posts), pages };
+      },
+    );
+    return parts.page({ thread: { ...stored, view_count: viewCount }, postsMarkup, page, pages: pageCount, viewer, csrf });
+  };
+
   app.get('/t/:id', (c) =>
     kit.answer(async () => {
       const id = parseId(c.req.param('id'), 'thread');
@@ -142,20 +165,17 @@ export function mountThreadPage(app: Hono<ServiceEnv>, queries: ThreadQueries, o
       // Viewing counts (written behind, no call to legacy here); HEAD only asks about the page. The page
       // shows the views this process has counted and not yet sent, this one included, as legacy would.
       if (c.req.method === 'GET') views.record(id);
-      const thread = { ...stored, view_count: stored.view_count + views.unflushed(id) };
-      // The posts are the same for every viewer: rendered once, reused by guests and signed-in users alike
-      // until the thread changes (or the cache's TTL passes). The key holds the post count just read, so a
-      // reply is on its author's next page even before legacy's notification has landed.
-      const { postsMarkup, pages: pageCount } = cache.reuse(
-        `thread-posts ${id} ${stored.post_count} ${page} ${perPage}`,
-        [`thread:${id}`],
-        (kept) => kept.postsMarkup.html.length * 2,
-        () => {
-          const { posts, pages } = pageOfPosts(queries, id, page, perPage);
-          return { postsMarkup: parts.posts(posts), pages };
-        },
+      const viewCount = stored.view_count + views.unflushed(id);
+      // The page is the same for everyone who sees the same thread version, page and navigation, but for
+      // its view count: kept cut around the count, per viewer and csrf value (the key holds both, so no
+      // viewer is ever sent another's page), until the thread changes (or the cache's TTL passes). The key
+      // holds the thread's row as just read, so a reply is on its author's next page even before legacy's
+      // notification has landed.
+      const key = JSON.stringify(['thread-page', id, stored.post_count, stored.title, stored.board, page, perPage, viewer?.username ?? null, csrf]);
+      const around = cache.reuse<PageAroundCount | null>(key, [`thread:${id}`], (kept) => key.length * 2 + (kept ? kept.before.length + kept.after.length : 0), () =>
+        pageAroundCount((count) => render(id, stored, page, perPage, { viewer, csrf }, count)),
       );
-      return parts.page({ thread, postsMarkup, page, pages: pageCount, viewer, csrf });
+      return around ? withViewCount(around, viewCount) : render(id, stored, page, perPage, { viewer, csrf }, viewCount);
     }),
   );
   // legacy's router: the reply path takes POST only (which the route table sends to legacy).
