@@ -1,6 +1,7 @@
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InternalCallError, type InternalCaller } from '../../gateway/internal/index.ts';
-import { openForumDb } from '../forum-common/index.ts';
+import { createForumCache, openForumDb } from '../forum-common/index.ts';
 import { createFixtureDb } from '../forum-common/testing.ts';
 import { createThreadsService, renderThreadPage } from './index.ts';
 import { prepareThreadQueries } from './queries.ts';
@@ -136,3 +137,42 @@ function renderFor(id: number): string {
   const thread = queries.thread(id)!;
   return renderThreadPage({ thread, posts: queries.posts(id, 50, 0n), page: 1, pages: 1, viewer: null, csrf: '' });
 }
+
+describe('GET /t/<id> with the page cache', () => {
+  const cache = createForumCache({ enabled: true, ttlMs: 60_000, maxBytes: 8 * 1024 * 1024 });
+  const cachedOptions = threadPageTestOptions(legacy);
+  const cached = createThreadsService(db, cachedOptions, cache).app;
+  const view = async (path: string, cookie?: string) => (await cached.request(path, cookie ? { headers: { cookie } } : {}, { requestId: 'test' })).text();
+  const shownViews = (html: string): number => Number(/ · (\d+) views</.exec(html)![1]);
+
+  it('shows a signed-in viewer the page as rendered, with a view count that grows on every view of the kept page', async () => {
+    const cookie = `forum_session=${ALICE_COOKIE}; forum_csrf=one`;
+    const first = await view('/t/2', cookie);
+    const second = await view('/t/2', cookie);
+    expect(shownViews(second)).toBe(shownViews(first) + 1);
+    const thread = { ...queries.thread(2)!, view_count: shownViews(second) };
+    const fresh = renderThreadPage({ thread, posts: queries.posts(2, 50, 0n), page: 1, pages: 1, viewer: { username: 'alice' }, csrf: 'one' });
+    expect(second).toBe(fresh);
+  });
+
+  it("never gives one viewer's page to another: each csrf value and a guest get their own", async () => {
+    await view('/t/2', `forum_session=${ALICE_COOKIE}; forum_csrf=one`);
+    const other = await view('/t/2', `forum_session=${ALICE_COOKIE}; forum_csrf=two`);
+    expect(other).toContain('name="csrf" value="two"');
+    expect(other).not.toContain('value="one"');
+    const guest = await view('/t/2', 'forum_session=nobody');
+    expect(guest).not.toContain('class="who"');
+    expect(guest).toContain('Log in</a> to reply.');
+  });
+
+  it("shows a post's new text once legacy's change notification names its thread", async () => {
+    const cookie = `forum_session=${ALICE_COOKIE}; forum_csrf=one`;
+    await view('/t/2', cookie);
+    const writer = new Database(fixture.file);
+    writer.prepare("UPDATE posts SET body_html = '<p>edited</p>' WHERE thread_id = 2").run();
+    writer.close();
+    expect(await view('/t/2', cookie)).not.toContain('<p>edited</p>');
+    cache.apply([{ kind: 'post', thread: 2, board: queries.thread(2)!.board }]);
+    expect(await view('/t/2', cookie)).toContain('<p>edited</p>');
+  });
+});
