@@ -61,6 +61,14 @@ export function createForumPageKit({ pages, sessions, findUser, logger }: ForumP
     logger.error({ event: 'internal_call_failed', request_id: c.env?.requestId, call, kind, err: message }, message);
     return new PageUnavailable(unavailable(what));
   };
+  // The user's row, read once per answer of the session resolver: it hands back the same session object
+  // for as long as it keeps the session (a few seconds), and a user's id never names another username.
+  const viewers = new WeakMap<object, PageViewer | null>();
+  const viewerOfSession = (session: { readonly user_id: number }): PageViewer | null => {
+    let viewer = viewers.get(session);
+    if (viewer === undefined) viewers.set(session, (viewer = findUser(session.user_id) ?? null));
+    return viewer;
+  };
   return {
     unavailableAfter,
     async viewerOf(c) {
@@ -68,7 +76,7 @@ export function createForumPageKit({ pages, sessions, findUser, logger }: ForumP
       let viewer: PageViewer | null;
       try {
         const session = await sessions.identify(cookie, c.env?.requestId);
-        viewer = (session && findUser(session.user_id)) ?? null;
+        viewer = session ? viewerOfSession(session) : null;
       } catch (err) {
         if (!(err instanceof InternalCallError)) throw err;
         throw unavailableAfter(c, 'legacy sessions/resolve', err.kind, err.message, 'The session service');

@@ -4,6 +4,7 @@ import { InternalCallError, type InternalCaller } from '../../gateway/internal/i
 import { createForumCache, openForumDb } from '../forum-common/index.ts';
 import { createFixtureDb } from '../forum-common/testing.ts';
 import { createThreadsService, renderThreadPage } from './index.ts';
+import { createSessionResolver } from '../sessions/index.ts';
 import { prepareThreadQueries } from './queries.ts';
 import { ALICE_COOKIE, fakeLegacyViews, LEGACY_DOWN_COOKIE, threadPageTestOptions } from './testing.ts';
 
@@ -53,6 +54,19 @@ describe('GET /t/<id>', () => {
     expect(html).toContain('<span class="who">alice</span> <form class="inline" method="post" action="/logout"><input type="hidden" name="csrf" value="a&quot;b">');
     expect(html).toContain('<form class="compose" method="post" action="/t/2/reply">');
     expect(html).not.toContain('class="hint"');
+  });
+
+  it("reads the viewer's user row once while the session resolver keeps the session", async () => {
+    let reads = 0;
+    const session = { user_id: 1, expires_at: '2099-01-01T00:00:00Z' };
+    const sessions = createSessionResolver({ ttlMs: 60_000, legacy: { post: async <T>() => ({ session }) as T } });
+    const findUser = (id: number) => (reads++, id === 1 ? { username: 'alice' } : undefined);
+    const service = createThreadsService(db, threadPageTestOptions(legacy, { sessions, findUser }));
+    for (let i = 0; i < 3; i++) {
+      const res = await service.app.request('/t/2', { headers: { cookie: 'forum_session=kept' } }, { requestId: 'test' });
+      expect(await res.text()).toContain('<span class="who">alice</span>');
+    }
+    expect(reads).toBe(1);
   });
 
   it('treats an unknown session as a guest', async () => {
