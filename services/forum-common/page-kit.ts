@@ -17,8 +17,8 @@ import type { ForumTemplates, PageViewer } from './templates.ts';
 export interface ForumPageOptions {
   readonly templates: ForumTemplates;
   readonly pages: ForumPages;
-  /** Whose session a cookie is (legacy's answer, cached). */
-  readonly sessions: Pick<SessionResolver, 'identify'>;
+  /** Whose session a cookie is (legacy's answer, cached; `peek` for what is kept). */
+  readonly sessions: Pick<SessionResolver, 'identify' | 'peek'>;
   /** A user of the users table (this side's), or undefined. */
   readonly findUser: (id: number) => PageViewer | undefined;
   readonly logger: Logger;
@@ -41,6 +41,8 @@ export class PageUnavailable extends Error {
 export interface ForumPageKit {
   /** The viewer of the request's session; throws PageUnavailable when legacy cannot say. */
   viewerOf(c: Context<ServiceEnv>): Promise<PageRequestViewer>;
+  /** The viewer of a Cookie header when known without asking legacy (see SessionResolver.peek), else undefined. */
+  peekViewer(cookie: string | undefined): PageRequestViewer | undefined;
   /** Log one line naming the failed call; the returned error's page says who is not answering. */
   unavailableAfter(c: Context<ServiceEnv>, call: string, kind: string, message: string, what: string): PageUnavailable;
   /**
@@ -71,6 +73,11 @@ export function createForumPageKit({ pages, sessions, findUser, logger }: ForumP
   };
   return {
     unavailableAfter,
+    peekViewer(cookie) {
+      const session = sessions.peek(cookie);
+      if (session === undefined) return undefined;
+      return { viewer: session ? viewerOfSession(session) : null, csrf: cookieValue(cookie, CSRF_COOKIE) ?? '' };
+    },
     async viewerOf(c) {
       const cookie = c.req.header('cookie');
       let viewer: PageViewer | null;

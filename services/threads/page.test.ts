@@ -6,7 +6,7 @@ import { createFixtureDb } from '../forum-common/testing.ts';
 import { createThreadsService, renderThreadPage } from './index.ts';
 import { createSessionResolver } from '../sessions/index.ts';
 import { prepareThreadQueries } from './queries.ts';
-import { ALICE_COOKIE, fakeLegacyViews, LEGACY_DOWN_COOKIE, threadPageTestOptions } from './testing.ts';
+import { ALICE_COOKIE, fakeLegacyViews, fakeSessionsLegacy, LEGACY_DOWN_COOKIE, threadPageTestOptions } from './testing.ts';
 
 const fixture = createFixtureDb();
 const db = openForumDb(fixture.file);
@@ -154,7 +154,7 @@ function renderFor(id: number): string {
 
 describe('GET /t/<id> with the page cache', () => {
   const cache = createForumCache({ enabled: true, ttlMs: 60_000, maxBytes: 8 * 1024 * 1024 });
-  const cachedOptions = threadPageTestOptions(legacy);
+  const cachedOptions = threadPageTestOptions(legacy, { sessions: createSessionResolver({ ttlMs: 60_000, legacy: fakeSessionsLegacy }) });
   const cached = createThreadsService(db, cachedOptions, cache).app;
   const view = async (path: string, cookie?: string) => (await cached.request(path, cookie ? { headers: { cookie } } : {}, { requestId: 'test' })).text();
   const shownViews = (html: string): number => Number(/ · (\d+) views</.exec(html)![1]);
@@ -177,6 +177,23 @@ describe('GET /t/<id> with the page cache', () => {
     const guest = await view('/t/2', 'forum_session=nobody');
     expect(guest).not.toContain('class="who"');
     expect(guest).toContain('Log in</a> to reply.');
+  });
+
+  it("answers a signed-in viewer before routing, once the session is kept, with the handler's lines and page and a view counted", async () => {
+    const front = createThreadsService(db, cachedOptions, cache).cache!;
+    const cookie = `forum_session=${ALICE_COOKIE}; forum_csrf=one`;
+    expect(front.lookup('/t/2', '', { cookie: `forum_session=unasked; forum_csrf=one` })).toBeUndefined();
+    const routed = await cached.request('/t/2', { headers: { cookie } }, { requestId: 'test' });
+    const routedHtml = await routed.text();
+    const answer = front.lookup('/t/2', '', { cookie })!;
+    answer.onHit!('GET');
+    // The server writes the lines as a Fetch Headers object lists them, as it does the handler's.
+    expect([...new Headers(answer.headers as [string, string][])]).toEqual([...routed.headers]);
+    expect(Buffer.from(answer.body).toString()).toBe(routedHtml.replace(/ · (\d+) views</, (_, n: string) => ` · ${Number(n) + 1} views<`));
+    expect(front.lookup('/t/2', '', { cookie, 'if-none-match': '*' })).toBeUndefined();
+    expect(front.lookup('/t/2', '?page=0', { cookie })).toBeUndefined();
+    expect(front.lookup('/t/999', '', { cookie })).toBeUndefined();
+    expect(front.lookup('/t/2', '', { cookie, authorization: 'Bearer x' })).toBeUndefined();
   });
 
   it("shows a post's new text once legacy's change notification names its thread", async () => {
