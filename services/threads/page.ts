@@ -203,7 +203,11 @@ export function mountThreadPage(app: Hono<ServiceEnv>, queries: ThreadQueries, o
     if (!who || stored === undefined) return undefined;
     // The server counts the view (onHit, GET only) before it reads the body: the page shows it, as above.
     let body: Buffer<ArrayBuffer> | undefined;
-    const bodyOf = (): Buffer<ArrayBuffer> => (body ??= Buffer.from(pageOf(id, stored, paging.page, paging.perPage, who, stored.view_count + views.unflushed(id))));
+    const bodyOf = (): Buffer<ArrayBuffer> => {
+      if (body !== undefined) return body;
+      const page = pageOf(id, stored, paging.page, paging.perPage, who, stored.view_count + views.unflushed(id));
+      return (body = typeof page === 'string' ? Buffer.from(page) : page);
+    };
     return {
       status: 200,
       etag: '',
