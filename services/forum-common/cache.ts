@@ -54,7 +54,13 @@ export interface ForumCache {
 const passThrough: MiddlewareHandler = async (_c, next) => next();
 
 /** No cache: every route goes straight to its handler (what the parity suites run with). */
-export const NO_FORUM_CACHE: ForumCache = { route: () => passThrough, front: () => undefined, reuse: (_key, _tags, _bytesOf, compute) => compute(), apply: () => undefined, stores: {} };
+export const NO_FORUM_CACHE: ForumCache = {
+  route: () => passThrough,
+  front: () => undefined,
+  reuse: (_key, _tags, _bytesOf, compute) => compute(),
+  apply: () => undefined,
+  stores: {},
+};
 
 interface Fragment {
   readonly value: unknown;

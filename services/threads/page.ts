@@ -164,8 +164,11 @@ export function mountThreadPage(app: Hono<ServiceEnv>, queries: ThreadQueries, o
   // has landed.
   const pageOf = (id: number, stored: ThreadRow, page: number, perPage: number, who: PageRequestViewer, viewCount: number): string | Buffer<ArrayBuffer> => {
     const key = JSON.stringify(['thread-page', id, stored.post_count, stored.title, stored.board, page, perPage, who.viewer?.username ?? null, who.csrf]);
-    const around = cache.reuse<PageAroundCount | null>(key, [`thread:${id}`], (kept) => key.length * 2 + (kept ? kept.before.length + kept.after.length : 0), () =>
-      pageAroundCount((count) => render(id, stored, page, perPage, who, count)),
+    const around = cache.reuse<PageAroundCount | null>(
+      key,
+      [`thread:${id}`],
+      (kept) => key.length * 2 + (kept ? kept.before.length + kept.after.length : 0),
+      () => pageAroundCount((count) => render(id, stored, page, perPage, who, count)),
     );
     return around ? withViewCount(around, viewCount) : render(id, stored, page, perPage, who, viewCount);
   };
