@@ -68,6 +68,25 @@ describe('createIdentityResolver', () => {
     expect(fake.calls).toEqual([{ path: DEFAULT_RESOLVE_PATH, token: 'abc' }]);
   });
 
+  it('peeks only at what it keeps: no cookie is null, an unasked or expired or forgotten session is undefined', async () => {
+    const fake = fakeLegacy({ tok: { user_id: 1 } });
+    let clock = 0;
+    const identity = createIdentityResolver({ legacy: fake.legacy, cookieName: 'sid', ttlMs: 100, now: () => clock });
+    expect(identity.peek(undefined)).toBeNull();
+    expect(identity.peek('other=tok')).toBeNull();
+    expect(identity.peek('sid=tok')).toBeUndefined();
+    await identity.identify('sid=tok');
+    await identity.identify('sid=nobody');
+    expect(identity.peek('sid=tok')).toEqual({ user_id: 1 });
+    expect(identity.peek('sid=nobody')).toBeNull();
+    clock = 100;
+    expect(identity.peek('sid=tok')).toBeUndefined();
+    await identity.identify('sid=tok');
+    identity.forget(tokenSha256('tok'));
+    expect(identity.peek('sid=tok')).toBeUndefined();
+    expect(fake.calls.length).toBe(3);
+  });
+
   it('forgets a session at once when told its hash', async () => {
     const sessions: Record<string, object | null> = { tok: { user_id: 1 } };
     const fake = fakeLegacy(sessions);

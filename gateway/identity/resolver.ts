@@ -19,6 +19,11 @@ export interface IdentityResolver<S extends object = Identity> {
   resolve(token: string, requestId?: string): Promise<S | null>;
   /** The live session a request's Cookie header names (its first cookie of `cookieName`), or null when there is none. */
   identify(cookieHeader: string | undefined, requestId?: string): Promise<S | null>;
+  /**
+   * What {@link identify} would answer without asking legacy: the session, or null (no cookie, or legacy
+   * said no session a moment ago); undefined when only legacy can say. For a caller that must not wait.
+   */
+  peek(cookieHeader: string | undefined): S | null | undefined;
   /** Drop what is cached for the session whose cookie value hashes to this sha256 hex. */
   forget(tokenSha256: string): boolean;
 }
@@ -79,6 +84,12 @@ export function createIdentityResolver<S extends object = Identity>(options: Ide
     async identify(cookieHeader, requestId) {
       const token = cookieValue(cookieHeader, cookieName);
       return token ? resolve(token, requestId) : null;
+    },
+    peek(cookieHeader) {
+      const token = cookieValue(cookieHeader, cookieName);
+      if (!token || token.length > MAX_TOKEN_CHARS) return null;
+      const hit = cache.get(tokenSha256(token));
+      return hit && hit.until > now() ? hit.session : undefined;
     },
     forget(hash) {
       forgottenAt.delete(hash);

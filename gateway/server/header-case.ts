@@ -19,10 +19,19 @@ const SPECIAL = new Map([
   ['dnt', 'DNT'],
 ]);
 
+// The names a server sends are few and the same on every answer: each is spelled once, then looked up.
+// Bounded, since a proxied answer's names are the backend's choosing.
+const spelled = new Map<string, string>();
+const MAX_SPELLED = 1_000;
+
 /** `cache-control` → `Cache-Control`, `etag` → `ETag`. */
 export function conventionalName(name: string): string {
+  const known = spelled.get(name);
+  if (known !== undefined) return known;
   const lower = name.toLowerCase();
-  return SPECIAL.get(lower) ?? lower.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
+  const conventional = SPECIAL.get(lower) ?? lower.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
+  if (spelled.size < MAX_SPELLED) spelled.set(name, conventional);
+  return conventional;
 }
 
 type HeaderList = OutgoingHttpHeaders | readonly (string | number | readonly string[])[] | readonly [string, string | number | readonly string[]][];

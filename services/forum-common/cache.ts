@@ -33,8 +33,12 @@ export interface ForumCache {
    * request that stored it, called with each later client's method).
    */
   route(name: string, tagsOf: (c: Context) => readonly string[], onHitOf?: (c: Context) => ((clientMethod: string) => void) | undefined): MiddlewareHandler;
-  /** What a service hands the server to answer these routes' guests before routing; undefined when the cache is off. */
-  front(routes: readonly string[]): CacheFront | undefined;
+  /**
+   * What a service hands the server to answer these routes' guests before routing, and with `personal`,
+   * a signed-in viewer's page it can build at once (a request with credentials that it leaves, undefined,
+   * takes the ordinary way); undefined when the cache is off.
+   */
+  front(routes: readonly string[], personal?: CacheFront['lookup']): CacheFront | undefined;
   /**
    * A value every request may share (a rendered list of posts), computed by `compute` (synchronous, so
    * no invalidation can come between its reads and its storing) and kept until one of its tags changes
@@ -85,7 +89,16 @@ export function createForumCache(settings: ForumCacheSettings, sessionCookie: st
   return {
     stores: { responses: store, fragments },
     route: (name, tagsOf, onHitOf) => cachedRoutes(name, { cache: store, isPersonal, tagsOf, onHitOf }),
-    front: (routes) => cacheFront({ cache: store, routes, isPlainGuest }),
+    front(routes, personal) {
+      const guests = cacheFront({ cache: store, routes, isPlainGuest });
+      if (personal === undefined) return guests;
+      // Only what the middleware calls personal by its session cookie alone: an Authorization header, or a
+      // cookie that merely names the session cookie, takes the ordinary way.
+      const hasSession = (headers: IncomingHttpHeaders): boolean => headers.authorization === undefined && cookieValue(headers.cookie, sessionCookie) !== undefined;
+      return {
+        lookup: (path, search, headers) => (isPlainGuest(headers) ? guests.lookup(path, search, headers) : hasSession(headers) ? personal(path, search, headers) : undefined),
+      };
+    },
     reuse<T>(key: string, tags: readonly string[], bytesOf: (value: T) => number, compute: () => T): T {
       const kept = fragments.get(key);
       if (kept !== undefined) return kept.value as T;

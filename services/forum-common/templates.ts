@@ -84,6 +84,13 @@ export function substitute(template: CompiledTemplate, values: TemplateValues): 
 /** Python's `urllib.parse.quote(text, safe="")`: everything but `A-Za-z0-9_.-~` percent-encoded as UTF-8. */
 export const urlPart = (text: string): string => encodeURIComponent(text).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
 
+// A regular expression anchored at the end (/\n+$/) is tried at every newline of a whole page; this looks at the end only.
+const withoutTrailingNewlines = (text: string): string => {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 10) end--;
+  return end === text.length ? text : text.slice(0, end);
+};
+
 /** Fragments joined by newlines, as legacy's `join`. */
 export const joinFragments = (fragments: readonly Markup[]): Markup => new Markup(fragments.map((f) => f.html).join('\n'));
 
@@ -118,7 +125,7 @@ export function loadForumTemplates(dir: string): ForumTemplates {
   const fragment = (name: string, values: TemplateValues = {}): Markup => {
     const template = compiled.get(name);
     if (template === undefined) throw new Error(`there is no template ${name}.html in ${dir}`);
-    return new Markup(substitute(template, values).replace(/\n+$/, ''));
+    return new Markup(withoutTrailingNewlines(substitute(template, values)));
   };
   return {
     fragment,

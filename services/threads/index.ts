@@ -37,7 +37,7 @@ export function createThreadsService(db: ForumDb, page: ThreadPageOptions, cache
   const queries = prepareThreadQueries(db);
   const app = new Hono<ServiceEnv>();
   app.onError(forumErrors);
-  mountThreadPage(app, queries, page, cache);
+  const personalPage = mountThreadPage(app, queries, page, cache);
   app.use('/api/v1/threads/:id', cache.route('thread-api', threadTags));
 
   app.get('/api/v1/threads/:id', (c) => {
@@ -59,7 +59,7 @@ export function createThreadsService(db: ForumDb, page: ThreadPageOptions, cache
   app.all('/api/v1/threads/:id/posts', (c) => {
     throw methodNotAllowed(c.req.method, ['POST']);
   });
-  return defineService({ name: 'threads', app, cache: cache.front(['thread-page', 'thread-api']) });
+  return defineService({ name: 'threads', app, cache: cache.front(['thread-page', 'thread-api'], personalPage) });
 }
 
 // Key order is part of the contract: this builder spells it out (queries.ts's postsJson for the posts).

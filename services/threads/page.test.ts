@@ -1,10 +1,12 @@
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InternalCallError, type InternalCaller } from '../../gateway/internal/index.ts';
-import { openForumDb } from '../forum-common/index.ts';
+import { createForumCache, openForumDb } from '../forum-common/index.ts';
 import { createFixtureDb } from '../forum-common/testing.ts';
 import { createThreadsService, renderThreadPage } from './index.ts';
+import { createSessionResolver } from '../sessions/index.ts';
 import { prepareThreadQueries } from './queries.ts';
-import { ALICE_COOKIE, fakeLegacyViews, LEGACY_DOWN_COOKIE, threadPageTestOptions } from './testing.ts';
+import { ALICE_COOKIE, fakeLegacyViews, fakeSessionsLegacy, LEGACY_DOWN_COOKIE, threadPageTestOptions } from './testing.ts';
 
 const fixture = createFixtureDb();
 const db = openForumDb(fixture.file);
@@ -52,6 +54,19 @@ describe('GET /t/<id>', () => {
     expect(html).toContain('<span class="who">alice</span> <form class="inline" method="post" action="/logout"><input type="hidden" name="csrf" value="a&quot;b">');
     expect(html).toContain('<form class="compose" method="post" action="/t/2/reply">');
     expect(html).not.toContain('class="hint"');
+  });
+
+  it("reads the viewer's user row once while the session resolver keeps the session", async () => {
+    let reads = 0;
+    const session = { user_id: 1, expires_at: '2099-01-01T00:00:00Z' };
+    const sessions = createSessionResolver({ ttlMs: 60_000, legacy: { post: async <T>() => ({ session }) as T } });
+    const findUser = (id: number) => (reads++, id === 1 ? { username: 'alice' } : undefined);
+    const service = createThreadsService(db, threadPageTestOptions(legacy, { sessions, findUser }));
+    for (let i = 0; i < 3; i++) {
+      const res = await service.app.request('/t/2', { headers: { cookie: 'forum_session=kept' } }, { requestId: 'test' });
+      expect(await res.text()).toContain('<span class="who">alice</span>');
+    }
+    expect(reads).toBe(1);
   });
 
   it('treats an unknown session as a guest', async () => {
@@ -136,3 +151,59 @@ function renderFor(id: number): string {
   const thread = queries.thread(id)!;
   return renderThreadPage({ thread, posts: queries.posts(id, 50, 0n), page: 1, pages: 1, viewer: null, csrf: '' });
 }
+
+describe('GET /t/<id> with the page cache', () => {
+  const cache = createForumCache({ enabled: true, ttlMs: 60_000, maxBytes: 8 * 1024 * 1024 });
+  const cachedOptions = threadPageTestOptions(legacy, { sessions: createSessionResolver({ ttlMs: 60_000, legacy: fakeSessionsLegacy }) });
+  const cached = createThreadsService(db, cachedOptions, cache).app;
+  const view = async (path: string, cookie?: string) => (await cached.request(path, cookie ? { headers: { cookie } } : {}, { requestId: 'test' })).text();
+  const shownViews = (html: string): number => Number(/ · (\d+) views</.exec(html)![1]);
+
+  it('shows a signed-in viewer the page as rendered, with a view count that grows on every view of the kept page', async () => {
+    const cookie = `forum_session=${ALICE_COOKIE}; forum_csrf=one`;
+    const first = await view('/t/2', cookie);
+    const second = await view('/t/2', cookie);
+    expect(shownViews(second)).toBe(shownViews(first) + 1);
+    const thread = { ...queries.thread(2)!, view_count: shownViews(second) };
+    const fresh = renderThreadPage({ thread, posts: queries.posts(2, 50, 0n), page: 1, pages: 1, viewer: { username: 'alice' }, csrf: 'one' });
+    expect(second).toBe(fresh);
+  });
+
+  it("never gives one viewer's page to another: each csrf value and a guest get their own", async () => {
+    await view('/t/2', `forum_session=${ALICE_COOKIE}; forum_csrf=one`);
+    const other = await view('/t/2', `forum_session=${ALICE_COOKIE}; forum_csrf=two`);
+    expect(other).toContain('name="csrf" value="two"');
+    expect(other).not.toContain('value="one"');
+    const guest = await view('/t/2', 'forum_session=nobody');
+    expect(guest).not.toContain('class="who"');
+    expect(guest).toContain('Log in</a> to reply.');
+  });
+
+  it("answers a signed-in viewer before routing, once the session is kept, with the handler's lines and page and a view counted", async () => {
+    const front = createThreadsService(db, cachedOptions, cache).cache!;
+    const cookie = `forum_session=${ALICE_COOKIE}; forum_csrf=one`;
+    expect(front.lookup('/t/2', '', { cookie: `forum_session=unasked; forum_csrf=one` })).toBeUndefined();
+    const routed = await cached.request('/t/2', { headers: { cookie } }, { requestId: 'test' });
+    const routedHtml = await routed.text();
+    const answer = front.lookup('/t/2', '', { cookie })!;
+    answer.onHit!('GET');
+    // The server writes the lines as a Fetch Headers object lists them, as it does the handler's.
+    expect([...new Headers(answer.headers as [string, string][])]).toEqual([...routed.headers]);
+    expect(Buffer.from(answer.body).toString()).toBe(routedHtml.replace(/ · (\d+) views</, (_, n: string) => ` · ${Number(n) + 1} views<`));
+    expect(front.lookup('/t/2', '', { cookie, 'if-none-match': '*' })).toBeUndefined();
+    expect(front.lookup('/t/2', '?page=0', { cookie })).toBeUndefined();
+    expect(front.lookup('/t/999', '', { cookie })).toBeUndefined();
+    expect(front.lookup('/t/2', '', { cookie, authorization: 'Bearer x' })).toBeUndefined();
+  });
+
+  it("shows a post's new text once legacy's change notification names its thread", async () => {
+    const cookie = `forum_session=${ALICE_COOKIE}; forum_csrf=one`;
+    await view('/t/2', cookie);
+    const writer = new Database(fixture.file);
+    writer.prepare("UPDATE posts SET body_html = '<p>edited</p>' WHERE thread_id = 2").run();
+    writer.close();
+    expect(await view('/t/2', cookie)).not.toContain('<p>edited</p>');
+    cache.apply([{ kind: 'post', thread: 2, board: queries.thread(2)!.board }]);
+    expect(await view('/t/2', cookie)).toContain('<p>edited</p>');
+  });
+});

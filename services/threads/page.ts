@@ -5,6 +5,7 @@
  * page is answered; HEAD counts nothing. Replying (`POST /t/<id>/reply`) has not moved.
  */
 import type { Context, Hono } from 'hono';
+import { VARY, type CacheFront } from '../../gateway/cache/index.ts';
 import type { ServiceEnv } from '../../gateway/server/index.ts';
 import {
   ApiError,
@@ -20,10 +21,12 @@ import {
   type ForumCache,
   type ForumPageOptions,
   type ForumTemplates,
+  type PageRequestViewer,
   type PageViewer,
 } from '../forum-common/index.ts';
 import { pageOfPosts, parseThreadPaging } from './paging.ts';
 import type { PostRow, ThreadQueries, ThreadRow } from './queries.ts';
+import { pageAroundCount, withViewCount, type PageAroundCount } from './page-around-count.ts';
 import type { ViewCounter } from './views.ts';
 
 /** What one thread page shows. */
@@ -38,8 +41,14 @@ export interface ThreadPageData {
   readonly csrf: string;
 }
 
-/** A thread page with its posts already rendered (a fragment the cache may have kept). */
-export type ThreadPageShell = Omit<ThreadPageData, 'posts'> & { readonly postsMarkup: Markup };
+/**
+ * A thread page with its posts already rendered (a fragment the cache may have kept). Its view count may
+ * be Markup: the mark where a kept page's count goes (page-around-count.ts).
+ */
+export type ThreadPageShell = Omit<ThreadPageData, 'posts' | 'thread'> & {
+  readonly thread: Omit<ThreadRow, 'view_count'> & { readonly view_count: number | Markup };
+  readonly postsMarkup: Markup;
+};
 
 /** The thread page in two parts: its posts (the same for every viewer) and the page around them. */
 export interface ThreadPageParts {
@@ -112,9 +121,10 @@ export interface ThreadPageOptions extends ForumPageOptions {
 
 /**
  * Mount `GET /t/<id>` (HEAD answered by Hono from the same handler, with an empty body) and the 405 of
- * `GET /t/<id>/reply`.
+ * `GET /t/<id>/reply`. Returns the look-up that answers a signed-in viewer's page before routing, the same
+ * page with the same header lines, for the service's cache front (`ForumCache.front`).
  */
-export function mountThreadPage(app: Hono<ServiceEnv>, queries: ThreadQueries, options: ThreadPageOptions, cache: ForumCache = NO_FORUM_CACHE): void {
+export function mountThreadPage(app: Hono<ServiceEnv>, queries: ThreadQueries, options: ThreadPageOptions, cache: ForumCache = NO_FORUM_CACHE): CacheFront['lookup'] {
   const { pages, views } = options;
   const parts = createThreadPageParts(options.templates);
   const kit = createForumPageKit(options);
@@ -132,6 +142,37 @@ export function mountThreadPage(app: Hono<ServiceEnv>, queries: ThreadQueries, o
     }),
   );
 
+  // The posts are the same for every viewer: rendered once, reused by guests and signed-in users alike
+  // until the thread changes (or the cache's TTL passes), under the post count just read.
+  const render = (id: number, stored: ThreadRow, page: number, perPage: number, { viewer, csrf }: PageRequestViewer, viewCount: number | Markup): string => {
+    const { postsMarkup, pages: pageCount } = cache.reuse(
+      `thread-posts ${id} ${stored.post_count} ${page} ${perPage}`,
+      [`thread:${id}`],
+      (kept) => kept.postsMarkup.html.length * 2,
+      () => {
+        const { posts, pages } = pageOfPosts(queries, id, page, perPage);
+        return { postsMarkup: parts.posts(posts), pages };
+      },
+    );
+    return parts.page({ thread: { ...stored, view_count: viewCount }, postsMarkup, page, pages: pageCount, viewer, csrf });
+  };
+
+  // The page is the same for everyone who sees the same thread version, page and navigation, but for its
+  // view count: kept cut around the count, per viewer and csrf value (the key holds both, so no viewer is
+  // ever sent another's page), until the thread changes (or the cache's TTL passes). The key holds the
+  // thread's row as just read, so a reply is on its author's next page even before legacy's notification
+  // has landed.
+  const pageOf = (id: number, stored: ThreadRow, page: number, perPage: number, who: PageRequestViewer, viewCount: number): string | Buffer<ArrayBuffer> => {
+    const key = JSON.stringify(['thread-page', id, stored.post_count, stored.title, stored.board, page, perPage, who.viewer?.username ?? null, who.csrf]);
+    const around = cache.reuse<PageAroundCount | null>(
+      key,
+      [`thread:${id}`],
+      (kept) => key.length * 2 + (kept ? kept.before.length + kept.after.length : 0),
+      () => pageAroundCount((count) => render(id, stored, page, perPage, who, count)),
+    );
+    return around ? withViewCount(around, viewCount) : render(id, stored, page, perPage, who, viewCount);
+  };
+
   app.get('/t/:id', (c) =>
     kit.answer(async () => {
       const id = parseId(c.req.param('id'), 'thread');
@@ -142,22 +183,55 @@ export function mountThreadPage(app: Hono<ServiceEnv>, queries: ThreadQueries, o
       // Viewing counts (written behind, no call to legacy here); HEAD only asks about the page. The page
       // shows the views this process has counted and not yet sent, this one included, as legacy would.
       if (c.req.method === 'GET') views.record(id);
-      const thread = { ...stored, view_count: stored.view_count + views.unflushed(id) };
-      // The posts are the same for every viewer: rendered once, reused by guests and signed-in users alike
-      // until the thread changes (or the cache's TTL passes). The key holds the post count just read, so a
-      // reply is on its author's next page even before legacy's notification has landed.
-      const { postsMarkup, pages: pageCount } = cache.reuse(
-        `thread-posts ${id} ${stored.post_count} ${page} ${perPage}`,
-        [`thread:${id}`],
-        (kept) => kept.postsMarkup.html.length * 2,
-        () => {
-          const { posts, pages } = pageOfPosts(queries, id, page, perPage);
-          return { postsMarkup: parts.posts(posts), pages };
-        },
-      );
-      return parts.page({ thread, postsMarkup, page, pages: pageCount, viewer, csrf });
+      return pageOf(id, stored, page, perPage, { viewer, csrf }, stored.view_count + views.unflushed(id));
     }),
   );
   // legacy's router: the reply path takes POST only (which the route table sends to legacy).
   app.all('/t/:id/reply', (c) => pages.htmlError(405, `method ${c.req.method} is not allowed here; use POST`, { allow: 'POST' }));
+
+  // A signed-in viewer's page answered before routing, when everything it needs is at hand without
+  // waiting: the session as the resolver keeps it, the thread's row. Anything else (a session legacy must
+  // be asked about, a bad parameter, a missing thread, a conditional request) is left to the handler above.
+  return function personalPage(path, search, headers) {
+    const id = positiveInteger(THREAD_PATH.exec(path)?.[1]);
+    if (id === null || headers['if-none-match'] !== undefined) return undefined;
+    let paging: { page: number; perPage: number };
+    try {
+      paging = parseThreadPaging(`http://front${path}${search}`);
+    } catch {
+      return undefined;
+    }
+    const who = kit.peekViewer(headers.cookie);
+    const stored = who && queries.thread(id);
+    if (!who || stored === undefined) return undefined;
+    // The server counts the view (onHit, GET only) before it reads the body: the page shows it, as above.
+    let body: Buffer<ArrayBuffer> | undefined;
+    const bodyOf = (): Buffer<ArrayBuffer> => {
+      if (body !== undefined) return body;
+      const page = pageOf(id, stored, paging.page, paging.perPage, who, stored.view_count + views.unflushed(id));
+      return (body = typeof page === 'string' ? Buffer.from(page) : page);
+    };
+    return {
+      status: 200,
+      etag: '',
+      tags: [],
+      onHit: (clientMethod) => {
+        if (clientMethod === 'GET') views.record(id);
+      },
+      get body() {
+        return bodyOf();
+      },
+      // The handler's lines and the Vary the cache's middleware adds to a personal answer.
+      get headers() {
+        return [
+          ['content-type', 'text/html; charset=utf-8'],
+          ['cache-control', 'no-store'],
+          ['content-length', String(bodyOf().byteLength)],
+          ['vary', VARY],
+        ] as const;
+      },
+    };
+  };
 }
+
+const THREAD_PATH = /^\/t\/([^/]+)$/;

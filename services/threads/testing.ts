@@ -49,18 +49,18 @@ export function fakeLegacyViews(file: string): InternalCaller & { batches: strin
   };
 }
 
-/** The real resolver in front of a stand-in for legacy's resolve endpoint that knows alice and fails for LEGACY_DOWN_COOKIE. */
-export const fakeSessions: SessionResolver = createSessionResolver({
-  ttlMs: 0,
-  legacy: {
-    async post<T>(_path: string, body: unknown): Promise<T> {
-      const { token } = body as { token: string };
-      if (token === LEGACY_DOWN_COOKIE) throw new InternalCallError('unavailable', 'POST http://legacy/_internal/legacy/sessions/resolve failed: ECONNREFUSED');
-      const session: Session | null = token === ALICE_COOKIE ? { user_id: 1, expires_at: '2099-01-01T00:00:00Z' } : null;
-      return { session } as T;
-    },
+/** A stand-in for legacy's resolve endpoint that knows alice and fails for LEGACY_DOWN_COOKIE. */
+export const fakeSessionsLegacy: InternalCaller = {
+  async post<T>(_path: string, body: unknown): Promise<T> {
+    const { token } = body as { token: string };
+    if (token === LEGACY_DOWN_COOKIE) throw new InternalCallError('unavailable', 'POST http://legacy/_internal/legacy/sessions/resolve failed: ECONNREFUSED');
+    const session: Session | null = token === ALICE_COOKIE ? { user_id: 1, expires_at: '2099-01-01T00:00:00Z' } : null;
+    return { session } as T;
   },
-});
+};
+
+/** The real resolver, keeping nothing, in front of {@link fakeSessionsLegacy}. */
+export const fakeSessions: SessionResolver = createSessionResolver({ ttlMs: 0, legacy: fakeSessionsLegacy });
 
 /** The page's options with a real view counter sending to `legacy` (flushed by the test, not by time). */
 export function threadPageTestOptions(legacy: InternalCaller, overrides: Partial<Omit<ThreadPageOptions, 'views'>> = {}): ThreadPageOptions & { views: ViewCounter } {
