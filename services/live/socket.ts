@@ -78,7 +78,12 @@ export function openLiveSocket(socket: LiveSocket, { feed, maxSubscriptions }: S
     // Subscribing again restarts the subscription (from the new "after"), so it never counts twice.
     stop(topic.key);
     if (held.size >= maxSubscriptions) {
-      return refuse(APP_CLOSE.TOO_MANY_SUBSCRIPTIONS, 'too_many_subscriptions', `a connection may follow at most ${maxSubscriptions} topics; unsubscribe from one first`, topic.key);
+      return refuse(
+        APP_CLOSE.TOO_MANY_SUBSCRIPTIONS,
+        'too_many_subscriptions',
+        `a connection may follow at most ${maxSubscriptions} topics; unsubscribe from one first`,
+        topic.key,
+      );
     }
     const subscriber: Subscriber = { deliver: (key, post) => void socket.send(postFrame(key, post)) };
     held.set(topic.key, { topic, subscriber });

@@ -151,9 +151,7 @@ describe('GET /api/v2/live (WebSocket, protocol v1) on the TS server', () => {
     client.send({ v: 1, type: 'subscribe', topic: 'thread:4' });
     const closed = await client.closed;
     expect(closed).toEqual({ code: 4429, reason: 'a connection may follow at most 3 topics; unsubscribe from one first' });
-    expect(client.frames.filter((f) => f.type === 'error')).toEqual([
-      { v: 1, type: 'error', code: 'too_many_subscriptions', topic: 'thread:4', message: closed.reason },
-    ]);
+    expect(client.frames.filter((f) => f.type === 'error')).toEqual([{ v: 1, type: 'error', code: 'too_many_subscriptions', topic: 'thread:4', message: closed.reason }]);
   });
 
   it('cuts a close reason to 123 bytes on a character boundary; the error frame keeps the whole message', async () => {
