@@ -25,14 +25,30 @@ export interface ByteSink {
  * const sink = nodeResponseSink(res);
  */
 export function nodeResponseSink(res: ServerResponse): ByteSink {
-  return {
-    write: (bytes) => void res.write(bytes),
-    // What the response holds before its socket, and what the socket holds before the kernel.
-    buffered: () => res.writableLength + (res.socket?.writableLength ?? 0),
-    end: () => void res.end(),
-    destroy: () => void res.destroy(),
-    onClose: (listener) => void res.once('close', listener),
-  };
+  return new NodeResponseSink(res);
+}
+
+// A class, not an object of closures: one sink per held stream, and its methods are shared by all of
+// them (closures cost a function object each per stream, more under tsx, which names every one of them).
+class NodeResponseSink implements ByteSink {
+  constructor(private readonly res: ServerResponse) {}
+  write(bytes: Uint8Array): void {
+    this.res.write(bytes);
+  }
+  // What the response holds before its socket, and what the socket holds before the kernel.
+  buffered(): number {
+    return this.res.writableLength + (this.res.socket?.writableLength ?? 0);
+  }
+  end(): void {
+    this.res.end();
+  }
+  destroy(): void {
+    this.res.destroy();
+  }
+  onClose(listener: () => void): void {
+    // 'close' is emitted once; `on` spares the wrapper `once` would make.
+    this.res.on('close', listener);
+  }
 }
 
 /**

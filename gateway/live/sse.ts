@@ -38,40 +38,57 @@ const encoder = new TextEncoder();
  * const stream = openSseStream({ registry, sink, maxBufferedBytes: 1 << 20, onClose: () => feed.leave(sub) });
  * stream?.send(new TextEncoder().encode(': connected\n\n'));
  */
-export function openSseStream({ registry, sink, maxBufferedBytes, heartbeat = ': keepalive\n\n', onClose }: SseStreamOptions): SseStream | undefined {
-  const heartbeatBytes = encoder.encode(heartbeat);
-  let over = false;
-  let lastSentAt = Date.now();
-  const finish = (reason: SseCloseReason): boolean => {
-    if (over) return false;
-    over = true;
-    registry.remove(connection);
-    onClose(reason);
+export function openSseStream({ registry, sink, maxBufferedBytes, heartbeat, onClose }: SseStreamOptions): SseStream | undefined {
+  const stream = new HeldSseStream(registry, sink, maxBufferedBytes, heartbeat === undefined ? KEEPALIVE : encoder.encode(heartbeat), onClose);
+  if (!registry.add(stream)) return undefined;
+  sink.onClose(() => stream.finish('client'));
+  return stream;
+}
+
+const KEEPALIVE = encoder.encode(': keepalive\n\n');
+
+// A class, not an object of closures: thousands are held at once, and its methods are shared by all of
+// them (closures cost a function object each per stream, more under tsx, which names every one of them).
+class HeldSseStream implements SseStream, LiveConnection {
+  private over = false;
+  private lastSentAt = Date.now();
+
+  constructor(
+    private readonly registry: LiveRegistry,
+    private readonly sink: ByteSink,
+    private readonly maxBufferedBytes: number,
+    private readonly heartbeat: Uint8Array,
+    private readonly onClose: (reason: SseCloseReason) => void,
+  ) {}
+
+  /** Over once: out of the registry, the owner told; false when it already was. */
+  finish(reason: SseCloseReason): boolean {
+    if (this.over) return false;
+    this.over = true;
+    this.registry.remove(this);
+    this.onClose(reason);
     return true;
-  };
-  const send = (bytes: Uint8Array): boolean => {
-    if (over) return false;
-    sink.write(bytes);
-    lastSentAt = Date.now();
-    if (sink.buffered() <= maxBufferedBytes) return true;
+  }
+
+  send(bytes: Uint8Array): boolean {
+    if (this.over) return false;
+    this.sink.write(bytes);
+    this.lastSentAt = Date.now();
+    if (this.sink.buffered() <= this.maxBufferedBytes) return true;
     // Not an end: an end would wait, holding the connection, for the backlog the client is not reading.
-    if (finish('slow')) sink.destroy();
+    if (this.finish('slow')) this.sink.destroy();
     return false;
-  };
-  const connection: LiveConnection = {
-    tick(now) {
-      if (!over && isQuiet(lastSentAt, now, registry.heartbeatMs)) send(heartbeatBytes);
-    },
-    shutdown() {
-      if (finish('shutdown')) sink.end();
-    },
-  };
-  if (!registry.add(connection)) return undefined;
-  sink.onClose(() => finish('client'));
-  return {
-    send,
-    end() {
-      if (finish('server')) sink.end();
-    },
-  };
+  }
+
+  end(): void {
+    if (this.finish('server')) this.sink.end();
+  }
+
+  tick(now: number): void {
+    if (!this.over && isQuiet(this.lastSentAt, now, this.registry.heartbeatMs)) this.send(this.heartbeat);
+  }
+
+  shutdown(): void {
+    if (this.finish('shutdown')) this.sink.end();
+  }
 }

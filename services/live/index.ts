@@ -18,7 +18,7 @@ import { mountThreadEvents } from './sse.ts';
 
 export { createLiveFeed, parseTopic, type LiveFeed, type LivePost, type Subscriber, type Topic } from './feed.ts';
 export { LIVE_DEFAULTS, liveSettingsFrom, type LiveSettings } from './settings.ts';
-export { PROTOCOL_VERSION } from './socket.ts';
+export { APP_CLOSE, PROTOCOL_VERSION } from './socket.ts';
 
 export const WEBSOCKET_PATH = '/api/v2/live';
 

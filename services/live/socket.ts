@@ -9,6 +9,17 @@ import { parseTopic, type LiveFeed, type LivePost, type Subscriber, type Topic }
 
 export const PROTOCOL_VERSION = 1;
 
+/**
+ * The protocol's own close codes (RFC 6455 keeps 4000-4999 for applications), after the HTTP status
+ * they stand for; docs/live.md lists them with the standard ones.
+ */
+export const APP_CLOSE = {
+  /** A subscription named a thread or board that does not exist, or a topic of neither form. */
+  UNKNOWN_TOPIC: 4404,
+  /** One subscription more than the connection may hold. */
+  TOO_MANY_SUBSCRIPTIONS: 4429,
+} as const;
+
 export type ErrorCode = 'bad_frame' | 'unknown_topic' | 'too_many_subscriptions' | 'unsupported_version';
 
 export interface SocketProtocolOptions {
@@ -39,9 +50,9 @@ const frame = (message: Record<string, unknown>): string => JSON.stringify({ v: 
 export function openLiveSocket(socket: LiveSocket, { feed, maxSubscriptions }: SocketProtocolOptions): LiveSocketHandler {
   const held = new Map<string, { topic: Topic; subscriber: Subscriber }>();
   const error = (code: ErrorCode, message: string, topic?: string): void => void socket.send(frame({ type: 'error', code, message, ...(topic === undefined ? {} : { topic }) }));
-  // A frame the protocol cannot read: say why, then close (the client has a bug; carrying on would hide it).
-  const refuse = (closeCode: number, code: ErrorCode, message: string): void => {
-    error(code, message);
+  // A frame the protocol cannot serve: say why, then close (the client has a bug; carrying on would hide it).
+  const refuse = (closeCode: number, code: ErrorCode, message: string, topic?: string): void => {
+    error(code, message, topic);
     socket.close(closeCode, message);
   };
   const stop = (key: string): boolean => {
@@ -58,13 +69,21 @@ export function openLiveSocket(socket: LiveSocket, { feed, maxSubscriptions }: S
       return refuse(CLOSE.POLICY_VIOLATION, 'bad_frame', `"after" must be a post id (a whole number, 0 or more), e.g. ${EXAMPLE}`);
     }
     const parsed = parseTopic(text);
-    if (!parsed) return error('unknown_topic', `topic ${JSON.stringify(text).slice(0, 80)} is not "thread:<id>" or "board:<slug>"`, text.slice(0, 80));
+    if (!parsed) return refuse(APP_CLOSE.UNKNOWN_TOPIC, 'unknown_topic', `topic ${JSON.stringify(text).slice(0, 80)} is not "thread:<id>" or "board:<slug>"`, text.slice(0, 80));
     const topic = feed.resolve(parsed);
-    if (!topic) return error('unknown_topic', parsed.kind === 'thread' ? `thread ${parsed.id} does not exist` : `board "${parsed.slug}" does not exist`, parsed.key);
+    if (!topic) {
+      const what = parsed.kind === 'thread' ? `thread ${parsed.id} does not exist` : `board "${parsed.slug}" does not exist`;
+      return refuse(APP_CLOSE.UNKNOWN_TOPIC, 'unknown_topic', what, parsed.key);
+    }
     // Subscribing again restarts the subscription (from the new "after"), so it never counts twice.
     stop(topic.key);
     if (held.size >= maxSubscriptions) {
-      return error('too_many_subscriptions', `a connection may follow at most ${maxSubscriptions} topics; unsubscribe from one first`, topic.key);
+      return refuse(
+        APP_CLOSE.TOO_MANY_SUBSCRIPTIONS,
+        'too_many_subscriptions',
+        `a connection may follow at most ${maxSubscriptions} topics; unsubscribe from one first`,
+        topic.key,
+      );
     }
     const subscriber: Subscriber = { deliver: (key, post) => void socket.send(postFrame(key, post)) };
     held.set(topic.key, { topic, subscriber });

@@ -7,7 +7,7 @@
  * stands in for the header.
  */
 import type { Hono } from 'hono';
-import { openSseStream, readableStreamSink, type LiveRegistry } from '../../gateway/live/index.ts';
+import { openSseStream, readableStreamSink, type LiveRegistry, type SseStream } from '../../gateway/live/index.ts';
 import { STREAM_TAKEN, type ServiceEnv } from '../../gateway/server/index.ts';
 import { ApiError, parseId, type ForumPages } from '../forum-common/index.ts';
 import type { LiveFeed, LivePost, Subscriber, Topic } from './feed.ts';
@@ -64,12 +64,13 @@ export function mountThreadEvents(app: Hono<ServiceEnv>, { feed, registry, pages
     const fetchBody = c.env.openStream ? undefined : readableStreamSink();
     const sink = c.env.openStream?.(200, HEADERS) ?? fetchBody!.sink;
     const answer = (): Response => (fetchBody ? new Response(fetchBody.body, { status: 200, headers: HEADERS }) : STREAM_TAKEN);
-    const subscriber: Subscriber = { deliver: (_topic, post) => void stream?.send(postEvent(post)) };
-    const stream = openSseStream({ registry, sink, maxBufferedBytes, onClose: () => feed.unsubscribe(topic, subscriber) });
+    const subscriber = new StreamSubscriber(feed, topic);
+    const stream = openSseStream({ registry, sink, maxBufferedBytes, onClose: subscriber.unsubscribe.bind(subscriber) });
     if (!stream) {
       sink.end();
       return answer();
     }
+    subscriber.stream = stream;
     stream.send(CONNECTED);
     const { last, missed } = feed.subscribe(topic, subscriber, after);
     if (missed === 'not_recovered') {
@@ -80,4 +81,21 @@ export function mountThreadEvents(app: Hono<ServiceEnv>, { feed, registry, pages
     }
     return answer();
   });
+}
+
+// What a held stream keeps of its request: its topic and where posts go; not the request, nor closures
+// over the handler's scope (a class's methods are shared by every stream; under tsx each closure also
+// costs a property dictionary of its own).
+class StreamSubscriber implements Subscriber {
+  stream: SseStream | undefined;
+  constructor(
+    private readonly feed: LiveFeed,
+    private readonly topic: Topic,
+  ) {}
+  deliver(_topic: string, post: LivePost): void {
+    this.stream?.send(postEvent(post));
+  }
+  unsubscribe(): void {
+    this.feed.unsubscribe(this.topic, this);
+  }
 }

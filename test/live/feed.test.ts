@@ -130,24 +130,41 @@ describe('GET /api/v2/live (WebSocket, protocol v1) on the TS server', () => {
     expect(client.frames.filter((f) => f.type === 'post')).toEqual([]);
   });
 
-  it('answers an unknown thread or board, a bad topic and a subscription too many with errors, and stays open', async () => {
+  it.each([
+    ['a thread that does not exist', 'thread:999999', 'thread 999999 does not exist'],
+    ['a board that does not exist', 'board:no-such-board', 'board "no-such-board" does not exist'],
+    ['a topic of neither form', 'users:1', 'topic "users:1" is not "thread:<id>" or "board:<slug>"'],
+  ])('closes with 4404 on a subscription to %s, after an error frame that names it', async (_name, topic, message) => {
     const client = await live();
-    client.send({ v: 1, type: 'subscribe', topic: 'thread:999999' });
-    client.send({ v: 1, type: 'subscribe', topic: 'board:no-such-board' });
-    client.send({ v: 1, type: 'subscribe', topic: 'users:1' });
-    for (const topic of ['thread:1', 'thread:2', 'thread:3', 'thread:4']) client.send({ v: 1, type: 'subscribe', topic });
-    await client.waitFor((f) => f.code === 'too_many_subscriptions', 'the refusal of the fourth topic');
-    const errors = client.frames.filter((f) => f.type === 'error');
-    expect(errors).toEqual([
-      { v: 1, type: 'error', code: 'unknown_topic', topic: 'thread:999999', message: 'thread 999999 does not exist' },
-      { v: 1, type: 'error', code: 'unknown_topic', topic: 'board:no-such-board', message: 'board "no-such-board" does not exist' },
-      { v: 1, type: 'error', code: 'unknown_topic', topic: 'users:1', message: expect.stringMatching(/not "thread:<id>" or "board:<slug>"/) },
-      { v: 1, type: 'error', code: 'too_many_subscriptions', topic: 'thread:4', message: expect.stringMatching(/at most 3 topics/) },
-    ]);
-    client.send({ v: 1, type: 'unsubscribe', topic: 'thread:1' });
-    client.send({ v: 1, type: 'subscribe', topic: 'thread:4' });
-    await client.waitFor((f) => f.type === 'subscribed' && f.topic === 'thread:4', 'the fourth topic once a place is free');
+    client.send({ v: 1, type: 'subscribe', topic: 'thread:1' });
+    await client.waitFor((f) => f.type === 'subscribed', 'the first subscription');
+    client.send({ v: 1, type: 'subscribe', topic });
+    expect(await client.closed).toEqual({ code: 4404, reason: message });
+    expect(client.frames.filter((f) => f.type === 'error')).toEqual([{ v: 1, type: 'error', code: 'unknown_topic', topic, message }]);
+  });
+
+  it('closes with 4429 on one subscription more than LIVE_MAX_SUBSCRIPTIONS, after an error frame; a resubscribe does not count twice', async () => {
+    const client = await live();
+    for (const topic of ['thread:1', 'thread:2', 'thread:3', 'thread:3']) client.send({ v: 1, type: 'subscribe', topic });
+    await until(() => client.frames.filter((f) => f.type === 'subscribed').length === 4, 'four subscribed frames (thread:3 twice)');
     expect(client.ws.readyState).toBe(WebSocket.OPEN);
+    client.send({ v: 1, type: 'subscribe', topic: 'thread:4' });
+    const closed = await client.closed;
+    expect(closed).toEqual({ code: 4429, reason: 'a connection may follow at most 3 topics; unsubscribe from one first' });
+    expect(client.frames.filter((f) => f.type === 'error')).toEqual([{ v: 1, type: 'error', code: 'too_many_subscriptions', topic: 'thread:4', message: closed.reason }]);
+  });
+
+  it('cuts a close reason to 123 bytes on a character boundary; the error frame keeps the whole message', async () => {
+    const client = await live();
+    const topic = `board:${'é'.repeat(200)}`;
+    client.send({ v: 1, type: 'subscribe', topic });
+    const closed = await client.closed;
+    expect(closed.code).toBe(4404);
+    expect(Buffer.byteLength(closed.reason)).toBeLessThanOrEqual(123);
+    expect(closed.reason).toMatch(/^topic "board:é+$/);
+    const [error] = client.frames;
+    expect(error).toEqual({ v: 1, type: 'error', code: 'unknown_topic', topic: topic.slice(0, 80), message: expect.stringMatching(/is not "thread:<id>" or "board:<slug>"$/) });
+    expect(error!.message!.startsWith(closed.reason)).toBe(true);
   });
 
   it.each([
