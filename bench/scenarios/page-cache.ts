@@ -14,7 +14,7 @@ import { runLoad } from '../lib/load.ts';
 import { sessionCookie } from '../lib/login.ts';
 import { formatMs } from '../lib/report/format.ts';
 import { copyOfForumDatabase, startFrontDoor, TS_WORKERS, TS_WORKERS_ENV } from '../lib/stack.ts';
-import { median, spread } from '../lib/stats.ts';
+import { median, percentile, spread } from '../lib/stats.ts';
 import type { ConfigurationResult, LoadResult, Scenario } from '../lib/types.ts';
 
 const WRITER = 'alice';
@@ -167,9 +167,6 @@ async function getOk(url: string): Promise<void> {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-
-/** Nearest-rank percentile of sorted values. */
-const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
 
 function summarize(name: string, label: string, url: string, connections: number, runs: readonly LoadResult[]): ConfigurationResult {
   return {
