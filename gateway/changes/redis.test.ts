@@ -41,9 +41,17 @@ describe.skipIf(!HAS_REDIS)('createRedisRelay with a real redis-server', () => {
     await until(() => one.isConnected() && two.isConnected(), 'both relays to connect');
     busOne.publish([{ kind: 'post', thread: 1 }]);
     await until(() => heard.two.length > 0, 'the change on the other bus');
-    await new Promise((r) => setTimeout(r, 100));
-    expect(heard.two).toEqual([{ kind: 'post', thread: 1 }]);
-    expect(heard.one).toEqual([{ kind: 'post', thread: 1 }]);
+    // A second change, in order after the first: once it is heard, a repeat of the first would have been too.
+    busOne.publish([{ kind: 'post', thread: 9 }]);
+    await until(() => heard.two.length > 1, 'the second change on the other bus');
+    expect(heard.two).toEqual([
+      { kind: 'post', thread: 1 },
+      { kind: 'post', thread: 9 },
+    ]);
+    expect(heard.one).toEqual([
+      { kind: 'post', thread: 1 },
+      { kind: 'post', thread: 9 },
+    ]);
   });
 
   it('keeps telling local subscribers while Redis is down, and relays again once it is back', async () => {

@@ -6,7 +6,7 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/processes.ts';
+import { freePort, TEST_INTERNAL_TOKEN } from '../helpers/processes.ts';
 import { startStack, startTs, type Stack } from '../helpers/stack.ts';
 import type { RunningProcess } from '../../gateway/process/index.ts';
 import { login, openLive, openSse, reply, until } from './helpers.ts';
@@ -45,8 +45,16 @@ let restarted: RunningProcess | undefined;
 let cookie: string;
 const cleanups: (() => void)[] = [];
 
+let internalPort: number;
+
+/** How many live connections the TS server holds now (its internal stats endpoint). */
+async function liveConnections(): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${internalPort}/_internal/v1/live`, { headers: { authorization: `Bearer ${TEST_INTERNAL_TOKEN}` } });
+  return ((await res.json()) as { connections: number }).connections;
+}
+
 beforeAll(async () => {
-  const internalPort = await freePort();
+  internalPort = await freePort();
   filter = await refuseChanges(internalPort);
   stack = await startStack('edge', {
     INTERNAL_PORT: String(internalPort),
@@ -112,7 +120,12 @@ describe('the connection ceiling (LIVE_MAX_CONNECTIONS=3)', () => {
 
 describe('a TS restart', () => {
   it('ends streams (WebSocket close 1001); clients reconnect and resume from their last id, missing nothing', async () => {
-    await new Promise((r) => setTimeout(r, 300));
+    // The ceiling test's connections are closed by the client; wait until the server has let go of them.
+    const deadline = Date.now() + 15_000;
+    while ((await liveConnections()) > 0) {
+      if (Date.now() > deadline) throw new Error('timed out waiting for the ceiling test’s connections to close');
+      await new Promise((r) => setTimeout(r, 25));
+    }
     const stream = openSse(stack.front.url, '/live/t/3');
     cleanups.push(stream.close);
     await until(() => stream.body().startsWith(': connected'), 'the stream');
