@@ -7,6 +7,7 @@ import { freePort } from '../process/index.ts';
 import type { Backend, BackendName, Route, RouteSettings, RouteTable } from '../routes/types.ts';
 import { ACCESS_FIELDS } from '../access/index.ts';
 import { startEdge, type Edge } from './index.ts';
+import { TRAFFIC_DEFAULTS } from '../routes/traffic-keys.ts';
 
 // A hand-built table: the loader has its own tests; these are about what the edge does with a table.
 function fakeTable(
@@ -23,6 +24,7 @@ function fakeTable(
     backend,
     handler: backend === 'ts' ? 'svc' : null,
     methods: null,
+    ...TRAFFIC_DEFAULTS,
   }));
   const covers = (prefix: string, path: string): boolean => prefix === '/' || path === prefix || path.startsWith(`${prefix}/`);
   return Object.freeze({

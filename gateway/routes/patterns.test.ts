@@ -2,8 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { normalizeTarget } from './normalize.ts';
 import { comparePatterns, forwardTargetFor, isPattern, patternProblem, patternRegex } from './patterns.ts';
 import type { Route } from './types.ts';
+import { TRAFFIC_DEFAULTS } from './traffic-keys.ts';
 
-const route = (path: string, exact = false, index = 0): Route => ({ index, line: index + 1, path, exact, mode: 'next', backend: 'ts', handler: 'h', methods: null });
+const route = (path: string, exact = false, index = 0): Route => ({
+  index,
+  line: index + 1,
+  path,
+  exact,
+  mode: 'next',
+  backend: 'ts',
+  handler: 'h',
+  methods: null,
+  ...TRAFFIC_DEFAULTS,
+});
 
 describe('patternRegex', () => {
   it('compiles a pattern to the same regex for the matcher and for nginx, but for the end anchor', () => {

@@ -10,13 +10,14 @@ import { expandEnv } from './env.ts';
 import { normalizeTarget, isInternalPath } from './normalize.ts';
 import { isLinkTarget, lifecycleHeaders, parseRouteDate } from './lifecycle.ts';
 import { isPattern, patternProblem, patternRegex } from './patterns.ts';
+import { Checker } from './checker.ts';
 import { closest } from './problems.ts';
-import { BACKEND_NAMES, HTTP_METHODS, ROUTE_MODES, SUPPORTED_MODES } from './types.ts';
+import { readTrafficKeys, TRAFFIC_KEYS } from './traffic-keys.ts';
+import { BACKEND_NAMES, HTTP_METHODS, ROUTE_MODES } from './types.ts';
 import type { Backend, BackendName, HttpMethod, Route, RouteLifecycle, RouteMode, RouteSettings, RouteTableProblem } from './types.ts';
 
 const TOP_KEYS = ['version', 'revision', 'backends', 'routes', 'settings'] as const;
-const ROUTE_KEYS = ['path', 'exact', 'mode', 'handler', 'methods', 'deprecated', 'sunset', 'successor', 'deprecation_doc'] as const;
-type ReservedRouteKey = 'percent' | 'fallback';
+const ROUTE_KEYS = ['path', 'exact', 'mode', 'handler', 'methods', 'deprecated', 'sunset', 'successor', 'deprecation_doc', ...TRAFFIC_KEYS] as const;
 const SETTINGS_KEYS = ['max_body_mb', 'proxy_timeout_s', 'legacy_keepalive'] as const;
 const DEFAULT_SETTINGS = { maxBodyBytes: 16 * 1024 * 1024, proxyTimeoutMs: 60_000, legacyKeepAlive: true } as const satisfies RouteSettings;
 const MAX_BODY_MB_LIMIT = 1024;
@@ -39,39 +40,6 @@ export interface TableData {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
-
-class Checker {
-  readonly problems: RouteTableProblem[] = [];
-  constructor(private readonly lines: LineCounter) {}
-
-  report(node: Node | null | undefined, message: string, fix: string): void {
-    const offset = node?.range?.[0];
-    const pos = offset === undefined ? null : this.lines.linePos(offset);
-    this.problems.push({ line: pos?.line ?? null, column: pos?.col ?? null, message, fix });
-  }
-
-  line(node: Node): number {
-    return this.lines.linePos(node.range?.[0] ?? 0).line;
-  }
-
-  /** Report keys outside `known`, with a did-you-mean; `reserved` keys get their own message. */
-  keys(map: YAMLMap, known: readonly string[], where: string, reserved: Record<string, string> = {}): void {
-    for (const pair of map.items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : null;
-      if (key !== null && known.includes(key)) continue;
-      if (key !== null && key in reserved) {
-        this.report(pair.key as Node, `'${key}' is reserved and not available yet`, reserved[key]!);
-        continue;
-      }
-      const hint = key === null ? null : closest(key, known);
-      this.report(
-        pair.key as Node,
-        `unknown key '${key ?? String(pair.key)}' in ${where}`,
-        hint ? `did you mean '${hint}'? The keys allowed here are: ${known.join(', ')}` : `remove it; the keys allowed here are: ${known.join(', ')}`,
-      );
-    }
-  }
-}
 
 /** Check a parsed document and return the table's data, or every problem found. */
 export function readTable(doc: Document, lines: LineCounter, env: Env): { data: TableData | null; problems: RouteTableProblem[] } {
@@ -213,11 +181,7 @@ function readRoute(check: Checker, node: Node, index: number): Route | null {
     check.report(node, `route ${index + 1} must be a mapping`, 'write it as `- { path: /prefix, mode: legacy }`');
     return null;
   }
-  const reserved = {
-    percent: 'canary percentages come with canary mode; for now send the whole prefix with `mode: next` or keep it `mode: legacy`',
-    fallback: 'fallback to legacy is not available yet; remove it (methods not listed in `methods` already go to legacy)',
-  } satisfies Record<ReservedRouteKey, string>;
-  check.keys(node, ROUTE_KEYS, `route ${index + 1}`, reserved);
+  check.keys(node, ROUTE_KEYS, `route ${index + 1}`);
   const before = check.problems.length;
 
   const path = checkPath(check, node);
@@ -230,8 +194,9 @@ function readRoute(check: Checker, node: Node, index: number): Route | null {
   const handler = checkHandler(check, node, mode);
   const methods = checkMethods(check, node, mode);
   const lifecycle = checkLifecycle(check, node);
+  const traffic = readTrafficKeys(check, node, mode);
   if (check.problems.length > before || path === null || mode === null) return null;
-  const route: Route = { index, line: check.line(node), path, exact, mode, backend: frontDoorBackend(path, exact), handler, methods };
+  const route: Route = { index, line: check.line(node), path, exact, mode, backend: frontDoorBackend(path, exact), handler, methods, ...traffic };
   return lifecycle === null ? route : { ...route, lifecycle };
 }
 
@@ -300,13 +265,9 @@ function checkMode(check: Checker, route: YAMLMap): RouteMode | null {
     check.report(route, 'the route has no mode', 'add `mode: legacy` (legacy answers) or `mode: next` (the TS handler answers)');
     return null;
   }
-  if (value === 'shadow' || value === 'canary') {
-    check.report(node, `mode '${value}' is not available yet`, 'use `mode: next` to let the TS handler answer, or keep `mode: legacy`');
-    return null;
-  }
-  if (typeof value !== 'string' || !(SUPPORTED_MODES as readonly string[]).includes(value)) {
+  if (typeof value !== 'string' || !(ROUTE_MODES as readonly string[]).includes(value)) {
     const hint = typeof value === 'string' ? closest(value, ROUTE_MODES) : null;
-    check.report(node, `unknown mode ${JSON.stringify(value ?? null)}`, `${hint && hint !== value ? `did you mean '${hint}'? ` : ''}use one of: ${SUPPORTED_MODES.join(', ')}`);
+    check.report(node, `unknown mode ${JSON.stringify(value ?? null)}`, `${hint && hint !== value ? `did you mean '${hint}'? ` : ''}use one of: ${ROUTE_MODES.join(', ')}`);
     return null;
   }
   return value as RouteMode;

@@ -4,12 +4,17 @@
  * snapshot and swaps one reference; nothing mutates a live table.
  */
 
-/** How a route is served. nginx and the edge only split `legacy` from the rest; the TS server decides the rest. */
+/**
+ * How a route is served, in the order a route is promoted: legacy answers; legacy answers and TS gets a
+ * copy to compare (shadow); a share of users get TS (canary); TS answers (next). The front doors send
+ * every listed route to the TS server whatever its mode; the TS server follows the mode.
+ */
 export const ROUTE_MODES = ['legacy', 'shadow', 'canary', 'next'] as const;
 export type RouteMode = (typeof ROUTE_MODES)[number];
 
-/** Modes this version can serve; the others are reserved in the schema and refused with a clear error. */
-export const SUPPORTED_MODES = ['legacy', 'next'] as const satisfies readonly RouteMode[];
+/** Where an automatic demotion sends a route. */
+export const DEMOTE_TARGETS = ['legacy', 'shadow'] as const satisfies readonly RouteMode[];
+export type DemoteTarget = (typeof DEMOTE_TARGETS)[number];
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
@@ -52,6 +57,78 @@ export interface Route {
   readonly methods: readonly HttpMethod[] | null;
   /** The route's announced end (`deprecated`, `sunset`, `successor`, `deprecation_doc`); absent: none. */
   readonly lifecycle?: RouteLifecycle;
+  /** Canary mode: the share of users (0 < percent <= 100) the TS handler answers; null in other modes. */
+  readonly percent: number | null;
+  /**
+   * Whether an idempotent request that TS cannot answer (unreachable, or failed before its first byte)
+   * is answered by legacy instead (`fallback`, default true), at the TS server and at the front doors.
+   */
+  readonly fallback: boolean;
+  /** Bounds on the copies sent to TS in shadow and canary modes (`shadow:`; defaults when absent). */
+  readonly shadow: ShadowSettings;
+  /** What a comparison looks at and what it ignores (`compare:`; defaults when absent). */
+  readonly compare: CompareSettings;
+  /** The evidence a promotion needs and what demotes the route on its own (`gate:`; defaults when absent). */
+  readonly gate: GateSettings;
+}
+
+/** `shadow:` of a route: how much traffic is copied to TS, and how big a copy may be. */
+export interface ShadowSettings {
+  /** Share of eligible requests copied to TS, 0 to 100 (`sample_percent`, default 100). */
+  readonly samplePercent: number;
+  /** Copies in flight at once per TS worker (`max_concurrent`, default 8); more are dropped and counted. */
+  readonly maxConcurrent: number;
+  /** A request or response body larger than this is not compared, and counted as too large (`max_body_kb`, default 256). */
+  readonly maxBodyBytes: number;
+  /** Whether unsafe methods (POST, PUT, PATCH, DELETE) are copied too (`unsafe`, default false): the handler must honour `X-Strangler-Shadow: 1` and write nothing. */
+  readonly unsafe: boolean;
+  /** Of the compared safe requests, the share (0 to 100) for which legacy is asked twice to measure noise (`noise_percent`, default 10). */
+  readonly noisePercent: number;
+}
+
+/** One rule that hides a known difference from comparisons, owned by someone and possibly expiring. */
+export interface IgnoreRule {
+  /** `pointer`: a JSON pointer into the body (`*` is any one key or index); `header`: a header name (lower case). */
+  readonly kind: 'pointer' | 'header';
+  readonly target: string;
+  /** Who answers for it (a name or team). */
+  readonly owner: string;
+  /** Unix seconds from which the rule no longer hides anything; null: no expiry. */
+  readonly expiresAt: number | null;
+  readonly why: string | null;
+  /** 1-based line in routes.yaml. */
+  readonly line: number;
+}
+
+/** `compare:` of a route. */
+export interface CompareSettings {
+  /** Headers compared besides status and body, lower case (default content-type, location, cache-control). */
+  readonly headers: readonly string[];
+  readonly ignore: readonly IgnoreRule[];
+}
+
+/** `gate:` of a route: what a promotion needs, and what demotes the route by itself. */
+export interface GateSettings {
+  /** Fewer comparisons in the window: inconclusive (`min_comparisons`, default 400). */
+  readonly minComparisons: number;
+  /** The mismatch rate's upper 95% bound must be at or below this, in percent (`max_mismatch_percent`, default 1). */
+  readonly maxMismatchPercent: number;
+  /** TS's error rate may be at most legacy's times this, plus half a percentage point (`max_error_ratio`, default 1). */
+  readonly maxErrorRatio: number;
+  /** TS's p99 may be at most legacy's times this (`max_p99_ratio`, default 1.5). */
+  readonly maxP99Ratio: number;
+  /** Fewer requests per side in the window: the error and p99 checks are inconclusive (`min_requests`, default 100). */
+  readonly minRequests: number;
+  /** The evidence window for a promotion, in seconds (`window_s`, default 3600). */
+  readonly windowS: number;
+  /** TS errors plus fallbacks above this share of TS's requests (percent) demote the route (`demote_error_percent`, default 5)... */
+  readonly demoteErrorPercent: number;
+  /** ...once TS had at least this many requests (`demote_min_requests`, default 20)... */
+  readonly demoteMinRequests: number;
+  /** ...in the last this many seconds (`demote_window_s`, default 60). */
+  readonly demoteWindowS: number;
+  /** Where a demotion sends the route (`demote_to`, default legacy). */
+  readonly demoteTo: DemoteTarget;
 }
 
 /**

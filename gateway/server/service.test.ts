@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import type { Route, RouteTable } from '../routes/types.ts';
 import { defineService, unknownHandlers } from './service.ts';
+import { TRAFFIC_DEFAULTS } from '../routes/traffic-keys.ts';
 
 describe('defineService', () => {
   it('refuses a name routes.yaml could not refer to, saying what a valid one looks like', () => {
@@ -20,6 +21,7 @@ describe('unknownHandlers', () => {
     backend: mode === 'legacy' ? 'legacy' : 'ts',
     handler,
     methods: null,
+    ...TRAFFIC_DEFAULTS,
   });
   const table = { source: 'routes.yaml', routes: [route(1, 'legacy', null), route(2, 'next', 'a'), route(3, 'next', 'b'), route(4, 'next', 'b')] } as unknown as RouteTable;
 
