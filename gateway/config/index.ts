@@ -37,6 +37,7 @@ export const CONFIG_DEFAULTS = {
   STRANGLER_IDENTITY_PATH: '/_internal/legacy/sessions/resolve',
   STRANGLER_STATE_DIR: '.strangler',
   STRANGLER_ADMIN_PORT: '0',
+  STRANGLER_SHADOW_START: 'after-answer',
 } as const satisfies Record<string, string>;
 
 export type ConfigVariable = keyof typeof CONFIG_DEFAULTS;
@@ -91,6 +92,11 @@ export interface GatewayConfig {
   readonly stateDir: string;
   /** The Node edge's admin listener on 127.0.0.1 (`STRANGLER_ADMIN_PORT`; 0: a free port, named in its listening line). */
   readonly adminPort: number;
+  /**
+   * When a shadow copy goes to the TS handler (`STRANGLER_SHADOW_START`): `after-answer` (legacy's answer
+   * is out; the default, chosen by bench/scenarios/shadow.ts) or `parallel` (beside legacy).
+   */
+  readonly shadowStart: 'after-answer' | 'parallel';
 }
 
 /** Thrown by {@link readConfig}; the message lists every problem, each with its fix. */
@@ -163,6 +169,7 @@ export function readConfig(env: Env, cwd: string): GatewayConfig {
     identity: Object.freeze({ cookieName: cookieName(), resolvePath: identityPath() }),
     stateDir: resolve(cwd, text('STRANGLER_STATE_DIR')),
     adminPort: port('STRANGLER_ADMIN_PORT'),
+    shadowStart: oneOf('STRANGLER_SHADOW_START', ['after-answer', 'parallel'] as const),
   });
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
