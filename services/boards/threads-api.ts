@@ -7,20 +7,12 @@ import type { Context, Hono } from 'hono';
 import type { ServiceEnv } from '../../gateway/server/index.ts';
 import { ApiError, apiJsonEncoded, NO_FORUM_CACHE, parsePaging, type ForumCache, type ForumDb } from '../forum-common/index.ts';
 import { decodeSegment } from './pages.ts';
+import type { BoardRow } from './queries.ts';
 
 // legacy: parse_paging(request.query, 20, 100)
 const THREADS_PER_PAGE_DEFAULT = 20;
 const THREADS_PER_PAGE_MAX = 100;
 const PATH = /^\/api\/v1\/boards\/([^/]+)\/threads$/;
-
-interface BoardWithCounts {
-  readonly id: number;
-  readonly slug: string;
-  readonly name: string;
-  readonly description: string;
-  readonly thread_count: number;
-  readonly post_count: number;
-}
 
 interface ThreadListRow {
   readonly id: number;
@@ -45,7 +37,7 @@ const slugOf = (c: Context): string => decodeSegment(PATH.exec(new URL(c.req.url
  * await app.request('/api/v1/boards/help/threads?per_page=2'); // 200 {"board":{…},"threads":[…],"page":1,"per_page":2,"total":6,"pages":3}
  */
 export function mountBoardThreads(app: Hono<ServiceEnv>, db: ForumDb, cache: ForumCache = NO_FORUM_CACHE): void {
-  const board = db.prepare<[string], BoardWithCounts>(`
+  const board = db.prepare<[string], BoardRow>(`
     SELECT b.id, b.slug, b.name, b.description, COUNT(t.id) AS thread_count, COALESCE(SUM(t.post_count), 0) AS post_count
     FROM boards b LEFT JOIN threads t ON t.board_id = b.id
     WHERE b.slug = ? GROUP BY b.id`);
