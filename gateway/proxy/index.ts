@@ -68,6 +68,8 @@ export interface ForwardOptions {
    * may read beside the pipe (a shadow copy's tee) but must not pause or consume it.
    */
   readonly onResponse?: (proxyRes: IncomingMessage) => void;
+  /** Called with the request to the upstream once it is made (a shadow copy starts once it is sent). */
+  readonly onUpstreamRequest?: (proxyReq: ClientRequest) => void;
 }
 
 /**
@@ -104,6 +106,7 @@ export interface Proxy {
 
 interface Exchange {
   proxyReq: ClientRequest | null;
+  readonly onUpstreamRequest: ((proxyReq: ClientRequest) => void) | undefined;
   /** The upstream's answer once its head arrived. */
   proxyRes: IncomingMessage | null;
   respond(proxyRes: IncomingMessage): void;
@@ -127,6 +130,7 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
     const exchange = exchanges.get(req);
     if (!exchange) return;
     exchange.proxyReq = proxyReq;
+    exchange.onUpstreamRequest?.(proxyReq);
     proxyReq.on('information', (info) => exchange.interim(info));
     proxyReq.setTimeout(timeoutMs, () => proxyReq.destroy(new UpstreamTimeoutError(timeoutMs)));
   });
@@ -140,7 +144,7 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
   });
 
   function forward(req: IncomingMessage, res: ServerResponse, target: Backend, options: ForwardOptions = {}): Promise<ForwardOutcome> {
-    const { path = req.url ?? '/', headers = {}, requestId, maxBodyBytes, routeHeaders, onResponse } = options;
+    const { path = req.url ?? '/', headers = {}, requestId, maxBodyBytes, routeHeaders, onResponse, onUpstreamRequest } = options;
     const startedAt = performance.now();
     return new Promise<ForwardOutcome>((resolve) => {
       let failed = false;
@@ -174,6 +178,7 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
 
       const exchange: Exchange = {
         proxyReq: null,
+        onUpstreamRequest,
         proxyRes: null,
         respond: (proxyRes) => {
           if (failed || res.destroyed) {

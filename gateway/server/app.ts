@@ -188,7 +188,7 @@ export function createTsServer(options: TsServerOptions): TsServer {
       requestId,
       maxBodyBytes: table.settings.maxBodyBytes,
       routeHeaders: announced,
-      ...(copy ? { onResponse: copy.onResponse } : {}),
+      ...(copy ? { onResponse: copy.onResponse, onUpstreamRequest: copy.onUpstreamRequest } : {}),
     });
     copy?.done(outcome);
     c.set('outcome', outcome);
