@@ -60,7 +60,10 @@ function headerValue(answer: Captured, name: string): string | null {
       const eq = part.indexOf('=');
       if (eq === -1) return part.toLowerCase();
       const key = part.slice(0, eq).trim().toLowerCase();
-      const val = part.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+      const val = part
+        .slice(eq + 1)
+        .trim()
+        .replace(/^"(.*)"$/, '$1');
       return `${key}=${key === 'charset' ? val.toLowerCase() : val}`;
     })
     .join('; ');

@@ -8,9 +8,16 @@ import type { HtmlElement, HtmlNode } from './html-tree.ts';
 interface Frame {
   readonly a: HtmlElement;
   readonly b: HtmlElement;
-  /** `div[2]`, or '' for the document. */
+  /** `/div[2]`, or '' for the document. */
   readonly step: string;
   readonly parent: Frame | null;
+}
+/** A child that differs as a whole (text, or an element replaced, missing or extra), reported in document order. */
+interface Leaf {
+  readonly parent: Frame;
+  readonly step: string;
+  readonly legacy: string;
+  readonly ts: string;
 }
 
 /**
@@ -20,23 +27,27 @@ interface Frame {
  * diffHtml(parseHtml('<p>a</p>'), parseHtml('<p>b</p>'), found); // html /p[1]/text()[1]: "a" vs "b"
  */
 export function diffHtml(a: HtmlElement, b: HtmlElement, found: Collector): void {
-  const stack: Frame[] = [{ a, b, step: '', parent: null }];
-  for (let frame = stack.pop(); frame !== undefined; frame = stack.pop()) {
-    const here = frame;
-    const report = (step: string, legacy: string, ts: string): void =>
-      found.add('body-html', () => {
-        const path = pathOf(here) + step;
-        return { path, classPath: path.replace(/\[\d+\]/g, ''), legacy: clip(legacy), ts: clip(ts) };
-      });
+  const report = (parent: Frame, step: string, legacy: string, ts: string): void =>
+    found.add('body-html', () => {
+      const path = pathOf(parent) + step;
+      return { path, classPath: path.replace(/\[\d+\]/g, ''), legacy: clip(legacy), ts: clip(ts) };
+    });
+  const stack: (Frame | Leaf)[] = [{ a, b, step: '', parent: null }];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    if ('legacy' in item) {
+      report(item.parent, item.step, item.legacy, item.ts);
+      continue;
+    }
+    const here = item;
     const attrsA = new Map(here.a.attrs);
     const attrsB = new Map(here.b.attrs);
     for (const name of [...new Set([...attrsA.keys(), ...attrsB.keys()])].sort()) {
       const [va, vb] = [attrsA.get(name), attrsB.get(name)];
-      if (va !== vb) report(`/@${name}`, va === undefined ? '(absent)' : JSON.stringify(va), vb === undefined ? '(absent)' : JSON.stringify(vb));
+      if (va !== vb) report(here, `/@${name}`, va === undefined ? '(absent)' : JSON.stringify(va), vb === undefined ? '(absent)' : JSON.stringify(vb));
     }
     const [ka, kb] = [here.a.children, here.b.children];
     const counts = new Map<string, number>();
-    const children: Frame[] = [];
+    const children: (Frame | Leaf)[] = [];
     for (let i = 0; i < Math.max(ka.length, kb.length); i++) {
       const [na, nb] = [ka[i], kb[i]];
       const first = (na ?? nb)!;
@@ -46,8 +57,8 @@ export function diffHtml(a: HtmlElement, b: HtmlElement, found: Collector): void
       const step = `/${key}[${index}]`;
       if (na?.type === 'element' && nb?.type === 'element' && na.name === nb.name) children.push({ a: na, b: nb, step, parent: here });
       else if (na?.type === 'text' && nb?.type === 'text') {
-        if (na.text !== nb.text) report(step, JSON.stringify(na.text), JSON.stringify(nb.text));
-      } else report(step, describe(na), describe(nb));
+        if (na.text !== nb.text) children.push({ parent: here, step, legacy: JSON.stringify(na.text), ts: JSON.stringify(nb.text) });
+      } else children.push({ parent: here, step, legacy: describe(na), ts: describe(nb) });
     }
     for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
   }

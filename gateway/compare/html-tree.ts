@@ -23,20 +23,17 @@ export type HtmlNode = HtmlElement | HtmlText;
 /** Elements nested deeper than this are attached to the deepest allowed one (bounded work on hostile input). */
 export const MAX_HTML_DEPTH = 256;
 
-const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr']);
-const PRESERVE = new Set(['pre', 'textarea', 'listing', 'plaintext']);
-const BLOCK = new Set([
-  'html', 'head', 'body', 'title', 'meta', 'link', 'script', 'style', 'noscript', 'template', 'base',
-  'div', 'p', 'ul', 'ol', 'li', 'dl', 'dt', 'dd', 'table', 'thead', 'tbody', 'tfoot', 'tr', 'td', 'th',
-  'caption', 'colgroup', 'col', 'section', 'article', 'aside', 'header', 'footer', 'nav', 'main', 'h1', 'h2',
-  'h3', 'h4', 'h5', 'h6', 'hgroup', 'form', 'fieldset', 'legend', 'pre', 'blockquote', 'figure',
-  'figcaption', 'hr', 'br', 'address', 'details', 'summary', 'dialog', 'menu', 'option', 'optgroup', 'select',
-]);
+const words = (list: string): ReadonlySet<string> => new Set(list.split(' '));
+const VOID = words('area base br col embed hr img input link meta source track wbr');
+const PRESERVE = words('pre textarea listing plaintext');
 // A start tag of one of these closes an open <p> (HTML Living Standard, "in body" insertion mode).
-const CLOSES_P = new Set([
-  'address', 'article', 'aside', 'blockquote', 'details', 'dialog', 'div', 'dl', 'fieldset', 'figcaption',
-  'figure', 'footer', 'form', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hgroup', 'hr', 'main', 'menu',
-  'nav', 'ol', 'p', 'pre', 'section', 'table', 'ul',
+const CLOSES_P = words(
+  'address article aside blockquote details dialog div dl fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr main menu nav ol p pre section table ul',
+);
+// Whitespace at the edge of these does not render (they are blocks, or not rendered at all).
+const BLOCK = new Set([
+  ...CLOSES_P,
+  ...words('html head body title meta link script style noscript template base li dt dd thead tbody tfoot tr td th caption colgroup col legend br option optgroup select summary'),
 ]);
 const SCOPE = ['html', 'body', 'table', 'td', 'th', 'caption', 'button', 'template', 'object'];
 // An open element implicitly closed by a start tag, searched up to the given boundaries.
@@ -46,12 +43,12 @@ const IMPLIED: Readonly<Record<string, { closes: readonly string[]; upTo: readon
   dd: { closes: ['dt', 'dd'], upTo: ['dl'] },
   option: { closes: ['option'], upTo: ['select', 'datalist', 'optgroup'] },
   optgroup: { closes: ['option', 'optgroup'], upTo: ['select'] },
-  tr: { closes: ['tr', 'td', 'th'], upTo: ['table', 'thead', 'tbody', 'tfoot'] },
+  tr: { closes: ['tr'], upTo: ['table', 'thead', 'tbody', 'tfoot'] },
   td: { closes: ['td', 'th'], upTo: ['tr', 'table'] },
   th: { closes: ['td', 'th'], upTo: ['tr', 'table'] },
-  thead: { closes: ['thead', 'tbody', 'tr', 'td', 'th'], upTo: ['table'] },
-  tbody: { closes: ['thead', 'tbody', 'tr', 'td', 'th'], upTo: ['table'] },
-  tfoot: { closes: ['thead', 'tbody', 'tr', 'td', 'th'], upTo: ['table'] },
+  thead: { closes: ['thead', 'tbody'], upTo: ['table'] },
+  tbody: { closes: ['thead', 'tbody'], upTo: ['table'] },
+  tfoot: { closes: ['thead', 'tbody'], upTo: ['table'] },
 };
 
 /**

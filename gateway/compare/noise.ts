@@ -129,7 +129,8 @@ function addEqualLeaves(a: unknown, b: unknown, stable: Set<string>): void {
     }
     const oa = f.a as Record<string, unknown>;
     const ob = f.b as Record<string, unknown>;
-    const keys = ca === 'array' ? [...Array(Math.min((f.a as unknown[]).length, (f.b as unknown[]).length)).keys()].map(String) : Object.keys(oa).filter((k) => Object.hasOwn(ob, k));
+    const keys =
+      ca === 'array' ? [...Array(Math.min((f.a as unknown[]).length, (f.b as unknown[]).length)).keys()].map(String) : Object.keys(oa).filter((k) => Object.hasOwn(ob, k));
     if (keys.length === 0) stable.add(f.path === '' ? 'body-json' : `body-json ${f.path}`);
     for (const key of keys) stack.push({ a: oa[key], b: ob[key], path: `${f.path}/${escapeSegment(generalizeSegment(key, ca === 'array'))}`, depth: f.depth + 1 });
   }

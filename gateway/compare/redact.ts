@@ -40,7 +40,11 @@ export function redactHeaders(headers: Readonly<Record<string, string | readonly
 }
 
 function redactHeaderValue(name: string, value: string): string {
-  if (name === 'cookie') return value.split(';').map((pair) => cookieName(pair) + '=' + REDACTED).join('; ');
+  if (name === 'cookie')
+    return value
+      .split(';')
+      .map((pair) => cookieName(pair) + '=' + REDACTED)
+      .join('; ');
   if (name === 'set-cookie') {
     // One header may hold several cookies joined with ', ' (or '\n'); a comma inside Expires is not a split.
     return value
