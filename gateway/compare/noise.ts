@@ -29,7 +29,13 @@ export function noiseComparison(first: Captured, second: Captured, settings: Com
   return compareAnswers(first, second, { headers: settings.headers, ignore: [] });
 }
 
-/** A class key split into its kind and path (`body-json /posts/*\/views` -> body-json, /posts/*\/views). */
+/**
+ * A class key split into its kind and path.
+ *
+ * @example
+ * splitClassKey('body-json /posts/*\/views'); // { kind: 'body-json', path: '/posts/*\/views' }
+ * splitClassKey('status'); // { kind: 'status', path: '' }
+ */
 export function splitClassKey(classKey: string): { kind: string; path: string } {
   const space = classKey.indexOf(' ');
   return space === -1 ? { kind: classKey, path: '' } : { kind: classKey.slice(0, space), path: classKey.slice(space + 1) };
@@ -136,7 +142,12 @@ function addEqualLeaves(a: unknown, b: unknown, stable: Set<string>): void {
   }
 }
 
-/** For suggest.ts: does a stable class lie under a noisy one (then it is not "only stable")? */
+/**
+ * Whether a stable class lies under a noisy one (then it is not "only stable": a rule may hide it).
+ *
+ * @example
+ * coveredByNoise(['posts', '*', 'views'], [['posts', '*', 'views']]); // true
+ */
 export function coveredByNoise(stablePath: readonly string[], noisy: readonly (readonly string[])[]): boolean {
   return noisy.some((n) => patternCovers(n, stablePath));
 }
