@@ -4,6 +4,7 @@
  */
 import { bodyKind } from './body.ts';
 import { compareAnswers } from './compare.ts';
+import { decodedBody } from './decode.ts';
 import { MAX_JSON_DEPTH } from './json.ts';
 import { escapeSegment, generalizeSegment, parsePointer, patternCovers } from './pointer.ts';
 import type { Captured, Comparison, CompareSettings, Difference } from './types.ts';
@@ -108,7 +109,7 @@ export function stablePaths(first: Captured, second: Captured, settings: Pick<Co
     if ((first.headers[name] ?? null) === (second.headers[name] ?? null)) stable.add(`header ${name}`);
   }
   if (!first.truncated && !second.truncated && bodyKind(first.contentType) === 'json' && bodyKind(second.contentType) === 'json') {
-    const [a, b] = [parse(first.body), parse(second.body)];
+    const [a, b] = [parse(decodedBody(first)), parse(decodedBody(second))];
     if (a !== FAILED && b !== FAILED) addEqualLeaves(a, b, stable);
   }
   return [...stable].sort();
