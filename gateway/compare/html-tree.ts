@@ -90,7 +90,11 @@ export function parseHtml(html: string): HtmlElement {
     if (token.type === 'text') {
       const last = top.children[top.children.length - 1];
       if (last?.type === 'text') last.text += token.text;
-      else top.children.push({ type: 'text', text: token.text, preserve: preserveDepth > 0 });
+      else {
+        // A newline right after <pre>, <textarea> or <listing> is not part of its content (HTML Living Standard).
+        const text = last === undefined && PRESERVE.has(top.name) ? token.text.replace(/^\r?\n/, '') : token.text;
+        if (text !== '') top.children.push({ type: 'text', text, preserve: preserveDepth > 0 });
+      }
       return;
     }
     if (token.type === 'end') {
