@@ -126,7 +126,16 @@ export function createRecorder(db: Database.Database, settings: RecorderSettings
         else classesPerRoute.set(route, known + 1);
       }
       const other = classKey === OTHER_CLASS;
-      statements.classUpsert.run(route, classKey, other ? 'other' : first.kind, other ? '' : first.path, other ? '' : first.legacy, other ? '' : first.ts, pendingClass.firstSeen, pendingClass.lastSeen);
+      statements.classUpsert.run(
+        route,
+        classKey,
+        other ? 'other' : first.kind,
+        other ? '' : first.path,
+        other ? '' : first.legacy,
+        other ? '' : first.ts,
+        pendingClass.firstSeen,
+        pendingClass.lastSeen,
+      );
       for (const [minute, n] of pendingClass.perMinute) statements.classCount1.run(route, minute, classKey, n);
       let kept = statements.sampleCount.get(route, classKey) as number;
       for (const sample of pendingClass.samples) {
