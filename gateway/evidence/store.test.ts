@@ -189,14 +189,15 @@ describe('comparisons and mismatch classes', () => {
     recorder.comparison('/a', 'r1', 'mismatch', [difference('status')], { ...sample(), ts: { status: 200, headers: { 'Set-Cookie': 'session=x; HttpOnly' }, body: '' } });
     recorder.comparison('/a', 'r1', 'mismatch', [difference('status')], sample({ authorization: 'Bearer secret' }));
     recorder.comparison('/a', 'r1', 'mismatch', [difference('status')], sample({ 'proxy-authorization': 'Basic eA==' }));
+    recorder.comparison('/a', 'r1', 'mismatch', [difference('status')], sample({ cookie: 'session=def456' }));
     recorder.flush();
     const [only] = store.classes('/a');
-    expect(only!.count).toBe(4);
+    expect(only!.count).toBe(5);
     expect(only!.samples).toEqual([]);
     expect(warnings).toHaveLength(4);
     expect(warnings[0]).toMatch(/refused a sample for \/a: request cookie not redacted/);
     expect(warnings[1]).toMatch(/ts set-cookie/);
-    expect(JSON.stringify(store.classes('/a'))).not.toMatch(/abc123|secret|session=x/);
+    expect(JSON.stringify(store.classes('/a'))).not.toMatch(/abc123|def456|secret|session=x/);
   });
 
   it('caps the classes of a route, counting the rest in one "other" class', () => {
