@@ -23,20 +23,17 @@ export type HtmlNode = HtmlElement | HtmlText;
 /** Elements nested deeper than this are attached to the deepest allowed one (bounded work on hostile input). */
 export const MAX_HTML_DEPTH = 256;
 
-const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr']);
-const PRESERVE = new Set(['pre', 'textarea', 'listing', 'plaintext']);
-const BLOCK = new Set([
-  'html', 'head', 'body', 'title', 'meta', 'link', 'script', 'style', 'noscript', 'template', 'base',
-  'div', 'p', 'ul', 'ol', 'li', 'dl', 'dt', 'dd', 'table', 'thead', 'tbody', 'tfoot', 'tr', 'td', 'th',
-  'caption', 'colgroup', 'col', 'section', 'article', 'aside', 'header', 'footer', 'nav', 'main', 'h1', 'h2',
-  'h3', 'h4', 'h5', 'h6', 'hgroup', 'form', 'fieldset', 'legend', 'pre', 'blockquote', 'figure',
-  'figcaption', 'hr', 'br', 'address', 'details', 'summary', 'dialog', 'menu', 'option', 'optgroup', 'select',
-]);
+const words = (list: string): ReadonlySet<string> => new Set(list.split(' '));
+const VOID = words('area base br col embed hr img input link meta source track wbr');
+const PRESERVE = words('pre textarea listing plaintext');
 // A start tag of one of these closes an open <p> (HTML Living Standard, "in body" insertion mode).
-const CLOSES_P = new Set([
-  'address', 'article', 'aside', 'blockquote', 'details', 'dialog', 'div', 'dl', 'fieldset', 'figcaption',
-  'figure', 'footer', 'form', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hgroup', 'hr', 'main', 'menu',
-  'nav', 'ol', 'p', 'pre', 'section', 'table', 'ul',
+const CLOSES_P = words(
+  'address article aside blockquote details dialog div dl fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr main menu nav ol p pre section table ul',
+);
+// Whitespace at the edge of these does not render (they are blocks, or not rendered at all).
+const BLOCK = new Set([
+  ...CLOSES_P,
+  ...words('html head body title meta link script style noscript template base li dt dd thead tbody tfoot tr td th caption colgroup col legend br option optgroup select summary'),
 ]);
 const SCOPE = ['html', 'body', 'table', 'td', 'th', 'caption', 'button', 'template', 'object'];
 // An open element implicitly closed by a start tag, searched up to the given boundaries.
@@ -46,12 +43,12 @@ const IMPLIED: Readonly<Record<string, { closes: readonly string[]; upTo: readon
   dd: { closes: ['dt', 'dd'], upTo: ['dl'] },
   option: { closes: ['option'], upTo: ['select', 'datalist', 'optgroup'] },
   optgroup: { closes: ['option', 'optgroup'], upTo: ['select'] },
-  tr: { closes: ['tr', 'td', 'th'], upTo: ['table', 'thead', 'tbody', 'tfoot'] },
+  tr: { closes: ['tr'], upTo: ['table', 'thead', 'tbody', 'tfoot'] },
   td: { closes: ['td', 'th'], upTo: ['tr', 'table'] },
   th: { closes: ['td', 'th'], upTo: ['tr', 'table'] },
-  thead: { closes: ['thead', 'tbody', 'tr', 'td', 'th'], upTo: ['table'] },
-  tbody: { closes: ['thead', 'tbody', 'tr', 'td', 'th'], upTo: ['table'] },
-  tfoot: { closes: ['thead', 'tbody', 'tr', 'td', 'th'], upTo: ['table'] },
+  thead: { closes: ['thead', 'tbody'], upTo: ['table'] },
+  tbody: { closes: ['thead', 'tbody'], upTo: ['table'] },
+  tfoot: { closes: ['thead', 'tbody'], upTo: ['table'] },
 };
 
 /**
@@ -88,30 +85,34 @@ export function parseHtml(html: string): HtmlElement {
     }
     return null;
   };
-  for (const token of tokenize(html)) {
+  tokenize(html, (token) => {
     const top = stack[stack.length - 1]!;
     if (token.type === 'text') {
       const last = top.children[top.children.length - 1];
       if (last?.type === 'text') last.text += token.text;
-      else top.children.push({ type: 'text', text: token.text, preserve: preserveDepth > 0 });
-      continue;
+      else {
+        // A newline right after <pre>, <textarea> or <listing> is not part of its content (HTML Living Standard).
+        const text = last === undefined && PRESERVE.has(top.name) ? token.text.replace(/^\r?\n/, '') : token.text;
+        if (text !== '') top.children.push({ type: 'text', text, preserve: preserveDepth > 0 });
+      }
+      return;
     }
     if (token.type === 'end') {
-      if ((open.get(token.name) ?? 0) === 0) continue; // a stray end tag: browsers drop it
-      popTo(token.name);
-      continue;
+      if ((open.get(token.name) ?? 0) > 0) popTo(token.name); // else a stray end tag: browsers drop it
+      return;
     }
     const { name } = token;
     const implied = Object.hasOwn(IMPLIED, name) ? IMPLIED[name]! : null;
     const closing = CLOSES_P.has(name) ? findOpen(['p'], SCOPE) : implied !== null ? findOpen(implied.closes, implied.upTo) : null;
     if (closing !== null) popTo(closing);
     const parent = stack[stack.length - 1]!;
-    const attrs = [...token.attrs].map(([k, v]) => [k, k === 'class' ? v.trim().split(/\s+/).join(' ') : v] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const attrs = token.attrs;
+    for (const attr of attrs) if (attr[0] === 'class') attr[1] = attr[1].trim().split(/\s+/).join(' ');
+    if (attrs.length > 1) attrs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const el: HtmlElement = { type: 'element', name, attrs, children: [] };
     parent.children.push(el);
-    if (VOID.has(name) || token.selfClosing || stack.length > MAX_HTML_DEPTH) continue;
-    push(el);
-  }
+    if (!VOID.has(name) && !token.selfClosing && stack.length <= MAX_HTML_DEPTH) push(el);
+  });
   normalizeWhitespace(root);
   return root;
 }
@@ -120,29 +121,27 @@ export function parseHtml(html: string): HtmlElement {
 function normalizeWhitespace(root: HtmlElement): void {
   const pending: HtmlElement[] = [root];
   for (let el = pending.pop(); el !== undefined; el = pending.pop()) {
-    const kept: HtmlNode[] = [];
     const kids = el.children;
     const blockParent = el.name === '#document' || BLOCK.has(el.name);
+    let kept = 0;
     for (let i = 0; i < kids.length; i++) {
       const node = kids[i]!;
-      if (node.type === 'element') {
-        kept.push(node);
-        pending.push(node);
-        continue;
+      if (node.type === 'element') pending.push(node);
+      else if (!node.preserve) {
+        let text = COLLAPSIBLE.test(node.text) ? node.text.replace(WHITESPACE_RUNS, ' ') : node.text;
+        const before = kids[i - 1];
+        const after = kids[i + 1];
+        // Only the collapsed ASCII space goes: String#trim would also eat a no-break space, which renders.
+        if (text.startsWith(' ') && (before === undefined ? blockParent : before.type === 'element' && BLOCK.has(before.name))) text = text.slice(1);
+        if (text.endsWith(' ') && (after === undefined ? blockParent : after.type === 'element' && BLOCK.has(after.name))) text = text.slice(0, -1);
+        if (text === '') continue;
+        node.text = text;
       }
-      if (node.preserve) {
-        kept.push(node);
-        continue;
-      }
-      let text = node.text.replace(/[\t\n\f\r ]+/g, ' ');
-      const before = kids[i - 1];
-      const after = kids[i + 1];
-      // Only the collapsed ASCII space goes: String#trim would also eat a no-break space, which renders.
-      if (before === undefined ? blockParent : before.type === 'element' && BLOCK.has(before.name)) text = text.replace(/^ /, '');
-      if (after === undefined ? blockParent : after.type === 'element' && BLOCK.has(after.name)) text = text.replace(/ $/, '');
-      if (text !== '') kept.push({ type: 'text', text, preserve: false });
+      kids[kept++] = node; // compacted in place: the neighbours read above are still the originals
     }
-    kids.length = 0;
-    for (const node of kept) kids.push(node);
+    kids.length = kept;
   }
 }
+
+const COLLAPSIBLE = /[\t\n\f\r]| {2}/;
+const WHITESPACE_RUNS = /[\t\n\f\r ]+/g;

@@ -6,7 +6,7 @@
 import { VALUE_CHARS, type Collector } from './collect.ts';
 import { escapeSegment, generalizeSegment } from './pointer.ts';
 
-/** Containers nested deeper than this are compared as their JSON text (key order then matters). */
+/** Containers nested deeper than this are compared whole: one difference at this depth if they differ. */
 export const MAX_JSON_DEPTH = 200;
 
 const ABSENT = Symbol('absent');
@@ -34,8 +34,7 @@ export function diffJson(a: Value, b: Value, patterns: readonly (readonly string
   for (let frame = stack.pop(); frame !== undefined; frame = stack.pop()) {
     if (frame.patterns.some((p) => p.length === frame!.depth)) continue;
     const here = frame;
-    const report = (withType = false): void =>
-      found.add('body-json', () => ({ ...locate(here), legacy: shown(here.a, withType), ts: shown(here.b, withType) }));
+    const report = (withType = false): void => found.add('body-json', () => ({ ...locate(here), legacy: shown(here.a, withType), ts: shown(here.b, withType) }));
     if (here.a === ABSENT || here.b === ABSENT) {
       report();
       continue;
@@ -50,7 +49,7 @@ export function diffJson(a: Value, b: Value, patterns: readonly (readonly string
       continue;
     }
     if (here.depth >= MAX_JSON_DEPTH) {
-      if (!sameText(here.a, here.b)) report();
+      if (!deepEqual(here.a, here.b)) report();
       continue;
     }
     const children: Frame[] = [];
@@ -93,12 +92,28 @@ function typeOf(v: Value): string {
   return typeof v;
 }
 
-function sameText(a: Value, b: Value): boolean {
-  try {
-    return JSON.stringify(a) === JSON.stringify(b);
-  } catch {
-    return false; // too deep even to serialize: report it rather than guess
+/** Structural equality with the same rules (key order ignored), iterative: no depth limit. */
+function deepEqual(a: Value, b: Value): boolean {
+  const stack: [Value, Value][] = [[a, b]];
+  for (let pair = stack.pop(); pair !== undefined; pair = stack.pop()) {
+    const [x, y] = pair;
+    const [tx, ty] = [typeOf(x), typeOf(y)];
+    if (tx !== ty) return false;
+    if (tx === 'array') {
+      const [xa, ya] = [x as Value[], y as Value[]];
+      if (xa.length !== ya.length) return false;
+      for (let i = 0; i < xa.length; i++) stack.push([xa[i], ya[i]]);
+    } else if (tx === 'object') {
+      const [xo, yo] = [x as Record<string, Value>, y as Record<string, Value>];
+      const keys = Object.keys(xo);
+      if (keys.length !== Object.keys(yo).length) return false;
+      for (const k of keys) {
+        if (!Object.hasOwn(yo, k)) return false;
+        stack.push([xo[k], yo[k]]);
+      }
+    } else if (x !== y) return false;
   }
+  return true;
 }
 
 /**

@@ -36,26 +36,45 @@ export function suggestIgnoreRules(noise: NoiseStats): SuggestedRule[] {
  */
 export function checkSuggestion(rule: ProposedRule, observed: NoiseStats): SuggestionCheck {
   if (observed.checks === 0) {
-    return { ok: false, reason: `no two legacy answers have been compared for this route yet, so nobody knows whether ${describe(rule)} is noise: let noise checks run (shadow.noise_percent) and ask again` };
+    return {
+      ok: false,
+      reason: `no two legacy answers have been compared for this route yet, so nobody knows whether ${describe(rule)} is noise: let noise checks run (shadow.noise_percent) and ask again`,
+    };
   }
   if (rule.kind === 'header') {
     const key = `header ${rule.target.toLowerCase()}`;
     if (observed.noisyPaths.some((n) => n.classKey === key)) return { ok: true };
-    if (observed.stablePaths.includes(key)) return { ok: false, reason: `header ${rule.target.toLowerCase()} did not change between two legacy answers in ${observed.checks} checks: it is not noise, so a difference there is a real mismatch` };
+    if (observed.stablePaths.includes(key))
+      return {
+        ok: false,
+        reason: `header ${rule.target.toLowerCase()} did not change between two legacy answers in ${observed.checks} checks: it is not noise, so a difference there is a real mismatch`,
+      };
     return { ok: false, reason: `header ${rule.target.toLowerCase()} was never seen changing between two legacy answers (is it in compare.headers?)` };
   }
   const pattern = parsePointer(rule.target);
-  const noisy = observed.noisyPaths.map((n) => splitClassKey(n.classKey)).filter((n) => n.kind === 'body-json').map((n) => parsePointer(n.path));
-  const stable = observed.stablePaths.map(splitClassKey).filter((s) => s.kind === 'body-json').map((s) => parsePointer(s.path));
+  const noisy = observed.noisyPaths
+    .map((n) => splitClassKey(n.classKey))
+    .filter((n) => n.kind === 'body-json')
+    .map((n) => parsePointer(n.path));
+  const stable = observed.stablePaths
+    .map(splitClassKey)
+    .filter((s) => s.kind === 'body-json')
+    .map((s) => parsePointer(s.path));
   const hidden = stable.filter((s) => patternCovers(pattern, s) && !coveredByNoise(s, noisy));
   const narrower = noisy.filter((n) => patternCovers(pattern, n)).map((n) => `pointer ${formatPointer(n)}`);
+  const what = rule.target || '(the whole body)';
+  if (narrower.length === 0) {
+    return {
+      ok: false,
+      reason: `nothing under ${what} was seen changing between two legacy answers in ${observed.checks} checks: it is not noise, so a difference there is a real mismatch`,
+    };
+  }
   if (hidden.length > 0) {
     const more = hidden.length > 1 ? ` (and ${hidden.length - 1} more)` : '';
-    const instead = narrower.length > 0 ? `ignore only what changed: ${narrower.join(', ')}` : 'nothing under it was seen changing, so no rule is needed there';
-    return { ok: false, reason: `ignoring ${rule.target || '(the whole body)'} would also hide ${formatPointer(hidden[0]!)}${more}, which did not change between two legacy answers; ${instead}` };
-  }
-  if (narrower.length === 0) {
-    return { ok: false, reason: `nothing under ${rule.target || '(the whole body)'} was seen changing between two legacy answers in ${observed.checks} checks: it is not noise, so a difference there is a real mismatch` };
+    return {
+      ok: false,
+      reason: `ignoring ${what} would also hide ${formatPointer(hidden[0]!)}${more}, which did not change between two legacy answers; ignore only what changed: ${narrower.join(', ')}`,
+    };
   }
   return { ok: true };
 }
