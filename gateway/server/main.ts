@@ -45,7 +45,7 @@ import { ConventionalHeaderCase } from './header-case.ts';
 import type { ServiceSet } from './index.ts';
 import { loadComposeServices } from './services-module.ts';
 import { join } from 'node:path';
-import { evidenceDaysFrom, openEvidence, type EvidenceStore } from '../evidence/index.ts';
+import { openEvidence, type EvidenceStore } from '../evidence/index.ts';
 import { createLegacyAgain, createShadowRunner, dropClientShadowHeader } from '../shadow/index.ts';
 import { STATE_FILE } from '../cli/control.ts';
 
@@ -113,7 +113,7 @@ const metrics = createMetrics();
 // one recorder per process that writes once a second and at shutdown.
 let evidence: EvidenceStore;
 try {
-  evidence = openEvidence(join(config.stateDir, STATE_FILE), { retentionDays: evidenceDaysFrom(env.STRANGLER_EVIDENCE_DAYS) });
+  evidence = openEvidence(join(config.stateDir, STATE_FILE), { retentionDays: config.evidenceDays });
 } catch (err) {
   fail('refused', `not starting: the evidence store in ${config.stateDir} could not be opened: ${(err as Error).message}`);
 }
