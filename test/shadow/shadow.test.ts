@@ -119,6 +119,15 @@ describe('shadow mode', () => {
     expect(evidence.shadow.sent).toBe(1);
   });
 
+  it('copies the requests legacy answers on a canary route, for the users outside the canary', async () => {
+    // 0.01% of users: this client's key (its address) falls outside, so legacy answers and TS gets a copy.
+    const answers = [];
+    for (let i = 0; i < 2; i++) answers.push(await get(stack.ts.url, '/canary/1', { headers: { 'x-real-ip': '192.0.2.7' } }));
+    expect(answers[0]).toEqual(await get(stack.legacy.url, '/canary/1'));
+    const evidence = await stack.waitFor('/canary', (e) => e.comparisons.matches === 2, 'two comparisons');
+    expect(evidence.shadow.sent).toBe(2);
+  });
+
   it('drops a client’s X-Strangler-Shadow at the TS server’s public listener, before a handler or legacy sees it', async () => {
     const toHandler = await sendRaw(stack.ts.url, 'GET /seen HTTP/1.1\r\nHost: x\r\nX-Strangler-Shadow: 1\r\nx-strangler-shadow: 1\r\nConnection: close\r\n\r\n');
     expect(toHandler).toContain('{"shadow":null,"isShadow":false}');
