@@ -229,7 +229,11 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     const outcome = comparisonOutcome(comparison, noisy.get(route.path) ?? []);
     const sample: Sample | undefined =
       outcome === 'mismatch'
-        ? { request: redactRequest({ method: request.method, target: request.target, headers: { ...request.incoming.headers, [SHADOW_HEADER]: '1' } }), legacy: redactResponse(legacy), ts: redactResponse(ts) }
+        ? {
+            request: redactRequest({ method: request.method, target: request.target, headers: { ...request.incoming.headers, [SHADOW_HEADER]: '1' } }),
+            legacy: redactResponse(legacy),
+            ts: redactResponse(ts),
+          }
         : undefined;
     recorder.comparison(route.path, request.plan.revision, outcome, comparison.differences, sample);
   }
