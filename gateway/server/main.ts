@@ -44,6 +44,8 @@ import { createTsServer, type ErrorRenderer, type TsServer } from './app.ts';
 import { ConventionalHeaderCase } from './header-case.ts';
 import type { ServiceSet } from './index.ts';
 import { loadComposeServices } from './services-module.ts';
+import { join } from 'node:path';
+import { lazyEvidence } from '../evidence/lazy.ts';
 
 // nginx keeps idle upstream connections for 60 s; staying open longer means nginx always closes first,
 // so it never sends a request on a connection Node is closing at the same moment.
@@ -105,6 +107,8 @@ const appError: ErrorRenderer =
 const errorResponse: ErrorRenderer = (status, message, path) => (status === 500 ? appError(status, message, path) : errorPageResponse(status, pages, { close: status === 400 }));
 // Each process counts what it serves; a worker's scrape answers for the whole cluster (gateway/metrics).
 const metrics = createMetrics();
+// Fallbacks go to the gateway's state file, where the demoter reads them (opened on the first one).
+const evidence = lazyEvidence(join(config.stateDir, 'state.db'), logger);
 let tsServer: TsServer;
 try {
   tsServer = createTsServer({
@@ -117,6 +121,9 @@ try {
     answeredBy: config.answeredBy,
     pages,
     onAccess: metrics.observe,
+    // The configured session cookie, else the one the app's services use: a canary user sticks by it.
+    canaryCookie: config.identity.cookieName ?? serviceSet.sessionCookie ?? null,
+    onFallback: (route, reason) => evidence.recorder()?.fallback(route, 'ts', reason),
   });
 } catch (err) {
   fail('refused', `not starting: ${(err as Error).message}`);
@@ -257,6 +264,7 @@ function serveAndDrain(): void {
         } catch (err) {
           logger.error({ event: 'services_close_failed', err }, 'closing the services failed');
         }
+        evidence.close();
         logger.info({ event: 'stopped' }, 'stopped');
         process.exit(0);
       });
