@@ -158,6 +158,8 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
     const { path = req.url ?? '/', headers = {}, requestId, maxBodyBytes, routeHeaders, body, fallback } = options;
     const startedAt = performance.now();
     let backend = target;
+    // The body as read whole (given, or a chunked one read here): what a fallback sends again.
+    let heldBody = body;
     return new Promise<ForwardOutcome>((resolve) => {
       let failed = false;
       let retried = false;
@@ -228,13 +230,13 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
             dispatch();
             return;
           }
-          if (fallback && backend === target && !res.headersSent && exchange.proxyRes === null && mayFallBack(kind, err, fallback, body !== undefined || !hasBody(req))) {
+          if (fallback && backend === target && !res.headersSent && exchange.proxyRes === null && mayFallBack(kind, err, fallback, heldBody !== undefined || !hasBody(req))) {
             logger.warn({ event: 'fallback', request_id: requestId, from: target.name, to: fallback.target.name, failure: kind, err: errorMessage(err) }, `${target.name} could not answer; ${fallback.target.name} answers`);
             backend = fallback.target;
             requestOptions.target = backend.url;
             exchange.proxyReq?.destroy();
             exchange.proxyReq = null;
-            if (body !== undefined) requestOptions.buffer = Readable.from(body.length > 0 ? [body] : []);
+            if (heldBody !== undefined) requestOptions.buffer = Readable.from(heldBody.length > 0 ? [heldBody] : []);
             fallback.onFallback(kind);
             dispatch();
             return;
@@ -305,6 +307,7 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
           const { 'transfer-encoding': _chunked, ...rest } = upstreamHeaders;
           upstreamHeaders = { ...rest, 'content-length': String(body.length) };
           requestBodyBytes = body.length;
+          heldBody = body;
           requestOptions.buffer = Readable.from(body.length > 0 ? [body] : []);
           dispatch();
         },
