@@ -21,9 +21,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { answeredByParams, answeredBySide } from '../../gateway/access/index.ts';
 import { openEvidence } from '../../gateway/evidence/index.ts';
 import { canaryBucket } from '../../gateway/server/plan.ts';
-import { freePort, ROOT, tempDir } from '../helpers/processes.ts';
+import { ROOT, tempDir } from '../helpers/processes.ts';
 import { NGINX } from '../helpers/stack.ts';
-import { runUp, type Up } from '../helpers/up.ts';
+import { runUp, stackEnv, type Up } from '../helpers/up.ts';
 import { steadyLoad, strangler } from '../control/load.ts';
 
 const ROUTE = '/b';
@@ -72,6 +72,7 @@ const expectedSide = (session: string, percent: number): string => (canaryBucket
 describe.each(doors)('a canary route through the %s front door with two TS workers', { timeout: 600_000 }, (door) => {
   const { dir, cleanup } = tempDir(`strangler-canary-${door}-`);
   const routes = join(dir, 'routes.yaml');
+  // stackEnv's state directory: the evidence store is its state.db.
   const stateDir = join(dir, 'state');
   const sessions = Array.from({ length: SESSIONS }, () => randomBytes(16).toString('hex'));
   let up: Up | undefined;
@@ -89,17 +90,7 @@ describe.each(doors)('a canary route through the %s front door with two TS worke
     // The home page in canary too, for the crash under load (see the top of this file).
     writeFileSync(routes, table.replace(/(- path: \/\n(\s+)exact: true\n\s+)mode: next\n/, '$1mode: canary\n$2percent: 50\n'));
     expect(readFileSync(routes, 'utf8')).toMatch(/- path: \/\n\s+exact: true\n\s+mode: canary\n\s+percent: 50\n/);
-    env = {
-      ROUTES: routes,
-      STRANGLER_STATE_DIR: stateDir,
-      FORUM_DB: join(dir, 'forum.db'),
-      STRANGLER_FRONT_DOOR: door,
-      STRANGLER_ANSWERED_BY: '1',
-      FRONT_PORT: String(await freePort()),
-      TS_PORT: String(await freePort()),
-      LEGACY_PORT: '0',
-      TS_WORKERS: '2',
-    };
+    env = { ...(await stackEnv(dir, door, 2)), ROUTES: routes };
     up = runUp(env);
     [, front] = (await up.waitFor(/front door\s+(http:\/\/\S+)/, 120_000)) as [string, string];
     const sides = await sidesOf(front, sessions);
