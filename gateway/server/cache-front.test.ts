@@ -10,7 +10,7 @@ import { createCacheAnswerer } from './cache-front.ts';
 import { canaryBucket } from './plan.ts';
 import { defineService, type ServiceEnv } from './service.ts';
 
-const tableWith = (mode: 'next' | 'legacy', extra = ''): RouteTable =>
+const tableOf = (pageRoute: string): RouteTable =>
   parseRouteTable(
     `version: 1
 backends:
@@ -18,10 +18,12 @@ backends:
   ts: { url: "http://127.0.0.1:8081" }
 routes:
   - { path: /, mode: legacy }
-  - { path: /page, mode: ${mode}${mode === 'next' ? ', handler: pages, methods: [GET]' : ''}${extra} }`,
+  - ${pageRoute}`,
     'test-routes.yaml',
     {},
   );
+const tableWith = (mode: 'next' | 'legacy', extra = ''): RouteTable =>
+  tableOf(`{ path: /page, mode: ${mode}${mode === 'next' ? ', handler: pages, methods: [GET]' : ''}${extra} }`);
 
 const cache = createResponseCache({ maxBytes: 1_000_000, ttlMs: 60_000 });
 let views = 0;
@@ -129,17 +131,7 @@ describe('createCacheAnswerer', () => {
     expect(lines.join('')).toContain('broken store');
   });
   it('answers a guest of a canary route from the cache only when the guest\'s bucket is TS\'s, and marks it canary', async () => {
-    live = parseRouteTable(
-      `version: 1
-backends:
-  legacy: { url: "http://127.0.0.1:1" }
-  ts: { url: "http://127.0.0.1:8081" }
-routes:
-  - { path: /, mode: legacy }
-  - { path: /page, mode: canary, percent: 50, handler: pages, methods: [GET] }`,
-      'canary-routes.yaml',
-      {},
-    );
+    live = tableOf('{ path: /page, mode: canary, percent: 50, handler: pages, methods: [GET] }');
     try {
       // Guests are told apart by the address the front door saw (X-Real-IP).
       const addresses = Array.from({ length: 50 }, (_, i) => `203.0.113.${i}`);
