@@ -328,7 +328,8 @@ async function writeFetchResponse(res: ServerResponse, response: Response): Prom
  */
 function requestFor(raw: Request, pathAndQuery: string, body?: Buffer): Request {
   const url = new URL(raw.url);
-  if (body !== undefined && body.length > 0) return new Request(new URL(pathAndQuery, url.origin), { method: raw.method, headers: raw.headers, body: new Uint8Array(body), signal: raw.signal });
+  if (body !== undefined && body.length > 0)
+    return new Request(new URL(pathAndQuery, url.origin), { method: raw.method, headers: raw.headers, body: new Uint8Array(body), signal: raw.signal });
   if (url.pathname + url.search === pathAndQuery) return raw;
   return new Request(new URL(pathAndQuery, url.origin), raw);
 }

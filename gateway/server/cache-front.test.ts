@@ -130,7 +130,7 @@ describe('createCacheAnswerer', () => {
     expect(answerBroken({ method: 'GET', url: '/page/1', rawHeaders: [] } as unknown as IncomingMessage, res)).toBe(false);
     expect(lines.join('')).toContain('broken store');
   });
-  it('answers a guest of a canary route from the cache only when the guest\'s bucket is TS\'s, and marks it canary', async () => {
+  it("answers a guest of a canary route from the cache only when the guest's bucket is TS's, and marks it canary", async () => {
     live = tableOf('{ path: /page, mode: canary, percent: 50, handler: pages, methods: [GET] }');
     try {
       // Guests are told apart by the address the front door saw (X-Real-IP).
