@@ -4,43 +4,15 @@
  * is judged against.
  */
 
-/**
- * A route's gate (routes.yaml `gate:`), as the shared design writes it. Kept here until the route table
- * types carry it; then this becomes a re-export of gateway/routes/types.ts's.
- */
-export interface GateSettings {
-  /** Fewer comparisons in the window: inconclusive. */
-  readonly minComparisons: number;
-  /** The mismatch rate's upper 95% (Wilson) bound must be at or below this, in percent. */
-  readonly maxMismatchPercent: number;
-  /** TS error rate must be <= legacy's rate * this + 0.5 percentage point. */
-  readonly maxErrorRatio: number;
-  /** TS p99 must be <= legacy's p99 * this. */
-  readonly maxP99Ratio: number;
-  /** Requests per side in the window for the error and p99 checks; fewer: inconclusive. */
-  readonly minRequests: number;
-  /** The evidence window for promotion, in seconds. */
-  readonly windowS: number;
-  /** Automatic demotion: TS errors + fallbacks over this share (percent) ... */
-  readonly demoteErrorPercent: number;
-  /** ... of at least this many TS requests ... */
-  readonly demoteMinRequests: number;
-  /** ... in the last this many seconds. */
-  readonly demoteWindowS: number;
-  readonly demoteTo: 'legacy' | 'shadow';
-}
+/** A route's gate (routes.yaml `gate:`): the route table's type. */
+import type { GateSettings } from '../routes/types.ts';
 
-/** One difference between two answers, as the comparison engine (gateway/compare) reports it. */
-export interface Difference {
-  readonly kind: 'status' | 'header' | 'body-json' | 'body-html' | 'body-bytes';
-  /** '/posts/3/title', a header name, or ''. */
-  readonly path: string;
-  /** The path with indices generalized: 'body-json /posts/*\/title'. Differences are grouped by it. */
-  readonly classKey: string;
-  /** Short renderings of each side's value. */
-  readonly legacy: string;
-  readonly ts: string;
-}
+export type { GateSettings };
+
+/** One difference between two answers: the comparison engine's (gateway/compare). */
+import type { Difference } from '../compare/types.ts';
+
+export type { Difference };
 
 /** One side's answer in a mismatch sample. Bodies are cut to {@link SAMPLE_BODY_BYTES}. */
 export interface SampleAnswer {
