@@ -205,7 +205,7 @@ export function createTsServer(options: TsServerOptions): TsServer {
         if (!attempt.ok) {
           fellBack = true;
           fallback.record(route.path, requestId, attempt.reason, attempt.err);
-          return forwardToLegacy(c, plan, target, body, answeredBy ? answeredByValue('legacy', route.path, plan.revision, { ...mark, fallback: attempt.reason }) : null);
+          return forwardToLegacy(c, table, plan, target, body, answeredBy ? answeredByValue('legacy', route.path, plan.revision, { ...mark, fallback: attempt.reason }) : null);
         }
         res = attempt.response;
       }
@@ -213,19 +213,29 @@ export function createTsServer(options: TsServerOptions): TsServer {
       if (outgoing.headersSent) return RESPONSE_ALREADY_SENT;
       return withRouteHeaders(answeredByHeader === null ? res : withHeader(res, ANSWERED_BY_HEADER, answeredByHeader), announced);
     }
-    return forwardToLegacy(c, plan, target, undefined, answeredByHeader);
+    return forwardToLegacy(c, table, plan, target, undefined, answeredByHeader);
   });
 
-  /** Hand the request to legacy: the plan's answer, or a fallback (`body` then holds what was read ahead). */
-  const forwardToLegacy = async (c: Context<ServerEnv>, plan: Plan, target: Parameters<typeof forwardTargetFor>[1], body: Buffer | undefined, answeredByHeader: string | null) => {
+  /**
+   * Hand the request to legacy as the table it was planned on says: the plan's answer, or a fallback
+   * (`body` then holds what was read ahead).
+   */
+  const forwardToLegacy = async (
+    c: Context<ServerEnv>,
+    table: RouteTable,
+    plan: Plan,
+    target: Parameters<typeof forwardTargetFor>[1],
+    body: Buffer | undefined,
+    answeredByHeader: string | null,
+  ) => {
     const { incoming, outgoing } = c.env;
     c.set('backend', 'legacy');
     if (body !== undefined) c.set('fallback', 'legacy');
     if (answeredByHeader !== null) outgoing.setHeader(ANSWERED_BY_HEADER, answeredByHeader);
-    const outcome = await proxy.forward(incoming, outgoing, live.backends.legacy, {
+    const outcome = await proxy.forward(incoming, outgoing, table.backends.legacy, {
       path: forwardTargetFor(plan.route, target),
       requestId: c.get('requestId'),
-      maxBodyBytes: live.settings.maxBodyBytes,
+      maxBodyBytes: table.settings.maxBodyBytes,
       routeHeaders: plan.route.lifecycle?.headers,
       ...(body === undefined || body.length === 0 ? {} : { body }),
     });
