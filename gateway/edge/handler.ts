@@ -129,8 +129,11 @@ export const createEdgeHandler = ({ currentTable, proxy, pages, logger, answered
       return send({ fallback });
     readWholeBody(req, announced).then(
       (body) => send({ body, fallback }),
-      // The client went away mid-body, or sent more than it announced: nothing to answer but what the proxy would.
-      () => send(),
+      // The client went away mid-body: nobody to answer, and a part of a body is never sent on.
+      () => {
+        res.destroy();
+        log(routed, null);
+      },
     );
   };
 
