@@ -2,7 +2,8 @@
  * The forum's board page `/b` in canary at 50% (the repository's routes.yaml), through `strangler up` with
  * two TS workers, once behind the Node edge and once behind nginx (when installed), all real processes:
  * - each session gets one side, the same on every connection (so on either worker), the side its canary
- *   bucket names, and about half the sessions get TS;
+ *   bucket names, and about half the sessions get TS; a guest without the cookie sticks by the address
+ *   the front door saw;
  * - the TS server killed (SIGKILL) under a keep-alive load on a canary route and on a `next` route:
  *   zero failed requests (every answer counted, socket errors included), legacy answers while TS is
  *   down, TS again once `up` has restarted it, and the fallbacks are in the evidence store. The canary
@@ -36,10 +37,14 @@ const COOKIE = 'forum_session';
 
 const doors: ('edge' | 'nginx')[] = ['edge', ...(NGINX.ok ? (['nginx'] as const) : [])];
 
-/** One GET on a fresh connection: the side that answered, from X-Strangler-Answered-By. */
-function visit(front: string, session: string): Promise<{ side: string | null; canary: boolean; status: number | null }> {
+/**
+ * One GET on a fresh connection, with the session cookie or (`address`) without one, from that loopback
+ * address: the side that answered, from X-Strangler-Answered-By.
+ */
+function visit(front: string, who: { session: string } | { address: string }): Promise<{ side: string | null; canary: boolean; status: number | null }> {
+  const from = 'session' in who ? { headers: { cookie: `${COOKIE}=${who.session}` } } : { localAddress: who.address };
   return new Promise((resolve) => {
-    const req = request(`${front}${PAGE}`, { agent: false, headers: { cookie: `${COOKIE}=${session}` } }, (res) => {
+    const req = request(`${front}${PAGE}`, { agent: false, ...from }, (res) => {
       res.resume();
       res.on('end', () => {
         const value = res.headers['x-strangler-answered-by']?.toString();
@@ -51,13 +56,13 @@ function visit(front: string, session: string): Promise<{ side: string | null; c
   });
 }
 
-/** The side each session got on `VISITS` fresh connections, as 'ts', 'legacy' or 'mixed'. */
-async function sidesOf(front: string, sessions: readonly string[]): Promise<Map<string, string>> {
+/** The side each session (or, with `by: 'address'`, each loopback address) got on `VISITS` fresh connections: 'ts', 'legacy' or 'mixed'. */
+async function sidesOf(front: string, sessions: readonly string[], by: 'session' | 'address' = 'session'): Promise<Map<string, string>> {
   const sides = new Map<string, string>();
   for (const session of sessions) {
     const seen = new Set<string>();
     for (let i = 0; i < VISITS; i++) {
-      const answer = await visit(front, session);
+      const answer = await visit(front, by === 'session' ? { session } : { address: session });
       expect(answer.status).toBe(200);
       expect(answer.canary).toBe(true);
       seen.add(answer.side ?? 'none');
@@ -100,6 +105,14 @@ describe.each(doors)('a canary route through the %s front door with two TS worke
     // 40 sessions at 50%: outside 8..32 happens with a chance below one in 10,000.
     expect(onTs).toBeGreaterThanOrEqual(8);
     expect(onTs).toBeLessThanOrEqual(32);
+  });
+
+  it('keeps a guest without a session cookie on the side of the address the front door saw', async () => {
+    // Loopback is all of 127.0.0.0/8: each address is another client to the front door (X-Real-IP).
+    const addresses = Array.from({ length: 16 }, (_, i) => `127.0.0.${10 + i}`);
+    const sides = await sidesOf(front, addresses, 'address');
+    for (const address of addresses) expect(sides.get(address), address).toBe(canaryBucket(ROUTE, `client:${address}`) < 5000 ? 'ts' : 'legacy');
+    expect(new Set(sides.values())).toEqual(new Set(['ts', 'legacy']));
   });
 
   it('answers every request while the TS server is killed under load: legacy while it is down, TS once it is back, fallbacks counted', async () => {
