@@ -23,6 +23,9 @@ import { createStackControl, type FrontDoorProcess } from '../control/stack.ts';
 import { serveControl } from '../control/socket.ts';
 import { startFrontDoor } from './front-door.ts';
 import { loadStackFile, resolveLegacy, StackFileError, type LegacySpec, type StackFile } from './stack-file.ts';
+import { lazyEvidence } from '../evidence/lazy.ts';
+import { createLogger } from '../log/index.ts';
+import { tailNginxFallbacks, type NginxFallbackTailer } from '../nginx/fallback-tailer.ts';
 
 const HOST = '127.0.0.1';
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -161,12 +164,17 @@ export async function up({ root, cwd = root, env: processEnv, print = (line) => 
   let stopping = false;
   let finish: (code: number) => void = () => {};
   const finished = new Promise<number>((done) => (finish = done));
+  // nginx counts nothing itself: its fallbacks are read from its access log into the evidence store.
+  let tailer: NginxFallbackTailer | undefined;
+  const evidence = lazyEvidence(join(config.stateDir, 'state.db'), createLogger('up', config.logLevel));
   const stopAll = async (code: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
     startup.abort();
     await starting.catch(() => undefined); // a child still starting is killed, not left behind
     for (const child of [...running].reverse()) await child.stop();
+    await tailer?.stop();
+    evidence.close();
     await control.close();
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
     finish(code);
@@ -214,6 +222,13 @@ export async function up({ root, cwd = root, env: processEnv, print = (line) => 
     const front = await startSupervised('front');
     if (!front) return finished;
     env.FRONT_PORT = String(front.current.port);
+    const nginxRun = frontDoor?.nginx;
+    if (nginxRun)
+      tailer = tailNginxFallbacks({
+        file: join(nginxRun.prefix, 'access.log'),
+        record: (route, reason) => evidence.recorder()?.fallback(route, 'nginx', reason),
+        onBadLine: (line) => print(`up     | skipped an nginx access line that is not JSON: ${line.slice(0, 200)}`),
+      });
     print('');
     print('Strangler is up:');
     print(`  front door  ${front.current.url}  (${front.current.name}, pid ${front.current.child.pid})   <- open this one`);

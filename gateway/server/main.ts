@@ -144,6 +144,9 @@ try {
       }
     },
     shadows,
+    // The configured session cookie, else the one the app's services use: a canary user sticks by it.
+    canaryCookie: config.identity.cookieName ?? serviceSet.sessionCookie ?? null,
+    onFallback: (route, reason) => recorder.fallback(route, 'ts', reason),
   });
 } catch (err) {
   fail('refused', `not starting: ${(err as Error).message}`);
