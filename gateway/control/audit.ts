@@ -9,9 +9,7 @@
  * audit.record({ who: 'alice', why: 'GET moved', command: 'set /api/v1/me next', route: '/api/v1/me', diff, revisionBefore: '3-…', revisionAfter: '4-…', outcome: 'applied', detail: '' });
  * audit.list({ route: '/api/v1/me' }); // newest first
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { openStateDb } from './state-db.ts';
 
 export const AUDIT_OUTCOMES = ['applied', 'not applied', 'refused', 'failed'] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
@@ -72,10 +70,7 @@ type Row = {
 };
 
 export function openAuditLog(file: string): AuditLog {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 5000');
+  const db = openStateDb(file);
   db.exec(SCHEMA);
   const insert = db.prepare(
     'INSERT INTO audit_log (at, who, why, command, route, diff, revision_before, revision_after, outcome, detail) VALUES (@at, @who, @why, @command, @route, @diff, @revisionBefore, @revisionAfter, @outcome, @detail)',
