@@ -52,14 +52,20 @@ function comparisonCheck(evidence: RouteEvidence, gate: GateSettings): Check {
   const limit = gate.maxMismatchPercent / 100;
   const diff = `see \`strangler diff ${evidence.route}\``;
   if (total > 0 && lowerBound > limit) {
-    return { outcome: 'fail', reason: `fail: mismatch rate ${percent(mismatchRate)} (upper bound ${percent(upperBound)}, lower ${percent(lowerBound)}) above the limit ${gate.maxMismatchPercent}% over ${count(total)} comparisons: ${diff}` };
+    return {
+      outcome: 'fail',
+      reason: `fail: mismatch rate ${percent(mismatchRate)} (upper bound ${percent(upperBound)}, lower ${percent(lowerBound)}) above the limit ${gate.maxMismatchPercent}% over ${count(total)} comparisons: ${diff}`,
+    };
   }
   if (total < gate.minComparisons) {
     const seen = mismatches > 0 ? ` (${count(mismatches)} mismatched so far: ${diff})` : '';
     return { outcome: 'inconclusive', reason: `inconclusive: ${count(total)} comparisons of the ${count(gate.minComparisons)} needed${seen}; send traffic or wait` };
   }
   if (upperBound <= limit) {
-    return { outcome: 'pass', reason: `pass: mismatch rate ${percent(mismatchRate)} (upper bound ${percent(upperBound)}) within the limit ${gate.maxMismatchPercent}% over ${count(total)} comparisons` };
+    return {
+      outcome: 'pass',
+      reason: `pass: mismatch rate ${percent(mismatchRate)} (upper bound ${percent(upperBound)}) within the limit ${gate.maxMismatchPercent}% over ${count(total)} comparisons`,
+    };
   }
   return {
     outcome: 'inconclusive',
@@ -71,7 +77,8 @@ function sideChecks(evidence: RouteEvidence, gate: GateSettings): Check[] {
   const { legacy, ts } = evidence.sides;
   const short: string[] = [];
   if (ts.requests < gate.minRequests) short.push(`TS answered ${count(ts.requests)} requests of the ${count(gate.minRequests)} needed (canary traffic); raise the percent or wait`);
-  if (legacy.requests < gate.minRequests) short.push(`legacy answered ${count(legacy.requests)} requests of the ${count(gate.minRequests)} needed to compare against; wait for traffic`);
+  if (legacy.requests < gate.minRequests)
+    short.push(`legacy answered ${count(legacy.requests)} requests of the ${count(gate.minRequests)} needed to compare against; wait for traffic`);
   if (short.length > 0) return short.map((text) => ({ outcome: 'inconclusive', reason: `inconclusive: ${text}` }));
   return [errorCheck(evidence, gate), p99Check(evidence, gate)];
 }
@@ -83,9 +90,15 @@ function errorCheck(evidence: RouteEvidence, gate: GateSettings): Check {
   if (ts.errorRate <= limit) return { outcome: 'pass', reason: `pass: TS error rate ${percent(ts.errorRate)} within ${against} over ${count(ts.requests)} requests` };
   const { lower } = wilsonInterval(ts.errors, ts.requests);
   if (lower > limit) {
-    return { outcome: 'fail', reason: `fail: TS error rate ${percent(ts.errorRate)} (${count(ts.errors)} of ${count(ts.requests)}, lower bound ${percent(lower)}) above ${against}: see the TS server's log for ${evidence.route}` };
+    return {
+      outcome: 'fail',
+      reason: `fail: TS error rate ${percent(ts.errorRate)} (${count(ts.errors)} of ${count(ts.requests)}, lower bound ${percent(lower)}) above ${against}: see the TS server's log for ${evidence.route}`,
+    };
   }
-  return { outcome: 'inconclusive', reason: `inconclusive: TS error rate ${percent(ts.errorRate)} is above ${against} but its lower bound ${percent(lower)} is not; more requests decide` };
+  return {
+    outcome: 'inconclusive',
+    reason: `inconclusive: TS error rate ${percent(ts.errorRate)} is above ${against} but its lower bound ${percent(lower)} is not; more requests decide`,
+  };
 }
 
 function p99Check(evidence: RouteEvidence, gate: GateSettings): Check {
@@ -102,7 +115,9 @@ function notes(step: GateStep, evidence: RouteEvidence): string[] {
   if (step === 'shadow') out.push(`note: ${count(comparisons.total)} comparisons so far (${count(comparisons.mismatches)} mismatched)`);
   const lost = shadow.droppedConcurrency + shadow.tooLarge + shadow.failed;
   if (lost > 0) {
-    out.push(`note: ${count(lost)} shadow copies not compared (dropped at the concurrency cap ${count(shadow.droppedConcurrency)}, too large ${count(shadow.tooLarge)}, failed ${count(shadow.failed)}); the parity figure covers the rest`);
+    out.push(
+      `note: ${count(lost)} shadow copies not compared (dropped at the concurrency cap ${count(shadow.droppedConcurrency)}, too large ${count(shadow.tooLarge)}, failed ${count(shadow.failed)}); the parity figure covers the rest`,
+    );
   }
   if (fallbacks.total > 0) out.push(`note: ${count(fallbacks.total)} requests fell back to legacy in the window`);
   return out;

@@ -31,9 +31,7 @@ export function createReader(db: Database.Database, now: () => number): Evidence
        WHERE c.route = ? AND cc.minute >= ? GROUP BY c.class_key ORDER BY count DESC, c.class_key`,
     ),
     samples: db.prepare('SELECT sample FROM evidence_samples WHERE route = ? AND class_key = ? ORDER BY at, id').pluck(),
-    routes: db.prepare(
-      'SELECT route FROM evidence_counts UNION SELECT route FROM evidence_comparisons UNION SELECT route FROM evidence_classes ORDER BY route',
-    ).pluck(),
+    routes: db.prepare('SELECT route FROM evidence_counts UNION SELECT route FROM evidence_comparisons UNION SELECT route FROM evidence_classes ORDER BY route').pluck(),
   };
 
   return {

@@ -51,6 +51,10 @@ class Pending {
   }
 }
 
+/** A class's renderings are meant short; a caller that passes a whole body still stores a bounded row. */
+const MAX_RENDERING_CHARS = 1024;
+const clip = (text: string): string => (text.length > MAX_RENDERING_CHARS ? `${text.slice(0, MAX_RENDERING_CHARS)}…` : text);
+
 const add = (map: Map<string, number>, key: string, n = 1) => map.set(key, (map.get(key) ?? 0) + n);
 
 export function createRecorder(db: Database.Database, settings: RecorderSettings): EvidenceRecorder {
@@ -58,18 +62,19 @@ export function createRecorder(db: Database.Database, settings: RecorderSettings
   let pending = new Pending();
   let lastPruneMs = -Infinity;
   let closed = false;
+  const warned = new Set<string>();
 
   const statements = {
     count: db.prepare('INSERT INTO evidence_counts (route, minute, name, n) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n'),
     latency: db.prepare('INSERT INTO evidence_latency (route, minute, series, bucket, n) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n'),
     comparison: db.prepare('INSERT INTO evidence_comparisons (route, minute, revision, outcome, n) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n'),
     classExists: db.prepare('SELECT 1 FROM evidence_classes WHERE route = ? AND class_key = ?').pluck(),
-    classCount: db.prepare('SELECT count(*) FROM evidence_classes WHERE route = ?').pluck(),
+    classesOfRoute: db.prepare('SELECT count(*) FROM evidence_classes WHERE route = ?').pluck(),
     classUpsert: db.prepare(
       `INSERT INTO evidence_classes (route, class_key, kind, path, legacy, ts, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT DO UPDATE SET first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)`,
     ),
-    classCount1: db.prepare('INSERT INTO evidence_class_counts (route, minute, class_key, n) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n'),
+    classMinute: db.prepare('INSERT INTO evidence_class_counts (route, minute, class_key, n) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n'),
     sampleCount: db.prepare('SELECT count(*) FROM evidence_samples WHERE route = ? AND class_key = ?').pluck(),
     sampleInsert: db.prepare('INSERT INTO evidence_samples (route, class_key, at, revision, sample) VALUES (?, ?, ?, ?, ?)'),
     noise: db.prepare('INSERT INTO evidence_noise (route, minute, stable, class_key, n) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n'),
@@ -120,14 +125,23 @@ export function createRecorder(db: Database.Database, settings: RecorderSettings
       const { route, first } = pendingClass;
       let classKey = pendingClass.classKey;
       if (statements.classExists.get(route, classKey) === undefined) {
-        const known = classesPerRoute.get(route) ?? (statements.classCount.get(route) as number);
+        const known = classesPerRoute.get(route) ?? (statements.classesOfRoute.get(route) as number);
         // The cap keeps a route whose answers differ everywhere (a random id in every path) from growing without end.
         if (known >= settings.maxClassesPerRoute && classKey !== OTHER_CLASS) classKey = OTHER_CLASS;
         else classesPerRoute.set(route, known + 1);
       }
       const other = classKey === OTHER_CLASS;
-      statements.classUpsert.run(route, classKey, other ? 'other' : first.kind, other ? '' : first.path, other ? '' : first.legacy, other ? '' : first.ts, pendingClass.firstSeen, pendingClass.lastSeen);
-      for (const [minute, n] of pendingClass.perMinute) statements.classCount1.run(route, minute, classKey, n);
+      statements.classUpsert.run(
+        route,
+        classKey,
+        other ? 'other' : first.kind,
+        other ? '' : clip(first.path),
+        other ? '' : clip(first.legacy),
+        other ? '' : clip(first.ts),
+        pendingClass.firstSeen,
+        pendingClass.lastSeen,
+      );
+      for (const [minute, n] of pendingClass.perMinute) statements.classMinute.run(route, minute, classKey, n);
       let kept = statements.sampleCount.get(route, classKey) as number;
       for (const sample of pendingClass.samples) {
         if (kept >= settings.samplesPerClass) break;
@@ -177,7 +191,10 @@ export function createRecorder(db: Database.Database, settings: RecorderSettings
         if (secrets.length === 0) stored = toStoredSample(sample, at, revision);
         else {
           count(route, counterName.samplesRefused);
-          warn(`evidence: refused a sample for ${route}: ${secrets.join(', ')} not redacted (redact with gateway/compare's redactRequest/redactResponse before recording)`);
+          const what = `${route} ${secrets.join(', ')}`;
+          if (!warned.has(what))
+            warn(`evidence: refused a sample for ${route}: ${secrets.join(', ')} not redacted (redact with gateway/compare's redactRequest/redactResponse before recording)`);
+          warned.add(what); // once per route and header: a caller that forgets does so on every request
         }
       }
       const seen = new Set<string>();
