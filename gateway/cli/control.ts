@@ -20,12 +20,15 @@ import { editRoute, RouteEditError, type EditMode, type EditResult, type RouteEd
 import { auditEvidence, judgeRoute, type JudgedRoute } from '../control/evidence-window.ts';
 import { connectStack, StackCallError, type StackClient } from '../control/socket.ts';
 import type { StackStatus } from '../control/stack.ts';
+import { STATE_FILE } from '../control/state-db.ts';
 import { openEvidence, type GateStep, type GateVerdict, type RouteEvidence, type SideStats } from '../evidence/index.ts';
+import { checkSuggestion, suggestIgnoreRules, type NoiseStats } from '../compare/index.ts';
 import { count, ms as millis, percent as pct } from '../evidence/format.ts';
 import { parseRouteTable, RouteTableError } from '../routes/index.ts';
 import { ROUTE_MODES, type Route, type RouteTable } from '../routes/types.ts';
 
-export const STATE_FILE = 'state.db';
+/** Re-exported where the commands always had it. */
+export { STATE_FILE };
 
 export interface CommandContext {
   readonly config: GatewayConfig;
@@ -473,6 +476,20 @@ export function diff(argv: readonly string[], ctx: CommandContext): number {
     store.close();
     audit.close();
   }
+}
+
+/** Each noisy class with the ignore rule the compare engine suggests for it, or why it suggests none. */
+function noiseLines(noise: RouteEvidence['noise']): string[] {
+  const stats: NoiseStats = { checks: noise.checks, noisyPaths: noise.noisyPaths, stablePaths: noise.stablePaths.map((s) => s.classKey) };
+  const suggested = new Map(suggestIgnoreRules(stats).map((rule) => [rule.classKey, rule]));
+  return noise.noisyPaths.map(({ classKey, count: n }) => {
+    const rule = suggested.get(classKey);
+    if (rule) return `${classKey}  in ${count(n)} checks; suggested: - { ${rule.kind}: ${rule.target}, owner: <you>, why: "differs between two legacy answers" }`;
+    const [kind = '', ...rest] = classKey.split(' ');
+    const target = rest.join(' ');
+    const check = kind === 'body-json' ? checkSuggestion({ kind: 'pointer', target }, stats) : kind === 'header' ? checkSuggestion({ kind: 'header', target }, stats) : null;
+    return `${classKey}  in ${count(n)} checks; no rule suggested: ${check && !check.ok ? check.reason : 'an ignore rule names a JSON pointer or a header, not this'}`;
+  });
 }
 
 /** `log`: the audit log, newest first. */

@@ -13,6 +13,9 @@
 import type { CheckOutcome, GateStep, RouteEvidence } from '../evidence/index.ts';
 import { openStateDb } from './state-db.ts';
 
+/** Who the automatic demoter (gateway/control/demoter.ts) writes into the log. */
+export const AUTOMATIC = 'strangler (automatic)';
+
 export const AUDIT_OUTCOMES = ['applied', 'not applied', 'refused', 'failed'] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
