@@ -4,6 +4,7 @@
  */
 import { bodyKind, diffBodies } from './body.ts';
 import { clip, collector, type Collector } from './collect.ts';
+import { decodedBody } from './decode.ts';
 import { activeRules } from './ignore.ts';
 import type { Captured, CompareSettings, Comparison } from './types.ts';
 
@@ -22,7 +23,7 @@ export function compareAnswers(legacy: Captured, ts: Captured, settings: Compare
   if (legacy.status !== ts.status) found.add('status', () => ({ path: '', classPath: '', legacy: String(legacy.status), ts: String(ts.status) }));
   diffHeaders(legacy, ts, settings.headers, rules.headers, found);
   const tooLarge = legacy.truncated || ts.truncated;
-  if (!tooLarge) diffBodies(bodyKind(legacy.contentType ?? ts.contentType), legacy.body, ts.body, rules.pointers, found);
+  if (!tooLarge) diffBodies(bodyKind(legacy.contentType ?? ts.contentType), decodedBody(legacy), decodedBody(ts), rules.pointers, found);
   return {
     equal: found.listed.length === 0 && found.omitted() === 0,
     differences: found.listed,

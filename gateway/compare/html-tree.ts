@@ -85,30 +85,34 @@ export function parseHtml(html: string): HtmlElement {
     }
     return null;
   };
-  for (const token of tokenize(html)) {
+  tokenize(html, (token) => {
     const top = stack[stack.length - 1]!;
     if (token.type === 'text') {
       const last = top.children[top.children.length - 1];
       if (last?.type === 'text') last.text += token.text;
-      else top.children.push({ type: 'text', text: token.text, preserve: preserveDepth > 0 });
-      continue;
+      else {
+        // A newline right after <pre>, <textarea> or <listing> is not part of its content (HTML Living Standard).
+        const text = last === undefined && PRESERVE.has(top.name) ? token.text.replace(/^\r?\n/, '') : token.text;
+        if (text !== '') top.children.push({ type: 'text', text, preserve: preserveDepth > 0 });
+      }
+      return;
     }
     if (token.type === 'end') {
-      if ((open.get(token.name) ?? 0) === 0) continue; // a stray end tag: browsers drop it
-      popTo(token.name);
-      continue;
+      if ((open.get(token.name) ?? 0) > 0) popTo(token.name); // else a stray end tag: browsers drop it
+      return;
     }
     const { name } = token;
     const implied = Object.hasOwn(IMPLIED, name) ? IMPLIED[name]! : null;
     const closing = CLOSES_P.has(name) ? findOpen(['p'], SCOPE) : implied !== null ? findOpen(implied.closes, implied.upTo) : null;
     if (closing !== null) popTo(closing);
     const parent = stack[stack.length - 1]!;
-    const attrs = [...token.attrs].map(([k, v]) => [k, k === 'class' ? v.trim().split(/\s+/).join(' ') : v] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const attrs = token.attrs;
+    for (const attr of attrs) if (attr[0] === 'class') attr[1] = attr[1].trim().split(/\s+/).join(' ');
+    if (attrs.length > 1) attrs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const el: HtmlElement = { type: 'element', name, attrs, children: [] };
     parent.children.push(el);
-    if (VOID.has(name) || token.selfClosing || stack.length > MAX_HTML_DEPTH) continue;
-    push(el);
-  }
+    if (!VOID.has(name) && !token.selfClosing && stack.length <= MAX_HTML_DEPTH) push(el);
+  });
   normalizeWhitespace(root);
   return root;
 }
@@ -117,29 +121,27 @@ export function parseHtml(html: string): HtmlElement {
 function normalizeWhitespace(root: HtmlElement): void {
   const pending: HtmlElement[] = [root];
   for (let el = pending.pop(); el !== undefined; el = pending.pop()) {
-    const kept: HtmlNode[] = [];
     const kids = el.children;
     const blockParent = el.name === '#document' || BLOCK.has(el.name);
+    let kept = 0;
     for (let i = 0; i < kids.length; i++) {
       const node = kids[i]!;
-      if (node.type === 'element') {
-        kept.push(node);
-        pending.push(node);
-        continue;
+      if (node.type === 'element') pending.push(node);
+      else if (!node.preserve) {
+        let text = COLLAPSIBLE.test(node.text) ? node.text.replace(WHITESPACE_RUNS, ' ') : node.text;
+        const before = kids[i - 1];
+        const after = kids[i + 1];
+        // Only the collapsed ASCII space goes: String#trim would also eat a no-break space, which renders.
+        if (text.startsWith(' ') && (before === undefined ? blockParent : before.type === 'element' && BLOCK.has(before.name))) text = text.slice(1);
+        if (text.endsWith(' ') && (after === undefined ? blockParent : after.type === 'element' && BLOCK.has(after.name))) text = text.slice(0, -1);
+        if (text === '') continue;
+        node.text = text;
       }
-      if (node.preserve) {
-        kept.push(node);
-        continue;
-      }
-      let text = node.text.replace(/[\t\n\f\r ]+/g, ' ');
-      const before = kids[i - 1];
-      const after = kids[i + 1];
-      // Only the collapsed ASCII space goes: String#trim would also eat a no-break space, which renders.
-      if (before === undefined ? blockParent : before.type === 'element' && BLOCK.has(before.name)) text = text.replace(/^ /, '');
-      if (after === undefined ? blockParent : after.type === 'element' && BLOCK.has(after.name)) text = text.replace(/ $/, '');
-      if (text !== '') kept.push({ type: 'text', text, preserve: false });
+      kids[kept++] = node; // compacted in place: the neighbours read above are still the originals
     }
-    kids.length = 0;
-    for (const node of kept) kids.push(node);
+    kids.length = kept;
   }
 }
+
+const COLLAPSIBLE = /[\t\n\f\r]| {2}/;
+const WHITESPACE_RUNS = /[\t\n\f\r ]+/g;

@@ -22,6 +22,7 @@ describe('HTML bodies', () => {
     expect(compare('<p><b>a</b> <i>b</i></p>', '<p><b>a</b><i>b</i></p>').equal).toBe(false);
     expect(compare('<pre>a\n  b</pre>', '<pre>a\n b</pre>').equal).toBe(false);
     expect(compare('<p>a&nbsp;</p>', '<p>a</p>').equal).toBe(false);
+    expect(compare('<pre>\n  x</pre>', '<pre>  x</pre>').equal).toBe(true);
   });
 
   it('report a changed text at the path of its element, indexed among siblings of the same name', () => {

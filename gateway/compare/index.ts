@@ -13,7 +13,7 @@ export { bodyKind, type BodyKind } from './body.ts';
 export { noiseBetween, noiseComparison, classifyAgainstNoise, comparisonOutcome, stablePaths, isNoise, MAX_STABLE_PATHS } from './noise.ts';
 export { suggestIgnoreRules, checkSuggestion } from './suggest.ts';
 export { redactHeaders, redactTarget, redactJsonBody, redactBody, redactRequest, redactResponse, carriesSecret, isSecretHeader, REDACTED, SAMPLE_BODY_CHARS } from './redact.ts';
-export { escapeSegment, parsePointer, formatPointer } from './pointer.ts';
+export { escapeSegment, parsePointer, formatPointer, pointerProblem } from './pointer.ts';
 export { MAX_JSON_DEPTH } from './json.ts';
 export { MAX_HTML_DEPTH } from './html-tree.ts';
 export {

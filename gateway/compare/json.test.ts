@@ -171,3 +171,14 @@ describe('bounded work', () => {
     expect(compareAnswers({ ...answer({}), body: Buffer.from(deep(1)) }, { ...answer({}), body: Buffer.from(deep(1) + ' ') }, settings()).equal).toBe(true);
   });
 });
+
+describe('compressed bodies', () => {
+  it('compare by what they decode to, whichever side compresses', async () => {
+    const { gzipSync, brotliCompressSync } = await import('node:zlib');
+    const plain = answer({ a: 1, b: [1, 2] });
+    const gz = { ...answer({}), headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync('{"b":[1,2],"a":1}') };
+    expect(compareAnswers(plain, gz, settings()).equal).toBe(true);
+    const br = { ...gz, headers: { ...gz.headers, 'content-encoding': 'br' }, body: brotliCompressSync('{"b":[1,3],"a":1}') };
+    expect(compareAnswers(plain, br, settings()).differences.map((d) => d.path)).toEqual(['/b/1']);
+  });
+});

@@ -4,6 +4,7 @@
  */
 import { bodyKind } from './body.ts';
 import { compareAnswers } from './compare.ts';
+import { decodedBody } from './decode.ts';
 import { MAX_JSON_DEPTH } from './json.ts';
 import { escapeSegment, generalizeSegment, parsePointer, patternCovers } from './pointer.ts';
 import type { Captured, Comparison, CompareSettings, Difference } from './types.ts';
@@ -29,7 +30,13 @@ export function noiseComparison(first: Captured, second: Captured, settings: Com
   return compareAnswers(first, second, { headers: settings.headers, ignore: [] });
 }
 
-/** A class key split into its kind and path (`body-json /posts/*\/views` -> body-json, /posts/*\/views). */
+/**
+ * A class key split into its kind and path.
+ *
+ * @example
+ * splitClassKey('body-json /posts/*\/views'); // { kind: 'body-json', path: '/posts/*\/views' }
+ * splitClassKey('status'); // { kind: 'status', path: '' }
+ */
 export function splitClassKey(classKey: string): { kind: string; path: string } {
   const space = classKey.indexOf(' ');
   return space === -1 ? { kind: classKey, path: '' } : { kind: classKey.slice(0, space), path: classKey.slice(space + 1) };
@@ -102,7 +109,7 @@ export function stablePaths(first: Captured, second: Captured, settings: Pick<Co
     if ((first.headers[name] ?? null) === (second.headers[name] ?? null)) stable.add(`header ${name}`);
   }
   if (!first.truncated && !second.truncated && bodyKind(first.contentType) === 'json' && bodyKind(second.contentType) === 'json') {
-    const [a, b] = [parse(first.body), parse(second.body)];
+    const [a, b] = [parse(decodedBody(first)), parse(decodedBody(second))];
     if (a !== FAILED && b !== FAILED) addEqualLeaves(a, b, stable);
   }
   return [...stable].sort();
@@ -136,7 +143,12 @@ function addEqualLeaves(a: unknown, b: unknown, stable: Set<string>): void {
   }
 }
 
-/** For suggest.ts: does a stable class lie under a noisy one (then it is not "only stable")? */
+/**
+ * Whether a stable class lies under a noisy one (then it is not "only stable": a rule may hide it).
+ *
+ * @example
+ * coveredByNoise(['posts', '*', 'views'], [['posts', '*', 'views']]); // true
+ */
 export function coveredByNoise(stablePath: readonly string[], noisy: readonly (readonly string[])[]): boolean {
   return noisy.some((n) => patternCovers(n, stablePath));
 }

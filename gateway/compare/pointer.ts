@@ -29,6 +29,20 @@ export function parsePointer(pointer: string): string[] {
 }
 
 /**
+ * What is wrong with an ignore rule's pointer, with the fix, or null when it is a valid RFC 6901 pointer
+ * (for the route table's validator).
+ *
+ * @example
+ * pointerProblem('posts/*\/views'); // 'a JSON pointer starts with "/" (or is "" for the whole body): write "/posts/*\/views"'
+ * pointerProblem('/a~2b'); // '"~" must be followed by 0 (for "~") or 1 (for "/"): write "~0" for a literal "~"'
+ */
+export function pointerProblem(pointer: string): string | null {
+  if (pointer !== '' && !pointer.startsWith('/')) return `a JSON pointer starts with "/" (or is "" for the whole body): write "/${pointer}"`;
+  if (/~(?![01])/.test(pointer)) return '"~" must be followed by 0 (for "~") or 1 (for "/"): write "~0" for a literal "~"';
+  return null;
+}
+
+/**
  * Segments back into a pointer.
  *
  * @example
@@ -55,7 +69,13 @@ export function isIdLike(key: string): boolean {
   return NUMBER.test(key) || UUID.test(key) || LONG_HEX.test(key);
 }
 
-/** A segment as its class: array indices and id-like keys become `*`. */
+/**
+ * A segment as its class: array indices and id-like keys become `*`.
+ *
+ * @example
+ * generalizeSegment('3', true); // '*'
+ * generalizeSegment('title', false); // 'title'
+ */
 export function generalizeSegment(segment: string, isIndex: boolean): string {
   return isIndex || isIdLike(segment) ? '*' : segment;
 }

@@ -12,7 +12,13 @@ const SECRET_HEADER_WORDS = ['token', 'secret', 'password', 'api-key', 'apikey']
 const SECRET_QUERY_WORDS = ['token', 'password', 'secret', 'key', 'session', 'auth'];
 const SECRET_FIELD_WORDS = ['password', 'token', 'secret', 'session', 'csrf'];
 
-/** True for a header whose value is a secret (or holds secrets, as Cookie does). */
+/**
+ * True for a header whose value is a secret (or holds secrets, as Cookie does).
+ *
+ * @example
+ * isSecretHeader('X-CSRF-Token'); // true
+ * isSecretHeader('Accept'); // false
+ */
 export function isSecretHeader(name: string): boolean {
   const lower = name.toLowerCase();
   return SECRET_HEADERS.has(lower) || SECRET_HEADER_WORDS.some((w) => lower.includes(w));

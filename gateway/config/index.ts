@@ -37,6 +37,7 @@ export const CONFIG_DEFAULTS = {
   STRANGLER_IDENTITY_PATH: '/_internal/legacy/sessions/resolve',
   STRANGLER_STATE_DIR: '.strangler',
   STRANGLER_ADMIN_PORT: '0',
+  STRANGLER_EVIDENCE_DAYS: '7',
 } as const satisfies Record<string, string>;
 
 export type ConfigVariable = keyof typeof CONFIG_DEFAULTS;
@@ -91,6 +92,8 @@ export interface GatewayConfig {
   readonly stateDir: string;
   /** The Node edge's admin listener on 127.0.0.1 (`STRANGLER_ADMIN_PORT`; 0: a free port, named in its listening line). */
   readonly adminPort: number;
+  /** How long the evidence of shadow comparisons and traffic is kept in the state file, in days (`STRANGLER_EVIDENCE_DAYS`). */
+  readonly evidenceDays: number;
 }
 
 /** Thrown by {@link readConfig}; the message lists every problem, each with its fix. */
@@ -132,6 +135,13 @@ export function readConfig(env: Env, cwd: string): GatewayConfig {
     problems.push(`TS_WORKERS=${value} is not a number of worker processes; use a whole number from 1 to 9999, or auto for one per core (${availableParallelism()} here)`);
     return 1;
   };
+  const evidenceDays = (): number => {
+    const value = text('STRANGLER_EVIDENCE_DAYS');
+    const days = Number(value);
+    if (value.trim() !== '' && Number.isFinite(days) && days > 0 && days <= 3650) return days;
+    problems.push(`STRANGLER_EVIDENCE_DAYS=${value} is not a number of days; give how long comparisons and traffic figures are kept, e.g. 7 (at most 3650)`);
+    return Number(CONFIG_DEFAULTS.STRANGLER_EVIDENCE_DAYS);
+  };
   const services = text('STRANGLER_SERVICES');
   const cookieName = (): string | null => {
     const value = text('STRANGLER_SESSION_COOKIE');
@@ -163,6 +173,7 @@ export function readConfig(env: Env, cwd: string): GatewayConfig {
     identity: Object.freeze({ cookieName: cookieName(), resolvePath: identityPath() }),
     stateDir: resolve(cwd, text('STRANGLER_STATE_DIR')),
     adminPort: port('STRANGLER_ADMIN_PORT'),
+    evidenceDays: evidenceDays(),
   });
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

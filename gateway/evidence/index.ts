@@ -73,20 +73,6 @@ function settingsFrom(options: EvidenceOptions): RecorderSettings {
   };
 }
 
-/**
- * The retention in days from `STRANGLER_EVIDENCE_DAYS` (read at the program's edge, then passed to
- * openEvidence). Unset or empty: the default (7).
- *
- * @example
- * openEvidence(file, { retentionDays: evidenceDaysFrom(process.env.STRANGLER_EVIDENCE_DAYS) });
- */
-export function evidenceDaysFrom(value: string | undefined): number {
-  if (value === undefined || value.trim() === '') return EVIDENCE_DEFAULTS.retentionDays;
-  const days = Number(value);
-  if (!(Number.isFinite(days) && days > 0)) throw new Error(`STRANGLER_EVIDENCE_DAYS must be a positive number of days (e.g. 7), got '${value}'`);
-  return days;
-}
-
 export { demotionCheck, gateVerdict, ERROR_RATE_SLACK, type CheckOutcome, type DemotionDecision, type GateStep, type GateVerdict } from './gate.ts';
 export { summary } from './summary.ts';
 export { wilsonInterval, trialsToPassAtZero, WILSON_Z } from './wilson.ts';

@@ -4,31 +4,10 @@
  * is judged against.
  */
 
-/**
- * A route's gate (routes.yaml `gate:`), as the shared design writes it. Kept here until the route table
- * types carry it; then this becomes a re-export of gateway/routes/types.ts's.
- */
-export interface GateSettings {
-  /** Fewer comparisons in the window: inconclusive. */
-  readonly minComparisons: number;
-  /** The mismatch rate's upper 95% (Wilson) bound must be at or below this, in percent. */
-  readonly maxMismatchPercent: number;
-  /** TS error rate must be <= legacy's rate * this + 0.5 percentage point. */
-  readonly maxErrorRatio: number;
-  /** TS p99 must be <= legacy's p99 * this. */
-  readonly maxP99Ratio: number;
-  /** Requests per side in the window for the error and p99 checks; fewer: inconclusive. */
-  readonly minRequests: number;
-  /** The evidence window for promotion, in seconds. */
-  readonly windowS: number;
-  /** Automatic demotion: TS errors + fallbacks over this share (percent) ... */
-  readonly demoteErrorPercent: number;
-  /** ... of at least this many TS requests ... */
-  readonly demoteMinRequests: number;
-  /** ... in the last this many seconds. */
-  readonly demoteWindowS: number;
-  readonly demoteTo: 'legacy' | 'shadow';
-}
+/** A route's gate (routes.yaml `gate:`): the route table's type. */
+import type { GateSettings } from '../routes/types.ts';
+
+export type { GateSettings };
 
 /** One difference between two answers, as the comparison engine (gateway/compare) reports it. */
 export interface Difference {

@@ -24,7 +24,7 @@ export const DEFAULT_GATE: GateSettings = Object.freeze({
   maxMismatchPercent: 1,
   maxErrorRatio: 1,
   maxP99Ratio: 1.5,
-  minRequests: 100,
+  minRequests: 200,
   windowS: 3600,
   demoteErrorPercent: 5,
   demoteMinRequests: 20,

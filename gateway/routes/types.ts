@@ -117,7 +117,7 @@ export interface GateSettings {
   readonly maxErrorRatio: number;
   /** TS's p99 may be at most legacy's times this (`max_p99_ratio`, default 1.5). */
   readonly maxP99Ratio: number;
-  /** Fewer requests per side in the window: the error and p99 checks are inconclusive (`min_requests`, default 100). */
+  /** Fewer requests per side in the window: the error and p99 checks are inconclusive (`min_requests`, default 200: at 100, the p99 is the second-largest request). */
   readonly minRequests: number;
   /** The evidence window for a promotion, in seconds (`window_s`, default 3600). */
   readonly windowS: number;
