@@ -3,6 +3,7 @@
  * when it can be (304 when the client already holds that version), and a guest's fresh 200 is stored for
  * the next guest. A request that carries credentials (the app says which) never reads nor fills the cache.
  */
+import { isShadowRequest } from '../shadow/header.ts';
 import { createHash } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { CachedAnswer, ResponseCache } from './store.ts';
@@ -64,7 +65,9 @@ export function cachedRoutes<C extends Context>(route: string, options: CachedRo
   const { cache, isPersonal, tagsOf, onHitOf, cacheControl = GUEST_CACHE_CONTROL } = options;
   return async function responseCache(c, next) {
     const ctx = c as C;
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return next();
+    // A shadow copy is compared with legacy's answer of the same moment: it neither reads a stored answer
+    // (which may be older, and would test the cache, not the handler) nor stores one (nobody asked for it).
+    if ((c.req.method !== 'GET' && c.req.method !== 'HEAD') || isShadowRequest(c)) return next();
     if (isPersonal(ctx)) {
       await next();
       const res = c.res;

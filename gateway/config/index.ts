@@ -38,6 +38,7 @@ export const CONFIG_DEFAULTS = {
   STRANGLER_STATE_DIR: '.strangler',
   STRANGLER_ADMIN_PORT: '0',
   STRANGLER_EVIDENCE_DAYS: '7',
+  STRANGLER_SHADOW_START: 'after-answer',
 } as const satisfies Record<string, string>;
 
 export type ConfigVariable = keyof typeof CONFIG_DEFAULTS;
@@ -94,6 +95,11 @@ export interface GatewayConfig {
   readonly adminPort: number;
   /** How long the evidence of shadow comparisons and traffic is kept in the state file, in days (`STRANGLER_EVIDENCE_DAYS`). */
   readonly evidenceDays: number;
+  /**
+   * When a shadow copy goes to the TS handler (`STRANGLER_SHADOW_START`): `after-answer` (legacy's answer
+   * is out; the default, chosen by bench/scenarios/shadow.ts) or `parallel` (beside legacy).
+   */
+  readonly shadowStart: 'after-answer' | 'parallel';
 }
 
 /** Thrown by {@link readConfig}; the message lists every problem, each with its fix. */
@@ -174,6 +180,7 @@ export function readConfig(env: Env, cwd: string): GatewayConfig {
     stateDir: resolve(cwd, text('STRANGLER_STATE_DIR')),
     adminPort: port('STRANGLER_ADMIN_PORT'),
     evidenceDays: evidenceDays(),
+    shadowStart: oneOf('STRANGLER_SHADOW_START', ['after-answer', 'parallel'] as const),
   });
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -63,6 +63,11 @@ export interface ForwardOptions {
    * and Link (a single value replaces the upstream's header, a list follows its values).
    */
   readonly routeHeaders?: AnswerHeaders;
+  /**
+   * Called with the upstream's answer as it arrives, before its body streams to the client: a listener
+   * may read beside the pipe (a shadow copy's tee) but must not pause or consume it.
+   */
+  readonly onResponse?: (proxyRes: IncomingMessage) => void;
 }
 
 /**
@@ -93,6 +98,8 @@ export interface Proxy {
   forward(req: IncomingMessage, res: ServerResponse, target: Backend, options?: ForwardOptions): Promise<ForwardOutcome>;
   /** Close the idle upstream connections. */
   close(): Promise<void>;
+  /** The keep-alive agent forwards go through, for a request the gateway makes itself (legacy asked again). */
+  readonly agent: Agent;
 }
 
 interface Exchange {
@@ -133,7 +140,7 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
   });
 
   function forward(req: IncomingMessage, res: ServerResponse, target: Backend, options: ForwardOptions = {}): Promise<ForwardOutcome> {
-    const { path = req.url ?? '/', headers = {}, requestId, maxBodyBytes, routeHeaders } = options;
+    const { path = req.url ?? '/', headers = {}, requestId, maxBodyBytes, routeHeaders, onResponse } = options;
     const startedAt = performance.now();
     return new Promise<ForwardOutcome>((resolve) => {
       let failed = false;
@@ -176,6 +183,7 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
           exchange.proxyRes = proxyRes;
           firstByteAt = performance.now();
           proxyRes.on('data', (chunk: Buffer) => (responseBodyBytes += chunk.length));
+          onResponse?.(proxyRes);
           streamResponse(req, res, proxyRes, (err) => exchange.fail(err), routeHeaders);
         },
         interim: (info) => {
@@ -271,6 +279,7 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
 
   return {
     forward,
+    agent,
     async close() {
       agent.destroy();
     },

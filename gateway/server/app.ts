@@ -24,6 +24,7 @@ import { planFor } from './plan.ts';
 import type { ServerEnv } from './env.ts';
 import { requestIdFrom } from '../request-id/index.ts';
 import { assertHandlersMounted, type Service, type ServiceEnv } from './service.ts';
+import type { ShadowRunner } from '../shadow/index.ts';
 
 /** The part of gateway/proxy the server uses. */
 export type LegacyProxy = Pick<Proxy, 'forward'>;
@@ -54,6 +55,8 @@ export interface TsServerOptions {
   readonly answeredBy?: boolean;
   /** Called with every public request's access record once it is logged (the metrics count it). */
   readonly onAccess?: (record: AccessRecord) => void;
+  /** Runs the shadow copies the plan asks for (gateway/shadow); without it none is made. */
+  readonly shadows?: ShadowRunner;
 }
 
 export { ANSWERED_BY_HEADER };
@@ -92,7 +95,7 @@ const plainError: ErrorRenderer = (status, message) => new Response(`${status} $
  * serve({ fetch: server.app.fetch, port: 8081 });
  */
 export function createTsServer(options: TsServerOptions): TsServer {
-  const { services, proxy, logger, errorResponse = plainError, answeredBy = false, onAccess } = options;
+  const { services, proxy, logger, errorResponse = plainError, answeredBy = false, onAccess, shadows } = options;
   const all = services.map((service) => service.name);
   const duplicate = all.find((name, i) => all.indexOf(name) !== i);
   if (duplicate !== undefined) throw new TypeError(`two services are named "${duplicate}"; give each service its own name`);
@@ -176,12 +179,18 @@ export function createTsServer(options: TsServerOptions): TsServer {
     }
     c.set('backend', 'legacy');
     if (answeredByHeader !== null) outgoing.setHeader(ANSWERED_BY_HEADER, answeredByHeader);
+    const path = forwardTargetFor(route, target);
+    // Legacy answers; the handler on trial may get a copy, compared once legacy's answer is out.
+    const shadowHandler = plan.shadow?.handler == null ? undefined : mounted.get(plan.shadow.handler);
+    const copy = shadows?.begin({ plan, method, target: path, incoming, requestId, handler: shadowHandler, legacyUrl: table.backends.legacy.url }) ?? null;
     const outcome = await proxy.forward(incoming, outgoing, table.backends.legacy, {
-      path: forwardTargetFor(route, target),
+      path,
       requestId,
       maxBodyBytes: table.settings.maxBodyBytes,
       routeHeaders: announced,
+      ...(copy ? { onResponse: copy.onResponse } : {}),
     });
+    copy?.done(outcome);
     c.set('outcome', outcome);
     return RESPONSE_ALREADY_SENT;
   });

@@ -44,6 +44,10 @@ import { createTsServer, type ErrorRenderer, type TsServer } from './app.ts';
 import { ConventionalHeaderCase } from './header-case.ts';
 import type { ServiceSet } from './index.ts';
 import { loadComposeServices } from './services-module.ts';
+import { join } from 'node:path';
+import { openEvidence, type EvidenceStore } from '../evidence/index.ts';
+import { createLegacyAgain, createShadowRunner, dropClientShadowHeader } from '../shadow/index.ts';
+import { STATE_FILE } from '../cli/control.ts';
 
 // nginx keeps idle upstream connections for 60 s; staying open longer means nginx always closes first,
 // so it never sends a request on a connection Node is closing at the same moment.
@@ -105,6 +109,22 @@ const appError: ErrorRenderer =
 const errorResponse: ErrorRenderer = (status, message, path) => (status === 500 ? appError(status, message, path) : errorPageResponse(status, pages, { close: status === 400 }));
 // Each process counts what it serves; a worker's scrape answers for the whole cluster (gateway/metrics).
 const metrics = createMetrics();
+// Shadow comparisons and per-side traffic go to the gateway's state file (beside the audit log), through
+// one recorder per process that writes once a second and at shutdown.
+let evidence: EvidenceStore;
+try {
+  evidence = openEvidence(join(config.stateDir, STATE_FILE), { retentionDays: config.evidenceDays });
+} catch (err) {
+  fail('refused', `not starting: the evidence store in ${config.stateDir} could not be opened: ${(err as Error).message}`);
+}
+const recorder = evidence.recorder();
+const shadows = createShadowRunner({
+  recorder,
+  logger,
+  askLegacyAgain: createLegacyAgain(proxy.agent),
+  timeoutMs: table.settings.proxyTimeoutMs,
+  start: config.shadowStart,
+});
 let tsServer: TsServer;
 try {
   tsServer = createTsServer({
@@ -116,7 +136,13 @@ try {
     errorResponse,
     answeredBy: config.answeredBy,
     pages,
-    onAccess: metrics.observe,
+    onAccess: (record) => {
+      metrics.observe(record);
+      if (record.route !== null && (record.backend === 'ts' || record.backend === 'legacy')) {
+        recorder.request(record.route, record.backend, record.status, record.duration_s * 1000, record.failure !== null && record.failure !== 'client-gone');
+      }
+    },
+    shadows,
   });
 } catch (err) {
   fail('refused', `not starting: ${(err as Error).message}`);
@@ -138,6 +164,7 @@ if (workers > 1 && cluster.isPrimary) {
   // once; the workers do the serving.
   void serviceSet.close();
   void proxy.close();
+  evidence.close();
   // One worker per core already fills the cores: V8's parallel GC helper threads would only contend with
   // the other workers (and the front door) for them, and a scavenge would wait for a descheduled helper.
   // Measured on two loaded cores: half the scavenge time per worker, a shorter p99 (bench/README.md).
@@ -174,7 +201,11 @@ function serveAndDrain(): void {
       serverOptions: { ServerResponse: ConventionalHeaderCase, maxHeaderSize: BEHIND_DOOR_REQUEST_HEAD_BYTES },
       // A guest's cached page is written before Hono sees the request: most of a hit's cost is Hono's.
       createServer: ((options: ServerOptions, listener: RequestListener) =>
-        createServer(options, (req, res) => tsServer.answerFromCache(req, res) || listener(req, res))) as typeof createServer,
+        createServer(options, (req, res) => {
+          // Only the gateway may mark a request as a shadow copy.
+          dropClientShadowHeader(req);
+          return tsServer.answerFromCache(req, res) || listener(req, res);
+        })) as typeof createServer,
     },
     publicListening.onListen,
   ) as Server;
@@ -182,7 +213,10 @@ function serveAndDrain(): void {
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.on('error', (err) => failOnListenError(err, { host, port, portVariable: 'TS_PORT' }, fail));
   server.on('clientError', answerClientError({ pages, logger }));
-  server.on('upgrade', tsServer.upgrade);
+  server.on('upgrade', (req, socket, head) => {
+    dropClientShadowHeader(req);
+    tsServer.upgrade(req, socket, head);
+  });
 
   // What `strangler status` asks: the revision every worker serves and the handlers this server can serve.
   const handlers = serviceSet.services.filter((service) => service.app).map((service) => service.name);
@@ -256,6 +290,11 @@ function serveAndDrain(): void {
           await serviceSet.close();
         } catch (err) {
           logger.error({ event: 'services_close_failed', err }, 'closing the services failed');
+        }
+        try {
+          evidence.close();
+        } catch (err) {
+          logger.error({ event: 'evidence_close_failed', err }, 'writing the last evidence failed');
         }
         logger.info({ event: 'stopped' }, 'stopped');
         process.exit(0);

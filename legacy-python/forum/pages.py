@@ -51,8 +51,9 @@ def board_page(forum, request, slug):
 def thread_page(forum, request, id):
     thread_id = parse_id(id, "thread")
     page_number, per_page = parse_paging(request.query, 50, 200)
-    if request.method == "GET":
-        # Viewing counts; HEAD only asks about the page.
+    # Viewing counts; HEAD only asks about the page, and a copy the gateway sends to compare answers
+    # (X-Strangler-Shadow: 1, which only the gateway can set) is nobody's view.
+    if request.method == "GET" and request.environ.get("HTTP_X_STRANGLER_SHADOW", "").strip() != "1":
         with forum.db.write() as conn:
             store.count_view(conn, thread_id)
     user, csrf = viewer(forum, request)

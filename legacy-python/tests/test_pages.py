@@ -51,6 +51,14 @@ class PagesTest(ForumTestCase):
         self.assertEqual((head.status, head.body), (200, b""))
         self.assertEqual(self.view_count(1), before + 1)
 
+    def test_a_shadow_copy_of_a_thread_page_counts_no_view_and_shows_the_same_count(self):
+        before = self.view_count(1)
+        self.assertEqual(self.request("GET", "/t/1").status, 200)
+        copy = self.request("GET", "/t/1", headers={"X-Strangler-Shadow": "1"})
+        self.assertEqual(copy.status, 200)
+        self.assertIn(f"{before + 1} views", copy.text)
+        self.assertEqual(self.view_count(1), before + 1)
+
     def test_thread_pages_page_posts_by_fifty(self):
         with sqlite3.connect(self.db_path) as conn:
             long_id = conn.execute("SELECT id FROM threads ORDER BY post_count DESC LIMIT 1").fetchone()[0]

@@ -1,5 +1,6 @@
 /**
- * `GET /api/v1/boards`: every board with its thread and post counts, as docs/forum-api.md shows it; and
+ * `GET /api/v1/boards`: every board with its thread and post counts, as docs/forum-api.md shows it;
+ * `GET /api/v1/boards/<slug>/threads`: a page of one board's threads (threads-api.ts); and
  * the HTML home page `GET /` and board page `GET /b/<slug>` (pages.ts) when the composition gives it the
  * page collaborators. Other methods on the API path get legacy's 405; the rest of the prefix is the
  * forum's 404.
@@ -9,6 +10,7 @@ import { defineService, type PublicService, type ServiceEnv } from '../../gatewa
 import { apiJsonEncoded, forumErrors, methodNotAllowed, NO_FORUM_CACHE, type ForumCache, type ForumDb, type ForumPageOptions } from '../forum-common/index.ts';
 import { mountBoardPages } from './pages.ts';
 import { prepareBoardQueries } from './queries.ts';
+import { mountBoardThreads } from './threads-api.ts';
 
 export { decodeSegment } from './pages.ts';
 
@@ -35,6 +37,7 @@ export function createBoardsService(db: ForumDb, pageOptions?: ForumPageOptions,
   app.all('/api/v1/boards', (c) => {
     throw methodNotAllowed(c.req.method, BOARDS_ALLOW);
   });
+  mountBoardThreads(app, db, cache);
   if (pageOptions) mountBoardPages(app, queries, pageOptions, cache);
-  return defineService({ name: 'boards', app, cache: cache.front(['boards-api', 'home-page', 'board-page']) });
+  return defineService({ name: 'boards', app, cache: cache.front(['boards-api', 'board-threads-api', 'home-page', 'board-page']) });
 }

@@ -4,6 +4,7 @@
  * legacy's: a GET counts a view in memory, sent to legacy in batches (views.ts), never a call while the
  * page is answered; HEAD counts nothing. Replying (`POST /t/<id>/reply`) has not moved.
  */
+import { isShadowRequest } from '../../gateway/shadow/index.ts';
 import type { Context, Hono } from 'hono';
 import { VARY, type CacheFront } from '../../gateway/cache/index.ts';
 import type { ServiceEnv } from '../../gateway/server/index.ts';
@@ -180,9 +181,10 @@ export function mountThreadPage(app: Hono<ServiceEnv>, queries: ThreadQueries, o
       const { viewer, csrf } = await kit.viewerOf(c);
       const stored = queries.thread(id);
       if (stored === undefined) throw new ApiError(404, 'not_found', `thread ${id} does not exist`);
-      // Viewing counts (written behind, no call to legacy here); HEAD only asks about the page. The page
-      // shows the views this process has counted and not yet sent, this one included, as legacy would.
-      if (c.req.method === 'GET') views.record(id);
+      // Viewing counts (written behind, no call to legacy here); HEAD only asks about the page, and a shadow
+      // copy (legacy has counted this view already) is nobody's view. The page shows the views this process
+      // has counted and not yet sent, this one included, as legacy would.
+      if (c.req.method === 'GET' && !isShadowRequest(c)) views.record(id);
       return pageOf(id, stored, page, perPage, { viewer, csrf }, stored.view_count + views.unflushed(id));
     }),
   );

@@ -32,6 +32,7 @@ routes:
   - { path: /, exact: true, mode: next, handler: boards, methods: [GET] }
   - { path: /b, mode: next, handler: boards, methods: [GET] }
   - { path: /api/v1/boards, exact: true, mode: next, handler: boards, methods: [GET] }
+  - { path: "/api/v1/boards/*/threads", exact: true, mode: next, handler: boards, methods: [GET] }
   - { path: /api/v1/threads, mode: next, handler: threads, methods: [GET] }
   - { path: /api/v1/me, exact: true, mode: next, handler: users, methods: [GET] }
   - { path: /t, mode: next, handler: threads, methods: [GET] }

@@ -11,6 +11,7 @@ import { ROOT } from '../helpers/processes.ts';
 import { createForumPages } from '../../services/forum-common/index.ts';
 import { BOARD_PAGE_CASES } from './board-page.cases.ts';
 import { BOARDS_CASES } from './boards.cases.ts';
+import { BOARD_THREADS_CASES } from './board-threads.cases.ts';
 import { COMPARED_HEADERS, cookieFor, startParityStack, VIEWS_FLUSH_MS, withSessions, type ParityCase, type ParityStack } from './harness.ts';
 import { HOME_PAGE_CASES } from './home-page.cases.ts';
 import { ME_CASES } from './me.cases.ts';
@@ -20,6 +21,7 @@ import { FRESH_THREAD, normalizeViews, shownViews, THREAD_PAGE_CASES } from './t
 
 const SUITES: [string, readonly ParityCase[]][] = [
   ['GET /api/v1/boards', BOARDS_CASES],
+  ['GET /api/v1/boards/<slug>/threads', BOARD_THREADS_CASES],
   ['GET /api/v1/threads/<id>', THREADS_CASES],
   ['GET /api/v1/me', ME_CASES],
   ['GET / (the HTML home page)', HOME_PAGE_CASES],

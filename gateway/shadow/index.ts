@@ -1,0 +1,16 @@
+/**
+ * Shadow copies: legacy answers the user, the route's TS handler gets the same request in-process with
+ * `X-Strangler-Shadow: 1`, and the two answers are compared (gateway/compare) and recorded
+ * (gateway/evidence). The user never waits for the copy and never sees it. docs/traffic-modes.md, "Shadow".
+ *
+ * @example
+ * // a service that writes on GET: not for a copy
+ * app.get('/t/:id', (c) => { if (!isShadowRequest(c)) views.record(id); return c.html(page); });
+ * // the TS server
+ * const shadows = createShadowRunner({ recorder, logger, askLegacyAgain: createLegacyAgain(proxy.agent), timeoutMs });
+ */
+export { isShadowRequest, dropClientShadowHeader, SHADOW_HEADER } from './header.ts';
+export { createShadowRunner, SHADOW_STARTS, type ShadowCopy, type ShadowHandler, type ShadowRequest, type ShadowRunner, type ShadowRunnerOptions, type ShadowStart } from './runner.ts';
+export { createLegacyAgain, type AskLegacyAgain, type LegacyAgainRequest } from './legacy-again.ts';
+export { captureResponse, copyBody, readAnswer, headerRecord, type CopiedBody } from './capture.ts';
+export { callHandler, type CallResult, type HandlerCall, type RunningCall } from './call.ts';
