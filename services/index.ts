@@ -30,6 +30,7 @@ import {
   loadForumTemplates,
   openForumDb,
   openForumDbForWriting,
+  SESSION_COOKIE,
 } from './forum-common/index.ts';
 import { createLiveService, liveSettingsFrom } from './live/index.ts';
 import { createMarkdownService } from './markdown/index.ts';
@@ -84,6 +85,8 @@ export const composeServices: ComposeServices = (env, logger, { legacyUrl, inter
     ],
     notFound: pages.notFound,
     errorResponse: pages.errorResponse,
+    // A canary route keeps each user on one side by this cookie's value.
+    sessionCookie: identity?.cookieName ?? SESSION_COOKIE,
     // The views counted since the last flush go to legacy before the handles close.
     close: async () => {
       live.close();

@@ -10,7 +10,7 @@
 import type { ProxyFailure } from '../proxy/errors.ts';
 
 export { exchangeBytes, type ExchangeBytes } from './bytes.ts';
-export { ANSWERED_BY_HEADER, answeredByValue, answeredBySide } from './answered-by.ts';
+export { ANSWERED_BY_HEADER, answeredByValue, answeredBySide, answeredByParams, type AnsweredByMark } from './answered-by.ts';
 
 /** Every field of an access line, in the order nginx writes them. */
 export const ACCESS_FIELDS = [
@@ -27,6 +27,7 @@ export const ACCESS_FIELDS = [
   'bytes_in',
   'bytes_out',
   'failure',
+  'fallback',
 ] as const;
 
 export type AccessField = (typeof ACCESS_FIELDS)[number];
@@ -55,6 +56,12 @@ export interface AccessRecord {
   readonly bytes_out: number;
   /** What went wrong (gateway/proxy/errors.ts); null when nothing did. */
   readonly failure: ProxyFailure | null;
+  /**
+   * The side that answered instead of the one the route names (`legacy`), when TS could not answer
+   * before its first byte (docs/traffic-modes.md, "Fallback"); null otherwise. `backend` is then the
+   * side that answered.
+   */
+  readonly fallback: 'legacy' | null;
 }
 
 export interface AccessInput {
@@ -70,6 +77,7 @@ export interface AccessInput {
   readonly bytesIn: number;
   readonly bytesOut: number;
   readonly failure?: ProxyFailure | null;
+  readonly fallback?: 'legacy' | null;
 }
 
 const seconds = (ms: number): number => Math.round(ms) / 1000;
@@ -96,5 +104,6 @@ export function accessRecord(input: AccessInput): AccessRecord {
     bytes_in: input.bytesIn,
     bytes_out: input.bytesOut,
     failure: input.failure ?? null,
+    fallback: input.fallback ?? null,
   };
 }

@@ -25,6 +25,9 @@ import { startDemoter, type Demoter } from '../control/demoter.ts';
 import { STATE_FILE } from '../control/state-db.ts';
 import { startFrontDoor } from './front-door.ts';
 import { loadStackFile, resolveLegacy, StackFileError, type LegacySpec, type StackFile } from './stack-file.ts';
+import { lazyEvidence } from '../evidence/lazy.ts';
+import { createLogger } from '../log/index.ts';
+import { tailNginxFallbacks, type NginxFallbackTailer } from '../nginx/fallback-tailer.ts';
 
 const HOST = '127.0.0.1';
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -163,6 +166,9 @@ export async function up({ root, cwd = root, env: processEnv, print = (line) => 
   let stopping = false;
   let finish: (code: number) => void = () => {};
   const finished = new Promise<number>((done) => (finish = done));
+  // nginx counts nothing itself: its fallbacks are read from its access log into the evidence store.
+  let tailer: NginxFallbackTailer | undefined;
+  const evidence = lazyEvidence(join(config.stateDir, 'state.db'), createLogger('up', config.logLevel));
   const stopAll = async (code: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
@@ -170,6 +176,8 @@ export async function up({ root, cwd = root, env: processEnv, print = (line) => 
     await starting.catch(() => undefined); // a child still starting is killed, not left behind
     await demoter?.stop();
     for (const child of [...running].reverse()) await child.stop();
+    await tailer?.stop();
+    evidence.close();
     await control.close();
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
     finish(code);
@@ -217,6 +225,13 @@ export async function up({ root, cwd = root, env: processEnv, print = (line) => 
     const front = await startSupervised('front');
     if (!front) return finished;
     env.FRONT_PORT = String(front.current.port);
+    const nginxRun = frontDoor?.nginx;
+    if (nginxRun)
+      tailer = tailNginxFallbacks({
+        file: join(nginxRun.prefix, 'access.log'),
+        record: (route, reason) => evidence.recorder()?.fallback(route, 'nginx', reason),
+        onBadLine: (line) => print(`up     | skipped an nginx access line that is not JSON: ${line.slice(0, 200)}`),
+      });
     demoter = startDemoter({ routesFile, env, control: stackControl, stateFile: join(config.stateDir, STATE_FILE), print });
     print('');
     print('Strangler is up:');

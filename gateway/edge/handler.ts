@@ -11,12 +11,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { accessRecord, ANSWERED_BY_HEADER, answeredByValue, exchangeBytes, type AccessInput } from '../access/index.ts';
 import type { Logger } from '../log/index.ts';
-import { sendErrorPage, type ErrorPages, type ForwardOutcome, type Proxy, type UpgradeProxy } from '../proxy/index.ts';
+import { sendErrorPage, type ErrorPages, type ForwardFallback, type ForwardOptions, type ForwardOutcome, type Proxy, type UpgradeProxy } from '../proxy/index.ts';
 import { doorRouteHeaders } from '../routes/lifecycle.ts';
 import { isInternalPath, normalizeTarget, type NormalizedTarget } from '../routes/normalize.ts';
 import { forwardTargetFor } from '../routes/patterns.ts';
 import type { RouteTable } from '../routes/types.ts';
 import { mintRequestId } from '../request-id/index.ts';
+import { isIdempotent } from '../server/plan.ts';
+import { readWholeBody } from '../proxy/body-limit.ts';
 import { edgeRequestHeaders } from './headers.ts';
 
 // Some servers read '\' as '/' (IIS, anything that tidies Windows-style paths): to them '/\_internal'
@@ -38,6 +40,12 @@ const countHostLines = (rawHeaders: readonly string[]): number => rawHeaders.fil
 
 type Routed = Pick<AccessInput, 'route' | 'revision' | 'backend'>;
 
+/** The largest announced body the edge reads ahead on a fallback route, so that legacy can still get it. */
+export const EDGE_FALLBACK_MAX_BODY_BYTES = 1024 * 1024;
+
+/** Why a front door fell back: TS could not be reached (refused, reset) or said nothing before the proxy timeout. */
+export type DoorFallbackReason = 'ts-unreachable' | 'ts-timeout';
+
 /** The one access-log line per request (or per upgraded connection, when it ends), in the gateway's one schema. */
 function logAccess(
   logger: Logger,
@@ -54,6 +62,7 @@ function logAccess(
     durationMs: performance.now() - startedAt,
     upstreamFirstByteMs: outcome?.firstByteMs ?? null,
     failure: outcome?.failure ?? null,
+    fallback: outcome?.fallback === 'legacy' ? 'legacy' : null,
     ...rest,
   });
   logger.info({ ...record, ...extra }, 'access');
@@ -70,9 +79,11 @@ export interface EdgeHandlerOptions {
    * (STRANGLER_ANSWERED_BY=1); for routes it sends to the TS server, the TS server names itself.
    */
   readonly answeredBy?: boolean;
+  /** Called once per request legacy answered because the TS server could not (the evidence store counts it). */
+  readonly onFallback?: (route: string, reason: DoorFallbackReason) => void;
 }
 
-export const createEdgeHandler = ({ currentTable, proxy, pages, logger, answeredBy = false }: EdgeHandlerOptions) =>
+export const createEdgeHandler = ({ currentTable, proxy, pages, logger, answeredBy = false, onFallback }: EdgeHandlerOptions) =>
   function edge(req: IncomingMessage, res: ServerResponse): void {
     const startedAt = performance.now();
     const requestId = mintRequestId();
@@ -91,15 +102,35 @@ export const createEdgeHandler = ({ currentTable, proxy, pages, logger, answered
     const route = table.match(target.path);
     const routed = { route: route.path, revision: table.revision, backend: route.backend };
     if (answeredBy && route.backend === 'legacy') res.setHeader(ANSWERED_BY_HEADER, answeredByValue('legacy', route.path, table.revision));
-    void proxy
-      .forward(req, res, table.backends[route.backend], {
-        path: forwardTargetFor(route, target),
-        headers: edgeRequestHeaders(req, requestId),
-        requestId,
-        maxBodyBytes: table.settings.maxBodyBytes,
-        routeHeaders: doorRouteHeaders(route),
-      })
-      .then((outcome) => log(routed, outcome));
+    const options = {
+      path: forwardTargetFor(route, target),
+      headers: edgeRequestHeaders(req, requestId),
+      requestId,
+      maxBodyBytes: table.settings.maxBodyBytes,
+      routeHeaders: doorRouteHeaders(route),
+    };
+    const send = (more: Pick<ForwardOptions, 'body' | 'fallback'> = {}): void =>
+      void proxy.forward(req, res, table.backends[route.backend], { ...options, ...more }).then((outcome) => log({ ...routed, backend: outcome.backend }, outcome));
+    // Only a listed route goes to TS, and only one with `fallback` may go to legacy when TS cannot take it.
+    if (route.backend !== 'ts' || !route.fallback) return send();
+    const fallback: ForwardFallback = {
+      target: table.backends.legacy,
+      idempotent: isIdempotent(req.method ?? ''),
+      onFallback: (failure) => {
+        const reason: DoorFallbackReason = failure === 'upstream-timeout' ? 'ts-timeout' : 'ts-unreachable';
+        if (answeredBy) res.setHeader(ANSWERED_BY_HEADER, answeredByValue('legacy', route.path, table.revision, { fallback: reason }));
+        onFallback?.(route.path, reason);
+      },
+    };
+    const announced = Number(req.headers['content-length'] ?? 0);
+    // A body of announced length is read ahead (up to the cap) so that it can go to legacy too; a
+    // chunked one the proxy reads whole anyway; a larger one goes as a stream, without fallback.
+    if (req.headers['transfer-encoding'] !== undefined || !(announced > 0) || announced > Math.min(EDGE_FALLBACK_MAX_BODY_BYTES, table.settings.maxBodyBytes)) return send({ fallback });
+    readWholeBody(req, announced).then(
+      (body) => send({ body, fallback }),
+      // The client went away mid-body, or sent more than it announced: nothing to answer but what the proxy would.
+      () => send(),
+    );
   };
 
 type Screened = { readonly ok: true; readonly target: Extract<NormalizedTarget, { ok: true }> } | { readonly ok: false; readonly answer: (res: ServerResponse) => void };

@@ -6,7 +6,7 @@ import { sendRaw } from '../../test/helpers/raw-http.ts';
 import { freePort } from '../process/index.ts';
 import type { Backend, BackendName, Route, RouteSettings, RouteTable } from '../routes/types.ts';
 import { ACCESS_FIELDS } from '../access/index.ts';
-import { startEdge, type Edge } from './index.ts';
+import { startEdge, type Edge, type EdgeOptions } from './index.ts';
 import { TRAFFIC_DEFAULTS } from '../routes/traffic-keys.ts';
 
 // A hand-built table: the loader has its own tests; these are about what the edge does with a table.
@@ -14,6 +14,8 @@ function fakeTable(
   backends: Record<BackendName, Backend>,
   prefixes: Record<string, BackendName>,
   settings: RouteSettings = { maxBodyBytes: 16 * 1024 * 1024, proxyTimeoutMs: 60_000, legacyKeepAlive: true },
+  // Off unless a test is about it: most of these show what the edge does when a backend is down.
+  fallback = false,
 ): RouteTable {
   const routes: Route[] = Object.entries(prefixes).map(([path, backend], index) => ({
     index,
@@ -25,6 +27,7 @@ function fakeTable(
     handler: backend === 'ts' ? 'svc' : null,
     methods: null,
     ...TRAFFIC_DEFAULTS,
+    fallback,
   }));
   const covers = (prefix: string, path: string): boolean => prefix === '/' || path === prefix || path.startsWith(`${prefix}/`);
   return Object.freeze({
@@ -64,10 +67,10 @@ describe('startEdge', () => {
   let ts: EchoBackend;
   let edge: Edge | undefined;
   let logs: Record<string, unknown>[];
-  const start = async (table: RouteTable, { answeredBy = false } = {}): Promise<Edge> => {
+  const start = async (table: RouteTable, { answeredBy = false, onFallback }: Pick<EdgeOptions, 'answeredBy' | 'onFallback'> = {}): Promise<Edge> => {
     logs = [];
     const logger = pino({ level: 'debug' }, { write: (line: string) => logs.push(JSON.parse(line) as Record<string, unknown>) });
-    edge = await startEdge({ table, logger, answeredBy });
+    edge = await startEdge({ table, logger, answeredBy, ...(onFallback ? { onFallback } : {}) });
     return edge;
   };
   const standardTable = (): RouteTable => fakeTable({ legacy: asBackend('legacy', legacy), ts: asBackend('ts', ts) }, { '/': 'legacy', '/api/v1/boards': 'ts' });
@@ -244,6 +247,28 @@ describe('startEdge', () => {
     expect(down.headers['cache-control']).toBe('no-store');
     expect(down.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
     expect((await send(e, '/page')).status).toBe(200);
+  });
+
+  it('sends a GET and a PUT (body and all) for a TS route with fallback to legacy when the TS server refuses, marked, logged and counted', async () => {
+    const port = await freePort();
+    const fallbacks: string[] = [];
+    const e = await start(
+      fakeTable(
+        { legacy: asBackend('legacy', legacy), ts: { name: 'ts', url: `http://127.0.0.1:${port}`, host: '127.0.0.1', port } },
+        { '/': 'legacy', '/api': 'ts' },
+        undefined,
+        true,
+      ),
+      { answeredBy: true, onFallback: (route, reason) => fallbacks.push(`${route} ${reason}`) },
+    );
+    const got = await send(e, '/api/x');
+    expect([got.status, got.headers['x-backend'], got.headers['x-strangler-answered-by']]).toEqual([200, 'legacy', 'legacy; route="/api"; revision=0-test; fallback=ts-unreachable']);
+    const put = await send(e, '/api/y', { method: 'PUT', body: 'new title' });
+    expect(put.status).toBe(200);
+    expect(legacy.requests.at(-1)).toMatchObject({ method: 'PUT', url: '/api/y', bodyBytes: 9 });
+    expect(fallbacks).toEqual(['/api ts-unreachable', '/api ts-unreachable']);
+    const lines = await accessLines(2);
+    expect(lines[0]).toMatchObject({ status: 200, backend: 'legacy', route: '/api', fallback: 'legacy', failure: null });
   });
 
   it("refuses a body over the table's maxBodyBytes with the 413 page", async () => {

@@ -16,7 +16,7 @@ import { createProxy, createUpgradeProxy, loadErrorPages, MAX_REQUEST_HEAD_BYTES
 import type { RouteTable } from '../routes/types.ts';
 import { answerClientError } from './client-error.ts';
 import { NginxOrderResponse } from './header-order.ts';
-import { createConnectRefusal, createEdgeHandler, createEdgeUpgradeHandler } from './handler.ts';
+import { createConnectRefusal, createEdgeHandler, createEdgeUpgradeHandler, type EdgeHandlerOptions } from './handler.ts';
 
 export { edgeRequestHeaders, isForgeableHeader } from './headers.ts';
 
@@ -37,6 +37,8 @@ export interface EdgeOptions {
   readonly errorPagesDir?: string;
   /** Name the side, route and revision of what the edge sends to legacy (STRANGLER_ANSWERED_BY=1); default off. */
   readonly answeredBy?: boolean;
+  /** Called once per request legacy answered because the TS server could not (docs/traffic-modes.md, "Fallback"). */
+  readonly onFallback?: EdgeHandlerOptions['onFallback'];
 }
 
 export interface Edge {
@@ -51,14 +53,14 @@ export interface Edge {
 }
 
 /** Listen and serve; rejects with the listen error (EADDRINUSE, EACCES) when the port cannot be bound. */
-export async function startEdge({ table: initialTable, logger, host = '127.0.0.1', port = 0, errorPagesDir, answeredBy = false }: EdgeOptions): Promise<Edge> {
+export async function startEdge({ table: initialTable, logger, host = '127.0.0.1', port = 0, errorPagesDir, answeredBy = false, onFallback }: EdgeOptions): Promise<Edge> {
   let table = initialTable;
   const { proxyTimeoutMs } = table.settings;
   const proxy = createProxy({ logger, timeoutMs: proxyTimeoutMs, errorPagesDir });
   const pages = loadErrorPages(errorPagesDir);
   const inFlight = new Set<ServerResponse>();
   let draining = false;
-  const handle = createEdgeHandler({ currentTable: () => table, proxy, pages, logger, answeredBy });
+  const handle = createEdgeHandler({ currentTable: () => table, proxy, pages, logger, answeredBy, ...(onFallback ? { onFallback } : {}) });
   const server = createServer({ ServerResponse: NginxOrderResponse, maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, (req, res) => {
     inFlight.add(res);
     res.once('close', () => inFlight.delete(res));

@@ -18,6 +18,8 @@ import { failOnListenError, loadTableOrFail, reloadOnSighup, stopWhenParentGone 
 import { startAdminListener, type AdminListener, type FrontDoorAdminStatus } from '../admin/index.ts';
 import { frontDoorRouting } from '../nginx/routing.ts';
 import { startEdge, type Edge } from './index.ts';
+import { join } from 'node:path';
+import { lazyEvidence } from '../evidence/lazy.ts';
 
 const env = process.env;
 const config = readConfigOrFail(env, process.cwd(), failWith(createLogger('edge', CONFIG_DEFAULTS.LOG_LEVEL)));
@@ -27,10 +29,20 @@ const { routesFile } = config;
 const { host, port } = config.front;
 
 const table = loadTableOrFail(routesFile, env, fail);
+const evidence = lazyEvidence(join(config.stateDir, 'state.db'), logger);
 
 let edge: Edge;
 try {
-  edge = await startEdge({ table, logger, host, port, errorPagesDir: config.pagesDir, answeredBy: config.answeredBy });
+  edge = await startEdge({
+    table,
+    logger,
+    host,
+    port,
+    errorPagesDir: config.pagesDir,
+    answeredBy: config.answeredBy,
+    // Each fallback goes to the gateway's state file, where the demoter counts it with the TS server's.
+    onFallback: (route, reason) => evidence.recorder()?.fallback(route, 'edge', reason),
+  });
 } catch (err) {
   failOnListenError(err, { host, port, portVariable: 'FRONT_PORT' }, fail);
 }
@@ -59,6 +71,7 @@ const stop = (signal: string): void => {
   stopping = true;
   logger.info({ event: 'draining', signal }, `${signal}: draining`);
   void Promise.all([edge.close(), admin.close()]).then(() => {
+    evidence.close();
     logger.info({ event: 'stopped' }, 'stopped');
     process.exit(0);
   });

@@ -75,6 +75,12 @@ export function createMetrics({ stateFile = null }: MetricsOptions = {}): Gatewa
     labelNames: ['kind'] as const,
     registers: [registry],
   });
+  const fallbacks = new Counter({
+    name: 'strangler_fallbacks_total',
+    help: 'Requests legacy answered because TS failed before its first byte, by route and door (ts: the handler failed at the TS server).',
+    labelNames: ['route', 'door'] as const,
+    registers: [registry],
+  });
   const reloads = new Counter({
     name: 'strangler_table_reloads_total',
     help: 'Route-table reloads per process: applied, or refused (the last good table stayed live).',
@@ -92,6 +98,7 @@ export function createMetrics({ stateFile = null }: MetricsOptions = {}): Gatewa
       requests.inc({ route: record.route ?? UNROUTED, backend, status: String(record.status) });
       latency.observe({ backend }, record.duration_s);
       if (record.failure !== null) failures.inc({ kind: record.failure });
+      if (record.fallback !== null) fallbacks.inc({ route: record.route ?? UNROUTED, door: 'ts' });
     },
     tableReloaded: (result) => reloads.inc({ result }),
     text: () => registry.metrics(),

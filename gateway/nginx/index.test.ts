@@ -15,39 +15,39 @@ const table = (routes: string, extra = '', ports = { legacy: 8090, ts: 8081 }) =
 describe('buildLocations', () => {
   it('gives a prefix route an exact location and a slash location, both to its backend', () => {
     expect(buildLocations(table('  - { path: /api/v1/threads, mode: next, handler: t }\n'))).toEqual([
-      { match: '/', exact: false, backend: 'legacy', route: '/' },
-      { match: '/api/v1/threads/', exact: false, backend: 'ts', route: '/api/v1/threads' },
-      { match: '/api/v1/threads', exact: true, backend: 'ts', route: '/api/v1/threads' },
+      { match: '/', exact: false, backend: 'legacy', route: '/', fallback: false },
+      { match: '/api/v1/threads/', exact: false, backend: 'ts', route: '/api/v1/threads', fallback: true },
+      { match: '/api/v1/threads', exact: true, backend: 'ts', route: '/api/v1/threads', fallback: true },
     ]);
   });
 
   it("sends the bare path of a trailing-slash route where the table does, instead of nginx's 301", () => {
     expect(buildLocations(table('  - { path: /static/, mode: next, handler: s }\n'))).toEqual([
-      { match: '/', exact: false, backend: 'legacy', route: '/' },
-      { match: '/static/', exact: false, backend: 'ts', route: '/static/' },
-      { match: '/static', exact: true, backend: 'legacy', route: '/' },
+      { match: '/', exact: false, backend: 'legacy', route: '/', fallback: false },
+      { match: '/static/', exact: false, backend: 'ts', route: '/static/', fallback: true },
+      { match: '/static', exact: true, backend: 'legacy', route: '/', fallback: false },
     ]);
   });
 
   it("adds the bare path of an exact route ending in '/' too, which nginx would also redirect", () => {
     expect(buildLocations(table('  - { path: /b/, exact: true, mode: next, handler: b }\n'))).toEqual([
-      { match: '/', exact: false, backend: 'legacy', route: '/' },
-      { match: '/b', exact: true, backend: 'legacy', route: '/' },
-      { match: '/b/', exact: true, backend: 'ts', route: '/b/' },
+      { match: '/', exact: false, backend: 'legacy', route: '/', fallback: false },
+      { match: '/b', exact: true, backend: 'legacy', route: '/', fallback: false },
+      { match: '/b/', exact: true, backend: 'ts', route: '/b/', fallback: true },
     ]);
   });
 
   it('keeps the default location on the default route when / itself is an exact route elsewhere', () => {
     expect(buildLocations(table('  - { path: /, exact: true, mode: next, handler: home }\n'))).toEqual([
-      { match: '/', exact: false, backend: 'legacy', route: '/' },
-      { match: '/', exact: true, backend: 'ts', route: '/' },
+      { match: '/', exact: false, backend: 'legacy', route: '/', fallback: false },
+      { match: '/', exact: true, backend: 'ts', route: '/', fallback: true },
     ]);
   });
 
   it('lets an exact route and a prefix route on one path keep their own locations', () => {
     const locations = buildLocations(table('  - { path: /x, exact: true, mode: legacy }\n  - { path: /x, mode: next, handler: x }\n'));
-    expect(locations).toContainEqual({ match: '/x', exact: true, backend: 'ts', route: '/x' });
-    expect(locations).toContainEqual({ match: '/x/', exact: false, backend: 'ts', route: '/x' });
+    expect(locations).toContainEqual({ match: '/x', exact: true, backend: 'ts', route: '/x', fallback: true });
+    expect(locations).toContainEqual({ match: '/x/', exact: false, backend: 'ts', route: '/x', fallback: true });
     expect(locations).toHaveLength(3);
   });
 
@@ -55,7 +55,7 @@ describe('buildLocations', () => {
     const legacy = buildLocations(table('  - { path: /api/v1/threads, mode: legacy }\n'));
     const next = buildLocations(table('  - { path: /api/v1/threads, mode: next, handler: t, methods: [GET] }\n'));
     expect(legacy).toEqual(next);
-    expect(legacy).toContainEqual({ match: '/api/v1/threads/', exact: false, backend: 'ts', route: '/api/v1/threads' });
+    expect(legacy).toContainEqual({ match: '/api/v1/threads/', exact: false, backend: 'ts', route: '/api/v1/threads', fallback: true });
   });
 });
 
@@ -92,16 +92,16 @@ describe('buildLocations with segment patterns and lifecycle headers', () => {
   it('gives each pattern a regex location after the others, in the order the matcher tries them', () => {
     // Every listed route goes to the TS server, which adds the lifecycle headers of what it answers or passes on.
     expect(buildLocations(patterned).filter((location) => location.regex)).toEqual([
-      { match: String.raw`^/b/[^/]+/t\z`, exact: false, regex: true, backend: 'ts', route: '/b/*/t' },
-      { match: String.raw`^/b/[^/]+\z`, exact: false, regex: true, backend: 'ts', route: '/b/*' },
+      { match: String.raw`^/b/[^/]+/t\z`, exact: false, regex: true, backend: 'ts', route: '/b/*/t', fallback: true },
+      { match: String.raw`^/b/[^/]+\z`, exact: false, regex: true, backend: 'ts', route: '/b/*', fallback: true },
     ]);
   });
 
   it("keeps a prefix location on its prefix's route, though a pattern takes some of the paths below it", () => {
     const locations = buildLocations(patterned);
-    expect(locations).toContainEqual({ match: '/b/', exact: false, backend: 'ts', route: '/b' });
+    expect(locations).toContainEqual({ match: '/b/', exact: false, backend: 'ts', route: '/b', fallback: true });
     // The exact location of a prefix's own path goes where the table sends that path, patterns counted.
-    expect(locations).toContainEqual({ match: '/b/x', exact: true, backend: 'ts', route: '/b/*' });
+    expect(locations).toContainEqual({ match: '/b/x', exact: true, backend: 'ts', route: '/b/*', fallback: true });
   });
 
   it('adds the lifecycle headers where the front door sends the route to legacy (the default route); the TS server adds its own', () => {
@@ -142,10 +142,10 @@ describe('generateNginxConfig', () => {
     expect(config).toMatch(/map \$proxy_host \$strangler_upstream_connection \{\n\s+default "";\n\s+\}/);
     const closing = generateNginxConfig(table('', 'settings: { legacy_keepalive: false }\n'), OPTIONS);
     expect(closing).toContain('upstream strangler_legacy {\n        server 127.0.0.1:8090;\n    }');
-    expect(closing).toMatch(/map \$proxy_host \$strangler_upstream_connection \{\n\s+default "";\n\s+strangler_legacy close;\n\s+\}/);
+    expect(closing).toMatch(/map \$proxy_host \$strangler_upstream_connection \{\n\s+default "";\n\s+strangler_legacy close;\n\s+strangler_ts_fallback close;\n\s+\}/);
     expect(config).toContain('server [::1]:8081;');
     expect(config).toContain(
-      'location = "/api/v1/boards" {\n            if ($strangler_raw_target) { proxy_pass http://strangler_ts; }\n            proxy_pass "http://strangler_ts/api/v1/boards";',
+      'location = "/api/v1/boards" {\n            proxy_next_upstream error timeout;\n            if ($strangler_raw_target) { proxy_pass http://strangler_ts_fallback; }\n            proxy_pass "http://strangler_ts_fallback/api/v1/boards";',
     );
     expect(config).toContain('location "/" {\n            if ($strangler_raw_target) { proxy_pass http://strangler_legacy; }\n            proxy_pass "http://strangler_legacy/";');
   });
@@ -196,7 +196,25 @@ describe('generateNginxConfig', () => {
     expect(off).toMatch(/location = "\/api\/v1\/boards" \{[^}]*\}[^}]*set \$strangler_route "\/api\/v1\/boards";\n\s+set \$strangler_backend ts;/);
     expect(off).not.toContain('X-Strangler-Answered-By');
     expect(on).toContain(`more_set_headers 'X-Strangler-Answered-By: legacy; route="/"; revision=${t.revision}';`);
-    expect(on.match(/X-Strangler-Answered-By/g)).toHaveLength(1);
+    // The TS location names the side only when legacy answered for TS (a fallback): TS names itself.
+    expect(on).toContain(`1 'legacy; route="$strangler_route"; revision=${t.revision}; fallback=$strangler_fallback_reason';`);
+    expect(on).toContain(`more_set_headers 'X-Strangler-Answered-By: $strangler_fallback_answered_by';`);
+    expect(on.match(/X-Strangler-Answered-By/g)).toHaveLength(2);
+  });
+
+  it('sends a route with fallback to the TS server with legacy as its backup, tried on every request; one without, to the TS server alone', () => {
+    const t = table('  - { path: /a, exact: true, mode: next, handler: a }\n  - { path: /n, exact: true, mode: next, handler: n, fallback: false }\n');
+    const text = generateNginxConfig(t, OPTIONS);
+    expect(text).toContain('upstream strangler_ts_fallback {\n        server [::1]:8081 max_fails=0;\n        server 127.0.0.1:8090 backup;');
+    expect(text).toContain('location = "/a" {\n            proxy_next_upstream error timeout;\n            if ($strangler_raw_target) { proxy_pass http://strangler_ts_fallback; }');
+    expect(text).toContain('location = "/n" {\n            if ($strangler_raw_target) { proxy_pass http://strangler_ts; }');
+  });
+
+  it('changes the front-door routing hash when a route\'s fallback flag changes, not when its mode or percent does', () => {
+    const withFallback = table('  - { path: /a, mode: canary, handler: a, percent: 10 }\n');
+    expect(frontDoorRouting(table('  - { path: /a, mode: canary, handler: a, percent: 50 }\n'))).toBe(frontDoorRouting(withFallback));
+    expect(frontDoorRouting(table('  - { path: /a, mode: next, handler: a }\n'))).toBe(frontDoorRouting(withFallback));
+    expect(frontDoorRouting(table('  - { path: /a, mode: next, handler: a, fallback: false }\n'))).not.toBe(frontDoorRouting(withFallback));
   });
 
   it('writes the table revision into the access-log formats of routed requests', () => {

@@ -116,6 +116,7 @@ export function generateNginxConfig(table: RouteTable, options: NginxConfigOptio
     proxy_timeout: `${Math.ceil(table.settings.proxyTimeoutMs / 1000)}s`,
     upstreams: [
       ...backends.map((backend) => upstreamBlock(backend, isKeptAlive(backend, table.settings))),
+      fallbackUpstreamBlock(table.backends.ts, table.backends.legacy, isKeptAlive(table.backends.legacy, table.settings)),
       upstreamConnectionMap(backends.filter((backend) => !isKeptAlive(backend, table.settings))),
       upstreamHostMaps(backends),
     ].join('\n'),
@@ -153,6 +154,8 @@ export function writeNginxConfig(table: RouteTable, options: WriteNginxConfigOpt
 }
 
 const upstreamName = (name: BackendName): string => `strangler_${name}`;
+/** The TS server with legacy behind it: where a location with fallback sends its requests. */
+const FALLBACK_UPSTREAM = 'strangler_ts_fallback';
 
 /**
  * Whether nginx keeps connections to `backend` alive. The legacy app may send interim (1xx) answers,
@@ -167,11 +170,37 @@ function upstreamBlock(backend: Backend, keptAlive: boolean): string {
   return [`    upstream ${upstreamName(backend.name)} {`, `        server ${hostPort(backend.host, backend.port)};`, ...keepalive, '    }', ''].join('\n');
 }
 
+/**
+ * The TS server first, legacy as `backup`: nginx sends a request to legacy only when the TS server
+ * fails it the way `proxy_next_upstream error timeout` (the location's) names: refused, reset, or
+ * silent before the response head. A non-idempotent request (POST, PATCH) goes on only if nothing was
+ * sent to TS (a refused connection); once sent it gets the 502 page, never a second send (nginx's
+ * rule without `non_idempotent`). `max_fails=0`: TS is tried on every request, so the first request
+ * after a restart reaches it and no request skips TS for a `fail_timeout`. When legacy's connections
+ * are not kept alive (`legacy_keepalive: false`) neither are this upstream's.
+ */
+function fallbackUpstreamBlock(ts: Backend, legacy: Backend, keptAlive: boolean): string {
+  const keepalive = keptAlive ? [`        keepalive ${UPSTREAM_KEEPALIVE_CONNECTIONS};`, '        keepalive_timeout 60s;'] : [];
+  return [
+    `    upstream ${FALLBACK_UPSTREAM} {`,
+    `        server ${hostPort(ts.host, ts.port)} max_fails=0;`,
+    `        server ${hostPort(legacy.host, legacy.port)} backup;`,
+    ...keepalive,
+    '    }',
+    '',
+  ].join('\n');
+}
+
 /** `Connection: close` upstream for the backends whose connections are not kept alive, by upstream name. */
 const upstreamConnectionMap = (closing: readonly Backend[]): string =>
-  ['    map $proxy_host $strangler_upstream_connection {', '        default "";', ...closing.map((backend) => `        ${upstreamName(backend.name)} close;`), '    }', ''].join(
-    '\n',
-  );
+  [
+    '    map $proxy_host $strangler_upstream_connection {',
+    '        default "";',
+    ...closing.map((backend) => `        ${upstreamName(backend.name)} close;`),
+    ...(closing.some((backend) => backend.name === 'legacy') ? [`        ${FALLBACK_UPSTREAM} close;`] : []),
+    '    }',
+    '',
+  ].join('\n');
 
 /**
  * The Host sent upstream: the client's, or (HTTP/1.0 without one) the backend's own address, as a Node
@@ -181,6 +210,8 @@ const upstreamHostMaps = (backends: readonly Backend[]): string =>
   [
     '    map $proxy_host $strangler_backend_authority {',
     ...backends.map((backend) => `        ${upstreamName(backend.name)} "${hostPort(backend.host, backend.port)}";`),
+    // A Host-less HTTP/1.0 request sent to TS first names TS's address, to legacy too if it falls back.
+    ...backends.filter((backend) => backend.name === 'ts').map((backend) => `        ${FALLBACK_UPSTREAM} "${hostPort(backend.host, backend.port)}";`),
     '    }',
     '    map $http_host $strangler_upstream_host {',
     '        "" $strangler_backend_authority;',
@@ -194,9 +225,10 @@ function locationBlock(location: NginxLocation, extra: readonly string[]): strin
   // load), so inside double quotes they can neither end the string nor start a variable; a pattern's
   // regex adds only backslashes before regex characters, which nginx keeps as they are.
   const name = `"${location.match}"`;
-  const upstream = `http://${upstreamName(location.backend)}`;
+  const upstream = `http://${location.fallback ? FALLBACK_UPSTREAM : upstreamName(location.backend)}`;
   const head = `        location ${location.regex ? '~ ' : location.exact ? '= ' : ''}${name} {`;
-  const headers = answerHeaderLines(location.routeHeaders);
+  // Legacy (the upstream's backup) gets the request when TS is refused, reset or silent before its head.
+  const headers = [...answerHeaderLines(location.routeHeaders), ...(location.fallback ? ['            proxy_next_upstream error timeout;'] : [])];
   if (location.regex) {
     return [
       head,

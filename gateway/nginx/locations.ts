@@ -11,7 +11,7 @@
  * (a path a pattern matches never reaches it). The server's `/_internal` regex comes before all of these.
  *
  * @example
- * buildLocations(table); // [{ match: '/', exact: false, backend: 'legacy' }, { match: '/api/v1/boards', exact: true, backend: 'ts' }, ...]
+ * buildLocations(table); // [{ match: '/', exact: false, backend: 'legacy', fallback: false }, { match: '/api/v1/boards', exact: true, backend: 'ts', fallback: true }, ...]
  */
 import { doorRouteHeaders } from '../routes/lifecycle.ts';
 import { buildMatcher } from '../routes/match.ts';
@@ -30,6 +30,11 @@ export interface NginxLocation {
   readonly route: string;
   /** The route's lifecycle headers, when the front door adds them (see gateway/routes/lifecycle.ts). */
   readonly routeHeaders?: AnswerHeaders;
+  /**
+   * Whether legacy answers when the TS server cannot (refused, reset, silent before its head): a route
+   * sent to TS with `fallback: true` (docs/traffic-modes.md, "Fallback").
+   */
+  readonly fallback: boolean;
 }
 
 export function buildLocations(table: RouteTable): NginxLocation[] {
@@ -49,7 +54,14 @@ export function buildLocations(table: RouteTable): NginxLocation[] {
   for (const path of [...prefix, ...exact]) if (path.length > 1 && path.endsWith('/')) exact.add(path.slice(0, -1));
   const location = (match: string, isExact: boolean, route: Route): NginxLocation => {
     const routeHeaders = doorRouteHeaders(route);
-    return { match, exact: isExact, backend: route.backend, route: route.path, ...(routeHeaders === undefined ? {} : { routeHeaders }) };
+    return {
+      match,
+      exact: isExact,
+      backend: route.backend,
+      route: route.path,
+      fallback: route.backend === 'ts' && route.fallback,
+      ...(routeHeaders === undefined ? {} : { routeHeaders }),
+    };
   };
   // A prefix location serves what is below its path, not the path itself (an exact route may own that,
   // e.g. `/` exact next to the default `/`) nor what a pattern matches (a regex location takes it): ask

@@ -68,6 +68,26 @@ export interface ForwardOptions {
    * may read beside the pipe (a shadow copy's tee) but must not pause or consume it.
    */
   readonly onResponse?: (proxyRes: IncomingMessage) => void;
+  /**
+   * The request's body, already read (the TS server buffers it before a handler that may fall back
+   * runs): sent with its length instead of reading `req`, which has nothing left to give.
+   */
+  readonly body?: Buffer;
+  /**
+   * Where the request goes when `target` cannot take it before its response head (a front door's
+   * fallback, docs/traffic-modes.md): an idempotent request whose body (if any) was read whole
+   * (`body`), on a refused, reset or silent connection; any request when the connection was refused,
+   * since then nothing was sent. Anything else gets the error page, never a second send.
+   */
+  readonly fallback?: ForwardFallback;
+}
+
+export interface ForwardFallback {
+  readonly target: Backend;
+  /** Whether the method may be sent twice (RFC 9110 idempotent): the plan's `fallback` says so. */
+  readonly idempotent: boolean;
+  /** Called just before the request goes to `target` instead; e.g. to mark the answer and count it. */
+  onFallback(failure: ProxyFailure): void;
 }
 
 /**
@@ -91,6 +111,8 @@ export interface ForwardOutcome {
   readonly responseBodyBytes: number;
   /** Whether the request went a second time on a fresh connection (a stale keep-alive one failed). */
   readonly retried: boolean;
+  /** Set when the request went to `options.fallback.target` instead (then `backend` is that one's name). */
+  readonly fallback: BackendName | null;
 }
 
 export interface Proxy {
@@ -140,8 +162,11 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
   });
 
   function forward(req: IncomingMessage, res: ServerResponse, target: Backend, options: ForwardOptions = {}): Promise<ForwardOutcome> {
-    const { path = req.url ?? '/', headers = {}, requestId, maxBodyBytes, routeHeaders, onResponse } = options;
+    const { path = req.url ?? '/', headers = {}, requestId, maxBodyBytes, routeHeaders, onResponse, body, fallback } = options;
     const startedAt = performance.now();
+    let backend = target;
+    // The body as read whole (given, or a chunked one read here): what a fallback sends again.
+    let heldBody = body;
     return new Promise<ForwardOutcome>((resolve) => {
       let failed = false;
       let retried = false;
@@ -158,7 +183,7 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
         if (failure === null && !res.writableFinished) failure = 'client-gone';
         const elapsed = (at: number): number => Math.round((at - startedAt) * 1000) / 1000;
         resolve({
-          backend: target.name,
+          backend: backend.name,
           status: failure === 'client-gone' && !res.headersSent ? CLIENT_GONE_STATUS : res.statusCode,
           failure,
           firstByteMs: firstByteAt === null ? null : elapsed(firstByteAt),
@@ -166,6 +191,7 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
           requestBodyBytes,
           responseBodyBytes,
           retried,
+          fallback: backend === target ? null : backend.name,
         });
       };
       res.once('close', finish);
@@ -212,11 +238,22 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
             dispatch();
             return;
           }
+          if (fallback && backend === target && !res.headersSent && exchange.proxyRes === null && mayFallBack(kind, err, fallback, heldBody !== undefined || !hasBody(req))) {
+            logger.warn({ event: 'fallback', request_id: requestId, from: target.name, to: fallback.target.name, failure: kind, err: errorMessage(err) }, `${target.name} could not answer; ${fallback.target.name} answers`);
+            backend = fallback.target;
+            requestOptions.target = backend.url;
+            exchange.proxyReq?.destroy();
+            exchange.proxyReq = null;
+            if (heldBody !== undefined) requestOptions.buffer = Readable.from(heldBody.length > 0 ? [heldBody] : []);
+            fallback.onFallback(kind);
+            dispatch();
+            return;
+          }
           failed = true;
           failure = kind;
           exchange.proxyReq?.destroy();
           const status = FAILURE_STATUS[kind];
-          const fields = { event: 'proxy_failed', request_id: requestId, failure: kind, backend: target.name, status, err: errorMessage(err) };
+          const fields = { event: 'proxy_failed', request_id: requestId, failure: kind, backend: backend.name, status, err: errorMessage(err) };
           if (status === null) {
             logger.debug(fields, 'client went away before the response was complete');
             res.destroy();
@@ -241,6 +278,15 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
       }
       const requestOptions: ServerOptions = { target: target.url };
       let upstreamHeaders = buildRequestHeaders(req.headers, requestId === undefined ? headers : { 'x-request-id': requestId, ...headers });
+      if (body !== undefined) {
+        // Read already: sent with its length, whatever framing the client used.
+        const { 'transfer-encoding': _chunked, ...rest } = upstreamHeaders;
+        upstreamHeaders = { ...rest, 'content-length': String(body.length) };
+        requestBodyBytes = body.length;
+        requestOptions.buffer = Readable.from(body.length > 0 ? [body] : []);
+        dispatch();
+        return;
+      }
       function dispatch(): void {
         // http-proxy-3 reads the target and headers from req synchronously inside web(); they are put
         // back at once so the caller's view of the request does not change.
@@ -269,6 +315,7 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
           const { 'transfer-encoding': _chunked, ...rest } = upstreamHeaders;
           upstreamHeaders = { ...rest, 'content-length': String(body.length) };
           requestBodyBytes = body.length;
+          heldBody = body;
           requestOptions.buffer = Readable.from(body.length > 0 ? [body] : []);
           dispatch();
         },
@@ -333,10 +380,23 @@ function forwardInterim(req: IncomingMessage, res: ServerResponse, info: Informa
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+const hasBody = (req: IncomingMessage): boolean => req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+
+/**
+ * Whether a failure before the response head may send the request to the fallback: a refused
+ * connection carried nothing, so any request may go (its body, if any, must still be whole in hand);
+ * a reset or a silence may have reached the application, so only an idempotent request goes again.
+ */
+function mayFallBack(kind: ProxyFailure, err: unknown, fallback: ForwardFallback, bodyInHand: boolean): boolean {
+  if (!bodyInHand) return false;
+  const refused = (err as { code?: unknown } | null)?.code === 'ECONNREFUSED';
+  if (refused) return true;
+  return fallback.idempotent && (kind === 'upstream-unreachable' || kind === 'upstream-timeout' || kind === 'upstream-broken');
+}
+
 /** Only a safe request without a body, on a reused connection, before any answer, may be sent twice. */
 function isRetryable(req: IncomingMessage, res: ServerResponse, proxyReq: ClientRequest | null): boolean {
-  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-  return proxyReq?.reusedSocket === true && SAFE_METHODS.has(req.method ?? '') && !hasBody && !res.headersSent;
+  return proxyReq?.reusedSocket === true && SAFE_METHODS.has(req.method ?? '') && !hasBody(req) && !res.headersSent;
 }
 
 const pairs = (flat: readonly string[]): [string, string][] => {

@@ -42,6 +42,7 @@ export const accessLog = ({ logger, listener = 'public', onRecord }: AccessLogOp
       route: plan?.route.path ?? null,
       revision: plan?.revision ?? null,
       backend: outcome?.backend ?? c.get('backend') ?? 'ts',
+      fallback: c.get('fallback') ?? null,
       outcome,
     };
     const outgoing = c.env?.outgoing;
@@ -64,6 +65,7 @@ interface OpenLine {
   readonly route: string | null;
   readonly revision: string | null;
   readonly backend: AccessRecord['backend'];
+  readonly fallback: AccessRecord['fallback'];
   readonly outcome: ServerEnv['Variables']['outcome'];
 }
 
@@ -84,6 +86,7 @@ function writeLine(line: OpenLine, status: number, bytes: { bytesIn: number; byt
     upstreamFirstByteMs: outcome?.firstByteMs ?? null,
     ...bytes,
     failure: outcome?.failure ?? null,
+    fallback: line.fallback,
   });
   logger.info({ ...record, listener }, 'access');
   onRecord?.(record);

@@ -36,7 +36,7 @@ const services = [defineService({ name: 'things', app: things }), defineService(
 const routesFor = (port: number): RouteTable =>
   tableOf(
     port,
-    `  - { path: /api/things, mode: next, handler: things, methods: [GET] }
+    `  - { path: /api/things, mode: next, handler: things, methods: [GET], fallback: false }
   - { path: /all, exact: true, mode: next, handler: everything }`,
   );
 
@@ -182,7 +182,7 @@ describe('the TS server', () => {
     expect(res.text).toBe('custom not found');
   });
 
-  it('answers 500 in the app shape and logs the error when a service throws, and keeps serving', async () => {
+  it('answers 500 in the app shape and logs the error when a service throws on a route without fallback, and keeps serving', async () => {
     const res = await request(ts).get('/api/things/boom').set('x-request-id', 'boom-id');
     expect(res.status).toBe(500);
     expect(res.text).toBe('custom 500: internal server error');

@@ -20,7 +20,9 @@ import { accessLog } from './access-log.ts';
 import { createCacheAnswerer, type CacheAnswerer } from './cache-front.ts';
 import { ConventionalHeaderCase } from './header-case.ts';
 import { planRequest } from './dispatch.ts';
-import { planFor } from './plan.ts';
+import { planFor, type Plan } from './plan.ts';
+import { canaryKey } from './canary-key.ts';
+import { createFallback, FallenBackError, type FallbackReason } from './fallback.ts';
 import type { ServerEnv } from './env.ts';
 import { requestIdFrom } from '../request-id/index.ts';
 import { assertHandlersMounted, type Service, type ServiceEnv } from './service.ts';
@@ -57,6 +59,19 @@ export interface TsServerOptions {
   readonly onAccess?: (record: AccessRecord) => void;
   /** Runs the shadow copies the plan asks for (gateway/shadow); without it none is made. */
   readonly shadows?: ShadowRunner;
+  /**
+   * The app's session cookie, whose value keeps a user on one side of a canary route (./canary-key.ts);
+   * null: the client's address does. Default null.
+   */
+  readonly canaryCookie?: string | null;
+  /**
+   * How long a handler may take to its response head, on a request that may fall back, before legacy
+   * answers instead (./fallback.ts). Default: half the table's proxy timeout, at most 30 s, so that
+   * legacy still has time to answer before the front door gives up.
+   */
+  readonly fallbackTimeoutMs?: number;
+  /** Called once per request legacy answered because the handler failed before its first byte. */
+  readonly onFallback?: (route: string, reason: FallbackReason) => void;
 }
 
 export { ANSWERED_BY_HEADER };
@@ -95,7 +110,14 @@ const plainError: ErrorRenderer = (status, message) => new Response(`${status} $
  * serve({ fetch: server.app.fetch, port: 8081 });
  */
 export function createTsServer(options: TsServerOptions): TsServer {
-  const { services, proxy, logger, errorResponse = plainError, answeredBy = false, onAccess, shadows } = options;
+  const { services, proxy, logger, errorResponse = plainError, answeredBy = false, onAccess, canaryCookie = null, shadows } = options;
+  const fallback = createFallback({
+    logger,
+    timeoutMs: options.fallbackTimeoutMs ?? Math.min(REQUEST_BUDGET_MS, options.table.settings.proxyTimeoutMs / 2),
+    ...(options.onFallback ? { onFallback: options.onFallback } : {}),
+  });
+  // Who the user is, asked only on a canary route: the same answer in every worker and after restarts.
+  const keyOf = (req: IncomingMessage) => () => canaryKey(req.headers, req.socket.remoteAddress, canaryCookie);
   const all = services.map((service) => service.name);
   const duplicate = all.find((name, i) => all.indexOf(name) !== i);
   if (duplicate !== undefined) throw new TypeError(`two services are named "${duplicate}"; give each service its own name`);
@@ -151,49 +173,79 @@ export function createTsServer(options: TsServerOptions): TsServer {
     // The front doors already refuse these; the public listener does too, should it ever be reached directly.
     if (isInternalPath(target.path)) return errorResponse(404, 'not found', target.path);
     const method = incoming.method ?? c.req.method;
-    const plan = planRequest(table, target.path, method);
+    const plan = planRequest(table, target.path, method, keyOf(incoming));
     const { route } = plan;
     c.set('plan', plan);
     // Every handler named by a live table is mounted (checked at start and on every swap).
     const service = plan.handler === null ? undefined : mounted.get(plan.handler);
-    const answeredByHeader = answeredBy ? answeredByValue(service ? 'ts' : 'legacy', route.path, plan.revision) : null;
+    const mark = { canary: plan.canary !== null };
+    const answeredByHeader = answeredBy ? answeredByValue(service ? 'ts' : 'legacy', route.path, plan.revision, mark) : null;
     // The route's Deprecation, Sunset and Link go on every answer given here, the service's or legacy's.
     const announced = route.lifecycle?.headers;
     if (service) {
       c.set('backend', 'ts');
+      // A request that may fall back keeps its body in hand: the handler reads its own copy.
+      const body = plan.fallback === null ? undefined : await fallback.bodyFor(incoming);
+      let fellBack = false;
       // Calls the service makes to legacy share this request's deadline instead of a fixed timeout each.
-      const res = await withRequestDeadline(Date.now() + REQUEST_BUDGET_MS, () =>
-        service.fetch(requestFor(c.req.raw, forwardTargetFor(route, target)), {
-          requestId,
-          clientMethod: method,
-          openStream: (status, headers) => {
-            outgoing.writeHead(status, { ...headers, ...announced, ...(answeredByHeader === null ? {} : { [ANSWERED_BY_HEADER]: answeredByHeader }) });
-            outgoing.flushHeaders();
-            return nodeResponseSink(outgoing);
-          },
-        }),
-      );
+      const run = async (): Promise<Response> =>
+        await withRequestDeadline(Date.now() + REQUEST_BUDGET_MS, () =>
+          service.fetch(requestFor(c.req.raw, forwardTargetFor(route, target), body), {
+            requestId,
+            clientMethod: method,
+            openStream: (status, headers) => {
+              if (fellBack) throw new FallenBackError();
+              outgoing.writeHead(status, { ...headers, ...announced, ...(answeredByHeader === null ? {} : { [ANSWERED_BY_HEADER]: answeredByHeader }) });
+              outgoing.flushHeaders();
+              return nodeResponseSink(outgoing);
+            },
+          }),
+        );
+      let res: Response;
+      if (body === undefined) res = await run();
+      else {
+        const attempt = await fallback.attempt(run, () => outgoing.headersSent);
+        if (!attempt.ok) {
+          fellBack = true;
+          fallback.record(route.path, requestId, attempt.reason, attempt.err);
+          return forwardToLegacy(c, plan, target, body, answeredBy ? answeredByValue('legacy', route.path, plan.revision, { ...mark, fallback: attempt.reason }) : null);
+        }
+        res = attempt.response;
+      }
       // The service wrote its answer itself (a stream): nothing more to send.
       if (outgoing.headersSent) return RESPONSE_ALREADY_SENT;
       return withRouteHeaders(answeredByHeader === null ? res : withHeader(res, ANSWERED_BY_HEADER, answeredByHeader), announced);
     }
+    return forwardToLegacy(c, plan, target, undefined, answeredByHeader);
+  });
+
+  /** Hand the request to legacy: the plan's answer, or a fallback (`body` then holds what was read ahead). */
+  const forwardToLegacy = async (c: Context<ServerEnv>, plan: Plan, target: Parameters<typeof forwardTargetFor>[1], body: Buffer | undefined, answeredByHeader: string | null) => {
+    const { incoming, outgoing } = c.env;
     c.set('backend', 'legacy');
+    if (body !== undefined) c.set('fallback', 'legacy');
     if (answeredByHeader !== null) outgoing.setHeader(ANSWERED_BY_HEADER, answeredByHeader);
-    const path = forwardTargetFor(route, target);
-    // Legacy answers; the handler on trial may get a copy, compared once legacy's answer is out.
-    const shadowHandler = plan.shadow?.handler == null ? undefined : mounted.get(plan.shadow.handler);
-    const copy = shadows?.begin({ plan, method, target: path, incoming, requestId, handler: shadowHandler, legacyUrl: table.backends.legacy.url }) ?? null;
-    const outcome = await proxy.forward(incoming, outgoing, table.backends.legacy, {
+    const path = forwardTargetFor(plan.route, target);
+    const requestId = c.get('requestId');
+    // Legacy answers; the handler on trial may get a copy, compared once legacy's answer is out. Not on
+    // a fallback: the handler has just failed this very request.
+    const shadowHandler = body !== undefined || plan.shadow?.handler == null ? undefined : mounted.get(plan.shadow.handler);
+    const copy =
+      body !== undefined
+        ? null
+        : (shadows?.begin({ plan, method: incoming.method ?? c.req.method, target: path, incoming, requestId, handler: shadowHandler, legacyUrl: live.backends.legacy.url }) ?? null);
+    const outcome = await proxy.forward(incoming, outgoing, live.backends.legacy, {
       path,
       requestId,
-      maxBodyBytes: table.settings.maxBodyBytes,
-      routeHeaders: announced,
+      maxBodyBytes: live.settings.maxBodyBytes,
+      routeHeaders: plan.route.lifecycle?.headers,
+      ...(body === undefined || body.length === 0 ? {} : { body }),
       ...(copy ? { onResponse: copy.onResponse } : {}),
     });
     copy?.done(outcome);
     c.set('outcome', outcome);
     return RESPONSE_ALREADY_SENT;
-  });
+  };
   app.onError(onError);
   // Hono answers HEAD by running GET and copying the answer into a new Response. The copy sorts the
   // header names (a HEAD answer's order would differ from its GET's) and drops the mark of
@@ -243,7 +295,7 @@ export function createTsServer(options: TsServerOptions): TsServer {
     const route = table.match(target.path);
     const routed: Routed = { route: route.path, revision: table.revision, backend: 'legacy' };
     // An upgrade is a GET: a route that moved GET to a service with an upgrade handler takes it.
-    const plan = planFor(table, route, { method: 'GET' });
+    const plan = planFor(table, route, { method: 'GET', key: keyOf(req) });
     const handler = plan.handler === null || req.method !== 'GET' ? undefined : upgradeHandlers.get(plan.handler);
     if (handler) {
       log(101, undefined, { ...routed, backend: 'ts' });
@@ -262,7 +314,7 @@ export function createTsServer(options: TsServerOptions): TsServer {
   return {
     app,
     upgrade,
-    answerFromCache: createCacheAnswerer({ services, table: () => live, logger, answeredBy, ...(onAccess ? { onAccess } : {}) }),
+    answerFromCache: createCacheAnswerer({ services, table: () => live, logger, answeredBy, canaryCookie, ...(onAccess ? { onAccess } : {}) }),
     closeUpgrades() {
       upgrades.close();
       for (const service of services) service.shutdown?.();
@@ -284,9 +336,13 @@ async function writeFetchResponse(res: ServerResponse, response: Response): Prom
   res.end(res.req?.method === 'HEAD' ? undefined : body);
 }
 
-/** The request as the service should see it: the normalized path, everything else unchanged. */
-function requestFor(raw: Request, pathAndQuery: string): Request {
+/**
+ * The request as the service should see it: the normalized path, everything else unchanged; with the
+ * body read ahead (a request that may fall back), that body instead of the socket's.
+ */
+function requestFor(raw: Request, pathAndQuery: string, body?: Buffer): Request {
   const url = new URL(raw.url);
+  if (body !== undefined && body.length > 0) return new Request(new URL(pathAndQuery, url.origin), { method: raw.method, headers: raw.headers, body: new Uint8Array(body), signal: raw.signal });
   if (url.pathname + url.search === pathAndQuery) return raw;
   return new Request(new URL(pathAndQuery, url.origin), raw);
 }

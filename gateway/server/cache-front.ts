@@ -14,6 +14,7 @@ import { requestIdFrom } from '../request-id/index.ts';
 import { isInternalPath, normalizeTarget } from '../routes/normalize.ts';
 import type { RouteTable } from '../routes/types.ts';
 import { planFor } from './plan.ts';
+import { canaryKey } from './canary-key.ts';
 import { conventionalName } from './header-case.ts';
 import type { Service } from './service.ts';
 
@@ -26,6 +27,8 @@ export interface CacheAnswererOptions {
   readonly answeredBy: boolean;
   /** Called with each hit's access record once it is logged (the metrics), as the dispatch's records are. */
   readonly onAccess?: (record: AccessRecord) => void;
+  /** The session cookie a canary route's users stick by, as the dispatch's (./canary-key.ts); null: the address. */
+  readonly canaryCookie?: string | null;
 }
 
 /** Writes a stored answer to a request, or returns false having written nothing. */
@@ -46,7 +49,7 @@ const NOT_MODIFIED_KEEPS = new Set(['cache-control', 'etag', 'vary']);
  * const answerFromCache = createCacheAnswerer({ services, table: () => live, logger, answeredBy: false });
  * createServer((req, res) => answerFromCache(req, res) || honoListener(req, res));
  */
-export function createCacheAnswerer({ services, table, logger, answeredBy, onAccess }: CacheAnswererOptions): CacheAnswerer {
+export function createCacheAnswerer({ services, table, logger, answeredBy, onAccess, canaryCookie = null }: CacheAnswererOptions): CacheAnswerer {
   const fronts = new Map(services.flatMap((service) => (service.app && service.cache ? [[service.name, service.cache] as const] : [])));
   if (fronts.size === 0) return () => false;
   const heads = new WeakMap<CachedAnswer, Heads>();
@@ -93,14 +96,15 @@ export function createCacheAnswerer({ services, table, logger, answeredBy, onAcc
     const route = live.match(target.path);
     // A route announcing its end adds Deprecation, Sunset and Link to every answer: the ordinary way does that.
     if (route.lifecycle !== undefined) return false;
-    const plan = planFor(live, route, { method });
+    // On a canary route the user's bucket decides, as in the dispatch: a hit is only ever TS's answer.
+    const plan = planFor(live, route, { method, key: () => canaryKey(req.headers, req.socket.remoteAddress, canaryCookie) });
     const front = plan.answer === 'ts' && plan.handler !== null ? fronts.get(plan.handler) : undefined;
     if (front === undefined) return false;
     const headers = headersOf(req.rawHeaders);
     const answer = front.lookup(target.forwardPath, target.search, headers);
     if (answer === undefined) return false;
     answer.onHit?.(method);
-    const { ok, notModified } = headsOf(answer, answeredBy ? answeredByValue('ts', route.path, plan.revision) : '');
+    const { ok, notModified } = headsOf(answer, answeredBy ? answeredByValue('ts', route.path, plan.revision, { canary: plan.canary !== null }) : '');
     const status = matchesEtag(headers['if-none-match'], answer.etag) ? 304 : answer.status;
     // The names are already in their conventional case: the renaming writeHead of the listener's class is skipped.
     ServerResponse.prototype.writeHead.call(res, status, (status === 304 ? notModified : ok) as string[]);

@@ -24,7 +24,8 @@ export {
  *
  * @example
  * planRequest(table, '/api/v1/threads/1', 'GET').answer; // 'ts' when the route is `next` and GET moved
+ * planRequest(table, '/b/news', 'GET', () => 'session:4f2a').canary; // { bucket: 1234, percent: 50 } on a canary route
  */
-export function planRequest(table: RouteTable, normalizedPath: string, method: string): Plan {
-  return planFor(table, table.match(normalizedPath), { method });
+export function planRequest(table: RouteTable, normalizedPath: string, method: string, key?: () => string | null): Plan {
+  return planFor(table, table.match(normalizedPath), key === undefined ? { method } : { method, key });
 }

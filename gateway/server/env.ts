@@ -13,5 +13,7 @@ export type ServerEnv = {
     plan: Plan;
     /** How the forward to legacy went, when the request was forwarded. */
     outcome: ForwardOutcome;
+    /** Set when legacy answered because the handler failed before its first byte (./fallback.ts). */
+    fallback: 'legacy';
   };
 };

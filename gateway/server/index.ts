@@ -38,6 +38,11 @@ export interface ServiceSet {
   readonly notFound?: (c: Context<ServiceEnv>) => Response | Promise<Response>;
   readonly errorResponse?: ErrorRenderer;
   /**
+   * The name of the app's session cookie, when the configuration names none (STRANGLER_SESSION_COOKIE):
+   * a canary route keeps each user on one side by its value (gateway/server/canary-key.ts).
+   */
+  readonly sessionCookie?: string;
+  /**
    * Release what the services hold (database handles) at shutdown, once the listeners have stopped;
    * a promise for work that must finish first (counts written behind), which the server awaits.
    */

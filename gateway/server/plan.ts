@@ -75,6 +75,16 @@ const toLegacy = (reason: PlanReason): Decision => ({ answer: 'legacy', handler:
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
+/**
+ * Whether a method may be sent a second time (RFC 9110 §9.2.2): the front doors fall back only for these
+ * once a request may have reached TS.
+ *
+ * @example
+ * isIdempotent('PUT'); // true
+ * isIdempotent('POST'); // false
+ */
+export const isIdempotent = (method: string): boolean => IDEMPOTENT.has(method.toUpperCase());
+
 /** Buckets a canary percentage is counted in: 100 per percent, so 0.5% is a share too. */
 export const CANARY_BUCKETS = 10_000;
 

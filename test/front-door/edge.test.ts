@@ -153,19 +153,21 @@ describe('the Node edge process', () => {
 });
 
 describe('the Node edge process with a backend down', () => {
-  it('answers the 502 page for the routes of the dead backend while the other keeps working', async () => {
+  it('answers the 502 page for a route of the dead backend without fallback, legacy for one with it, while the other keeps working', async () => {
     const legacy = await startEchoBackend('legacy');
     const deadPort = await freePort();
     const { dir, cleanup } = tempDir('strangler-edge-');
-    writeFileSync(join(dir, 'routes.yaml'), routesYaml());
+    writeFileSync(join(dir, 'routes.yaml'), routesYaml('  - { path: /nofallback, mode: next, handler: boards, fallback: false }\n'));
     const edge = await spawnServer({
       name: 'edge',
       command: process.execPath,
       args: EDGE_ARGS,
-      env: { ROUTES: join(dir, 'routes.yaml'), LEGACY_PORT: String(legacy.port), TS_PORT: String(deadPort), FRONT_PORT: '0' },
+      env: { ROUTES: join(dir, 'routes.yaml'), LEGACY_PORT: String(legacy.port), TS_PORT: String(deadPort), FRONT_PORT: '0', STRANGLER_STATE_DIR: join(dir, 'state') },
     });
     try {
-      const down = await send(edge.url, '/api/v1/boards');
+      const fellBack = await send(edge.url, '/api/v1/boards');
+      expect([fellBack.status, fellBack.headers['x-backend']]).toEqual([200, 'legacy']);
+      const down = await send(edge.url, '/nofallback');
       expect(down.status).toBe(502);
       expect(down.headers['content-type']).toMatch(/^text\/html/);
       expect(down.headers['cache-control']).toBe('no-store');
