@@ -64,7 +64,9 @@ describe('promote, gated by the evidence in the state file (no running stack)', 
 
     lines.length = 0;
     expect(await changeRoute('promote', ['/items', '--why', 'looks fine'], ctx)).toBe(1);
-    expect(lines.join('\n')).toMatch(/gate for \/items, shadow -> canary 10%: inconclusive\n {2}evidence since its last change at .*\n {2}inconclusive: 0 comparisons of the 20 needed/);
+    expect(lines.join('\n')).toMatch(
+      /gate for \/items, shadow -> canary 10%: inconclusive\n {2}evidence since its last change at .*\n {2}inconclusive: 0 comparisons of the 20 needed/,
+    );
     expect(lines.at(-1)).toMatch(/the gate's verdict is inconclusive .*--force --why/);
     expect(readFileSync(routes, 'utf8')).toContain('    mode: shadow\n');
 
@@ -72,7 +74,9 @@ describe('promote, gated by the evidence in the state file (no running stack)', 
     lines.length = 0;
     expect(await changeRoute('promote', ['/items', '--why', 'parity holds'], ctx)).toBe(0);
     expect(lines.join('\n')).toMatch(/shadow -> canary 10%: pass\n.*\n {2}pass: mismatch rate 0.0% \(upper bound 11.4%\) within the limit 50% over 30 comparisons/);
-    expect(readFileSync(routes, 'utf8')).toContain('    mode: canary\n    gate: { min_comparisons: 20, max_mismatch_percent: 50, min_requests: 5 }\n    handler: items\n    percent: 10\n');
+    expect(readFileSync(routes, 'utf8')).toContain(
+      '    mode: canary\n    gate: { min_comparisons: 20, max_mismatch_percent: 50, min_requests: 5 }\n    handler: items\n    percent: 10\n',
+    );
 
     const audit = openAuditLog(join(stateDir, STATE_FILE));
     const [passed, refused] = audit.list();
@@ -92,10 +96,15 @@ describe('promote, gated by the evidence in the state file (no running stack)', 
     expect(lines.at(-1)).toMatch(/is a canary at 10% already; promote raises it/);
 
     expect(await changeRoute('promote', ['/items', '--percent', '50', '--force', '--why', 'the launch needs it'], ctx)).toBe(0);
-    expect(lines.join('\n')).toContain('forced past the gate\'s verdict inconclusive');
+    expect(lines.join('\n')).toContain("forced past the gate's verdict inconclusive");
     expect(readFileSync(routes, 'utf8')).toContain('    percent: 50\n');
     const audit = openAuditLog(join(stateDir, STATE_FILE));
-    expect(audit.list()[0]).toMatchObject({ command: 'promote /items --percent 50 --force', why: 'the launch needs it', outcome: 'not applied', evidence: { verdict: 'inconclusive', forced: true } });
+    expect(audit.list()[0]).toMatchObject({
+      command: 'promote /items --percent 50 --force',
+      why: 'the launch needs it',
+      outcome: 'not applied',
+      evidence: { verdict: 'inconclusive', forced: true },
+    });
     audit.close();
 
     record(stateDir, { requests: 10 });
@@ -139,7 +148,9 @@ describe('promote, gated by the evidence in the state file (no running stack)', 
     expect(shown).toMatch(/ {2}gate {7}promote to canary: pass/);
     lines.length = 0;
     expect(await status(['--json'], ctx)).toBe(0);
-    const json = JSON.parse(lines.join('\n')) as { routes: { route: string; evidence: { comparisons: { mismatches: number }; sides: { ts: { requests: number } } }; gate: { step: string; verdict: string } }[] };
+    const json = JSON.parse(lines.join('\n')) as {
+      routes: { route: string; evidence: { comparisons: { mismatches: number }; sides: { ts: { requests: number } } }; gate: { step: string; verdict: string } }[];
+    };
     const items = json.routes.find((r) => r.route === '/items')!;
     expect(items).toMatchObject({ evidence: { comparisons: { mismatches: 1 }, sides: { ts: { requests: 6 } } }, gate: { step: 'canary', verdict: 'pass' } });
   });

@@ -107,7 +107,9 @@ function promotion(route: Route | undefined, path: string, percent: number | und
     case 'canary':
       if (percent === undefined) return { edit: { ...base, mode: 'next' }, step: 'next' };
       if (percent <= route.percent!) {
-        throw new RouteEditError(`route '${path}' is a canary at ${route.percent}% already; promote raises it (e.g. --percent ${Math.min(100, route.percent! * 2)}), \`npx strangler set ${path} canary --percent ${percent}\` lowers it`);
+        throw new RouteEditError(
+          `route '${path}' is a canary at ${route.percent}% already; promote raises it (e.g. --percent ${Math.min(100, route.percent! * 2)}), \`npx strangler set ${path} canary --percent ${percent}\` lowers it`,
+        );
       }
       // A raise puts more users on TS: it is judged on the canary's own evidence, as the step to next is.
       return { edit: { ...base, mode: 'canary', percent }, step: 'next' };
@@ -176,7 +178,8 @@ export async function changeRoute(command: 'set' | 'promote' | 'rollback', argv:
     };
     let intent: Intent;
     try {
-      if (command === 'promote' && table === null) throw new RouteEditError(`${routesFile} is not a valid table, so the route's gate cannot be read; fix it first: npx strangler validate`);
+      if (command === 'promote' && table === null)
+        throw new RouteEditError(`${routesFile} is not a valid table, so the route's gate cannot be read; fix it first: npx strangler validate`);
       intent =
         command === 'promote'
           ? promotion(route, path, percent, handler)
@@ -191,10 +194,16 @@ export async function changeRoute(command: 'set' | 'promote' | 'rollback', argv:
       evidence = auditEvidence(judged, force && judged.verdict !== null && judged.verdict.verdict !== 'pass');
     }
     if (command === 'promote' && judged?.verdict) {
-      printVerdict(judged, `${route!.mode}${route!.percent !== null ? ` ${route!.percent}%` : ''} -> ${intent.edit.mode}${intent.edit.percent !== undefined ? ` ${intent.edit.percent}%` : ''}`, ctx.print);
+      printVerdict(
+        judged,
+        `${route!.mode}${route!.percent !== null ? ` ${route!.percent}%` : ''} -> ${intent.edit.mode}${intent.edit.percent !== undefined ? ` ${intent.edit.percent}%` : ''}`,
+        ctx.print,
+      );
       const { verdict } = judged.verdict;
       if (verdict !== 'pass' && !force) {
-        return refuse(`the gate's verdict is ${verdict}${verdict === 'inconclusive' ? ' (too little evidence is never a pass): send traffic and try again' : ': see the reasons above'}, or take the step anyway with --force --why "..." (audited as forced)`);
+        return refuse(
+          `the gate's verdict is ${verdict}${verdict === 'inconclusive' ? ' (too little evidence is never a pass): send traffic and try again' : ': see the reasons above'}, or take the step anyway with --force --why "..." (audited as forced)`,
+        );
       }
       if (verdict !== 'pass') ctx.print(`forced past the gate's verdict ${verdict}: the audit log records it with the evidence`);
     }
@@ -321,7 +330,8 @@ export async function status(argv: readonly string[], ctx: CommandContext): Prom
         routes.map((r) => [r.route, `${r.mode}${r.percent !== null ? ` ${r.percent}%` : ''}`, r.handler ?? '-', r.methods?.join(',') ?? 'all']),
       ),
     );
-    for (const report of routes) if (report.mode !== 'legacy' || hasEvidence(report.evidence)) printEvidence(report, ctx.print);
+    // Routes on trial always; the others when their window holds anything (a quiet next route says nothing new).
+    for (const report of routes) if (report.mode === 'shadow' || report.mode === 'canary' || hasEvidence(report.evidence)) printEvidence(report, ctx.print);
   }
   if (live === null) {
     ctx.print(`\nNo running stack found (state directory ${ctx.config.stateDir}): nothing is live to compare with.`);
@@ -373,7 +383,9 @@ function printEvidence({ route, mode, percent, evidence: e, gate }: RouteReport,
   const c = e.comparisons;
   const s = e.shadow;
   const side = (stats: SideStats): string =>
-    stats.requests === 0 ? 'no requests' : `${count(stats.requests)} requests, errors ${count(stats.errors)} (${pct(stats.errorRate)}), p50 ${ms(stats.p50Ms)}, p99 ${ms(stats.p99Ms)}`;
+    stats.requests === 0
+      ? 'no requests'
+      : `${count(stats.requests)} requests, errors ${count(stats.errors)} (${pct(stats.errorRate)}), p50 ${ms(stats.p50Ms)}, p99 ${ms(stats.p99Ms)}`;
   print('');
   print(`${route} (${mode}${percent !== null ? ` ${percent}%` : ''}), evidence ${e.basis}:`);
   print(
@@ -383,10 +395,20 @@ function printEvidence({ route, mode, percent, evidence: e, gate }: RouteReport,
         : `${count(c.total)} comparisons, ${count(c.mismatches)} mismatched (${pct(c.mismatchRate)}, upper bound ${pct(c.upperBound)}), ${count(c.noise)} differed only where legacy differs from itself (noise)`
     }`,
   );
-  print(`  shadow     sent ${count(s.sent)}; dropped ${count(s.droppedConcurrency)} (concurrency cap); skipped ${count(s.skippedSample)} (sample), ${count(s.skippedMethod)} (method); too large ${count(s.tooLarge)}; failed ${count(s.failed)}`);
+  print(
+    `  shadow     sent ${count(s.sent)}; dropped ${count(s.droppedConcurrency)} (concurrency cap); skipped ${count(s.skippedSample)} (sample), ${count(s.skippedMethod)} (method); too large ${count(s.tooLarge)}; failed ${count(s.failed)}`,
+  );
   print(`  legacy     ${side(e.sides.legacy)}`);
   print(`  ts         ${side(e.sides.ts)}`);
-  print(`  fallbacks  ${count(e.fallbacks.total)}${e.fallbacks.total > 0 ? ` (${Object.entries(e.fallbacks.byDoor).map(([door, n]) => `${door} ${count(n)}`).join(', ')})` : ''}`);
+  print(
+    `  fallbacks  ${count(e.fallbacks.total)}${
+      e.fallbacks.total > 0
+        ? ` (${Object.entries(e.fallbacks.byDoor)
+            .map(([door, n]) => `${door} ${count(n)}`)
+            .join(', ')})`
+        : ''
+    }`,
+  );
   if (gate === null) print('  gate       in mode next: no step left (rollback is always accepted)');
   else {
     print(`  gate       promote to ${gate.step}: ${gate.verdict}`);
@@ -462,7 +484,9 @@ export function diff(argv: readonly string[], ctx: CommandContext): number {
     ctx.print(rules.length === 0 ? `ignore rules: none (routes.yaml, ${path} compare.ignore)` : 'ignore rules in force (routes.yaml):');
     for (const r of rules) {
       const expiry = r.expiresAt === null ? 'no expiry' : `${r.expired ? 'EXPIRED' : 'expires'} ${when(r.expiresAt * 1000).slice(0, 10)}`;
-      ctx.print(`  ${r.kind} ${r.target}  owner ${r.owner}, ${expiry}${r.why ? `, why: ${r.why}` : ''} (line ${r.line})${r.expired ? ': it hides nothing now; renew it or remove it' : ''}`);
+      ctx.print(
+        `  ${r.kind} ${r.target}  owner ${r.owner}, ${expiry}${r.why ? `, why: ${r.why}` : ''} (line ${r.line})${r.expired ? ': it hides nothing now; renew it or remove it' : ''}`,
+      );
     }
     ctx.print('');
     ctx.print(

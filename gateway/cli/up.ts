@@ -107,7 +107,14 @@ export async function up({ root, cwd = root, env: processEnv, print = (line) => 
   let frontDoor: FrontDoorProcess | undefined;
   const nginxStatusPort = await freePort(HOST);
   let control: Awaited<ReturnType<typeof serveControl>>;
-  const stackControl = createStackControl({ routesFile, env, token: env.STRANGLER_INTERNAL_TOKEN, workers: config.workers, ts: () => tsSupervised?.current, front: () => frontDoor });
+  const stackControl = createStackControl({
+    routesFile,
+    env,
+    token: env.STRANGLER_INTERNAL_TOKEN,
+    workers: config.workers,
+    ts: () => tsSupervised?.current,
+    front: () => frontDoor,
+  });
   // Started once every child is up: it demotes a canary or next route on a spike of TS errors and fallbacks.
   let demoter: Demoter | undefined;
   try {

@@ -49,10 +49,19 @@ describe('the audit log', () => {
     const old = new Database(file);
     old.exec(`CREATE TABLE audit_log (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, who TEXT NOT NULL, why TEXT NOT NULL, command TEXT NOT NULL,
       route TEXT, diff TEXT NOT NULL, revision_before TEXT, revision_after TEXT, outcome TEXT NOT NULL, detail TEXT NOT NULL)`);
-    old.prepare("INSERT INTO audit_log (at, who, why, command, route, diff, outcome, detail) VALUES ('2026-01-01T00:00:00Z', 'bob', 'old', 'set / next', '/', '', 'applied', '')").run();
+    old
+      .prepare("INSERT INTO audit_log (at, who, why, command, route, diff, outcome, detail) VALUES ('2026-01-01T00:00:00Z', 'bob', 'old', 'set / next', '/', '', 'applied', '')")
+      .run();
     old.close();
     const audit = openAuditLog(file);
-    const evidence = { summary: 'parity 100.0% (n=3, ub 56.1%)', window: { route: '/a' } as never, step: 'canary' as const, verdict: 'inconclusive' as const, reasons: ['inconclusive: 3 comparisons of the 400 needed'], forced: true };
+    const evidence = {
+      summary: 'parity 100.0% (n=3, ub 56.1%)',
+      window: { route: '/a' } as never,
+      step: 'canary' as const,
+      verdict: 'inconclusive' as const,
+      reasons: ['inconclusive: 3 comparisons of the 400 needed'],
+      forced: true,
+    };
     audit.record({ ...entry('/a', 'applied'), evidence });
     expect(audit.list().map((r) => [r.who, r.evidence])).toEqual([
       ['alice', evidence],

@@ -75,7 +75,8 @@ export function editRoute(text: string, edit: RouteEdit): EditResult {
     if (edit.methods !== undefined) wanted.methods = `[${edit.methods.join(', ')}]`;
     const percent = edit.percent ?? (before?.mode === 'canary' ? before.percent : null);
     if (edit.mode === 'canary' && percent === null) throw new RouteEditError('a route in mode canary needs the share of users TS answers: --percent 10');
-    if (percent !== null && !(percent > 0 && percent <= 100)) throw new RouteEditError(`--percent ${percent} is not a share of users; give a number above 0 and at most 100, e.g. --percent 10`);
+    if (percent !== null && !(percent > 0 && percent <= 100))
+      throw new RouteEditError(`--percent ${percent} is not a share of users; give a number above 0 and at most 100, e.g. --percent 10`);
     wanted.percent = edit.mode === 'canary' ? String(percent) : null;
   }
   const splices = [...revisionSplices(text, doc), ...(found ? routeSplices(text, found, wanted) : [newRoute(text, routes, path, wantExact === true, wanted)])];
