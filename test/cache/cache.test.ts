@@ -6,11 +6,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'node:http';
 import { TEST_INTERNAL_TOKEN } from '../helpers/processes.ts';
-import { NGINX, startStack, type FrontDoorKind, type Stack } from '../helpers/stack.ts';
+import { NGINX, routesAsNext, startStack, type FrontDoorKind, type Stack } from '../helpers/stack.ts';
 
+// The board page is a canary route in routes.yaml: here the TS handler answers it for every user, since
+// the cache under test is the TS side's.
+const ROUTES_DIR = mkdtempSync(join(tmpdir(), 'strangler-cache-routes-'));
+const ROUTES_AS_NEXT = { ROUTES: routesAsNext(ROUTES_DIR) };
 const FAST_HASHES = { FORUM_PBKDF2_ITERATIONS: '1000' };
+afterAll(() => rmSync(ROUTES_DIR, { recursive: true, force: true }));
 // Long enough that only a notification can make a cached page fresh within a test.
 const LONG_TTL = { FORUM_CACHE_TTL_MS: '600000' };
 const SHORT_TTL_MS = 1_500;
@@ -91,7 +99,7 @@ describe.each(doors)('the cache through the %s', (door) => {
   let stack: Stack;
   let front: string;
   beforeAll(async () => {
-    stack = await startStack(door, { ...FAST_HASHES, ...LONG_TTL });
+    stack = await startStack(door, { ...FAST_HASHES, ...ROUTES_AS_NEXT, ...LONG_TTL });
     front = stack.front.url;
   }, 60_000);
   afterAll(async () => {
@@ -242,7 +250,7 @@ describe.each(doors)('the cache through the %s', (door) => {
 describe.each(doors)('the cache through the %s when a notification is lost', (door) => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack(door, { ...FAST_HASHES, FORUM_CACHE_TTL_MS: String(SHORT_TTL_MS) });
+    stack = await startStack(door, { ...FAST_HASHES, ...ROUTES_AS_NEXT, FORUM_CACHE_TTL_MS: String(SHORT_TTL_MS) });
   }, 60_000);
   afterAll(async () => {
     await stack?.stop();
@@ -292,7 +300,7 @@ describe.each(doors)('the cache through the %s when a notification is lost', (do
 describe('the cache with two TS workers', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack('edge', { ...FAST_HASHES, ...LONG_TTL, TS_WORKERS: '2' });
+    stack = await startStack('edge', { ...FAST_HASHES, ...ROUTES_AS_NEXT, ...LONG_TTL, TS_WORKERS: '2' });
   }, 60_000);
   afterAll(async () => {
     await stack?.stop();

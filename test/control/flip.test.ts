@@ -8,9 +8,9 @@
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, ROOT, tempDir } from '../helpers/processes.ts';
+import { ROOT, tempDir } from '../helpers/processes.ts';
 import { NGINX } from '../helpers/stack.ts';
-import { runUp, type Up } from '../helpers/up.ts';
+import { runUp, stackEnv, type Up } from '../helpers/up.ts';
 import { steadyLoad, strangler } from './load.ts';
 
 const FLIPS = 20;
@@ -32,17 +32,7 @@ describe.each(doors)('flipping a route 20 times through the %s front door', { ti
 
   it('answers every request, and the answering side follows each flip', async () => {
     copyFileSync(join(ROOT, 'routes.yaml'), routes);
-    env = {
-      ROUTES: routes,
-      STRANGLER_STATE_DIR: join(dir, 'state'),
-      FORUM_DB: join(dir, 'forum.db'),
-      STRANGLER_FRONT_DOOR: door,
-      STRANGLER_ANSWERED_BY: '1',
-      FRONT_PORT: String(await freePort()),
-      TS_PORT: String(await freePort()),
-      LEGACY_PORT: '0',
-      TS_WORKERS: door === 'nginx' ? '2' : '1',
-    };
+    env = { ...(await stackEnv(dir, door, door === 'nginx' ? 2 : 1)), ROUTES: routes };
     up = runUp(env);
     const [, front] = await up.waitFor(/front door\s+(http:\/\/\S+)/, 120_000);
     const load = steadyLoad(front!, '/api/v1/threads/1', CLIENTS);

@@ -21,8 +21,8 @@ export interface Load {
   stop(): Promise<void>;
 }
 
-/** `clients` keep-alive connections each sending GET `path` one after another until stopped. */
-export function steadyLoad(frontUrl: string, path: string, clients: number): Load {
+/** `clients` keep-alive connections each sending GET `path` (with `headers`) one after another until stopped. */
+export function steadyLoad(frontUrl: string, path: string, clients: number, headers: Record<string, string> = {}): Load {
   const agent = new Agent({ keepAlive: true, maxSockets: clients });
   const { hostname, port } = new URL(frontUrl);
   const counts = { ok: 0, failed: 0, bySide: {} as Record<string, number> };
@@ -31,7 +31,7 @@ export function steadyLoad(frontUrl: string, path: string, clients: number): Loa
   let running = true;
   const once = (): Promise<void> =>
     new Promise((done) => {
-      const req = request({ host: hostname, port, path, agent }, (res) => {
+      const req = request({ host: hostname, port, path, agent, headers }, (res) => {
         res.resume();
         res.on('end', () => {
           const side = answeredBySide(res.headers['x-strangler-answered-by']?.toString()) ?? 'none';

@@ -3,10 +3,9 @@
  * drains), so under steady keep-alive load through the front door no request fails, and afterwards every
  * worker is a new process serving the same table.
  */
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, tempDir } from '../helpers/processes.ts';
-import { runUp, type Up } from '../helpers/up.ts';
+import { tempDir } from '../helpers/processes.ts';
+import { runUp, stackEnv, type Up } from '../helpers/up.ts';
 import { steadyLoad, strangler } from './load.ts';
 
 describe('strangler reload --code', { timeout: 300_000 }, () => {
@@ -18,16 +17,7 @@ describe('strangler reload --code', { timeout: 300_000 }, () => {
   });
 
   it('replaces every TS worker with no failed request through the edge', async () => {
-    const env = {
-      STRANGLER_STATE_DIR: join(dir, 'state'),
-      FORUM_DB: join(dir, 'forum.db'),
-      STRANGLER_FRONT_DOOR: 'edge',
-      STRANGLER_ANSWERED_BY: '1',
-      FRONT_PORT: String(await freePort()),
-      TS_PORT: String(await freePort()),
-      LEGACY_PORT: '0',
-      TS_WORKERS: '2',
-    };
+    const env = await stackEnv(dir, 'edge', 2);
     up = runUp(env);
     const [, front] = await up.waitFor(/front door\s+(http:\/\/\S+)/, 120_000);
     const before = await strangler(['status', '--json'], env);

@@ -3,6 +3,7 @@
  * and a real front door (the Node edge, or nginx on the generated config), all on loopback.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { forEachLine } from '../../gateway/process/index.ts';
 import { loadRouteTable } from '../../gateway/routes/index.ts';
@@ -41,11 +42,25 @@ export async function startNginx(dir: string, env: Record<string, string>): Prom
   return { url: `http://127.0.0.1:${port}`, output, stop: () => stopChild(child) };
 }
 
+/**
+ * The repository's routes.yaml with every canary route made `next`, written into `dir`: for a suite about
+ * what the TS handler answers, which must not depend on which side a user's canary bucket picks.
+ *
+ * @example
+ * const stack = await startStack('edge', { ROUTES: routesAsNext(dir) });
+ */
+export function routesAsNext(dir: string): string {
+  const file = join(dir, 'routes-as-next.yaml');
+  writeFileSync(file, readFileSync(join(ROOT, 'routes.yaml'), 'utf8').replace(/^(\s+)mode: canary\n\s+percent: [0-9.]+\n/gm, '$1mode: next\n'));
+  return file;
+}
+
 /** Start legacy, TS and the chosen front door on a fresh tiny database. */
 export async function startStack(kind: FrontDoorKind = 'edge', extraEnv: Record<string, string> = {}): Promise<Stack> {
   const { dir, cleanup } = tempDir();
   const db = seedDatabase(dir);
-  const env: Record<string, string> = { FORUM_DB: db, LOG_LEVEL: 'warn', ...(await internalEnv()), ...extraEnv };
+  // The gateway's state (fallbacks counted in the evidence store) stays in the stack's directory.
+  const env: Record<string, string> = { FORUM_DB: db, LOG_LEVEL: 'warn', STRANGLER_STATE_DIR: join(dir, 'state'), ...(await internalEnv()), ...extraEnv };
   const legacy = await startLegacy(env);
   env.LEGACY_PORT = String(legacy.port);
   const ts = await startTs(env).catch(async (err: unknown) => {

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { forEachLine } from '../../gateway/process/index.ts';
-import { ROOT } from './processes.ts';
+import { freePort, ROOT } from './processes.ts';
 
 const STOP_GRACE_MS = 20_000;
 
@@ -33,6 +33,26 @@ const killGroup = (pid: number, signal: NodeJS.Signals = 'SIGKILL'): void => {
     // already gone
   }
 };
+
+/**
+ * The environment of a whole stack for `runUp` in `dir`: its own state directory and database, the
+ * front door asked for, answers naming their side, free ports for the front door and the TS server.
+ *
+ * @example
+ * const up = runUp({ ...(await stackEnv(dir, 'nginx', 2)), ROUTES: routes });
+ */
+export async function stackEnv(dir: string, door: 'edge' | 'nginx', workers: number): Promise<Record<string, string>> {
+  return {
+    STRANGLER_STATE_DIR: join(dir, 'state'),
+    FORUM_DB: join(dir, 'forum.db'),
+    STRANGLER_FRONT_DOOR: door,
+    STRANGLER_ANSWERED_BY: '1',
+    FRONT_PORT: String(await freePort()),
+    TS_PORT: String(await freePort()),
+    LEGACY_PORT: '0',
+    TS_WORKERS: String(workers),
+  };
+}
 
 /** Run `node bin/strangler.js up`, or `shellLine` through sh when given (a README command, as written). */
 export function runUp(env: Record<string, string>, shellLine?: string): Up {
