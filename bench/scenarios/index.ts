@@ -16,6 +16,7 @@ import { pageCache } from './page-cache.ts';
 import { pages } from './pages.ts';
 import { routeFlip } from './route-flip.ts';
 import { routeLookup } from './route-lookup.ts';
+import { shadow } from './shadow.ts';
 import { sqliteCrossProcess } from './sqlite-cross-process.ts';
 import { tsProxy } from './ts-proxy.ts';
 
@@ -27,13 +28,7 @@ export const SCENARIOS: readonly (Scenario | PendingScenario)[] = [
   nginxHop,
   nodeEdge,
   tsProxy,
-  {
-    name: 'shadow',
-    title: 'Shadow mode',
-    measuredAs: 'user-facing p50 shadowed / plain legacy',
-    goal: '≤ 1.1×',
-    reason: 'not landed: the route table refuses mode `shadow`',
-  },
+  shadow,
   routeFlip,
   internalCall,
   sqliteCrossProcess,

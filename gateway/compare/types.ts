@@ -3,29 +3,10 @@
  * noise checks and ignore rules are judged against.
  */
 
-/**
- * One ignore rule of a route (routes.yaml `compare.ignore`). Kept here with the shape of the shared design
- * until gateway/routes/types.ts carries it; then this becomes a re-export of that one.
- */
-export interface IgnoreRule {
-  /** `pointer`: a JSON pointer whose `*` segments match any one array index or key; `header`: a header name. */
-  readonly kind: 'pointer' | 'header';
-  readonly target: string;
-  /** Who answers for the rule. */
-  readonly owner: string;
-  /** Unix seconds after which the rule no longer applies; null: never expires. */
-  readonly expiresAt: number | null;
-  readonly why: string | null;
-  /** Its line in routes.yaml, for messages. */
-  readonly line: number;
-}
+/** A route's ignore rules and compared headers (routes.yaml `compare:`): the route table's types. */
+import type { CompareSettings, IgnoreRule } from '../routes/types.ts';
 
-/** What is compared for a route (routes.yaml `compare`). */
-export interface CompareSettings {
-  /** Compared headers, lower case. */
-  readonly headers: readonly string[];
-  readonly ignore: readonly IgnoreRule[];
-}
+export type { CompareSettings, IgnoreRule };
 
 /** One side's answer as captured for comparison. */
 export interface Captured {

@@ -76,5 +76,5 @@ function settingsFrom(options: EvidenceOptions): RecorderSettings {
 export { demotionCheck, gateVerdict, ERROR_RATE_SLACK, type CheckOutcome, type DemotionDecision, type GateStep, type GateVerdict } from './gate.ts';
 export { summary } from './summary.ts';
 export { wilsonInterval, trialsToPassAtZero, WILSON_Z } from './wilson.ts';
-export { REDACTED, SAMPLE_BODY_BYTES, SECRET_HEADERS } from './sample.ts';
+export { SAMPLE_BODY_BYTES } from './sample.ts';
 export * from './types.ts';

@@ -8,23 +8,17 @@
  * unredactedHeaders(sample); // ['request cookie'] when sample.request.headers.cookie is 'sid=abc'
  * toStoredSample(sample, Date.now(), '4-1a2b3c4d').legacy.body; // at most 4096 bytes of text
  */
+import { carriesSecret } from '../compare/redact.ts';
 import type { Sample, SampleAnswer, StoredAnswer, StoredSample } from './types.ts';
 
 export const SAMPLE_BODY_BYTES = 4096;
-export const REDACTED = '[redacted]';
-/** Headers whose values are credentials: they must arrive as {@link REDACTED} (or absent). */
-export const SECRET_HEADERS = ['cookie', 'authorization', 'proxy-authorization', 'set-cookie'] as const;
-
-const isRedacted = (value: string): boolean => value.split(',').every((part) => part.trim() === REDACTED);
 
 /** Where a sample still holds a credential: 'request cookie', 'ts set-cookie', ...; empty when clean. */
 export function unredactedHeaders(sample: Sample): string[] {
   const found: string[] = [];
   const check = (where: string, headers: Readonly<Record<string, string | null>>) => {
-    for (const [name, value] of Object.entries(headers)) {
-      const lower = name.toLowerCase();
-      if ((SECRET_HEADERS as readonly string[]).includes(lower) && value !== null && !isRedacted(value)) found.push(`${where} ${lower}`);
-    }
+    const name = carriesSecret(headers);
+    if (name !== null) found.push(`${where} ${name.toLowerCase()}`);
   };
   check('request', sample.request.headers);
   check('legacy', sample.legacy.headers);

@@ -39,8 +39,8 @@ const rowsIn = (file: string, table: string): number => {
 const difference = (classKey: string, path = classKey): Difference => ({ kind: 'body-json', path, classKey, legacy: '"a"', ts: '"b"' });
 
 const sample = (overrides: Partial<Sample['request']['headers']> = {}): Sample => ({
-  request: { method: 'GET', target: '/api/v1/threads/1', headers: { cookie: '[redacted]', accept: 'application/json', ...overrides } },
-  legacy: { status: 200, headers: { 'content-type': 'application/json', 'set-cookie': '[redacted], [redacted]' }, body: '{"title":"a"}' },
+  request: { method: 'GET', target: '/api/v1/threads/1', headers: { cookie: 'session=[redacted]', accept: 'application/json', ...overrides } },
+  legacy: { status: 200, headers: { 'content-type': 'application/json', 'set-cookie': 'a=[redacted]; Path=/, b=[redacted]' }, body: '{"title":"a"}' },
   ts: { status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from('{"title":"b"}') },
 });
 
@@ -161,7 +161,7 @@ describe('comparisons and mismatch classes', () => {
     expect(classes[0]!.samples).toHaveLength(3);
     expect(classes[0]!.samples[0]).toMatchObject({
       revision: 'r2',
-      request: { method: 'GET', target: '/api/v1/threads/1', headers: { cookie: '[redacted]' } },
+      request: { method: 'GET', target: '/api/v1/threads/1', headers: { cookie: 'session=[redacted]' } },
       legacy: { status: 200, body: '{"title":"a"}', bodyTruncated: false },
       ts: { body: '{"title":"b"}', bodyTruncated: false },
     });

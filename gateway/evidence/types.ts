@@ -9,17 +9,10 @@ import type { GateSettings } from '../routes/types.ts';
 
 export type { GateSettings };
 
-/** One difference between two answers, as the comparison engine (gateway/compare) reports it. */
-export interface Difference {
-  readonly kind: 'status' | 'header' | 'body-json' | 'body-html' | 'body-bytes';
-  /** '/posts/3/title', a header name, or ''. */
-  readonly path: string;
-  /** The path with indices generalized: 'body-json /posts/*\/title'. Differences are grouped by it. */
-  readonly classKey: string;
-  /** Short renderings of each side's value. */
-  readonly legacy: string;
-  readonly ts: string;
-}
+/** One difference between two answers: the comparison engine's (gateway/compare). */
+import type { Difference } from '../compare/types.ts';
+
+export type { Difference };
 
 /** One side's answer in a mismatch sample. Bodies are cut to {@link SAMPLE_BODY_BYTES}. */
 export interface SampleAnswer {

@@ -80,6 +80,8 @@ export interface ForwardOptions {
    * since then nothing was sent. Anything else gets the error page, never a second send.
    */
   readonly fallback?: ForwardFallback;
+  /** Called with the request to the upstream once it is made (a shadow copy starts once it is sent). */
+  readonly onUpstreamRequest?: (proxyReq: ClientRequest) => void;
 }
 
 export interface ForwardFallback {
@@ -126,6 +128,7 @@ export interface Proxy {
 
 interface Exchange {
   proxyReq: ClientRequest | null;
+  readonly onUpstreamRequest: ((proxyReq: ClientRequest) => void) | undefined;
   /** The upstream's answer once its head arrived. */
   proxyRes: IncomingMessage | null;
   respond(proxyRes: IncomingMessage): void;
@@ -149,6 +152,7 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
     const exchange = exchanges.get(req);
     if (!exchange) return;
     exchange.proxyReq = proxyReq;
+    exchange.onUpstreamRequest?.(proxyReq);
     proxyReq.on('information', (info) => exchange.interim(info));
     proxyReq.setTimeout(timeoutMs, () => proxyReq.destroy(new UpstreamTimeoutError(timeoutMs)));
   });
@@ -162,7 +166,7 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
   });
 
   function forward(req: IncomingMessage, res: ServerResponse, target: Backend, options: ForwardOptions = {}): Promise<ForwardOutcome> {
-    const { path = req.url ?? '/', headers = {}, requestId, maxBodyBytes, routeHeaders, onResponse, body, fallback } = options;
+    const { path = req.url ?? '/', headers = {}, requestId, maxBodyBytes, routeHeaders, onResponse, onUpstreamRequest, body, fallback } = options;
     const startedAt = performance.now();
     let backend = target;
     // The body as read whole (given, or a chunked one read here): what a fallback sends again.
@@ -200,6 +204,7 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
 
       const exchange: Exchange = {
         proxyReq: null,
+        onUpstreamRequest,
         proxyRes: null,
         respond: (proxyRes) => {
           if (failed || res.destroyed) {

@@ -240,7 +240,7 @@ export function createTsServer(options: TsServerOptions): TsServer {
       maxBodyBytes: live.settings.maxBodyBytes,
       routeHeaders: plan.route.lifecycle?.headers,
       ...(body === undefined || body.length === 0 ? {} : { body }),
-      ...(copy ? { onResponse: copy.onResponse } : {}),
+      ...(copy ? { onResponse: copy.onResponse, onUpstreamRequest: copy.onUpstreamRequest } : {}),
     });
     copy?.done(outcome);
     c.set('outcome', outcome);

@@ -6,7 +6,7 @@
  * garbage) reaches the user. Load is bounded per route: a sample rate, a cap on copies in flight per
  * process, a body-size cap; every copy not made is counted, never silently lost.
  */
-import type { IncomingMessage } from 'node:http';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import { comparisonOutcome, compareAnswers, noiseBetween, redactRequest, redactResponse, stablePaths, type Captured } from '../compare/index.ts';
 import type { EvidenceRecorder, Sample } from '../evidence/index.ts';
 import type { Logger } from '../log/index.ts';
@@ -16,7 +16,7 @@ import { isMethodMoved, type Plan } from '../server/plan.ts';
 import { captureResponse, copyBody, type CopiedBody } from './capture.ts';
 import { SHADOW_HEADER } from './header.ts';
 import type { AskLegacyAgain } from './legacy-again.ts';
-import { callHandler, type ShadowHandler } from './call.ts';
+import { callHandler, type RunningCall, type ShadowHandler } from './call.ts';
 
 export type { ShadowHandler } from './call.ts';
 
@@ -56,6 +56,7 @@ export interface ShadowRequest {
 
 /** A copy under way: hand `onResponse` to the proxy, and call `done` with its outcome. */
 export interface ShadowCopy {
+  onUpstreamRequest(proxyReq: ClientRequest): void;
   onResponse(proxyRes: IncomingMessage): void;
   done(outcome: ForwardOutcome): void;
 }
@@ -134,9 +135,16 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     const headers = { ...incoming.headers };
     let legacyAnswer: Promise<Captured | null> = Promise.resolve(null);
     const callTs = (body: Buffer | null) => callHandler(handler, { method, target: request.target, headers, body, requestId: request.requestId, timeoutMs, maxBodyBytes });
-    // Beside legacy: only a copy with no body can start before legacy has read it.
-    const early = start === 'parallel' && !hasBody ? callTs(null) : null;
+    // Beside legacy: once the request to legacy is out, the copy runs while legacy works on it. Only a
+    // copy with no body can start before legacy has read the body.
+    let early: RunningCall | null = null;
+    const startEarly = (): void => {
+      if (early === null) early = callTs(null);
+    };
     return {
+      onUpstreamRequest(proxyReq) {
+        if (start === 'parallel' && !hasBody) proxyReq.once('finish', startEarly);
+      },
       onResponse(proxyRes) {
         legacyAnswer = captureResponse(proxyRes, maxBodyBytes, method);
       },
@@ -156,8 +164,8 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     outcome: ForwardOutcome,
     legacyAnswer: Promise<Captured | null>,
     requestBody: Promise<CopiedBody | null>,
-    early: ReturnType<typeof callHandler> | null,
-    callTs: (body: Buffer | null) => ReturnType<typeof callHandler>,
+    early: RunningCall | null,
+    callTs: (body: Buffer | null) => RunningCall,
   ): Promise<void> {
     const { plan, method } = request;
     const { route } = plan;
