@@ -41,7 +41,7 @@ function record(stateDir: string, { matches = 0, mismatches = 0, requests = 0 }:
   for (let i = 0; i < matches; i++) recorder.comparison('/items', '1-aaaaaaaa', 'match', []);
   for (let i = 0; i < mismatches; i++) {
     recorder.comparison('/items', '1-aaaaaaaa', 'mismatch', [wrong], {
-      request: { method: 'GET', target: '/items', headers: { cookie: '[redacted]' } },
+      request: { method: 'GET', target: '/items', headers: { accept: 'application/json' } },
       legacy: { status: 200, headers: { 'content-type': 'application/json' }, body: '{"items":[{"title":"milk"}]}' },
       ts: { status: 200, headers: { 'content-type': 'application/json' }, body: '{"items":[{"title":"MILK"}]}' },
     });
