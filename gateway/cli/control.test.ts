@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readConfig } from '../config/index.ts';
 import { openAuditLog } from '../control/audit.ts';
 import { openEvidence, type Difference } from '../evidence/index.ts';
-import { changeRoute, diff, status, STATE_FILE, type CommandContext } from './control.ts';
+import { changeRoute, status, STATE_FILE, type CommandContext } from './control.ts';
+import { diff } from './evidence.ts';
 
 const SERVICES = resolve('test/control/fixtures/todo-services.ts'); // serves the handler 'items'
 const TABLE = `version: 1

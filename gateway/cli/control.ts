@@ -3,17 +3,19 @@
  * and `log`. An edit keeps routes.yaml's comments and layout, raises its `revision:` by one, is checked
  * (the table, and the handlers the TS server can serve) before the file is written, and is then applied
  * by the running stack (found through its control socket) in the safe order, waiting until every process
- * serves it. Every change, applied or not, goes to the audit log in the gateway's state file.
+ * serves it. `promote` takes one step (legacy, shadow, canary, next) only when the route's gate passes
+ * on its evidence (./evidence.ts shows it). Every change, applied or not, goes to the audit log in the
+ * gateway's state file with the evidence at the time.
  *
  * @example
  * npx strangler set /api/v1/me next --handler users --methods GET --why "GET /api/v1/me has parity"
+ * npx strangler promote /api/v1/threads --percent 10 --why "400 comparisons agree"   # shadow -> canary
  * npx strangler status
  * npx strangler rollback /api/v1/me --why "500s on the TS side"
  * npx strangler log --route /api/v1/me
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { GatewayConfig } from '../config/index.ts';
 import { openAuditLog, type AuditEntry, type AuditEvidence, type AuditRecord } from '../control/audit.ts';
 import { applyRouteChange, revisionOfText } from '../control/change.ts';
 import { editRoute, RouteEditError, type EditMode, type EditResult, type RouteEdit } from '../control/edit.ts';
@@ -21,58 +23,14 @@ import { auditEvidence, judgeRoute, type JudgedRoute } from '../control/evidence
 import { connectStack, StackCallError, type StackClient } from '../control/socket.ts';
 import type { StackStatus } from '../control/stack.ts';
 import { STATE_FILE } from '../control/state-db.ts';
-import { openEvidence, type GateStep, type GateVerdict, type RouteEvidence, type SideStats } from '../evidence/index.ts';
-import { checkSuggestion, suggestIgnoreRules, type NoiseStats } from '../compare/index.ts';
-import { count, ms as millis, percent as pct } from '../evidence/format.ts';
+import { openEvidence, type GateStep } from '../evidence/index.ts';
 import { parseRouteTable, RouteTableError } from '../routes/index.ts';
 import { ROUTE_MODES, type Route, type RouteTable } from '../routes/types.ts';
+import { Args, CommandError, findRoute, type CommandContext } from './command.ts';
+import { hasEvidence, printEvidence, routeReports } from './evidence.ts';
 
-/** Re-exported where the commands always had it. */
-export { STATE_FILE };
-
-export interface CommandContext {
-  readonly config: GatewayConfig;
-  readonly env: NodeJS.ProcessEnv;
-  readonly print: (line: string) => void;
-  /** For what is not the command's answer (stderr). */
-  readonly warn: (line: string) => void;
-  /** Who runs the command: `--who`, else the user from the environment. */
-  readonly who: string;
-}
-
-/** A command line that cannot run as written; the message says how to write it. */
-export class CommandError extends Error {
-  override readonly name = 'CommandError';
-}
-
-/** Options and positionals of a command line, taken out one by one. */
-export class Args {
-  readonly #rest: string[];
-  constructor(args: readonly string[]) {
-    this.#rest = [...args];
-  }
-  option(name: string): string | undefined {
-    const at = this.#rest.indexOf(name);
-    if (at === -1) return undefined;
-    const value = this.#rest[at + 1];
-    if (value === undefined || value.startsWith('--')) throw new CommandError(`${name} needs a value`);
-    this.#rest.splice(at, 2);
-    return value;
-  }
-  flag(name: string): boolean {
-    const at = this.#rest.indexOf(name);
-    if (at !== -1) this.#rest.splice(at, 1);
-    return at !== -1;
-  }
-  positional(what: string): string {
-    const at = this.#rest.findIndex((arg) => !arg.startsWith('--'));
-    if (at === -1) throw new CommandError(`give ${what}`);
-    return this.#rest.splice(at, 1)[0]!;
-  }
-  done(): void {
-    if (this.#rest.length > 0) throw new CommandError(`unexpected ${this.#rest.map((arg) => `'${arg}'`).join(', ')}`);
-  }
-}
+/** Re-exported where the commands always had them. */
+export { STATE_FILE, Args, CommandError, type CommandContext };
 
 const MODES_TEXT = ROUTE_MODES.join(', ');
 /** The share of users a canary starts with when `promote` takes a route from shadow to canary. */
@@ -115,14 +73,6 @@ function promotion(route: Route | undefined, path: string, percent: number | und
       return { edit: { ...base, mode: 'canary', percent }, step: 'next' };
   }
 }
-
-const findRoute = (table: RouteTable | null, path: string): Route | undefined => {
-  const exact = path.startsWith('=');
-  const bare = path.replace(/^=\s*/, '');
-  const same = table?.routes.filter((r) => r.path === bare) ?? [];
-  return exact ? same.find((r) => r.exact) : (same.find((r) => !r.exact) ?? same[0]);
-};
-
 /** `set`, `promote` and `rollback`: one route's edit, gated (promote), checked, written, applied, logged with its evidence. */
 export async function changeRoute(command: 'set' | 'promote' | 'rollback', argv: readonly string[], ctx: CommandContext): Promise<number> {
   const args = new Args(argv);
@@ -341,83 +291,6 @@ export async function status(argv: readonly string[], ctx: CommandContext): Prom
   printProcesses(live, ctx.print);
   return live.agreed ? 0 : 1;
 }
-
-/** One route in `status`: what the table says, the evidence of its window, and the gate on its next step. */
-export interface RouteReport {
-  readonly route: string;
-  readonly mode: Route['mode'];
-  readonly percent: number | null;
-  readonly handler: string | null;
-  readonly methods: readonly string[] | null;
-  readonly evidence: RouteEvidence & { readonly basis: string };
-  readonly gate: { readonly step: GateStep; readonly verdict: GateVerdict['verdict']; readonly reasons: readonly string[] } | null;
-}
-
-function routeReports(table: RouteTable, ctx: CommandContext): RouteReport[] {
-  const stateFile = join(ctx.config.stateDir, STATE_FILE);
-  const audit = openAuditLog(stateFile);
-  const store = openEvidence(stateFile);
-  try {
-    const nowMs = Date.now();
-    return table.routes.map((route) => {
-      const judged = judgeRoute({ route, audit, store, nowMs });
-      return {
-        route: `${route.exact ? '= ' : ''}${route.path}`,
-        mode: route.mode,
-        percent: route.percent,
-        handler: route.handler,
-        methods: route.methods,
-        evidence: { ...judged.window, basis: judged.basis },
-        gate: judged.step && judged.verdict ? { step: judged.step, verdict: judged.verdict.verdict, reasons: judged.verdict.reasons } : null,
-      };
-    });
-  } finally {
-    store.close();
-    audit.close();
-  }
-}
-
-const hasEvidence = (e: RouteEvidence): boolean => e.comparisons.total + e.sides.legacy.requests + e.sides.ts.requests + e.shadow.sent + e.fallbacks.total > 0;
-
-function printEvidence({ route, mode, percent, evidence: e, gate }: RouteReport, print: (line: string) => void): void {
-  const c = e.comparisons;
-  const s = e.shadow;
-  const side = (stats: SideStats): string =>
-    stats.requests === 0
-      ? 'no requests'
-      : `${count(stats.requests)} requests, errors ${count(stats.errors)} (${pct(stats.errorRate)}), p50 ${ms(stats.p50Ms)}, p99 ${ms(stats.p99Ms)}`;
-  print('');
-  print(`${route} (${mode}${percent !== null ? ` ${percent}%` : ''}), evidence ${e.basis}:`);
-  print(
-    `  parity     ${
-      c.total === 0
-        ? 'no comparisons'
-        : `${count(c.total)} comparisons, ${count(c.mismatches)} mismatched (${pct(c.mismatchRate)}, upper bound ${pct(c.upperBound)}), ${count(c.noise)} differed only where legacy differs from itself (noise)`
-    }`,
-  );
-  print(
-    `  shadow     sent ${count(s.sent)}; dropped ${count(s.droppedConcurrency)} (concurrency cap); skipped ${count(s.skippedSample)} (sample), ${count(s.skippedMethod)} (method); too large ${count(s.tooLarge)}; failed ${count(s.failed)}`,
-  );
-  print(`  legacy     ${side(e.sides.legacy)}`);
-  print(`  ts         ${side(e.sides.ts)}`);
-  print(
-    `  fallbacks  ${count(e.fallbacks.total)}${
-      e.fallbacks.total > 0
-        ? ` (${Object.entries(e.fallbacks.byDoor)
-            .map(([door, n]) => `${door} ${count(n)}`)
-            .join(', ')})`
-        : ''
-    }`,
-  );
-  if (gate === null) print('  gate       in mode next: no step left (rollback is always accepted)');
-  else {
-    print(`  gate       promote to ${gate.step}: ${gate.verdict}`);
-    for (const reason of gate.reasons) print(`             ${reason}`);
-  }
-}
-
-const ms = (value: number | null): string => (value === null ? '-' : millis(value));
-
 function printProcesses(live: StackStatus, print: (line: string) => void): void {
   const want = 'revision' in live.file ? live.file.revision : null;
   print(
@@ -436,86 +309,6 @@ function printProcesses(live: StackStatus, print: (line: string) => void): void 
         .join(', ')} do not serve revision ${want}, which the file holds; \`npx strangler reload\` applies it.`,
     );
 }
-
-/** How much of a sample body `diff` shows. */
-const EXCERPT_CHARS = 300;
-const excerpt = (body: string, truncated: boolean): string => {
-  const flat = body.replace(/\s+/g, ' ').trim();
-  return flat.length > EXCERPT_CHARS || truncated ? `${flat.slice(0, EXCERPT_CHARS)}…` : flat;
-};
-const when = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
-
-/** `diff <route>`: the recorded mismatch classes with their samples, the ignore rules in force, and the noise measured. */
-export function diff(argv: readonly string[], ctx: CommandContext): number {
-  const args = new Args(argv);
-  const path = args.positional('the route, e.g. /api/v1/threads');
-  const json = args.flag('--json');
-  args.done();
-  const routesFile = ctx.config.routesFile;
-  const table = parseRouteTable(readFileSync(routesFile, 'utf8'), routesFile, ctx.env);
-  const route = findRoute(table, path);
-  if (route === undefined) throw new CommandError(`there is no route '${path}' in ${routesFile}; \`npx strangler status\` lists them`);
-  const stateFile = join(ctx.config.stateDir, STATE_FILE);
-  const audit = openAuditLog(stateFile);
-  const store = openEvidence(stateFile);
-  try {
-    const nowMs = Date.now();
-    const classes = store.classes(route.path);
-    const judged = judgeRoute({ route, audit, store, nowMs });
-    const rules = route.compare.ignore.map((rule) => ({ ...rule, expired: rule.expiresAt !== null && rule.expiresAt * 1000 <= nowMs }));
-    const noise = judged.window.noise;
-    if (json) {
-      ctx.print(JSON.stringify({ route: path, classes, ignore: rules, noise: { ...noise, basis: judged.basis } }, null, 2));
-      return 0;
-    }
-    ctx.print(`${path}: ${classes.length === 0 ? 'no mismatches recorded' : `${classes.length} mismatch class${classes.length === 1 ? '' : 'es'}`} (all kept evidence)`);
-    for (const c of classes) {
-      ctx.print('');
-      ctx.print(`${c.classKey}  ${count(c.count)} times, first ${when(c.firstSeen)}, last ${when(c.lastSeen)}`);
-      ctx.print(`  legacy: ${c.legacy}`);
-      ctx.print(`  ts:     ${c.ts}`);
-      for (const sample of c.samples) {
-        ctx.print(`  sample: ${sample.request.method} ${sample.request.target} at ${when(sample.at)} (revision ${sample.revision})`);
-        ctx.print(`    legacy ${sample.legacy.status} ${excerpt(sample.legacy.body, sample.legacy.bodyTruncated)}`);
-        ctx.print(`    ts     ${sample.ts.status} ${excerpt(sample.ts.body, sample.ts.bodyTruncated)}`);
-      }
-    }
-    ctx.print('');
-    ctx.print(rules.length === 0 ? `ignore rules: none (routes.yaml, ${path} compare.ignore)` : 'ignore rules in force (routes.yaml):');
-    for (const r of rules) {
-      const expiry = r.expiresAt === null ? 'no expiry' : `${r.expired ? 'EXPIRED' : 'expires'} ${when(r.expiresAt * 1000).slice(0, 10)}`;
-      ctx.print(
-        `  ${r.kind} ${r.target}  owner ${r.owner}, ${expiry}${r.why ? `, why: ${r.why}` : ''} (line ${r.line})${r.expired ? ': it hides nothing now; renew it or remove it' : ''}`,
-      );
-    }
-    ctx.print('');
-    ctx.print(
-      noise.checks === 0
-        ? `noise: legacy was not asked twice yet (${judged.basis})`
-        : `noise: legacy asked twice ${count(noise.checks)} times (${judged.basis}); what differed between its own two answers:`,
-    );
-    for (const line of noiseLines(noise)) ctx.print(`  ${line}`);
-    return 0;
-  } finally {
-    store.close();
-    audit.close();
-  }
-}
-
-/** Each noisy class with the ignore rule the compare engine suggests for it, or why it suggests none. */
-function noiseLines(noise: RouteEvidence['noise']): string[] {
-  const stats: NoiseStats = { checks: noise.checks, noisyPaths: noise.noisyPaths, stablePaths: noise.stablePaths.map((s) => s.classKey) };
-  const suggested = new Map(suggestIgnoreRules(stats).map((rule) => [rule.classKey, rule]));
-  return noise.noisyPaths.map(({ classKey, count: n }) => {
-    const rule = suggested.get(classKey);
-    if (rule) return `${classKey}  in ${count(n)} checks; suggested: - { ${rule.kind}: ${rule.target}, owner: <you>, why: "differs between two legacy answers" }`;
-    const [kind = '', ...rest] = classKey.split(' ');
-    const target = rest.join(' ');
-    const check = kind === 'body-json' ? checkSuggestion({ kind: 'pointer', target }, stats) : kind === 'header' ? checkSuggestion({ kind: 'header', target }, stats) : null;
-    return `${classKey}  in ${count(n)} checks; no rule suggested: ${check && !check.ok ? check.reason : 'an ignore rule names a JSON pointer or a header, not this'}`;
-  });
-}
-
 /** `log`: the audit log, newest first. */
 export function log(argv: readonly string[], ctx: CommandContext): number {
   const args = new Args(argv);

@@ -17,7 +17,8 @@ import { ConfigError, readConfig, type GatewayConfig } from '../config/index.ts'
 import { loadRouteTable, RouteTableError } from '../routes/index.ts';
 import type { RouteTable } from '../routes/types.ts';
 import { writeNginxConfig } from '../nginx/index.ts';
-import { changeRoute, checkText, CommandError, diff, log, reload, status, type CommandContext } from './control.ts';
+import { changeRoute, checkText, CommandError, log, reload, status, type CommandContext } from './control.ts';
+import { diff } from './evidence.ts';
 import { connectStack } from '../control/socket.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
