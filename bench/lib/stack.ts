@@ -135,6 +135,19 @@ export const withoutRoute =
     return routes.filter((route) => route.path !== path);
   };
 
+/**
+ * routes.yaml with every canary route made `next`: a scenario that measures the TS handler of a canary
+ * route (the board page) must not depend on the side the load's canary bucket picks.
+ */
+export const canaryAsNextRoutes = (ctx: BenchContext): string =>
+  writeRoutes(ctx, 'canary-as-next', (routes) =>
+    routes.map((route) => {
+      if (route.mode !== 'canary') return route;
+      const { percent: _percent, ...rest } = route;
+      return { ...rest, mode: 'next' };
+    }),
+  );
+
 /** routes.yaml with the thread endpoint handed back to legacy: the table before the endpoint moved. */
 export const threadsOnLegacyRoutes = (ctx: BenchContext): string => writeRoutes(ctx, 'threads-on-legacy', withoutRoute('/api/v1/threads'));
 

@@ -13,7 +13,7 @@ import { check } from '../lib/checks.ts';
 import { runLoad } from '../lib/load.ts';
 import { sessionCookie } from '../lib/login.ts';
 import { formatMs } from '../lib/report/format.ts';
-import { copyOfForumDatabase, startFrontDoor, TS_WORKERS, TS_WORKERS_ENV } from '../lib/stack.ts';
+import { canaryAsNextRoutes, copyOfForumDatabase, startFrontDoor, TS_WORKERS, TS_WORKERS_ENV } from '../lib/stack.ts';
 import { median, percentile, spread } from '../lib/stats.ts';
 import type { ConfigurationResult, LoadResult, Scenario } from '../lib/types.ts';
 
@@ -42,8 +42,10 @@ export const pageCache: Scenario = {
     const db = await copyOfForumDatabase(ctx);
     const { INTERNAL_PORT: _port, ...legacyInternal } = internal;
     const legacy = await ctx.own(startLegacy(ctx.env({ FORUM_DB: db, ...legacyInternal })));
-    const ts = await ctx.own(startTs({ ...ctx.env({ FORUM_DB: db }), ...internal, ...TS_WORKERS_ENV, LEGACY_PORT: String(legacy.port) }));
-    const front = await ctx.own(startFrontDoor(ctx, { ...ctx.env({ FORUM_DB: db }), LEGACY_PORT: String(legacy.port), TS_PORT: String(ts.port) }, 'nginx'));
+    // The board page is a canary route: here TS answers it for every guest, whose cache is measured.
+    const ROUTES = canaryAsNextRoutes(ctx);
+    const ts = await ctx.own(startTs({ ...ctx.env({ FORUM_DB: db }), ...internal, ...TS_WORKERS_ENV, ROUTES, LEGACY_PORT: String(legacy.port) }));
+    const front = await ctx.own(startFrontDoor(ctx, { ...ctx.env({ FORUM_DB: db }), ROUTES, LEGACY_PORT: String(legacy.port), TS_PORT: String(ts.port) }, 'nginx'));
     const statsUrl = `${internal.STRANGLER_INTERNAL_URL}/_internal/v1/cache`;
     const token = internal.STRANGLER_INTERNAL_TOKEN!;
 

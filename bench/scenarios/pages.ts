@@ -35,7 +35,7 @@ export const pages: Scenario = {
     const tsPort =
       setting === undefined ? base.TS_PORT! : String((await ctx.own(startTs({ ...base, ...TS_WORKERS_ENV, FORUM_CACHE: setting, TS_PORT: '0', INTERNAL_PORT: '0' }))).port);
     const gunicorn = await sharedGunicorn(ctx);
-    const pagesOnLegacy = writeRoutes(ctx, 'pages-on-legacy', (routes) => routes.filter((route) => !(PAGE_ROUTES.includes(route.path) && route.mode === 'next')));
+    const pagesOnLegacy = writeRoutes(ctx, 'pages-on-legacy', (routes) => routes.filter((route) => !(PAGE_ROUTES.includes(route.path) && route.mode !== 'legacy')));
     const viaTs = await ctx.own(startFrontDoor(ctx, { ...base, TS_PORT: tsPort }, 'nginx'));
     const viaGunicorn = await ctx.own(startFrontDoor(ctx, { ...base, ROUTES: pagesOnLegacy, LEGACY_PORT: new URL(gunicorn.url).port }, 'nginx'));
     const thread = `/t/${ctx.options.threadId}`;

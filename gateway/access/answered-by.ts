@@ -37,7 +37,14 @@ export function answeredByParams(value: string | null | undefined): Record<strin
   for (const part of (value ?? '').split(';').slice(1)) {
     const at = part.indexOf('=');
     const name = (at < 0 ? part : part.slice(0, at)).trim();
-    if (name !== '') params[name] = at < 0 ? '' : part.slice(at + 1).trim().replace(/^"(.*)"$/, '$1');
+    if (name !== '')
+      params[name] =
+        at < 0
+          ? ''
+          : part
+              .slice(at + 1)
+              .trim()
+              .replace(/^"(.*)"$/, '$1');
   }
   return params;
 }

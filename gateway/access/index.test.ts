@@ -1,7 +1,7 @@
 import { createServer, request, Agent } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ACCESS_FIELDS, accessRecord, answeredBySide, answeredByValue, exchangeBytes, type ExchangeBytes } from './index.ts';
+import { ACCESS_FIELDS, accessRecord, answeredByParams, answeredBySide, answeredByValue, exchangeBytes, type ExchangeBytes } from './index.ts';
 
 describe('accessRecord', () => {
   it('has every field of the schema, null where nothing applies', () => {
@@ -19,6 +19,13 @@ describe('accessRecord', () => {
 describe('the answered-by header', () => {
   it('names the side first, then the route and the revision', () =>
     expect(answeredByValue('ts', '/api/v1/threads', '7-1f3a9c0b')).toBe('ts; route="/api/v1/threads"; revision=7-1f3a9c0b'));
+  it('adds canary and fallback after the revision, where a reader of the side still finds it first', () => {
+    const value = answeredByValue('legacy', '/b', '7-1f3a9c0b', { canary: true, fallback: 'ts-error' });
+    expect(value).toBe('legacy; route="/b"; revision=7-1f3a9c0b; canary; fallback=ts-error');
+    expect(answeredBySide(value)).toBe('legacy');
+    expect(answeredByParams(value)).toEqual({ route: '/b', revision: '7-1f3a9c0b', canary: '', fallback: 'ts-error' });
+    expect(answeredByParams('ts')).toEqual({});
+  });
   it('gives the side back from a full value, a bare side or nothing', () => {
     expect(answeredBySide('legacy; route="/"; revision=1-00c0ffee')).toBe('legacy');
     expect(answeredBySide('ts')).toBe('ts');

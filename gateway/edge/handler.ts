@@ -125,11 +125,15 @@ export const createEdgeHandler = ({ currentTable, proxy, pages, logger, answered
     const announced = Number(req.headers['content-length'] ?? 0);
     // A body of announced length is read ahead (up to the cap) so that it can go to legacy too; a
     // chunked one the proxy reads whole anyway; a larger one goes as a stream, without fallback.
-    if (req.headers['transfer-encoding'] !== undefined || !(announced > 0) || announced > Math.min(EDGE_FALLBACK_MAX_BODY_BYTES, table.settings.maxBodyBytes)) return send({ fallback });
+    if (req.headers['transfer-encoding'] !== undefined || !(announced > 0) || announced > Math.min(EDGE_FALLBACK_MAX_BODY_BYTES, table.settings.maxBodyBytes))
+      return send({ fallback });
     readWholeBody(req, announced).then(
       (body) => send({ body, fallback }),
-      // The client went away mid-body, or sent more than it announced: nothing to answer but what the proxy would.
-      () => send(),
+      // The client went away mid-body: nobody to answer, and a part of a body is never sent on.
+      () => {
+        res.destroy();
+        log(routed, null);
+      },
     );
   };
 

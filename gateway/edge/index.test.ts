@@ -262,7 +262,11 @@ describe('startEdge', () => {
       { answeredBy: true, onFallback: (route, reason) => fallbacks.push(`${route} ${reason}`) },
     );
     const got = await send(e, '/api/x');
-    expect([got.status, got.headers['x-backend'], got.headers['x-strangler-answered-by']]).toEqual([200, 'legacy', 'legacy; route="/api"; revision=0-test; fallback=ts-unreachable']);
+    expect([got.status, got.headers['x-backend'], got.headers['x-strangler-answered-by']]).toEqual([
+      200,
+      'legacy',
+      'legacy; route="/api"; revision=0-test; fallback=ts-unreachable',
+    ]);
     const put = await send(e, '/api/y', { method: 'PUT', body: 'new title' });
     expect(put.status).toBe(200);
     expect(legacy.requests.at(-1)).toMatchObject({ method: 'PUT', url: '/api/y', bodyBytes: 9 });

@@ -206,11 +206,13 @@ describe('generateNginxConfig', () => {
     const t = table('  - { path: /a, exact: true, mode: next, handler: a }\n  - { path: /n, exact: true, mode: next, handler: n, fallback: false }\n');
     const text = generateNginxConfig(t, OPTIONS);
     expect(text).toContain('upstream strangler_ts_fallback {\n        server [::1]:8081 max_fails=0;\n        server 127.0.0.1:8090 backup;');
-    expect(text).toContain('location = "/a" {\n            proxy_next_upstream error timeout;\n            if ($strangler_raw_target) { proxy_pass http://strangler_ts_fallback; }');
+    expect(text).toContain(
+      'location = "/a" {\n            proxy_next_upstream error timeout;\n            if ($strangler_raw_target) { proxy_pass http://strangler_ts_fallback; }',
+    );
     expect(text).toContain('location = "/n" {\n            if ($strangler_raw_target) { proxy_pass http://strangler_ts; }');
   });
 
-  it('changes the front-door routing hash when a route\'s fallback flag changes, not when its mode or percent does', () => {
+  it("changes the front-door routing hash when a route's fallback flag changes, not when its mode or percent does", () => {
     const withFallback = table('  - { path: /a, mode: canary, handler: a, percent: 10 }\n');
     expect(frontDoorRouting(table('  - { path: /a, mode: canary, handler: a, percent: 50 }\n'))).toBe(frontDoorRouting(withFallback));
     expect(frontDoorRouting(table('  - { path: /a, mode: next, handler: a }\n'))).toBe(frontDoorRouting(withFallback));

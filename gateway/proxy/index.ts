@@ -244,7 +244,10 @@ export function createProxy({ logger, timeoutMs = DEFAULT_TIMEOUT_MS, errorPages
             return;
           }
           if (fallback && backend === target && !res.headersSent && exchange.proxyRes === null && mayFallBack(kind, err, fallback, heldBody !== undefined || !hasBody(req))) {
-            logger.warn({ event: 'fallback', request_id: requestId, from: target.name, to: fallback.target.name, failure: kind, err: errorMessage(err) }, `${target.name} could not answer; ${fallback.target.name} answers`);
+            logger.warn(
+              { event: 'fallback', request_id: requestId, from: target.name, to: fallback.target.name, failure: kind, err: errorMessage(err) },
+              `${target.name} could not answer; ${fallback.target.name} answers`,
+            );
             backend = fallback.target;
             requestOptions.target = backend.url;
             exchange.proxyReq?.destroy();

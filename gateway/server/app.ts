@@ -208,7 +208,7 @@ export function createTsServer(options: TsServerOptions): TsServer {
         if (!attempt.ok) {
           fellBack = true;
           fallback.record(route.path, requestId, attempt.reason, attempt.err);
-          return forwardToLegacy(c, plan, target, body, answeredBy ? answeredByValue('legacy', route.path, plan.revision, { ...mark, fallback: attempt.reason }) : null);
+          return forwardToLegacy(c, table, plan, target, body, answeredBy ? answeredByValue('legacy', route.path, plan.revision, { ...mark, fallback: attempt.reason }) : null);
         }
         res = attempt.response;
       }
@@ -216,11 +216,21 @@ export function createTsServer(options: TsServerOptions): TsServer {
       if (outgoing.headersSent) return RESPONSE_ALREADY_SENT;
       return withRouteHeaders(answeredByHeader === null ? res : withHeader(res, ANSWERED_BY_HEADER, answeredByHeader), announced);
     }
-    return forwardToLegacy(c, plan, target, undefined, answeredByHeader);
+    return forwardToLegacy(c, table, plan, target, undefined, answeredByHeader);
   });
 
-  /** Hand the request to legacy: the plan's answer, or a fallback (`body` then holds what was read ahead). */
-  const forwardToLegacy = async (c: Context<ServerEnv>, plan: Plan, target: Parameters<typeof forwardTargetFor>[1], body: Buffer | undefined, answeredByHeader: string | null) => {
+  /**
+   * Hand the request to legacy as the table it was planned on says: the plan's answer, or a fallback
+   * (`body` then holds what was read ahead).
+   */
+  const forwardToLegacy = async (
+    c: Context<ServerEnv>,
+    table: RouteTable,
+    plan: Plan,
+    target: Parameters<typeof forwardTargetFor>[1],
+    body: Buffer | undefined,
+    answeredByHeader: string | null,
+  ) => {
     const { incoming, outgoing } = c.env;
     c.set('backend', 'legacy');
     if (body !== undefined) c.set('fallback', 'legacy');
@@ -233,11 +243,11 @@ export function createTsServer(options: TsServerOptions): TsServer {
     const copy =
       body !== undefined
         ? null
-        : (shadows?.begin({ plan, method: incoming.method ?? c.req.method, target: path, incoming, requestId, handler: shadowHandler, legacyUrl: live.backends.legacy.url }) ?? null);
-    const outcome = await proxy.forward(incoming, outgoing, live.backends.legacy, {
+        : (shadows?.begin({ plan, method: incoming.method ?? c.req.method, target: path, incoming, requestId, handler: shadowHandler, legacyUrl: table.backends.legacy.url }) ?? null);
+    const outcome = await proxy.forward(incoming, outgoing, table.backends.legacy, {
       path,
       requestId,
-      maxBodyBytes: live.settings.maxBodyBytes,
+      maxBodyBytes: table.settings.maxBodyBytes,
       routeHeaders: plan.route.lifecycle?.headers,
       ...(body === undefined || body.length === 0 ? {} : { body }),
       ...(copy ? { onResponse: copy.onResponse, onUpstreamRequest: copy.onUpstreamRequest } : {}),
@@ -342,7 +352,8 @@ async function writeFetchResponse(res: ServerResponse, response: Response): Prom
  */
 function requestFor(raw: Request, pathAndQuery: string, body?: Buffer): Request {
   const url = new URL(raw.url);
-  if (body !== undefined && body.length > 0) return new Request(new URL(pathAndQuery, url.origin), { method: raw.method, headers: raw.headers, body: new Uint8Array(body), signal: raw.signal });
+  if (body !== undefined && body.length > 0)
+    return new Request(new URL(pathAndQuery, url.origin), { method: raw.method, headers: raw.headers, body: new Uint8Array(body), signal: raw.signal });
   if (url.pathname + url.search === pathAndQuery) return raw;
   return new Request(new URL(pathAndQuery, url.origin), raw);
 }

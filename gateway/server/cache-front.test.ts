@@ -7,9 +7,10 @@ import type { AccessRecord } from '../access/index.ts';
 import { cachedRoutes, cacheFront, createResponseCache } from '../cache/index.ts';
 import { parseRouteTable, type RouteTable } from '../routes/index.ts';
 import { createCacheAnswerer } from './cache-front.ts';
+import { canaryBucket } from './plan.ts';
 import { defineService, type ServiceEnv } from './service.ts';
 
-const tableWith = (mode: 'next' | 'legacy', extra = ''): RouteTable =>
+const tableOf = (pageRoute: string): RouteTable =>
   parseRouteTable(
     `version: 1
 backends:
@@ -17,10 +18,12 @@ backends:
   ts: { url: "http://127.0.0.1:8081" }
 routes:
   - { path: /, mode: legacy }
-  - { path: /page, mode: ${mode}${mode === 'next' ? ', handler: pages, methods: [GET]' : ''}${extra} }`,
+  - ${pageRoute}`,
     'test-routes.yaml',
     {},
   );
+const tableWith = (mode: 'next' | 'legacy', extra = ''): RouteTable =>
+  tableOf(`{ path: /page, mode: ${mode}${mode === 'next' ? ', handler: pages, methods: [GET]' : ''}${extra} }`);
 
 const cache = createResponseCache({ maxBytes: 1_000_000, ttlMs: 60_000 });
 let views = 0;
@@ -126,5 +129,20 @@ describe('createCacheAnswerer', () => {
     const res = { headersSent: false } as unknown as ServerResponse;
     expect(answerBroken({ method: 'GET', url: '/page/1', rawHeaders: [] } as unknown as IncomingMessage, res)).toBe(false);
     expect(lines.join('')).toContain('broken store');
+  });
+  it("answers a guest of a canary route from the cache only when the guest's bucket is TS's, and marks it canary", async () => {
+    live = tableOf('{ path: /page, mode: canary, percent: 50, handler: pages, methods: [GET] }');
+    try {
+      // Guests are told apart by the address the front door saw (X-Real-IP).
+      const addresses = Array.from({ length: 50 }, (_, i) => `203.0.113.${i}`);
+      const onTs = addresses.find((ip) => canaryBucket('/page', `client:${ip}`) < 5000)!;
+      const onLegacy = addresses.find((ip) => canaryBucket('/page', `client:${ip}`) >= 5000)!;
+      const hit = await send('/page/1', 'GET', { 'x-real-ip': onTs });
+      expect(hit.status).toBe(200);
+      expect(hit.raw[hit.raw.indexOf('X-Strangler-Answered-By') + 1]).toMatch(/^ts; route="\/page"; revision=\S+; canary$/);
+      expect((await send('/page/1', 'GET', { 'x-real-ip': onLegacy })).status).toBe(599);
+    } finally {
+      live = tableWith('next');
+    }
   });
 });

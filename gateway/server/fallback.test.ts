@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answeredByParams, answeredBySide } from '../access/index.ts';
@@ -26,6 +27,9 @@ const handlers = new Hono<ServiceEnv>()
   .get('/f/rejects', async () => Promise.reject(new Error('later kaboom')))
   .get('/f/silent', () => new Promise<Response>(() => undefined))
   .get('/f/on-purpose', (c) => c.text('busy on purpose', 503))
+  .get('/f/http-error', () => {
+    throw new HTTPException(403, { message: 'not yours' });
+  })
   .get('/f/ok', (c) => c.text('ts ok'))
   .put('/f/put', async (c) => {
     await c.req.text();
@@ -159,6 +163,13 @@ describe('fallback at the TS server', () => {
     const res = await send('GET', '/f/on-purpose');
     expect([res.status, res.body, answeredBySide(res.answeredBy)]).toEqual([503, 'busy on purpose', 'ts']);
     expect(fallbacks.length).toBe(before);
+  });
+
+  it('leaves an HTTP error the handler throws on purpose to the error handler, never to legacy', async () => {
+    const [before, counted] = [legacySeen.length, fallbacks.length];
+    const res = await send('GET', '/f/http-error');
+    expect(answeredBySide(res.answeredBy)).not.toBe('legacy');
+    expect([legacySeen.length, fallbacks.length]).toEqual([before, counted]);
   });
 
   it('cuts the connection when a handler fails after its first byte, and legacy is not asked', async () => {

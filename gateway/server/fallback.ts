@@ -3,8 +3,9 @@
  * answers an idempotent request on a route with `fallback: true`) and the handler throws, rejects or
  * stays silent past the deadline before its first byte, the request is forwarded to legacy and the user
  * gets legacy's answer, marked, logged and counted. A status the handler returns (a 500 or 503 on
- * purpose) is an answer, not a failure: it goes out as it is. Once a byte is out nothing falls back; a
- * failure then cuts the connection (the error handler of ./app.ts).
+ * purpose) or an HTTPException it throws is an answer, not a failure: it goes out as it would without a
+ * fallback. Once a byte is out nothing falls back; a failure then cuts the connection (the error
+ * handler of ./app.ts).
  *
  * The body: a handler reads the request's body and the proxy would then have none to send, so a body
  * (a PUT's, a DELETE's) is read whole before the handler runs, up to {@link FALLBACK_MAX_BODY_BYTES};
@@ -16,6 +17,7 @@
  * const body = await fallback.bodyFor(incoming); // undefined: no fallback for this request
  */
 import type { IncomingMessage } from 'node:http';
+import { HTTPException } from 'hono/http-exception';
 import type { Logger } from '../log/index.ts';
 import { readWholeBody } from '../proxy/body-limit.ts';
 
@@ -91,7 +93,8 @@ export function createFallback({ logger, timeoutMs, onFallback }: FallbackOption
             clearTimeout(timer);
             if (settled) return;
             settled = true;
-            if (started()) reject(err);
+            // An HTTP error thrown on purpose is the handler's answer, as without a fallback.
+            if (started() || err instanceof HTTPException) reject(err);
             else resolve({ ok: false, reason: 'ts-error', err });
           },
         );

@@ -78,7 +78,7 @@ backends:
   ts: { url: "http://127.0.0.1:\${TS_PORT}" }
 routes:
   - { path: /, mode: legacy }
-  - { path: /ts, mode: next, handler: anything }
+  - { path: /ts, mode: next, handler: anything, fallback: false }
 `;
 
 /** Status line, header lines (Date and X-Request-Id values blanked) and the rest, as sent. */
@@ -151,7 +151,8 @@ describe.skipIf(!NGINX.ok)("the front door's own answers through nginx and throu
   let cleanup: () => void;
 
   beforeAll(async () => {
-    // Legacy accepts connections and never answers (504); nothing listens on the TS port (502).
+    // Legacy accepts connections and never answers (504); nothing listens on the TS port (502: the route
+    // has no fallback, which would hand the request to the silent legacy).
     silent = createServer(() => undefined);
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const temp = tempDir('strangler-own-');

@@ -102,7 +102,7 @@ describe('strangler up', { timeout: 120_000 }, () => {
     expect(await isListening('127.0.0.1', portOf(legacy!))).toBe(false);
   });
 
-  it('restarts the TS server after it dies while legacy routes keep answering, and stops everything on SIGTERM', async () => {
+  it('restarts the TS server after it dies while legacy answers every route (the moved ones by fallback), and stops everything on SIGTERM', async () => {
     const up = start({ STRANGLER_STACK: forumStack(scratch(), { delay: 8 }), STRANGLER_FRONT_DOOR: 'edge', FRONT_PORT: '0', TS_PORT: '0', LEGACY_PORT: '0' });
     const [, front] = await up.waitFor(/front door\s+(http:\/\/\S+)/);
     const [, ts, tsPid] = await up.waitFor(/TS server\s+(http:\/\/\S+)\s+\(pid (\d+)\)/);
@@ -111,10 +111,13 @@ describe('strangler up', { timeout: 120_000 }, () => {
     await up.waitFor(/restarting ts in 8\.0 s/);
 
     expect((await fetch(`${front}/login`)).status).toBe(200);
-    expect((await fetch(`${front}/api/v1/boards`)).status).toBe(502);
+    // A moved route with `fallback`: legacy answers while the TS server is down, and says so.
+    const down = await fetch(`${front}/api/v1/boards`);
+    expect([down.status, down.headers.get('x-strangler-answered-by')]).toEqual([200, expect.stringMatching(/^legacy; .*; fallback=ts-unreachable$/)]);
 
     await up.waitFor(/ts is back \(pid \d+\)/);
-    expect((await fetch(`${front}/api/v1/boards`)).status).toBe(200);
+    const back = await fetch(`${front}/api/v1/boards`);
+    expect([back.status, back.headers.get('x-strangler-answered-by')]).toEqual([200, expect.stringMatching(/^ts; /)]);
 
     up.child.kill('SIGTERM');
     expect(await up.exited).toBe(0);
