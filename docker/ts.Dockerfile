@@ -25,8 +25,9 @@ COPY nginx/pages/ nginx/pages/
 COPY legacy-python/forum/templates/ legacy-python/forum/templates/
 COPY legacy-python/front-door-pages/ legacy-python/front-door-pages/
 
-# uid 1000 (the image's `node` user), like the legacy container, so both can write the shared SQLite file.
-RUN mkdir -p /data && chown node:node /data
+# uid 1000 (the image's `node` user), like the legacy container, so both can write the shared SQLite file;
+# /state holds the gateway's own state file (STRANGLER_STATE_DIR).
+RUN mkdir -p /data /state && chown node:node /data /state
 USER node
 
 ENV NODE_ENV=production \

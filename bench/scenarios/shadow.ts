@@ -51,14 +51,22 @@ export const shadow: Scenario = {
     await assertSameAnswers(path, { 'plain legacy mode': doors.legacy.url, 'shadow, after the answer': doors['after-answer'].url, 'shadow, in parallel': doors.parallel.url });
 
     const door = ctx.frontDoor;
-    const label = (mode: Mode): string => (mode === 'legacy' ? `${door} → TS → legacy, plain legacy mode` : `${door} → TS → legacy, shadow 100% (copy ${mode === 'parallel' ? 'in parallel' : 'after the answer'})`);
+    const label = (mode: Mode): string =>
+      mode === 'legacy' ? `${door} → TS → legacy, plain legacy mode` : `${door} → TS → legacy, shadow 100% (copy ${mode === 'parallel' ? 'in parallel' : 'after the answer'})`;
     const targets: Target[] = (['legacy', 'after-answer', 'parallel'] as const).flatMap((mode) => [
       { name: `${mode}-1`, label: label(mode), url: doors[mode].url + path, connections: 1 },
       { name: `${mode}-n`, label: label(mode), url: doors[mode].url + path },
     ]);
     const measured = await measureInterleaved(ctx, targets);
     const named = (name: string): ConfigurationResult => measured.find((c) => c.name === name)!;
-    const [legacyOne, legacyLoaded, afterOne, afterLoaded, parallelOne, parallelLoaded] = ['legacy-1', 'legacy-n', 'after-answer-1', 'after-answer-n', 'parallel-1', 'parallel-n'].map(named);
+    const [legacyOne, legacyLoaded, afterOne, afterLoaded, parallelOne, parallelLoaded] = [
+      'legacy-1',
+      'legacy-n',
+      'after-answer-1',
+      'after-answer-n',
+      'parallel-1',
+      'parallel-n',
+    ].map(named);
     // The servers write their evidence once a second: the last second's copies are in after one more.
     await new Promise((r) => setTimeout(r, EVIDENCE_FLUSH_MS + 200));
     const copies = (mode: Mode) => evidenceOf(doors[mode].stateDir, ROUTE);
@@ -103,7 +111,14 @@ async function stackFor(ctx: BenchContext, env: Record<string, string>, routes: 
   return { ...front, stateDir };
 }
 
-function latencyChecks(how: string, one: ConfigurationResult, loaded: ConfigurationResult, legacyOne: ConfigurationResult, legacyLoaded: ConfigurationResult, connections: number): Check[] {
+function latencyChecks(
+  how: string,
+  one: ConfigurationResult,
+  loaded: ConfigurationResult,
+  legacyOne: ConfigurationResult,
+  legacyLoaded: ConfigurationResult,
+  connections: number,
+): Check[] {
   const p99 = (a: ConfigurationResult, b: ConfigurationResult) =>
     paired(
       a.runs.map((r) => r.p99Ms),

@@ -55,6 +55,7 @@ const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 const HEADERS_TIMEOUT_MS = 66_000;
 const DRAIN_TIMEOUT_MS = 10_000;
 const DRAIN_POLL_MS = 100;
+const SHADOW_DRAIN_MS = 2_000;
 // A worker retired by a rolling restart waits this long for its clients to close their connections.
 const RETIRE_TIMEOUT_MS = KEEP_ALIVE_TIMEOUT_MS + 5_000;
 
@@ -295,6 +296,8 @@ function serveAndDrain(): void {
         } catch (err) {
           logger.error({ event: 'services_close_failed', err }, 'closing the services failed');
         }
+        // Copies still running are given a moment to record what they found; a hung handler is not waited for.
+        await Promise.race([shadows.idle(), new Promise((done) => setTimeout(done, SHADOW_DRAIN_MS).unref())]);
         try {
           evidence.close();
           metrics.close();

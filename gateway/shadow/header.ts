@@ -20,7 +20,12 @@ type HeaderSource = Headers | IncomingHttpHeaders | { readonly headers: Headers 
  * isShadowRequest(new Headers({ 'x-strangler-shadow': '1' })); // true
  */
 export function isShadowRequest(source: HeaderSource): boolean {
-  const headers = 'req' in source && typeof source.req === 'object' && source.req !== null && 'raw' in source.req ? source.req.raw.headers : 'headers' in source && typeof source.headers === 'object' ? source.headers : source;
+  const headers =
+    'req' in source && typeof source.req === 'object' && source.req !== null && 'raw' in source.req
+      ? source.req.raw.headers
+      : 'headers' in source && typeof source.headers === 'object'
+        ? source.headers
+        : source;
   const value = headers instanceof Headers ? headers.get(SHADOW_HEADER) : (headers as IncomingHttpHeaders)[SHADOW_HEADER];
   return (Array.isArray(value) ? value[0] : value)?.trim() === '1';
 }

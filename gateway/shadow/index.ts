@@ -10,7 +10,16 @@
  * const shadows = createShadowRunner({ recorder, logger, askLegacyAgain: createLegacyAgain(proxy.agent), timeoutMs });
  */
 export { isShadowRequest, dropClientShadowHeader, SHADOW_HEADER } from './header.ts';
-export { createShadowRunner, SHADOW_STARTS, type ShadowCopy, type ShadowHandler, type ShadowRequest, type ShadowRunner, type ShadowRunnerOptions, type ShadowStart } from './runner.ts';
+export {
+  createShadowRunner,
+  SHADOW_STARTS,
+  type ShadowCopy,
+  type ShadowHandler,
+  type ShadowRequest,
+  type ShadowRunner,
+  type ShadowRunnerOptions,
+  type ShadowStart,
+} from './runner.ts';
 export { createLegacyAgain, type AskLegacyAgain, type LegacyAgainRequest } from './legacy-again.ts';
 export { captureResponse, copyBody, readAnswer, headerRecord, type CopiedBody } from './capture.ts';
 export { callHandler, type CallResult, type HandlerCall, type RunningCall } from './call.ts';

@@ -143,7 +143,16 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     };
     return {
       onUpstreamRequest(proxyReq) {
-        if (start === 'parallel' && !hasBody) proxyReq.once('finish', startEarly);
+        if (start !== 'parallel' || hasBody) return;
+        // Once the request is on the wire: on a new connection that is after the connect, not when the
+        // request was merely queued on the socket (the copy would then hold up the connect itself).
+        proxyReq.once('finish', () =>
+          setImmediate(() => {
+            const socket = proxyReq.socket;
+            if (socket?.connecting) socket.once('connect', () => setImmediate(startEarly));
+            else startEarly();
+          }),
+        );
       },
       onResponse(proxyRes) {
         legacyAnswer = captureResponse(proxyRes, maxBodyBytes, method);
@@ -220,7 +229,11 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     const outcome = comparisonOutcome(comparison, noisy.get(route.path) ?? []);
     const sample: Sample | undefined =
       outcome === 'mismatch'
-        ? { request: redactRequest({ method: request.method, target: request.target, headers: { ...request.incoming.headers, [SHADOW_HEADER]: '1' } }), legacy: redactResponse(legacy), ts: redactResponse(ts) }
+        ? {
+            request: redactRequest({ method: request.method, target: request.target, headers: { ...request.incoming.headers, [SHADOW_HEADER]: '1' } }),
+            legacy: redactResponse(legacy),
+            ts: redactResponse(ts),
+          }
         : undefined;
     recorder.comparison(route.path, request.plan.revision, outcome, comparison.differences, sample);
   }

@@ -48,7 +48,10 @@ export function mountBoardThreads(app: Hono<ServiceEnv>, db: ForumDb, cache: For
     ORDER BY t.last_post_at DESC, t.id DESC
     LIMIT ? OFFSET ?`);
 
-  app.use('/api/v1/boards/:slug/threads', cache.route('board-threads-api', (c) => [`board:${slugOf(c)}`]));
+  app.use(
+    '/api/v1/boards/:slug/threads',
+    cache.route('board-threads-api', (c) => [`board:${slugOf(c)}`]),
+  );
   app.get('/api/v1/boards/:slug/threads', (c) => {
     // legacy checks the paging before it looks the board up.
     const { page, perPage } = parsePaging(c.req.url, THREADS_PER_PAGE_DEFAULT, THREADS_PER_PAGE_MAX);

@@ -24,7 +24,7 @@ const get = async (base: string, path: string, init?: RequestInit): Promise<{ st
 describe('shadow mode', () => {
   it('gives the user legacy’s exact answer and records the wrong handler’s mismatch with the differing JSON path', async () => {
     const direct = await get(stack.legacy.url, '/same/7');
-    const shadowed = await get(stack.ts.url, '/same/7');
+    const shadowed = await get(stack.ts.url, '/same/7', { headers: { cookie: 'session=s3cret', authorization: 'Bearer t0ken' } });
     expect(shadowed).toEqual(direct);
     expect(JSON.parse(shadowed.body.toString())).toMatchObject({ title: 'item 7' });
     const evidence = await stack.waitFor('/same', (e) => e.comparisons.mismatches === 1, 'one mismatch');
@@ -32,7 +32,12 @@ describe('shadow mode', () => {
     const classes = stack.store.classes('/same');
     expect(classes.map((c) => c.classKey)).toEqual(['body-json /title']);
     expect(classes[0]).toMatchObject({ legacy: '"item 7"', ts: '"WRONG"' });
-    expect(classes[0]!.samples[0]?.request).toMatchObject({ method: 'GET', target: '/same/7' });
+    const sample = classes[0]!.samples[0]!;
+    expect(sample.request).toMatchObject({ method: 'GET', target: '/same/7' });
+    // Kept with its credentials redacted, never their values.
+    expect(sample.request.headers.cookie).toContain('[redacted]');
+    expect(JSON.stringify(sample)).not.toMatch(/s3cret|t0ken/);
+    expect(JSON.parse(sample.ts.body)).toMatchObject({ title: 'WRONG' });
   });
 
   it('classifies a field legacy changes on every answer as noise, not a mismatch', async () => {
@@ -112,6 +117,15 @@ describe('shadow mode', () => {
     expect(chunked).toContain('{"got":2000}');
     const evidence = await stack.waitFor('/echo', (e) => e.shadow.tooLarge === 2, 'the chunked POST too large');
     expect(evidence.shadow.sent).toBe(1);
+  });
+
+  it('copies the requests legacy answers on a canary route, for the users outside the canary', async () => {
+    // 0.01% of users: this client's key (its address) falls outside, so legacy answers and TS gets a copy.
+    const answers = [];
+    for (let i = 0; i < 2; i++) answers.push(await get(stack.ts.url, '/canary/1', { headers: { 'x-real-ip': '192.0.2.7' } }));
+    expect(answers[0]).toEqual(await get(stack.legacy.url, '/canary/1'));
+    const evidence = await stack.waitFor('/canary', (e) => e.comparisons.matches === 2, 'two comparisons');
+    expect(evidence.shadow.sent).toBe(2);
   });
 
   it('drops a client’s X-Strangler-Shadow at the TS server’s public listener, before a handler or legacy sees it', async () => {

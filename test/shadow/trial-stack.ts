@@ -27,6 +27,7 @@ routes:
   - { path: /unsafe, mode: shadow, handler: trial, methods: [GET, POST], shadow: { noise_percent: 0 } }
   - { path: /echo, mode: shadow, handler: trial, methods: [POST], shadow: { unsafe: true, max_body_kb: 1 } }
   - { path: /seen, mode: next, handler: trial, methods: [GET] }
+  - { path: /canary, mode: canary, percent: 0.01, handler: trial, methods: [GET], shadow: { noise_percent: 0 } }
 `;
 
 /** Requests the slow handler sent to the gate, held until released. */
