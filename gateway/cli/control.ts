@@ -3,167 +3,192 @@
  * and `log`. An edit keeps routes.yaml's comments and layout, raises its `revision:` by one, is checked
  * (the table, and the handlers the TS server can serve) before the file is written, and is then applied
  * by the running stack (found through its control socket) in the safe order, waiting until every process
- * serves it. Every change, applied or not, goes to the audit log in the gateway's state file.
+ * serves it. `promote` takes one step (legacy, shadow, canary, next) only when the route's gate passes
+ * on its evidence (./evidence.ts shows it). Every change, applied or not, goes to the audit log in the
+ * gateway's state file with the evidence at the time.
  *
  * @example
  * npx strangler set /api/v1/me next --handler users --methods GET --why "GET /api/v1/me has parity"
+ * npx strangler promote /api/v1/threads --percent 10 --why "400 comparisons agree"   # shadow -> canary
  * npx strangler status
  * npx strangler rollback /api/v1/me --why "500s on the TS side"
  * npx strangler log --route /api/v1/me
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { GatewayConfig } from '../config/index.ts';
-import { openAuditLog, type AuditEntry, type AuditRecord } from '../control/audit.ts';
-import { lineDiff } from '../control/diff.ts';
-import { editRoute, revisionCounterOf, RouteEditError, type EditMode, type RouteState } from '../control/edit.ts';
+import { openAuditLog, type AuditEntry, type AuditEvidence, type AuditRecord } from '../control/audit.ts';
+import { applyRouteChange, revisionOfText } from '../control/change.ts';
+import { editRoute, RouteEditError, type EditMode, type EditResult, type RouteEdit } from '../control/edit.ts';
+import { auditEvidence, judgeRoute, type JudgedRoute } from '../control/evidence-window.ts';
 import { connectStack, StackCallError, type StackClient } from '../control/socket.ts';
 import type { StackStatus } from '../control/stack.ts';
-import { parseRouteTable, revisionOf, RouteTableError } from '../routes/index.ts';
-import type { RouteTable } from '../routes/types.ts';
+import { STATE_FILE } from '../control/state-db.ts';
+import { openEvidence, type GateStep } from '../evidence/index.ts';
+import { parseRouteTable, RouteTableError } from '../routes/index.ts';
+import { ROUTE_MODES, type Route, type RouteTable } from '../routes/types.ts';
+import { Args, CommandError, findRoute, type CommandContext } from './command.ts';
+import { hasEvidence, printEvidence, routeReports } from './evidence.ts';
 
-export const STATE_FILE = 'state.db';
+/** Re-exported where the commands always had them. */
+export { STATE_FILE, Args, CommandError, type CommandContext };
 
-export interface CommandContext {
-  readonly config: GatewayConfig;
-  readonly env: NodeJS.ProcessEnv;
-  readonly print: (line: string) => void;
-  /** For what is not the command's answer (stderr). */
-  readonly warn: (line: string) => void;
-  /** Who runs the command: `--who`, else the user from the environment. */
-  readonly who: string;
+const MODES_TEXT = ROUTE_MODES.join(', ');
+/** The share of users a canary starts with when `promote` takes a route from shadow to canary. */
+export const DEFAULT_CANARY_PERCENT = 10;
+
+function percentOption(args: Args): number | undefined {
+  const text = args.option('--percent');
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!(value > 0 && value <= 100)) throw new CommandError(`--percent ${text} is not a share of users; give a number above 0 and at most 100, e.g. --percent 10`);
+  return value;
 }
 
-/** A command line that cannot run as written; the message says how to write it. */
-export class CommandError extends Error {
-  override readonly name = 'CommandError';
+/** What a command asks of one route: the edit, and for promote the step the gate judges. */
+interface Intent {
+  readonly edit: RouteEdit;
+  readonly step: GateStep | null;
 }
 
-/** Options and positionals of a command line, taken out one by one. */
-export class Args {
-  readonly #rest: string[];
-  constructor(args: readonly string[]) {
-    this.#rest = [...args];
-  }
-  option(name: string): string | undefined {
-    const at = this.#rest.indexOf(name);
-    if (at === -1) return undefined;
-    const value = this.#rest[at + 1];
-    if (value === undefined || value.startsWith('--')) throw new CommandError(`${name} needs a value`);
-    this.#rest.splice(at, 2);
-    return value;
-  }
-  flag(name: string): boolean {
-    const at = this.#rest.indexOf(name);
-    if (at !== -1) this.#rest.splice(at, 1);
-    return at !== -1;
-  }
-  positional(what: string): string {
-    const at = this.#rest.findIndex((arg) => !arg.startsWith('--'));
-    if (at === -1) throw new CommandError(`give ${what}`);
-    return this.#rest.splice(at, 1)[0]!;
-  }
-  done(): void {
-    if (this.#rest.length > 0) throw new CommandError(`unexpected ${this.#rest.map((arg) => `'${arg}'`).join(', ')}`);
+/** promote: one step from where the route is (legacy -> shadow -> canary -> next), or a canary's raise. */
+function promotion(route: Route | undefined, path: string, percent: number | undefined, handler: string | undefined): Intent {
+  if (route === undefined) throw new RouteEditError(`there is no route '${path}' to promote; add it with: npx strangler set ${path} shadow --handler <name>`);
+  const base = { route: path, ...(handler ? { handler } : {}) };
+  switch (route.mode) {
+    case 'next':
+      throw new RouteEditError(`route '${path}' is in mode next already: there is nothing to promote it to`);
+    case 'legacy':
+      if (percent !== undefined) throw new RouteEditError(`a route in mode legacy is promoted to shadow, which takes no percent; leave out --percent`);
+      return { edit: { ...base, mode: 'shadow' }, step: 'shadow' };
+    case 'shadow':
+      return { edit: { ...base, mode: 'canary', percent: percent ?? DEFAULT_CANARY_PERCENT }, step: 'canary' };
+    case 'canary':
+      if (percent === undefined) return { edit: { ...base, mode: 'next' }, step: 'next' };
+      if (percent <= route.percent!) {
+        throw new RouteEditError(
+          `route '${path}' is a canary at ${route.percent}% already; promote raises it (e.g. --percent ${Math.min(100, route.percent! * 2)}), \`npx strangler set ${path} canary --percent ${percent}\` lowers it`,
+        );
+      }
+      // A raise puts more users on TS: it is judged on the canary's own evidence, as the step to next is.
+      return { edit: { ...base, mode: 'canary', percent }, step: 'next' };
   }
 }
-
-const revisionOfText = (text: string): string => revisionOf(revisionCounterOf(text), text);
-
-/** Replace the file in one step, so a process reloading at that moment reads the old text or the new, never half. */
-function writeAtomically(file: string, text: string): void {
-  const temporary = `${file}.strangler-${process.pid}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, file);
-}
-
-const describeState = (state: RouteState | null): string =>
-  state === null ? 'absent' : `${state.mode}${state.handler ? ` (handler ${state.handler}${state.methods ? `, ${state.methods.join(',')}` : ', every method'})` : ''}`;
-
-/** `set`, `promote` and `rollback`: one route's edit, checked, written, applied, logged. */
+/** `set`, `promote` and `rollback`: one route's edit, gated (promote), checked, written, applied, logged with its evidence. */
 export async function changeRoute(command: 'set' | 'promote' | 'rollback', argv: readonly string[], ctx: CommandContext): Promise<number> {
   const args = new Args(argv);
-  const route = args.positional('the route, e.g. /api/v1/threads');
-  let mode: EditMode;
+  const path = args.positional('the route, e.g. /api/v1/threads');
+  let mode: EditMode | null = null;
   if (command === 'set') {
-    const wanted = args.positional('the mode: legacy or next');
-    if (wanted !== 'legacy' && wanted !== 'next') throw new CommandError(`mode '${wanted}' is not one of legacy, next (shadow and canary come later)`);
-    mode = wanted;
-  } else mode = command === 'promote' ? 'next' : 'legacy';
+    const wanted = args.positional(`the mode: ${MODES_TEXT}`);
+    if (!(ROUTE_MODES as readonly string[]).includes(wanted)) throw new CommandError(`mode '${wanted}' is not one of ${MODES_TEXT}`);
+    mode = wanted as EditMode;
+  } else if (command === 'rollback') mode = 'legacy';
   const methodsText = args.option('--methods');
   const handler = args.option('--handler');
+  const percent = percentOption(args);
+  const force = args.flag('--force');
   const why = args.option('--why') ?? (command === 'rollback' ? 'rollback' : undefined);
   args.done();
   if (why === undefined || why.trim() === '') throw new CommandError(`say why: --why "..." (it goes to the audit log with the change)`);
+  if (force && command !== 'promote') throw new CommandError(`--force applies to promote only (${command} is not gated)`);
   const methods = methodsText?.split(',').map((method) => method.trim());
-  const words = [command, route, ...(command === 'set' ? [mode] : []), ...(methodsText ? ['--methods', methodsText] : []), ...(handler ? ['--handler', handler] : [])].join(' ');
+  const words = [
+    command,
+    path,
+    ...(mode !== null && command === 'set' ? [mode] : []),
+    ...(percent !== undefined ? ['--percent', String(percent)] : []),
+    ...(methodsText ? ['--methods', methodsText] : []),
+    ...(handler ? ['--handler', handler] : []),
+    ...(force ? ['--force'] : []),
+  ].join(' ');
 
   const stack = await connectStack(ctx.config.stateDir);
   const routesFile = stack?.routesFile ?? ctx.config.routesFile;
   const before = readFileSync(routesFile, 'utf8');
-  const audit = openAuditLog(join(ctx.config.stateDir, STATE_FILE));
-  const log = (entry: Omit<AuditEntry, 'who' | 'why' | 'command' | 'route'>): AuditRecord => audit.record({ who: ctx.who, why, command: words, route, ...entry });
+  const stateFile = join(ctx.config.stateDir, STATE_FILE);
+  const audit = openAuditLog(stateFile);
+  const store = openEvidence(stateFile);
   try {
-    let edit;
+    let table: RouteTable | null = null;
     try {
-      if (command === 'promote') {
-        const current = editRoute(before, { route, mode: 'next', handler: handler ?? 'any' }).before;
-        if (current === null) throw new RouteEditError(`there is no route '${route}' to promote; add it with: npx strangler set ${route} next --handler <name>`);
-        if (current.mode === 'next') throw new RouteEditError(`route '${route}' is in mode next already: there is nothing to promote it to yet`);
-      }
-      edit = editRoute(before, { route, mode, ...(handler ? { handler } : {}), ...(methods ? { methods } : {}) });
+      table = parseRouteTable(before, routesFile, ctx.env);
+    } catch (err) {
+      if (!(err instanceof RouteTableError)) throw err;
+      // set and rollback still edit a file that does not load (the check below says what is wrong); promote needs its gate.
+    }
+    const route = findRoute(table, path);
+    let judged: JudgedRoute | null = null;
+    let evidence: AuditEvidence | null = null;
+    const log = (entry: Pick<AuditEntry, 'diff' | 'revisionBefore' | 'revisionAfter' | 'outcome' | 'detail'>): AuditRecord =>
+      audit.record({ who: ctx.who, why, command: words, route: path, evidence, ...entry });
+    const refuse = (message: string): number => {
+      log({ diff: '', revisionBefore: revisionOfText(before), revisionAfter: null, outcome: 'refused', detail: message });
+      ctx.print(`strangler ${command}: ${message}; nothing was changed`);
+      return 1;
+    };
+    let intent: Intent;
+    try {
+      if (command === 'promote' && table === null)
+        throw new RouteEditError(`${routesFile} is not a valid table, so the route's gate cannot be read; fix it first: npx strangler validate`);
+      intent =
+        command === 'promote'
+          ? promotion(route, path, percent, handler)
+          : { edit: { route: path, mode: mode!, ...(handler ? { handler } : {}), ...(methods ? { methods } : {}), ...(percent !== undefined ? { percent } : {}) }, step: null };
+      if (methods && command === 'promote') intent = { ...intent, edit: { ...intent.edit, methods } };
     } catch (err) {
       if (!(err instanceof RouteEditError)) throw err;
-      log({ diff: '', revisionBefore: revisionOfText(before), revisionAfter: null, outcome: 'refused', detail: err.message });
-      ctx.print(`strangler ${command}: ${err.message}; nothing was changed`);
-      return 1;
+      return refuse(err.message);
     }
-    const revisionBefore = revisionOfText(before);
-    const revisionAfter = revisionOfText(edit.text);
-    const diff = lineDiff(before, edit.text);
-    const problems = await checkText(edit.text, routesFile, stack, ctx);
-    if (problems.length > 0) {
-      log({ diff, revisionBefore, revisionAfter: null, outcome: 'refused', detail: problems.join('\n') });
-      ctx.print(`strangler ${command}: refused, nothing was changed:\n${problems.join('\n')}`);
-      return 1;
+    if (route !== undefined) {
+      judged = judgeRoute({ route, audit, store, nowMs: Date.now(), ...(intent.step ? { step: intent.step } : {}) });
+      evidence = auditEvidence(judged, force && judged.verdict !== null && judged.verdict.verdict !== 'pass');
     }
-    // Another command may have changed the file while this one checked its edit: its change must not be lost.
-    if (readFileSync(routesFile, 'utf8') !== before) {
-      log({ diff, revisionBefore, revisionAfter: null, outcome: 'refused', detail: 'routes.yaml changed while the edit was checked' });
-      ctx.print(`strangler ${command}: ${routesFile} changed while this edit was checked (another command?); nothing was changed: run it again`);
-      return 1;
-    }
-    writeAtomically(routesFile, edit.text);
-    const summary = `${edit.after.exact ? '= ' : ''}${edit.after.path}: ${describeState(edit.before)} -> ${describeState(edit.after)}; ${routesFile} is revision ${revisionAfter}`;
-    if (!stack) {
-      log({ diff, revisionBefore, revisionAfter, outcome: 'not applied', detail: `no running stack answers on ${ctx.config.stateDir}` });
-      ctx.print(`${summary}\nNo running stack found (state directory ${ctx.config.stateDir}): the file was changed and nothing was applied; \`npx strangler up\` serves it.`);
-      return 0;
-    }
-    try {
-      const result = await stack.apply(edit.toward);
-      log({
-        diff,
-        revisionBefore,
-        revisionAfter,
-        outcome: 'applied',
-        detail: `every process agreed after ${Math.round(result.agreedAfterMs)} ms${result.nginxReloaded ? '; nginx reloaded' : ''}`,
-      });
-      ctx.print(
-        `${summary}\nApplied (${edit.toward === 'ts' ? 'TS server first, then the front door' : 'front door first, then the TS server'}); every process agreed after ${Math.round(result.agreedAfterMs)} ms.`,
+    if (command === 'promote' && judged?.verdict) {
+      printVerdict(
+        judged,
+        `${route!.mode}${route!.percent !== null ? ` ${route!.percent}%` : ''} -> ${intent.edit.mode}${intent.edit.percent !== undefined ? ` ${intent.edit.percent}%` : ''}`,
+        ctx.print,
       );
-      printProcesses(result.status, ctx.print);
-      return 0;
-    } catch (err) {
-      if (!(err instanceof StackCallError)) throw err;
-      if (err.kind === 'refused') writeAtomically(routesFile, before);
-      log({ diff, revisionBefore, revisionAfter: err.kind === 'refused' ? null : revisionAfter, outcome: err.kind, detail: err.message });
-      ctx.print(`strangler ${command}: ${err.kind === 'refused' ? 'refused; routes.yaml is back as it was' : 'failed'}: ${err.message}`);
-      return 1;
+      const { verdict } = judged.verdict;
+      if (verdict !== 'pass' && !force) {
+        return refuse(
+          `the gate's verdict is ${verdict}${verdict === 'inconclusive' ? ' (too little evidence is never a pass): send traffic and try again' : ': see the reasons above'}, or take the step anyway with --force --why "..." (audited as forced)`,
+        );
+      }
+      if (verdict !== 'pass') ctx.print(`forced past the gate's verdict ${verdict}: the audit log records it with the evidence`);
     }
+    let edit: EditResult;
+    try {
+      edit = editRoute(before, intent.edit);
+    } catch (err) {
+      if (!(err instanceof RouteEditError)) throw err;
+      return refuse(err.message);
+    }
+    const result = await applyRouteChange({
+      name: `strangler ${command}`,
+      routesFile,
+      before,
+      edit,
+      check: (text) => checkText(text, routesFile, stack, ctx),
+      stack,
+      record: log,
+      callError: (err) => (err instanceof StackCallError ? { kind: err.kind, message: err.message } : null),
+      stateDir: ctx.config.stateDir,
+    });
+    result.lines.forEach((line) => ctx.print(line));
+    if (result.status) printProcesses(result.status, ctx.print);
+    return result.outcome === 'applied' || result.outcome === 'not applied' ? 0 : 1;
   } finally {
+    store.close();
     audit.close();
   }
+}
+
+function printVerdict(judged: JudgedRoute, step: string, print: (line: string) => void): void {
+  const { window, verdict } = judged;
+  print(`gate for ${window.route}, ${step}: ${verdict!.verdict}`);
+  print(`  evidence ${judged.basis}: ${new Date(window.since).toISOString()} to ${new Date(window.until).toISOString()}`);
+  for (const reason of verdict!.reasons) print(`  ${reason}`);
 }
 
 /** Problems of a table's text: its own, and handlers the TS server cannot serve (the running one, or the services module's). */
@@ -224,7 +249,7 @@ export async function reload(argv: readonly string[], ctx: CommandContext): Prom
   }
 }
 
-/** `status`: each route of the file, then the revision every process serves, and whether they agree. */
+/** `status`: each route of the file with its evidence and the gate's verdict on its next step, then the revision every process serves. */
 export async function status(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const args = new Args(argv);
   const json = args.flag('--json');
@@ -233,21 +258,30 @@ export async function status(argv: readonly string[], ctx: CommandContext): Prom
   const live = stack ? await stack.status() : null;
   const routesFile = live?.routesFile ?? ctx.config.routesFile;
   const text = readFileSync(routesFile, 'utf8');
+  let table: RouteTable | null = null;
+  let tableError: string | null = null;
+  try {
+    table = parseRouteTable(text, routesFile, ctx.env);
+  } catch (err) {
+    if (!(err instanceof RouteTableError)) throw err;
+    tableError = err.message;
+  }
+  const routes = table === null ? [] : routeReports(table, ctx);
   if (json) {
-    ctx.print(JSON.stringify({ routesFile, revision: revisionOfText(text), stack: live }, null, 2));
+    ctx.print(JSON.stringify({ routesFile, revision: revisionOfText(text), ...(tableError ? { tableError } : {}), routes, stack: live }, null, 2));
     return live === null || live.agreed ? 0 : 1;
   }
   ctx.print(`${routesFile}: revision ${revisionOfText(text)}`);
-  try {
+  if (tableError !== null) ctx.print(`the file is not a valid table:\n${tableError}`);
+  else {
     ctx.print(
-      table(
+      columns(
         ['route', 'mode', 'handler', 'methods'],
-        parseRouteTable(text, routesFile, ctx.env).routes.map((r) => [`${r.exact ? '= ' : ''}${r.path}`, r.mode, r.handler ?? '-', r.methods?.join(',') ?? 'all']),
+        routes.map((r) => [r.route, `${r.mode}${r.percent !== null ? ` ${r.percent}%` : ''}`, r.handler ?? '-', r.methods?.join(',') ?? 'all']),
       ),
     );
-  } catch (err) {
-    if (!(err instanceof RouteTableError)) throw err;
-    ctx.print(`the file is not a valid table:\n${err.message}`);
+    // Routes on trial always; the others when their window holds anything (a quiet next route says nothing new).
+    for (const report of routes) if (report.mode === 'shadow' || report.mode === 'canary' || hasEvidence(report.evidence)) printEvidence(report, ctx.print);
   }
   if (live === null) {
     ctx.print(`\nNo running stack found (state directory ${ctx.config.stateDir}): nothing is live to compare with.`);
@@ -257,11 +291,10 @@ export async function status(argv: readonly string[], ctx: CommandContext): Prom
   printProcesses(live, ctx.print);
   return live.agreed ? 0 : 1;
 }
-
 function printProcesses(live: StackStatus, print: (line: string) => void): void {
   const want = 'revision' in live.file ? live.file.revision : null;
   print(
-    table(
+    columns(
       ['process', 'pid', 'revision', 'agrees'],
       live.processes.map((p) => [p.name, String(p.pid ?? '-'), p.revision ?? '-', `${p.agrees ? 'yes' : 'NO'}${p.note ? `: ${p.note}` : ''}`]),
     ),
@@ -276,7 +309,6 @@ function printProcesses(live: StackStatus, print: (line: string) => void): void 
         .join(', ')} do not serve revision ${want}, which the file holds; \`npx strangler reload\` applies it.`,
     );
 }
-
 /** `log`: the audit log, newest first. */
 export function log(argv: readonly string[], ctx: CommandContext): number {
   const args = new Args(argv);
@@ -296,6 +328,11 @@ export function log(argv: readonly string[], ctx: CommandContext): number {
       ctx.print(`#${r.id} ${r.at} ${r.who}: strangler ${r.command} -> ${r.outcome}`);
       ctx.print(`    why: ${r.why}`);
       ctx.print(`    revision: ${r.revisionBefore ?? '-'} -> ${r.revisionAfter ?? '-'}${r.detail ? `; ${r.detail.split('\n')[0]}` : ''}`);
+      if (r.evidence) {
+        const { step, verdict, forced, reasons, summary } = r.evidence;
+        ctx.print(`    evidence: ${summary}`);
+        if (step && verdict) ctx.print(`    gate on ${step}: ${verdict}${forced ? ' (FORCED past it)' : ''}${reasons?.length ? `; ${reasons[0]}` : ''}`);
+      }
       for (const line of r.diff.split('\n').filter(Boolean)) ctx.print(`    ${line}`);
     }
     return 0;
@@ -304,7 +341,7 @@ export function log(argv: readonly string[], ctx: CommandContext): number {
   }
 }
 
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+function columns(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   return [header, ...rows].map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n');
 }

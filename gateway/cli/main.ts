@@ -7,7 +7,8 @@
  * npx strangler nginx               # write nginx/generated/nginx.conf from routes.yaml
  * npx strangler up                  # run the whole stack (what `npm start` does)
  * npx strangler set /api/v1/me next --handler users --why "parity passes"   # move a route, on the running stack
- * npx strangler status              # each route, and the revision every process serves
+ * npx strangler status              # each route with its evidence, and the revision every process serves
+ * npx strangler promote /api/v1/threads --why "parity holds"   # one step, when the route's gate passes
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -17,6 +18,7 @@ import { loadRouteTable, RouteTableError } from '../routes/index.ts';
 import type { RouteTable } from '../routes/types.ts';
 import { writeNginxConfig } from '../nginx/index.ts';
 import { changeRoute, checkText, CommandError, log, reload, status, type CommandContext } from './control.ts';
+import { diff } from './evidence.ts';
 import { connectStack } from '../control/socket.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -29,15 +31,21 @@ commands:
   routes [routes.yaml]    print the table: each route, its mode, handler, methods and backend
   nginx [--listen HOST:PORT] [--routes FILE]
                           write the nginx config generated from the table; prints its path
-  status [--json]         each route, the revision every process of the running stack serves, and
-                          whether they agree (exit 1 if not)
-  set <route> <mode> [--methods GET,HEAD] [--handler NAME] --why "..."
-                          set a route's mode (legacy or next), add the route if there is none; a
-                          running stack applies it and waits until every process serves it
-  promote <route> [--handler NAME] --why "..."
-                          legacy -> next
+  status [--json]         each route with its evidence (parity, shadow copies, traffic, errors, p50/p99
+                          per side, fallbacks) and the gate's verdict on its next step; the revision
+                          every process of the running stack serves, and whether they agree (exit 1 if not)
+  set <route> <mode> [--percent N] [--methods GET,HEAD] [--handler NAME] --why "..."
+                          set a route's mode (legacy, shadow, canary with --percent, next), add the
+                          route if there is none; a running stack applies it and waits until every
+                          process serves it. Not gated: promote is
+  promote <route> [--percent N] [--handler NAME] [--force] --why "..."
+                          one step, legacy -> shadow -> canary (--percent, default 10) -> next, when the
+                          route's gate passes on its evidence; a canary with --percent N is raised to N.
+                          Refused when the verdict is inconclusive or fail, unless --force (audited)
   rollback <route> [--why "..."]
                           back to legacy, dropping handler and methods: always accepted
+  diff <route> [--json]   the route's recorded mismatch classes with redacted samples, its ignore rules
+                          (an expired one flagged) and the noise measured, with suggested ignore rules
   reload [--code] [--why "..."]
                           apply routes.yaml as it is (after a hand edit); --code: restart the TS
                           workers one at a time, so new handler code goes live
@@ -135,6 +143,8 @@ async function main(argv: string[]): Promise<number> {
       return reload(args, ctx);
     case 'log':
       return log(args, ctx);
+    case 'diff':
+      return diff(args, ctx);
     case 'routes':
       console.log(describe(loadTable(config, args[0])));
       return 0;

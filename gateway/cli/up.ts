@@ -21,6 +21,8 @@ import { loadRouteTable, RouteTableError } from '../routes/index.ts';
 import type { RouteTable } from '../routes/types.ts';
 import { createStackControl, type FrontDoorProcess } from '../control/stack.ts';
 import { serveControl } from '../control/socket.ts';
+import { startDemoter, type Demoter } from '../control/demoter.ts';
+import { STATE_FILE } from '../control/state-db.ts';
 import { startFrontDoor } from './front-door.ts';
 import { loadStackFile, resolveLegacy, StackFileError, type LegacySpec, type StackFile } from './stack-file.ts';
 import { lazyEvidence } from '../evidence/lazy.ts';
@@ -105,11 +107,18 @@ export async function up({ root, cwd = root, env: processEnv, print = (line) => 
   let frontDoor: FrontDoorProcess | undefined;
   const nginxStatusPort = await freePort(HOST);
   let control: Awaited<ReturnType<typeof serveControl>>;
+  const stackControl = createStackControl({
+    routesFile,
+    env,
+    token: env.STRANGLER_INTERNAL_TOKEN,
+    workers: config.workers,
+    ts: () => tsSupervised?.current,
+    front: () => frontDoor,
+  });
+  // Started once every child is up: it demotes a canary or next route on a spike of TS errors and fallbacks.
+  let demoter: Demoter | undefined;
   try {
-    control = await serveControl(
-      config.stateDir,
-      createStackControl({ routesFile, env, token: env.STRANGLER_INTERNAL_TOKEN, workers: config.workers, ts: () => tsSupervised?.current, front: () => frontDoor }),
-    );
+    control = await serveControl(config.stateDir, stackControl);
   } catch (err) {
     return fail((err as Error).message);
   }
@@ -172,6 +181,7 @@ export async function up({ root, cwd = root, env: processEnv, print = (line) => 
     stopping = true;
     startup.abort();
     await starting.catch(() => undefined); // a child still starting is killed, not left behind
+    await demoter?.stop();
     for (const child of [...running].reverse()) await child.stop();
     await tailer?.stop();
     evidence.close();
@@ -229,6 +239,7 @@ export async function up({ root, cwd = root, env: processEnv, print = (line) => 
         record: (route, reason) => evidence.recorder()?.fallback(route, 'nginx', reason),
         onBadLine: (line) => print(`up     | skipped an nginx access line that is not JSON: ${line.slice(0, 200)}`),
       });
+    demoter = startDemoter({ routesFile, env, control: stackControl, stateFile: join(config.stateDir, STATE_FILE), print });
     print('');
     print('Strangler is up:');
     print(`  front door  ${front.current.url}  (${front.current.name}, pid ${front.current.child.pid})   <- open this one`);
@@ -237,7 +248,7 @@ export async function up({ root, cwd = root, env: processEnv, print = (line) => 
     );
     print(`  legacy      ${legacyProc.current.url}  (pid ${legacyProc.current.child.pid})`);
     print(`  routes      ${routesFile}`);
-    print(`  control     ${control.socketPath}  (npx strangler status / set / rollback / reload / log)`);
+    print(`  control     ${control.socketPath}  (npx strangler status / set / promote / rollback / diff / reload / log)`);
     print('A child that dies is restarted. Press Ctrl-C to stop.');
   } catch (err) {
     if (stopping) return finished;

@@ -75,4 +75,34 @@ describe('lineDiff', () => {
   it('shows removed and added lines with one line of context and where they are', () => {
     expect(lineDiff('a\nb\nc\nd\ne\n', 'a\nb\nC\nd\ne\n')).toBe('@@ line 2 @@\n b\n-c\n+C\n d');
   });
+
+  it('takes a route through shadow and canary with its percent, drops the percent past canary, and says which side switches first', () => {
+    const shadow = editRoute(TABLE, { route: '/b', mode: 'shadow', handler: 'boards' });
+    expect(shadow.text).toContain('  - { path: /b, mode: shadow, handler: boards }\n');
+    expect(shadow.toward).toBe('ts');
+    const canary = editRoute(shadow.text, { route: '/b', mode: 'canary', percent: 10 });
+    expect(canary.text).toContain('  - { path: /b, mode: canary, handler: boards, percent: 10 }\n');
+    expect(canary.after).toMatchObject({ mode: 'canary', percent: 10 });
+    const raised = editRoute(canary.text, { route: '/b', mode: 'canary', percent: 50 });
+    expect(raised.text).toContain('  - { path: /b, mode: canary, handler: boards, percent: 50 }\n');
+    expect(raised.toward).toBe('ts');
+    const kept = editRoute(raised.text, { route: '/b', mode: 'canary' });
+    expect(kept.after.percent).toBe(50);
+    const next = editRoute(raised.text, { route: '/b', mode: 'next' });
+    expect(next.text).toContain('  - { path: /b, mode: next, handler: boards }\n');
+    const demoted = editRoute(raised.text, { route: '/b', mode: 'shadow' });
+    expect(demoted.text).toContain('  - { path: /b, mode: shadow, handler: boards }\n');
+    expect(demoted.toward).toBe('legacy');
+    const blockCanary = editRoute(TABLE, { route: '/api/v1/threads', mode: 'canary', percent: 25 });
+    expect(blockCanary.text).toContain('    mode: canary          # the TS handler answers\n    handler: threads\n    methods: [GET]\n    percent: 25\n');
+    expect(editRoute(blockCanary.text, { route: '/api/v1/threads', mode: 'legacy' }).text).not.toContain('percent');
+  });
+
+  it.each([
+    [{ route: '/b', mode: 'canary', handler: 'boards' }, 'needs the share of users TS answers: --percent 10'],
+    [{ route: '/b', mode: 'canary', handler: 'boards', percent: 0 }, '--percent 0 is not a share of users'],
+    [{ route: '/b', mode: 'next', handler: 'boards', percent: 10 }, 'a percent applies to mode canary only, not next'],
+  ] as const)('refuses %j: %s', (edit, message) => {
+    expect(() => editRoute(TABLE, edit)).toThrow(message);
+  });
 });

@@ -1,15 +1,16 @@
 /**
  * Edits of routes.yaml that keep its comments and layout (the `yaml` package's Document API): one route's
- * mode, handler and methods, a new route when none has the path, and the `revision:` counter raised by
- * one. The result is text; whether it is a valid table is checked by whoever writes it.
+ * mode, handler, methods and canary percent, a new route when none has the path, and the `revision:`
+ * counter raised by one. The result is text; whether it is a valid table is checked by whoever writes it.
  *
  * @example
  * const edit = editRoute(readFileSync('routes.yaml', 'utf8'), { route: '/api/v1/threads', mode: 'legacy' });
  * edit.text; // the same file, the route in mode legacy without handler and methods, revision + 1
  */
 import { isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
+import { ROUTE_MODES, type RouteMode } from '../routes/types.ts';
 
-export type EditMode = 'legacy' | 'next';
+export type EditMode = RouteMode;
 
 export interface RouteEdit {
   /** The route's path; `=/p` names the exact route on `/p` when a prefix route has the same path. */
@@ -19,6 +20,8 @@ export interface RouteEdit {
   readonly handler?: string;
   /** The methods that move (mode next); default: the route's own (none: every method). */
   readonly methods?: readonly string[];
+  /** Mode canary: the share of users TS answers; default: the route's own when it is in canary already. */
+  readonly percent?: number;
 }
 
 export interface EditResult {
@@ -36,6 +39,8 @@ export interface RouteState {
   readonly mode: string;
   readonly handler: string | null;
   readonly methods: readonly string[] | null;
+  /** The canary share (percent), null in other modes. */
+  readonly percent: number | null;
 }
 
 /** An edit that cannot be made as asked; the message says what to write instead. */
@@ -57,9 +62,10 @@ export function editRoute(text: string, edit: RouteEdit): EditResult {
   const before = found ? stateOf(found) : null;
   const handler = edit.handler ?? before?.handler ?? null;
   const wanted: Record<string, string | null> = { mode: edit.mode };
+  if (edit.percent !== undefined && edit.mode !== 'canary') throw new RouteEditError(`a percent applies to mode canary only, not ${edit.mode}; leave out --percent`);
   if (edit.mode === 'legacy') {
     if (edit.handler !== undefined || edit.methods !== undefined) throw new RouteEditError('a route in mode legacy has no handler or methods; leave out --handler and --methods');
-    Object.assign(wanted, { handler: null, methods: null });
+    Object.assign(wanted, { handler: null, methods: null, percent: null });
   } else {
     if (handler === null)
       throw new RouteEditError(
@@ -67,14 +73,23 @@ export function editRoute(text: string, edit: RouteEdit): EditResult {
       );
     wanted.handler = handler;
     if (edit.methods !== undefined) wanted.methods = `[${edit.methods.join(', ')}]`;
+    const percent = edit.percent ?? (before?.mode === 'canary' ? before.percent : null);
+    if (edit.mode === 'canary' && percent === null) throw new RouteEditError('a route in mode canary needs the share of users TS answers: --percent 10');
+    if (percent !== null && !(percent > 0 && percent <= 100))
+      throw new RouteEditError(`--percent ${percent} is not a share of users; give a number above 0 and at most 100, e.g. --percent 10`);
+    wanted.percent = edit.mode === 'canary' ? String(percent) : null;
   }
   const splices = [...revisionSplices(text, doc), ...(found ? routeSplices(text, found, wanted) : [newRoute(text, routes, path, wantExact === true, wanted)])];
   // From the end backwards, so earlier offsets stay right; of two at one offset the later one goes in first, ending up after.
   const ordered = splices.map((splice, i) => ({ ...splice, i })).sort((a, b) => b.start - a.start || b.i - a.i);
   const edited = ordered.reduce((out, { start, end, insert }) => out.slice(0, start) + insert + out.slice(end), text);
   const after = findRoute(parseDocument(edited).get('routes', true) as YAMLSeq, path, wantExact);
-  return { text: edited, before, after: stateOf(after!), toward: edit.mode === 'legacy' ? 'legacy' : 'ts' };
+  const toward = before !== null && modeRank(edit.mode) < modeRank(before.mode) ? 'legacy' : edit.mode === 'legacy' ? 'legacy' : 'ts';
+  return { text: edited, before, after: stateOf(after!), toward };
 }
+
+/** legacy 0, shadow 1, canary 2, next 3: a lower rank is a move back toward legacy. */
+const modeRank = (mode: string): number => ROUTE_MODES.indexOf(mode as RouteMode);
 
 // Edits are splices of the original text at the ranges the parser reports, so every comment, blank line
 // and alignment outside the changed values stays as it was written (re-serializing would reflow them).
@@ -159,6 +174,7 @@ function stateOf(map: YAMLMap): RouteState {
     mode: String(map.get('mode')),
     handler: typeof map.get('handler') === 'string' ? (map.get('handler') as string) : null,
     methods: isSeq(methods) ? methods.items.map((item) => String(isScalar(item) ? item.value : item)) : null,
+    percent: typeof map.get('percent') === 'number' ? (map.get('percent') as number) : null,
   };
 }
 

@@ -13,7 +13,7 @@ import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { join } from 'node:path';
 import { ControlError } from './errors.ts';
-import type { StackControl, StackStatus } from './stack.ts';
+import type { ApplyResult, StackControl, StackStatus } from './stack.ts';
 
 export const CONTROL_SOCKET = 'control.sock';
 // A unix socket path longer than this cannot be bound on Linux (sun_path is 108 bytes with its NUL).
@@ -29,7 +29,7 @@ export interface StackClient {
   readonly routesFile: string;
   status(): Promise<StackStatus & { routesFile: string }>;
   check(text: string): Promise<string[]>;
-  apply(toward: 'ts' | 'legacy'): Promise<{ status: StackStatus; agreedAfterMs: number; nginxReloaded: boolean }>;
+  apply(toward: 'ts' | 'legacy'): Promise<ApplyResult>;
   reloadCode(): Promise<{ status: StackStatus; pids: number[] }>;
 }
 

@@ -10,6 +10,13 @@
  * only when routes are added or removed or their paths or settings change. nginx then serves an older
  * revision whose front-door routing equals the live one's: that is agreement, and status says so.
  *
+ * A TS server that is down (crashed, being restarted by the supervisor) does not hold a change up: it
+ * loads the file when it starts, so apply switches the front door, reports the TS server as pending
+ * instead of waiting for it, and {@link StackControl.reconcile} (called every second by `up`) sends it
+ * the table once it is back, should it have read the file before the change. Its handlers are checked
+ * against the ones it last reported (or, before it ever answered, the ones the file's table names). A
+ * TS server that is up but does not agree within the timeout still fails the change, as before.
+ *
  * @example
  * const control = createStackControl({ routesFile, env, token, workers: 2, ts: () => ts.current, front: () => frontDoor });
  * await control.apply('ts'); // TS first, then the front door; resolves once every process serves the file
@@ -91,9 +98,19 @@ export interface StackControl {
   /** Problems of a candidate table's text (its own, and handlers the running TS server cannot serve); empty: good. */
   check(text: string): Promise<string[]>;
   /** Make every process serve the file: the TS server first (toward 'ts') or the front door first (toward 'legacy'). */
-  apply(toward: 'ts' | 'legacy'): Promise<{ status: StackStatus; agreedAfterMs: number; nginxReloaded: boolean }>;
+  apply(toward: 'ts' | 'legacy'): Promise<ApplyResult>;
+  /** A TS server that was down during an apply and is back serving another revision than the file's gets it now. */
+  reconcile(): Promise<void>;
   /** Restart the TS workers one at a time, so new handler code goes live without a failed request. */
   reloadCode(): Promise<{ status: StackStatus; pids: number[] }>;
+}
+
+export interface ApplyResult {
+  readonly status: StackStatus;
+  readonly agreedAfterMs: number;
+  readonly nginxReloaded: boolean;
+  /** Processes that were down and load the table when they start (the TS server during a crash); empty: every process agreed. */
+  readonly pending: readonly string[];
 }
 
 export function createStackControl(stack: StackHandles): StackControl {
@@ -131,6 +148,14 @@ export function createStackControl(stack: StackHandles): StackControl {
       req.on('timeout', () => req.destroy(new Error(`${url} did not answer within ${ASK_TIMEOUT_MS} ms`)));
       req.on('error', reject);
     });
+  // The handlers the TS server last said it serves: what a change is checked against while it is down.
+  let lastHandlers: readonly string[] | null = null;
+  // Set when an apply found the TS server down: once it is back, reconcile() makes sure it serves the file.
+  let tsPending = false;
+  const isTsDown = (): boolean => {
+    const ts = stack.ts();
+    return !ts?.internalUrl || ts.child.exitCode !== null || ts.child.signalCode !== null;
+  };
   const tsProcess = (): RunningProcess => {
     const ts = stack.ts();
     if (!ts?.internalUrl) throw new ControlError('failed', 'the TS server is not running (it is being restarted?); try again in a moment');
@@ -156,6 +181,7 @@ export function createStackControl(stack: StackHandles): StackControl {
         }));
       const missing = workers - answer.workers.length;
       for (let i = 0; i < missing; i++) reports.push({ name: 'ts worker (starting)', pid: null, revision: null, agrees: false });
+      lastHandlers = answer.handlers;
       return { reports, handlers: answer.handlers };
     } catch (err) {
       return { reports: [{ name: 'ts', pid: stack.ts()?.child.pid ?? null, revision: null, agrees: false, note: `did not answer: ${(err as Error).message}` }], handlers: [] };
@@ -228,9 +254,15 @@ export function createStackControl(stack: StackHandles): StackControl {
     };
   };
 
-  const switchTs = async (table: RouteTable): Promise<void> => {
+  /** SIGHUP and wait for agreement; a TS server that is down is not waited for (it reads the file when it starts): the note says so. */
+  const switchTs = async (table: RouteTable): Promise<string | null> => {
+    if (isTsDown()) {
+      tsPending = true;
+      return `the TS server is down (being restarted); it loads revision ${table.revision} when it starts`;
+    }
     tsProcess().child.kill('SIGHUP');
     await waitUntil(laggingTs(table.revision), AGREEMENT_TIMEOUT_MS, `the TS server did not serve revision ${table.revision}`);
+    return null;
   };
   /** The edge reloads on SIGHUP; nginx only when its routing changes (a reload cuts idle kept-alive client connections). */
   const switchFront = async (table: RouteTable): Promise<boolean> => {
@@ -261,6 +293,14 @@ export function createStackControl(stack: StackHandles): StackControl {
     front?.child.kill('SIGHUP');
   };
 
+  // Before the TS server ever answered: the handlers of the table it started with (it refuses to start without them).
+  const servedByFile = (): string[] => {
+    try {
+      return [...new Set(fileTable().routes.flatMap((r) => (r.handler ? [r.handler] : [])))];
+    } catch {
+      return [];
+    }
+  };
   const check = async (text: string): Promise<string[]> => {
     let table: RouteTable;
     try {
@@ -269,7 +309,10 @@ export function createStackControl(stack: StackHandles): StackControl {
       if (err instanceof RouteTableError) return [err.message];
       throw err;
     }
-    const { handlers } = await askTs();
+    const handlers = await askTs().then(
+      (answer) => (lastHandlers = answer.handlers),
+      () => lastHandlers ?? servedByFile(),
+    );
     return unknownHandlers(table, handlers).map(
       ({ handler, lines }) =>
         `${routesFile} line ${lines.join(', ')}: handler '${handler}' is not served by the running TS server (it serves: ${handlers.join(', ') || 'none'}); write its service, compose it in the module STRANGLER_SERVICES names, then \`npx strangler reload --code\``,
@@ -292,14 +335,26 @@ export function createStackControl(stack: StackHandles): StackControl {
         const problems = await check(readFileSync(routesFile, 'utf8'));
         if (problems.length > 0) throw new ControlError('refused', `nothing was switched:\n${problems.join('\n')}`);
         let nginxReloaded: boolean;
+        let tsNote: string | null;
         if (toward === 'ts') {
-          await switchTs(table);
+          tsNote = await switchTs(table);
           nginxReloaded = await switchFront(table);
         } else {
           nginxReloaded = await switchFront(table);
-          await switchTs(table);
+          tsNote = await switchTs(table);
         }
-        return { status: await status(), agreedAfterMs: performance.now() - startedAt, nginxReloaded };
+        return { status: await status(), agreedAfterMs: performance.now() - startedAt, nginxReloaded, pending: tsNote === null ? [] : [tsNote] };
+      }),
+    reconcile: () =>
+      serialized(async () => {
+        if (!tsPending || isTsDown()) return;
+        const table = fileTable();
+        const { reports } = await tsReports(table.revision);
+        if (reports.every((r) => r.agrees)) {
+          tsPending = false;
+          return;
+        }
+        if ((await switchTs(table)) === null) tsPending = false;
       }),
     reloadCode: () =>
       serialized(async () => {

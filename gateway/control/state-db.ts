@@ -12,6 +12,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 
+/** The state file's name in the gateway's state directory (STRANGLER_STATE_DIR). */
+export const STATE_FILE = 'state.db';
 export const STATE_DB_BUSY_TIMEOUT_MS = 5000;
 
 export function openStateDb(file: string): Database.Database {

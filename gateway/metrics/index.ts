@@ -2,7 +2,8 @@
  * The TS server's Prometheus metrics (prom-client), served on the internal listener only (`GET
  * /metrics`, bearer token like every internal request): requests by route, backend and status, latency
  * per backend, proxy failures by kind, route-table reloads applied and refused. They are counted from
- * the access records (gateway/access), the same data the access log writes. With several workers each
+ * the access records (gateway/access), the same data the access log writes. The traffic modes add
+ * comparisons, noise checks, shadow copies, demotions and front-door fallbacks by route (./evidence.ts). With several workers each
  * counts its own and a scrape on any of them answers for the whole cluster (./cluster.ts).
  *
  * @example
@@ -13,6 +14,8 @@
  */
 import { AggregatorRegistry, Counter, Histogram, Registry, type PrometheusContentType } from 'prom-client';
 import type { AccessRecord } from '../access/index.ts';
+import type { EvidenceRecorder } from '../evidence/types.ts';
+import { evidenceMetrics } from './evidence.ts';
 
 export { clusterMetricsText, answerMetricsRequests, type MetricsRequest } from './cluster.ts';
 
@@ -34,13 +37,22 @@ export interface GatewayMetrics {
   tableReloaded(result: ReloadResult): void;
   /** The exposition text of this process's metrics. */
   text(): Promise<string>;
+  /** A recorder that counts comparisons, noise checks and shadow copies here, then records them (./evidence.ts). */
+  countEvidence(recorder: EvidenceRecorder): EvidenceRecorder;
+  /** Release the state file the demotion and front-door fallback counts are read from. */
+  close(): void;
+}
+
+export interface MetricsOptions {
+  /** The gateway's state file (`<STRANGLER_STATE_DIR>/state.db`): demotions and front-door fallbacks are read from it at scrape time; null: not counted. */
+  readonly stateFile?: string | null;
 }
 
 /**
  * This process's metrics, in a registry of their own. The registry is an AggregatorRegistry so that a
  * cluster worker also answers the primary's requests for its metrics.
  */
-export function createMetrics(): GatewayMetrics {
+export function createMetrics({ stateFile = null }: MetricsOptions = {}): GatewayMetrics {
   const registry = new AggregatorRegistry<PrometheusContentType>();
   // A worker hands the primary this registry's metrics, not prom-client's global one.
   AggregatorRegistry.setRegistries([registry]);
@@ -77,6 +89,7 @@ export function createMetrics(): GatewayMetrics {
   });
   // Present from the first scrape, so a rate() over them never starts from nothing.
   for (const result of ['applied', 'refused'] as const) reloads.inc({ result }, 0);
+  const evidence = evidenceMetrics(registry, stateFile);
 
   return {
     registry,
@@ -89,5 +102,7 @@ export function createMetrics(): GatewayMetrics {
     },
     tableReloaded: (result) => reloads.inc({ result }),
     text: () => registry.metrics(),
+    countEvidence: evidence.countEvidence,
+    close: evidence.close,
   };
 }

@@ -68,8 +68,6 @@ export interface ForwardOptions {
    * may read beside the pipe (a shadow copy's tee) but must not pause or consume it.
    */
   readonly onResponse?: (proxyRes: IncomingMessage) => void;
-  /** Called with the request to the upstream once it is made (a shadow copy starts once it is sent). */
-  readonly onUpstreamRequest?: (proxyReq: ClientRequest) => void;
   /**
    * The request's body, already read (the TS server buffers it before a handler that may fall back
    * runs): sent with its length instead of reading `req`, which has nothing left to give.
@@ -82,6 +80,8 @@ export interface ForwardOptions {
    * since then nothing was sent. Anything else gets the error page, never a second send.
    */
   readonly fallback?: ForwardFallback;
+  /** Called with the request to the upstream once it is made (a shadow copy starts once it is sent). */
+  readonly onUpstreamRequest?: (proxyReq: ClientRequest) => void;
 }
 
 export interface ForwardFallback {

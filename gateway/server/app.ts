@@ -110,7 +110,7 @@ const plainError: ErrorRenderer = (status, message) => new Response(`${status} $
  * serve({ fetch: server.app.fetch, port: 8081 });
  */
 export function createTsServer(options: TsServerOptions): TsServer {
-  const { services, proxy, logger, errorResponse = plainError, answeredBy = false, onAccess, shadows, canaryCookie = null } = options;
+  const { services, proxy, logger, errorResponse = plainError, answeredBy = false, onAccess, canaryCookie = null, shadows } = options;
   const fallback = createFallback({
     logger,
     timeoutMs: options.fallbackTimeoutMs ?? Math.min(REQUEST_BUDGET_MS, options.table.settings.proxyTimeoutMs / 2),
@@ -237,10 +237,14 @@ export function createTsServer(options: TsServerOptions): TsServer {
     if (answeredByHeader !== null) outgoing.setHeader(ANSWERED_BY_HEADER, answeredByHeader);
     const path = forwardTargetFor(plan.route, target);
     const requestId = c.get('requestId');
-    // Legacy answers; the handler on trial may get a copy, compared once legacy's answer is out.
-    const shadowHandler = plan.shadow?.handler == null ? undefined : mounted.get(plan.shadow.handler);
+    // Legacy answers; the handler on trial may get a copy, compared once legacy's answer is out. Not on
+    // a fallback: the handler has just failed this very request.
+    const shadowHandler = body !== undefined || plan.shadow?.handler == null ? undefined : mounted.get(plan.shadow.handler);
     const copy =
-      shadows?.begin({ plan, method: incoming.method ?? c.req.method, target: path, incoming, requestId, handler: shadowHandler, legacyUrl: table.backends.legacy.url }) ?? null;
+      body !== undefined
+        ? null
+        : (shadows?.begin({ plan, method: incoming.method ?? c.req.method, target: path, incoming, requestId, handler: shadowHandler, legacyUrl: table.backends.legacy.url }) ??
+          null);
     const outcome = await proxy.forward(incoming, outgoing, table.backends.legacy, {
       path,
       requestId,

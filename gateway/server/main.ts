@@ -47,7 +47,7 @@ import { loadComposeServices } from './services-module.ts';
 import { join } from 'node:path';
 import { openEvidence, type EvidenceStore } from '../evidence/index.ts';
 import { createLegacyAgain, createShadowRunner, dropClientShadowHeader } from '../shadow/index.ts';
-import { STATE_FILE } from '../cli/control.ts';
+import { STATE_FILE } from '../control/state-db.ts';
 
 // nginx keeps idle upstream connections for 60 s; staying open longer means nginx always closes first,
 // so it never sends a request on a connection Node is closing at the same moment.
@@ -109,7 +109,7 @@ const appError: ErrorRenderer =
   serviceSet.errorResponse ?? ((status, message) => new Response(`${status} ${message}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } }));
 const errorResponse: ErrorRenderer = (status, message, path) => (status === 500 ? appError(status, message, path) : errorPageResponse(status, pages, { close: status === 400 }));
 // Each process counts what it serves; a worker's scrape answers for the whole cluster (gateway/metrics).
-const metrics = createMetrics();
+const metrics = createMetrics({ stateFile: join(config.stateDir, STATE_FILE) });
 // Shadow comparisons and per-side traffic go to the gateway's state file (beside the audit log), through
 // one recorder per process that writes once a second and at shutdown.
 let evidence: EvidenceStore;
@@ -118,7 +118,8 @@ try {
 } catch (err) {
   fail('refused', `not starting: the evidence store in ${config.stateDir} could not be opened: ${(err as Error).message}`);
 }
-const recorder = evidence.recorder();
+// Each event is counted in this worker's metrics too (summed over the workers at a scrape).
+const recorder = metrics.countEvidence(evidence.recorder());
 const shadows = createShadowRunner({
   recorder,
   logger,
@@ -299,6 +300,7 @@ function serveAndDrain(): void {
         await Promise.race([shadows.idle(), new Promise((done) => setTimeout(done, SHADOW_DRAIN_MS).unref())]);
         try {
           evidence.close();
+          metrics.close();
         } catch (err) {
           logger.error({ event: 'evidence_close_failed', err }, 'writing the last evidence failed');
         }

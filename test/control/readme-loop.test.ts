@@ -10,18 +10,11 @@ import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, ROOT, tempDir } from '../helpers/processes.ts';
+import { sectionCommands } from '../helpers/readme.ts';
 import { runUp, type Up } from '../helpers/up.ts';
 
 /** The command lines of the first sh block of README.md's "Moving an endpoint", comments removed. */
-export function loopCommands(): string[] {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Moving an endpoint'));
-  const block = /```sh\n([\s\S]*?)```/.exec(section)![1]!;
-  return block
-    .split('\n')
-    .map((line) => line.replace(/\s+#.*$/, '').trim())
-    .filter(Boolean);
-}
+export const loopCommands = (): string[] => sectionCommands('## Moving an endpoint');
 
 const apps = [
   { app: 'the forum', stack: 'stack.yaml', routes: 'routes.yaml', swap: (line: string) => line, path: '/api/v1/threads', handler: 'threads', extra: {} },

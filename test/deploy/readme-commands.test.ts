@@ -40,6 +40,10 @@ const COVERED: readonly { readonly command: RegExp; readonly by: 'here' | string
     by: 'test/control/readme-loop.test.ts',
     proof: '[/^curl /, [/X-Strangler-Answered-By: ts/i]]',
   },
+  // "From legacy to next": the walk through the traffic modes, run as written against the forum's running stack.
+  { command: /^npx strangler (promote|diff) /, by: 'test/traffic/readme-walk.test.ts', proof: 'const result = sh(line);' },
+  { command: /^curl -s -o \/dev\/null http:\/\/127\.0\.0\.1:\$\{FRONT_PORT:-8080\}\S+$/, by: 'test/traffic/readme-walk.test.ts', proof: '[/^curl /, 0, []]' },
+  { command: /^for i in \$\(seq \d+\); do curl .*; done$/, by: 'test/traffic/readme-walk.test.ts', proof: '[/^for i in /, 0, []]' },
   // npm test runs the lint script's two commands as one of its counted parts (bin/run-tests.js; the
   // script's text is pinned by test/deploy/run-tests.test.ts), so every CI run runs it.
   { command: /^npm run lint$/, by: 'bin/run-tests.js', proof: "['lint', () => lint()]" },
