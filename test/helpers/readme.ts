@@ -2,7 +2,7 @@
  * README.md's shell commands as the tests run them: the first sh block of a section, comments removed.
  *
  * @example
- * sectionCommands('## From legacy to next'); // ['STRANGLER_ANSWERED_BY=1 npx strangler up', 'npx strangler promote ...', ...]
+ * sectionCommands('## From legacy to next'); // ['npx strangler rollback ...', 'STRANGLER_ANSWERED_BY=1 npx strangler up', 'npx strangler promote ...', ...]
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -27,7 +27,8 @@ describe("README's walk from legacy to next", { timeout: 600_000 }, () => {
   });
 
   it('takes the route through shadow and canary to next on its evidence, refusing the step it cannot judge yet, and back', async () => {
-    const [upLine, ...walk] = walkCommands();
+    const [rollbackLine, upLine, ...walk] = walkCommands();
+    expect(rollbackLine).toBe(`npx strangler rollback "${ROUTE}" --why "walk it from legacy"`);
     expect(upLine).toBe('STRANGLER_ANSWERED_BY=1 npx strangler up');
     const routes = join(dir, 'routes.yaml');
     copyFileSync(join(ROOT, 'routes.yaml'), routes);
@@ -45,7 +46,7 @@ describe("README's walk from legacy to next", { timeout: 600_000 }, () => {
     if (samples) writeFileSync(samples, '');
     const sh = (line: string) => spawnSync('sh', ['-c', line], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 300_000 });
     // The walk starts in mode legacy: without a running stack a rollback edits the file alone.
-    expect(sh(`npx strangler rollback "${ROUTE}" --why "walk it from legacy"`).stdout).toContain('No running stack found');
+    expect(sh(rollbackLine!).stdout).toContain('No running stack found');
     up = runUp(env, upLine);
     await up.waitFor(/front door\s+(http:\/\/\S+)/, 180_000);
 

@@ -12,7 +12,8 @@ import { parseResponses, sendRaw } from '../helpers/raw-http.ts';
 import { NGINX, startNginx } from '../helpers/stack.ts';
 import { routesWith, startWsBackend, type WsBackend } from './ws-backend.ts';
 
-const routesYaml = routesWith('{ path: /down, mode: next, handler: nobody }');
+// No fallback: a TS that is down gives the front door's 502 page, which is what this compares.
+const routesYaml = routesWith('{ path: /down, mode: next, handler: nobody, fallback: false }');
 
 const upgrade = (path: string, extra = ''): string =>
   `GET ${path} HTTP/1.1\r\nHost: forum.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`;
