@@ -22,7 +22,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { answeredByParams, answeredBySide } from '../../gateway/access/index.ts';
 import { openEvidence } from '../../gateway/evidence/index.ts';
 import { canaryBucket } from '../../gateway/server/plan.ts';
-import { ROOT, tempDir } from '../helpers/processes.ts';
+import { ROOT, tempDir, waitUntil } from '../helpers/processes.ts';
 import { NGINX } from '../helpers/stack.ts';
 import { runUp, stackEnv, type Up } from '../helpers/up.ts';
 import { steadyLoad, strangler } from '../control/load.ts';
@@ -130,16 +130,16 @@ describe.each(doors)('a canary route through the %s front door with two TS worke
     const canary = steadyLoad(front, '/', CLIENTS, { cookie: `${COOKIE}=${tsSession}` });
     const next = steadyLoad(front, '/api/v1/boards', CLIENTS);
     try {
-      await until(() => canary.sides.includes('ts') && next.sides.includes('ts'));
+      await waitUntil(() => canary.sides.includes('ts') && next.sides.includes('ts'), 'TS answers on both routes', 60_000);
       const [, pid] = up!.output.join('\n').match(/TS server\s+\S+\s+\(pid (\d+)\)/)!;
       const fromCanary = canary.sides.length;
       const fromNext = next.sides.length;
       // The whole TS server at once, workers and all (it leads its own process group), as a crash would.
       process.kill(-Number(pid), 'SIGKILL');
-      await until(() => canary.sides.slice(fromCanary).includes('legacy') && next.sides.slice(fromNext).includes('legacy'));
+      await waitUntil(() => canary.sides.slice(fromCanary).includes('legacy') && next.sides.slice(fromNext).includes('legacy'), 'legacy answers while TS is down', 60_000);
       await up!.waitFor(/strangler up: ts is back \(pid \d+\)/, 120_000);
       const back = [canary.sides.length, next.sides.length] as const;
-      await until(() => canary.sides.slice(back[0]).includes('ts') && next.sides.slice(back[1]).includes('ts'));
+      await waitUntil(() => canary.sides.slice(back[0]).includes('ts') && next.sides.slice(back[1]).includes('ts'), 'TS answers again once it is back', 60_000);
     } finally {
       await Promise.all([canary.stop(), next.stop()]);
     }
@@ -149,7 +149,11 @@ describe.each(doors)('a canary route through the %s front door with two TS worke
     // Counted where the demoter reads them: by the front door (nginx through `up`'s tailer of its log).
     const evidence = openEvidence(join(stateDir, 'state.db'));
     try {
-      await until(() => evidence.window('/', startedAt).fallbacks.total > 0 && evidence.window('/api/v1/boards', startedAt).fallbacks.total > 0, 15_000);
+      await waitUntil(
+        () => evidence.window('/', startedAt).fallbacks.total > 0 && evidence.window('/api/v1/boards', startedAt).fallbacks.total > 0,
+        'fallbacks in the evidence store',
+        15_000,
+      );
       expect(Object.keys(evidence.window('/', startedAt).fallbacks.byDoor)).toContain(door);
     } finally {
       evidence.close();
@@ -172,11 +176,3 @@ describe.each(doors)('a canary route through the %s front door with two TS worke
     }
   });
 });
-
-async function until(check: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
