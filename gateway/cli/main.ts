@@ -77,7 +77,7 @@ class UsageError extends Error {}
 function describe(table: RouteTable): string {
   const rows = table.routes.map((route) => [
     route.exact ? `= ${route.path}` : route.path,
-    route.mode,
+    route.percent === null ? route.mode : `${route.mode} ${route.percent}%`,
     route.handler ?? '-',
     route.methods?.join(',') ?? 'all',
     `${route.backend} (${table.backends[route.backend].url})`,
