@@ -26,6 +26,7 @@ routes:
   - { path: /sampled, mode: shadow, handler: trial, methods: [GET], shadow: { sample_percent: 0 } }
   - { path: /unsafe, mode: shadow, handler: trial, methods: [GET, POST], shadow: { noise_percent: 0 } }
   - { path: /echo, mode: shadow, handler: trial, methods: [POST], shadow: { unsafe: true, max_body_kb: 1 } }
+  - { path: /spin, mode: shadow, handler: trial, methods: [GET], shadow: { noise_percent: 0 } }
   - { path: /seen, mode: next, handler: trial, methods: [GET] }
   - { path: /canary, mode: canary, percent: 0.01, handler: trial, methods: [GET], shadow: { noise_percent: 0 } }
 `;
@@ -64,6 +65,8 @@ export interface TrialStack {
   /** The route's evidence so far, as the TS server flushed it (once a second). */
   evidence(route: string): RouteEvidence;
   readonly store: EvidenceStore;
+  /** The pids of the shadow processes the TS server started so far, oldest first (its log lines). */
+  shadowPids(): number[];
   /** Poll the route's evidence until `check` holds. */
   waitFor(route: string, check: (e: RouteEvidence) => boolean, what: string): Promise<RouteEvidence>;
   stop(): Promise<void>;
@@ -90,6 +93,11 @@ export async function startTrialStack(extraTsEnv: Record<string, string> = {}): 
     env: { ...env, TS_PORT: String(ts.port) },
     store,
     evidence,
+    shadowPids: () =>
+      ts.output.flatMap((line) => {
+        const match = /"event":"shadow_child_started","pid":(\d+)/.exec(line);
+        return match ? [Number(match[1])] : [];
+      }),
     async waitFor(route, check, what) {
       await waitUntil(() => check(evidence(route)), `${what} on ${route} (now ${JSON.stringify(evidence(route).shadow)} ${JSON.stringify(evidence(route).comparisons)})`, 20_000);
       return evidence(route);
