@@ -9,7 +9,7 @@
  * under load, all as ratios per round. The copies' own fate (sent, dropped, failed, compared, equal) is
  * read back from each server's evidence store, and the shadow processes' memory from /proc.
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { startTs } from '../../test/helpers/stack.ts';
 import { openEvidence } from '../../gateway/evidence/index.ts';
@@ -54,7 +54,9 @@ export const shadow: Scenario = {
 
     const door = ctx.frontDoor;
     const label = (mode: Mode): string =>
-      mode === 'legacy' ? `${door} → TS → legacy, plain legacy mode` : `${door} → TS → legacy, shadow 100% (copy ${mode === 'inline' ? 'inline, in parallel' : 'in the shadow process'})`;
+      mode === 'legacy'
+        ? `${door} → TS → legacy, plain legacy mode`
+        : `${door} → TS → legacy, shadow 100% (copy ${mode === 'inline' ? 'inline, in parallel' : 'in the shadow process'})`;
     const targets: Target[] = (['legacy', 'inline', 'process'] as const).flatMap((mode) => [
       { name: `${mode}-1`, label: label(mode), url: doors[mode].url + path, connections: 1 },
       { name: `${mode}-n`, label: label(mode), url: doors[mode].url + path },
@@ -99,22 +101,24 @@ async function stackFor(ctx: BenchContext, env: Record<string, string>, routes: 
   const runner: Record<string, string> = mode === 'process' ? { STRANGLER_SHADOW_RUNNER: 'process' } : { STRANGLER_SHADOW_RUNNER: 'inline', STRANGLER_SHADOW_START: 'parallel' };
   const ts = await ctx.own(startTs({ ...env, ...TS_WORKERS_ENV, ROUTES: routes, TS_PORT: '0', STRANGLER_STATE_DIR: stateDir, ...runner }));
   const front = await ctx.own(startFrontDoor(ctx, { ...env, ROUTES: routes, TS_PORT: String(ts.port) }));
-  // Each serving process logs the pid of the shadow process it started; the last one per server is live.
-  const shadowRssMb = (): number[] =>
-    ts.output.flatMap((line) => {
-      const pid = /"event":"shadow_child_started","pid":(\d+)/.exec(line)?.[1];
-      const rss = pid === undefined ? undefined : /VmRSS:\s+(\d+) kB/.exec(readStatus(pid))?.[1];
-      return rss === undefined ? [] : [Math.round(Number(rss) / 102.4) / 10];
-    });
+  // The shadow processes are the TS server's grandchildren (one per worker) running child-main.ts.
+  const shadowRssMb = (): number[] => {
+    const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,rss=,args='], { encoding: 'utf8' })
+      .split('\n')
+      .map((line) => /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(.*)$/.exec(line))
+      .flatMap((m) => (m ? [{ pid: Number(m[1]), ppid: Number(m[2]), rssKb: Number(m[3]), args: m[4]! }] : []));
+    const tree = new Set([ts.child.pid]);
+    for (let grown = true; grown;) {
+      grown = false;
+      for (const row of rows)
+        if (tree.has(row.ppid) && !tree.has(row.pid)) {
+          tree.add(row.pid);
+          grown = true;
+        }
+    }
+    return rows.filter((row) => tree.has(row.pid) && row.args.includes('child-main.ts')).map((row) => Math.round(row.rssKb / 102.4) / 10);
+  };
   return { ...front, stateDir, shadowRssMb };
-}
-
-function readStatus(pid: string): string {
-  try {
-    return readFileSync(`/proc/${pid}/status`, 'utf8');
-  } catch {
-    return '';
-  }
 }
 
 function latencyChecks(

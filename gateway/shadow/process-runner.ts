@@ -142,7 +142,10 @@ export function createProcessShadowRunner(options: ProcessRunnerOptions): Shadow
         done();
         if (closing) return;
         if (Date.now() - startedAt >= HEALTHY_AFTER_MS) restartMs = RESTART_MIN_MS;
-        logger.warn({ event: 'shadow_child_exited', pid: proc.pid, code, signal, restart_in_ms: restartMs }, `shadow process ${proc.pid} exited (${signal ?? code}); restarting in ${restartMs} ms`);
+        logger.warn(
+          { event: 'shadow_child_exited', pid: proc.pid, code, signal, restart_in_ms: restartMs },
+          `shadow process ${proc.pid} exited (${signal ?? code}); restarting in ${restartMs} ms`,
+        );
         setTimeout(() => closing || start(), restartMs).unref();
         restartMs = Math.min(RESTART_MAX_MS, restartMs * 2);
       }),
@@ -180,7 +183,10 @@ export function createProcessShadowRunner(options: ProcessRunnerOptions): Shadow
       // Silent well past the handler's limit: the child is stuck (a handler looping on its event loop).
       entry.answered = true;
       recorder.shadow(route, 'failed');
-      logger.warn({ event: 'shadow_child_unresponsive', pid: proc.pid, route, silent_ms: silenceMs }, `shadow process ${proc.pid} said nothing for ${silenceMs} ms about a copy of ${route}; killing it`);
+      logger.warn(
+        { event: 'shadow_child_unresponsive', pid: proc.pid, route, silent_ms: silenceMs },
+        `shadow process ${proc.pid} said nothing for ${silenceMs} ms about a copy of ${route}; killing it`,
+      );
       proc.kill('SIGKILL');
     }, silenceMs);
     timer.unref();

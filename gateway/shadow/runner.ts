@@ -148,7 +148,17 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       return;
     }
     if (body !== null && !body.complete) return;
-    const copy = { route, revision: plan.revision, method: request.method, target: request.target, headers: request.incoming.headers, requestId: request.requestId, legacyUrl: request.legacyUrl, legacy, timeoutMs };
+    const copy = {
+      route,
+      revision: plan.revision,
+      method: request.method,
+      target: request.target,
+      headers: request.incoming.headers,
+      requestId: request.requestId,
+      legacyUrl: request.legacyUrl,
+      legacy,
+      timeoutMs,
+    };
     await judge(copy, early ?? callTs(body?.body ?? null));
   }
 
