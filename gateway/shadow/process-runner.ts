@@ -3,8 +3,8 @@
  * inline runner (method, sample, per-route concurrency cap, body caps), tees legacy's answer, and once the
  * user's answer is complete sends the copy over IPC to its shadow child (./child-main.ts), which calls the
  * handler, asks legacy again for noise, compares and records. The serving process never waits for the
- * child: a copy it cannot hand over at once (no child right now, the channel backed up) is dropped and
- * counted. The child runs at the lowest CPU priority, so copies take only the CPU users leave; a child
+ * child: the child starts with the first copy and copies wait (bounded) until it says it is ready; a copy
+ * it cannot hand over (the channel backed up, 256 outstanding) is dropped and counted. The child runs at the lowest CPU priority, so copies take only the CPU users leave; a child
  * that dies or stops answering (a handler looping forever) is killed, its copies counted `failed`, and a
  * new one started after a backoff, while the users' answers keep flowing.
  */
@@ -17,7 +17,7 @@ import type { Logger } from '../log/index.ts';
 import { admit, createSlots } from './admit.ts';
 import { captureResponse, copyBody, type CopiedBody } from './capture.ts';
 import type { JudgedCopy } from './judge.ts';
-import { isFromChild, type CountedEvent, type ToChild } from './protocol.ts';
+import { isFromChild, type CopyMessage, type CountedEvent, type ToChild } from './protocol.ts';
 import type { ShadowCopy, ShadowRequest, ShadowRunner } from './runner.ts';
 
 /** The lowest priority (nice 19): the child runs when no user request wants the CPU. */
@@ -58,7 +58,8 @@ export const NO_RECORDING: EvidenceRecorder = Object.freeze({
 
 interface Outstanding {
   readonly route: string;
-  readonly timer: NodeJS.Timeout;
+  /** Set once the copy is sent: silence past it kills the child. */
+  timer: NodeJS.Timeout | null;
   answered: boolean;
 }
 
@@ -88,6 +89,10 @@ export function createProcessShadowRunner(options: ProcessRunnerOptions): Shadow
   const silenceMs = Math.max(2 * timeoutMs, timeoutMs + 1000);
   const outstanding = new Map<number, Outstanding>();
   let child: ChildProcess | null = null;
+  // The child says when it can take copies; until then (and while one is restarting) they wait here.
+  let ready = false;
+  let restarting = false;
+  let waiting: CopyMessage[] = [];
   let nextId = 1;
   let unwritten = 0;
   let closing = false;
@@ -105,15 +110,17 @@ export function createProcessShadowRunner(options: ProcessRunnerOptions): Shadow
   const settle = (id: number): void => {
     const entry = outstanding.get(id);
     if (entry === undefined) return;
-    clearTimeout(entry.timer);
+    if (entry.timer !== null) clearTimeout(entry.timer);
     outstanding.delete(id);
     slots.release(entry.route);
   };
 
   function start(): void {
     const startedAt = Date.now();
+    restarting = false;
     const proc = spawn();
     child = proc;
+    ready = false;
     unwritten = 0;
     try {
       if (proc.pid !== undefined) setPriority(proc.pid, SHADOW_CHILD_PRIORITY);
@@ -122,7 +129,14 @@ export function createProcessShadowRunner(options: ProcessRunnerOptions): Shadow
     }
     logger.info({ event: 'shadow_child_started', pid: proc.pid }, `shadow process ${proc.pid} started`);
     proc.on('message', (message: unknown) => {
-      if (!isFromChild(message) || message.kind === 'ready') return;
+      if (!isFromChild(message)) return;
+      if (message.kind === 'ready') {
+        ready = true;
+        const queued = waiting;
+        waiting = [];
+        for (const copy of queued) dispatch(proc, copy);
+        return;
+      }
       count(message.counts);
       if (message.kind === 'answered') {
         const entry = outstanding.get(message.id);
@@ -134,13 +148,16 @@ export function createProcessShadowRunner(options: ProcessRunnerOptions): Shadow
     exited = new Promise((done) =>
       proc.once('exit', (code, signal) => {
         if (child === proc) child = null;
-        // Copies the child had not answered are lost with it: counted failed. Every place is freed.
+        // Copies the child had and had not answered are lost with it: counted failed, their places freed.
+        // Copies still waiting for a child wait for the next one.
         for (const [id, entry] of outstanding) {
+          if (entry.timer === null) continue;
           if (!entry.answered) recorder.shadow(entry.route, 'failed');
           settle(id);
         }
         done();
         if (closing) return;
+        restarting = true;
         if (Date.now() - startedAt >= HEALTHY_AFTER_MS) restartMs = RESTART_MIN_MS;
         logger.warn(
           { event: 'shadow_child_exited', pid: proc.pid, code, signal, restart_in_ms: restartMs },
@@ -169,17 +186,27 @@ export function createProcessShadowRunner(options: ProcessRunnerOptions): Shadow
   };
 
   function handOver(route: string, handler: string, copy: JudgedCopy, body: Buffer | null): void {
-    if (closing || child === null || outstanding.size >= MAX_OUTSTANDING || unwritten >= MAX_UNWRITTEN) {
-      // No child right now (restarting) or the channel is backed up: dropped, like a copy over the cap.
+    if (closing || outstanding.size >= MAX_OUTSTANDING || unwritten >= MAX_UNWRITTEN) {
+      // Shutting down, or the shadow process is behind (the channel backed up): dropped, like a copy over the cap.
       recorder.shadow(route, 'dropped-concurrency');
       slots.release(route);
       return;
     }
     const id = nextId++;
-    const proc = child;
-    const timer = setTimeout(() => {
-      const entry = outstanding.get(id);
-      if (entry === undefined || entry.answered) return;
+    outstanding.set(id, { route, timer: null, answered: false });
+    const message: CopyMessage = { kind: 'copy', id, handler, copy, body };
+    // Started with the first copy: a server that shadows nothing holds no shadow process.
+    if (child === null && !restarting) start();
+    if (child !== null && ready) dispatch(child, message);
+    else waiting.push(message);
+  }
+
+  function dispatch(proc: ChildProcess, message: CopyMessage): void {
+    const entry = outstanding.get(message.id);
+    if (entry === undefined) return;
+    const { route } = entry;
+    entry.timer = setTimeout(() => {
+      if (entry.answered || !outstanding.has(message.id)) return;
       // Silent well past the handler's limit: the child is stuck (a handler looping on its event loop).
       entry.answered = true;
       recorder.shadow(route, 'failed');
@@ -189,13 +216,12 @@ export function createProcessShadowRunner(options: ProcessRunnerOptions): Shadow
       );
       proc.kill('SIGKILL');
     }, silenceMs);
-    timer.unref();
-    outstanding.set(id, { route, timer, answered: false });
-    if (!send({ kind: 'copy', id, handler, copy, body })) {
-      clearTimeout(timer);
-      outstanding.delete(id);
+    entry.timer.unref();
+    if (!send(message)) {
+      // The child is going (its exit counts the copies it had); this one was never sent.
+      entry.answered = true;
       recorder.shadow(route, 'dropped-concurrency');
-      slots.release(route);
+      settle(message.id);
     }
   }
 
@@ -236,7 +262,8 @@ export function createProcessShadowRunner(options: ProcessRunnerOptions): Shadow
             legacy,
             timeoutMs,
           };
-          handOver(route.path, handler, copy, body?.body ?? null);
+          // After this turn of the event loop: the access line and the next request on the socket come first.
+          setImmediate(() => handOver(route.path, handler, copy, body?.body ?? null));
         })().catch((err: unknown) => {
           logger.error({ event: 'shadow_error', request_id: request.requestId, route: route.path, err }, 'the shadow copy failed unexpectedly');
           slots.release(route.path);
@@ -247,6 +274,8 @@ export function createProcessShadowRunner(options: ProcessRunnerOptions): Shadow
 
   async function close(graceMs: number): Promise<void> {
     closing = true;
+    // Copies still waiting for a shadow process will not get one.
+    for (const message of waiting.splice(0)) settle(message.id);
     const proc = child;
     if (proc === null) return;
     if (!send({ kind: 'finish', graceMs })) proc.kill('SIGKILL');
@@ -256,6 +285,5 @@ export function createProcessShadowRunner(options: ProcessRunnerOptions): Shadow
     clearTimeout(kill);
   }
 
-  start();
   return { begin, inFlight: slots.inFlight, idle: slots.idle, close };
 }

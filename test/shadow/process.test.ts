@@ -1,6 +1,6 @@
 /**
  * The shadow process against real processes: the TS server runs each copy in a child process of its own
- * at the lowest CPU priority, so a handler on trial that never gives its event loop back freezes only that
+ * (started with the first copy) at the lowest CPU priority, so a handler on trial that never gives its event loop back freezes only that
  * child, which is killed and replaced while every user keeps being answered. The inline runner
  * (STRANGLER_SHADOW_RUNNER=inline) still works where it is chosen.
  */
@@ -27,8 +27,13 @@ describe('the shadow process', () => {
     await stack?.stop();
   });
 
-  it('runs at the lowest priority, beside the server', async () => {
-    await waitUntil(() => stack.shadowPids().length === 1, 'the shadow process started');
+  it('starts with the first copy, at the lowest priority, beside the server', async () => {
+    // A server that has shadowed nothing yet holds no shadow process.
+    expect(stack.shadowPids()).toEqual([]);
+    expect((await fetch(`${stack.ts.url}/unsafe/1`)).status).toBe(200);
+    // The copy waited for the new process to be ready: compared, not dropped.
+    await stack.waitFor('/unsafe', (e) => e.comparisons.matches === 1, 'the first copy compared');
+    expect(stack.evidence('/unsafe').shadow.droppedConcurrency).toBe(0);
     const [pid] = stack.shadowPids();
     expect(pid).not.toBe(stack.ts.child.pid);
     expect(getPriority(pid!)).toBe(19);
