@@ -60,6 +60,8 @@ interface Outstanding {
   readonly route: string;
   /** Set once the copy is sent: silence past it kills the child. */
   timer: NodeJS.Timeout | null;
+  /** Whether the copy holds its place in the route's cap (not while it waits for a shadow process). */
+  holdsSlot: boolean;
   answered: boolean;
 }
 
@@ -112,7 +114,7 @@ export function createProcessShadowRunner(options: ProcessRunnerOptions): Shadow
     if (entry === undefined) return;
     if (entry.timer !== null) clearTimeout(entry.timer);
     outstanding.delete(id);
-    slots.release(entry.route);
+    if (entry.holdsSlot) slots.release(entry.route);
   };
 
   function start(): void {
@@ -193,18 +195,27 @@ export function createProcessShadowRunner(options: ProcessRunnerOptions): Shadow
       return;
     }
     const id = nextId++;
-    outstanding.set(id, { route, timer: null, answered: false });
+    const entry: Outstanding = { route, timer: null, answered: false, holdsSlot: true };
+    outstanding.set(id, entry);
     const message: CopyMessage = { kind: 'copy', id, handler, copy, body };
     // Started with the first copy: a server that shadows nothing holds no shadow process.
     if (child === null && !restarting) start();
-    if (child !== null && ready) dispatch(child, message);
-    else waiting.push(message);
+    if (child !== null && ready) return dispatch(child, message);
+    // Copies made while the shadow process starts wait for it, bounded by MAX_OUTSTANDING but outside the
+    // route's cap: the first second of traffic after a start is compared, not dropped.
+    entry.holdsSlot = false;
+    slots.release(route);
+    waiting.push(message);
   }
 
   function dispatch(proc: ChildProcess, message: CopyMessage): void {
     const entry = outstanding.get(message.id);
     if (entry === undefined) return;
     const { route } = entry;
+    if (!entry.holdsSlot) {
+      entry.holdsSlot = true;
+      slots.take(route);
+    }
     entry.timer = setTimeout(() => {
       if (entry.answered || !outstanding.has(message.id)) return;
       // Silent well past the handler's limit: the child is stuck (a handler looping on its event loop).
