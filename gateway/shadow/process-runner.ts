@@ -292,8 +292,11 @@ export function createProcessShadowRunner(options: ProcessRunnerOptions): Shadow
 
   async function close(graceMs: number): Promise<void> {
     closing = true;
-    // Copies still waiting for a shadow process will not get one.
-    for (const message of waiting.splice(0)) settle(message.id);
+    // Copies still waiting for a shadow process will not get one: dropped, and counted so.
+    for (const message of waiting.splice(0)) {
+      recorder.shadow(message.copy.route.path, 'dropped-concurrency');
+      settle(message.id);
+    }
     const proc = child;
     if (proc === null) return;
     if (!send({ kind: 'finish', graceMs })) proc.kill('SIGKILL');

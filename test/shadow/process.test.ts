@@ -73,6 +73,27 @@ describe('the shadow process', () => {
   }, 60_000);
 });
 
+describe('a TS server stopping', () => {
+  let stack: TrialStack;
+  beforeAll(async () => {
+    stack = await startTrialStack();
+  }, 60_000);
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('lets its shadow process finish the copy in hand and write it before both exit', async () => {
+    expect((await fetch(`${stack.ts.url}/same/1`)).status).toBe(200);
+    await stack.waitFor('/same', (e) => e.comparisons.total === 1, 'the first copy compared');
+    const [pid] = stack.shadowPids();
+    // Stopped right after the answer: the copy is still in the shadow process (its evidence not yet written).
+    expect((await fetch(`${stack.ts.url}/same/2`)).status).toBe(200);
+    await stack.ts.stop();
+    expect(stack.evidence('/same').comparisons.total).toBe(2);
+    await waitUntil(() => !alive(pid!), 'the shadow process gone with its server');
+  });
+});
+
 describe('the inline runner', () => {
   let stack: TrialStack;
   beforeAll(async () => {
