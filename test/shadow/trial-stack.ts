@@ -9,6 +9,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { openEvidence, type EvidenceStore, type RouteEvidence } from '../../gateway/evidence/index.ts';
+import { afterAll, beforeAll } from 'vitest';
 import { PYTHON, spawnServer, startTs, tempDir, waitUntil, type RunningProcess } from '../helpers/processes.ts';
 
 export const TRIAL_ROUTES = `version: 1
@@ -109,4 +110,16 @@ export async function startTrialStack(extraTsEnv: Record<string, string> = {}): 
       cleanup();
     },
   };
+}
+
+/** A trial stack for the enclosing suite: started before its tests, stopped after them (even when one fails). */
+export function useTrialStack(extraTsEnv: Record<string, string> = {}): () => TrialStack {
+  let stack: TrialStack | undefined;
+  beforeAll(async () => {
+    stack = await startTrialStack(extraTsEnv);
+  }, 60_000);
+  afterAll(async () => {
+    await stack?.stop();
+  });
+  return () => stack!;
 }
