@@ -2,12 +2,14 @@
  * Shadow mode's cost to the user: the board thread list (`/api/v1/boards/<slug>/threads`, the route
  * routes.yaml shadows) through the front door and the TS server to legacy under gunicorn, in plain legacy
  * mode (the TS server proxies it) against shadow mode at 100% sampling (legacy answers, the TS boards
- * handler gets a copy, both answers compared, legacy asked twice for 10% of them), with the copy started
- * once legacy's answer is out and, on a third TS server, beside it. p50 and p99 at one connection (what
- * one user waits) and at the run's connections (under load, where the copies compete for the cores),
- * and throughput under load, all as ratios per round. The copies' own fate (sent, dropped, compared, equal)
- * is read back from each server's evidence store.
+ * handler gets a copy, both answers compared, legacy asked twice for 10% of them), with the copy run in
+ * the TS server's low-priority shadow process (the default runner) and, on a third TS server, in the
+ * serving process beside legacy (inline, parallel). p50 and p99 at one connection (what one user waits)
+ * and at the run's connections (under load, where the copies compete for the cores), and throughput
+ * under load, all as ratios per round. The copies' own fate (sent, dropped, failed, compared, equal) is
+ * read back from each server's evidence store, and the shadow processes' memory from /proc.
  */
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { startTs } from '../../test/helpers/stack.ts';
 import { openEvidence } from '../../gateway/evidence/index.ts';
@@ -24,13 +26,13 @@ const UNBOUNDED = 10_000;
 const GOAL = 1.1;
 const EVIDENCE_FLUSH_MS = 1000;
 
-type Mode = 'legacy' | 'after-answer' | 'parallel';
+type Mode = 'legacy' | 'inline' | 'process';
 
 export const shadow: Scenario = {
   name: 'shadow',
   title: 'Shadow mode',
   measuredAs:
-    'board thread list via front door → TS → legacy (gunicorn): shadow mode at 100% sampling / the same route in plain legacy mode; p50 and p99 at 1 connection and under load, throughput under load; copy started after legacy’s answer and beside it',
+    'board thread list via front door → TS → legacy (gunicorn): shadow mode at 100% sampling / the same route in plain legacy mode; p50 and p99 at 1 connection and under load, throughput under load; copy in the low-priority shadow process and inline beside legacy',
   goal: 'p50 and p99 ≤ 1.1×; throughput reported',
   async run(ctx) {
     const gunicorn = await sharedGunicorn(ctx);
@@ -43,72 +45,80 @@ export const shadow: Scenario = {
     );
     const doors = {
       legacy: await stackFor(ctx, env, legacyRoutes, 'legacy'),
-      'after-answer': await stackFor(ctx, env, shadowRoutes, 'after-answer'),
-      parallel: await stackFor(ctx, env, shadowRoutes, 'parallel'),
-    } satisfies Record<Mode, Listening & { stateDir: string }>;
+      inline: await stackFor(ctx, env, shadowRoutes, 'inline'),
+      process: await stackFor(ctx, env, shadowRoutes, 'process'),
+    } satisfies Record<Mode, Listening & { stateDir: string; shadowRssMb: () => number[] }>;
     const thread = (await (await fetch(`${gunicorn.url}/api/v1/threads/${ctx.options.threadId}`)).json()) as { thread: { board: string } };
     const path = `/api/v1/boards/${encodeURIComponent(thread.thread.board)}/threads`;
-    await assertSameAnswers(path, { 'plain legacy mode': doors.legacy.url, 'shadow, after the answer': doors['after-answer'].url, 'shadow, in parallel': doors.parallel.url });
+    await assertSameAnswers(path, { 'plain legacy mode': doors.legacy.url, 'shadow, inline in parallel': doors.inline.url, 'shadow, in the shadow process': doors.process.url });
 
     const door = ctx.frontDoor;
     const label = (mode: Mode): string =>
-      mode === 'legacy' ? `${door} → TS → legacy, plain legacy mode` : `${door} → TS → legacy, shadow 100% (copy ${mode === 'parallel' ? 'in parallel' : 'after the answer'})`;
-    const targets: Target[] = (['legacy', 'after-answer', 'parallel'] as const).flatMap((mode) => [
+      mode === 'legacy'
+        ? `${door} → TS → legacy, plain legacy mode`
+        : `${door} → TS → legacy, shadow 100% (copy ${mode === 'inline' ? 'inline, in parallel' : 'in the shadow process'})`;
+    const targets: Target[] = (['legacy', 'inline', 'process'] as const).flatMap((mode) => [
       { name: `${mode}-1`, label: label(mode), url: doors[mode].url + path, connections: 1 },
       { name: `${mode}-n`, label: label(mode), url: doors[mode].url + path },
     ]);
     const measured = await measureInterleaved(ctx, targets);
     const named = (name: string): ConfigurationResult => measured.find((c) => c.name === name)!;
-    const [legacyOne, legacyLoaded, afterOne, afterLoaded, parallelOne, parallelLoaded] = [
-      'legacy-1',
-      'legacy-n',
-      'after-answer-1',
-      'after-answer-n',
-      'parallel-1',
-      'parallel-n',
-    ].map(named);
+    const [legacyOne, legacyLoaded, inlineOne, inlineLoaded, processOne, processLoaded] = ['legacy-1', 'legacy-n', 'inline-1', 'inline-n', 'process-1', 'process-n'].map(named);
+    const rssMb = doors.process.shadowRssMb();
     // The servers write their evidence once a second: the last second's copies are in after one more.
     await new Promise((r) => setTimeout(r, EVIDENCE_FLUSH_MS + 200));
     const copies = (mode: Mode) => evidenceOf(doors[mode].stateDir, ROUTE);
-    const after = copies('after-answer');
-    const parallel = copies('parallel');
+    const inline = copies('inline');
+    const child = copies('process');
+    const n = ctx.options.connections;
     return {
       configurations: measured,
       checks: [
-        ...latencyChecks('copy after the answer', afterOne!, afterLoaded!, legacyOne!, legacyLoaded!, ctx.options.connections),
-        throughputRatio(`throughput, shadow 100% (after the answer) / plain legacy, ${ctx.options.connections} connections`, afterLoaded!, legacyLoaded!, null),
-        ...latencyChecks('copy in parallel', parallelOne!, parallelLoaded!, legacyOne!, legacyLoaded!, ctx.options.connections),
-        throughputRatio(`throughput, shadow 100% (in parallel) / plain legacy, ${ctx.options.connections} connections`, parallelLoaded!, legacyLoaded!, null),
+        ...latencyChecks('copy in the shadow process', processOne!, processLoaded!, legacyOne!, legacyLoaded!, n),
+        throughputRatio(`throughput, shadow 100% (shadow process) / plain legacy, ${n} connections`, processLoaded!, legacyLoaded!, null),
+        ...latencyChecks('copy inline, in parallel', inlineOne!, inlineLoaded!, legacyOne!, legacyLoaded!, n),
+        throughputRatio(`throughput, shadow 100% (inline, in parallel) / plain legacy, ${n} connections`, inlineLoaded!, legacyLoaded!, null),
       ],
       facts: {
         path,
         frontDoor: door,
         legacy: 'gunicorn',
-        copiesSentAfterAnswer: after.sent,
-        copiesDroppedAfterAnswer: after.dropped,
-        comparisonsAfterAnswer: after.compared,
-        mismatchesAfterAnswer: after.mismatches,
-        copiesSentParallel: parallel.sent,
-        copiesDroppedParallel: parallel.dropped,
-        comparisonsParallel: parallel.compared,
-        mismatchesParallel: parallel.mismatches,
+        shadowProcessRssMb: rssMb.join(' '),
+        ...Object.fromEntries(Object.entries({ Process: child, Inline: inline }).flatMap(([how, c]) => Object.entries(c).map(([key, value]) => [`${key}${how}`, value]))),
       },
       notes: [
-        `after the answer: ${after.sent} copies sent, ${after.dropped} dropped, ${after.compared} compared (${after.mismatches} mismatches); in parallel: ${parallel.sent} sent, ${parallel.dropped} dropped, ${parallel.compared} compared (${parallel.mismatches} mismatches)`,
-        'the TS server starts copies after the answer by default (STRANGLER_SHADOW_START=after-answer); `parallel` is kept for comparison',
+        `in the shadow process: ${child.sent} copies sent, ${child.dropped} dropped, ${child.failed} failed, ${child.compared} compared (${child.mismatches} mismatches); inline in parallel: ${inline.sent} sent, ${inline.dropped} dropped, ${inline.failed} failed, ${inline.compared} compared (${inline.mismatches} mismatches)`,
+        `resident memory of each shadow process at the end of the run: ${rssMb.map((mb) => `${mb} MB`).join(', ')}`,
+        'the TS server runs copies in its shadow process by default (STRANGLER_SHADOW_RUNNER=process); inline (STRANGLER_SHADOW_RUNNER=inline, STRANGLER_SHADOW_START=parallel) is kept for comparison',
       ],
     };
   },
 };
 
-/** A TS server on `routes` (copies started as `mode` says, evidence in a directory of its own) and a front door to it. */
-async function stackFor(ctx: BenchContext, env: Record<string, string>, routes: string, mode: Mode): Promise<Listening & { stateDir: string }> {
+/** A TS server on `routes` (copies run as `mode` says, evidence in a directory of its own) and a front door to it. */
+async function stackFor(ctx: BenchContext, env: Record<string, string>, routes: string, mode: Mode): Promise<Listening & { stateDir: string; shadowRssMb: () => number[] }> {
   const stateDir = ctx.subdir(`state-${mode}`);
-  const ts = await ctx.own(
-    startTs({ ...env, ...TS_WORKERS_ENV, ROUTES: routes, TS_PORT: '0', STRANGLER_STATE_DIR: stateDir, ...(mode === 'legacy' ? {} : { STRANGLER_SHADOW_START: mode }) }),
-  );
+  const runner: Record<string, string> = mode === 'process' ? { STRANGLER_SHADOW_RUNNER: 'process' } : { STRANGLER_SHADOW_RUNNER: 'inline', STRANGLER_SHADOW_START: 'parallel' };
+  const ts = await ctx.own(startTs({ ...env, ...TS_WORKERS_ENV, ROUTES: routes, TS_PORT: '0', STRANGLER_STATE_DIR: stateDir, ...runner }));
   const front = await ctx.own(startFrontDoor(ctx, { ...env, ROUTES: routes, TS_PORT: String(ts.port) }));
-  return { ...front, stateDir };
+  // The shadow processes are the TS server's grandchildren (one per worker) running child-main.ts.
+  const shadowRssMb = (): number[] => {
+    const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,rss=,args='], { encoding: 'utf8' })
+      .split('\n')
+      .map((line) => /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(.*)$/.exec(line))
+      .flatMap((m) => (m ? [{ pid: Number(m[1]), ppid: Number(m[2]), rssKb: Number(m[3]), args: m[4]! }] : []));
+    const tree = new Set([ts.child.pid]);
+    for (let grown = true; grown;) {
+      grown = false;
+      for (const row of rows)
+        if (tree.has(row.ppid) && !tree.has(row.pid)) {
+          tree.add(row.pid);
+          grown = true;
+        }
+    }
+    return rows.filter((row) => tree.has(row.pid) && row.args.includes('child-main.ts')).map((row) => Math.round(row.rssKb / 102.4) / 10);
+  };
+  return { ...front, stateDir, shadowRssMb };
 }
 
 function latencyChecks(
@@ -134,11 +144,11 @@ function latencyChecks(
 }
 
 /** What a TS server's copies came to, from its evidence store (flushed at its shutdown or once a second). */
-function evidenceOf(stateDir: string, route: string): { sent: number; dropped: number; compared: number; mismatches: number } {
+function evidenceOf(stateDir: string, route: string): { sent: number; dropped: number; failed: number; compared: number; mismatches: number } {
   const store = openEvidence(join(stateDir, 'state.db'));
   try {
     const e = store.window(route, 0);
-    return { sent: e.shadow.sent, dropped: e.shadow.droppedConcurrency, compared: e.comparisons.total, mismatches: e.comparisons.mismatches };
+    return { sent: e.shadow.sent, dropped: e.shadow.droppedConcurrency, failed: e.shadow.failed, compared: e.comparisons.total, mismatches: e.comparisons.mismatches };
   } finally {
     store.close();
   }

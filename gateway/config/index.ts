@@ -39,6 +39,7 @@ export const CONFIG_DEFAULTS = {
   STRANGLER_ADMIN_PORT: '0',
   STRANGLER_EVIDENCE_DAYS: '7',
   STRANGLER_SHADOW_START: 'after-answer',
+  STRANGLER_SHADOW_RUNNER: 'process',
 } as const satisfies Record<string, string>;
 
 export type ConfigVariable = keyof typeof CONFIG_DEFAULTS;
@@ -100,6 +101,12 @@ export interface GatewayConfig {
    * is out; the default, chosen by bench/scenarios/shadow.ts) or `parallel` (beside legacy).
    */
   readonly shadowStart: 'after-answer' | 'parallel';
+  /**
+   * Where shadow copies run (`STRANGLER_SHADOW_RUNNER`): `process` (the default: a low-priority child
+   * process per serving process, so a handler on trial takes only spare CPU and cannot freeze or crash the
+   * user's worker) or `inline` (in the serving process, on its event loop; `shadowStart` applies there).
+   */
+  readonly shadowRunner: 'inline' | 'process';
 }
 
 /** Thrown by {@link readConfig}; the message lists every problem, each with its fix. */
@@ -181,6 +188,7 @@ export function readConfig(env: Env, cwd: string): GatewayConfig {
     adminPort: port('STRANGLER_ADMIN_PORT'),
     evidenceDays: evidenceDays(),
     shadowStart: oneOf('STRANGLER_SHADOW_START', ['after-answer', 'parallel'] as const),
+    shadowRunner: oneOf('STRANGLER_SHADOW_RUNNER', ['inline', 'process'] as const),
   });
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

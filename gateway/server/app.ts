@@ -139,23 +139,7 @@ export function createTsServer(options: TsServerOptions): TsServer {
 
   const upgradeHandlers = new Map(services.flatMap((service) => (service.app && service.upgrade ? [[service.name, service.upgrade] as const] : [])));
   const mounted = new Map<string, Hono<ServiceEnv>>();
-  for (const service of services) {
-    if (!service.app) continue;
-    // A HEAD reaches the service as GET (see app.fetch below), so that its answer keeps the GET's header
-    // order; its handlers still see the client's method, so that a HEAD records nothing and a 405 names it.
-    const wrapper = new Hono<ServiceEnv>()
-      .use(async function clientMethod(c, next) {
-        if (c.env.clientMethod === 'HEAD') Object.defineProperty(c.req, 'method', { value: 'HEAD' });
-        await next();
-      })
-      .route('/', service.app);
-    if (options.notFound) wrapper.notFound(options.notFound);
-    // Errors go up to the one handler of the outer app, which knows the request id and the socket.
-    wrapper.onError((err) => {
-      throw err;
-    });
-    mounted.set(service.name, wrapper);
-  }
+  for (const service of services) if (service.app) mounted.set(service.name, mountService(service.app, options.notFound));
 
   const app = new Hono<ServerEnv>();
   app.use(async function requestId(c, next) {
@@ -364,4 +348,28 @@ function withHeader(res: Response, name: string, value: string): Response {
   const copy = new Response(res.body, res);
   copy.headers.set(name, value);
   return copy;
+}
+
+/**
+ * A service's public app as the server calls it: a HEAD reaches it as GET (see app.fetch in
+ * createTsServer), so that its answer keeps the GET's header order; its handlers still see the client's
+ * method, so that a HEAD records nothing and a 405 names it. Errors go up to the caller (the outer app,
+ * which knows the request id and the socket; a shadow copy, which counts them failed).
+ *
+ * @example
+ * const handler = mountService(service.app, serviceSet.notFound);
+ * await handler.fetch(request, { requestId, clientMethod: 'GET' });
+ */
+export function mountService(serviceApp: Hono<ServiceEnv>, notFound?: (c: Context<ServiceEnv>) => Response | Promise<Response>): Hono<ServiceEnv> {
+  const wrapper = new Hono<ServiceEnv>()
+    .use(async function clientMethod(c, next) {
+      if (c.env.clientMethod === 'HEAD') Object.defineProperty(c.req, 'method', { value: 'HEAD' });
+      await next();
+    })
+    .route('/', serviceApp);
+  if (notFound) wrapper.notFound(notFound);
+  wrapper.onError((err) => {
+    throw err;
+  });
+  return wrapper;
 }

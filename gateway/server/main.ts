@@ -46,7 +46,7 @@ import type { ServiceSet } from './index.ts';
 import { loadComposeServices } from './services-module.ts';
 import { join } from 'node:path';
 import { openEvidence, type EvidenceStore } from '../evidence/index.ts';
-import { createLegacyAgain, createShadowRunner, dropClientShadowHeader } from '../shadow/index.ts';
+import { createLegacyAgain, createProcessShadowRunner, createShadowRunner, dropClientShadowHeader, NO_RECORDING, type ShadowRunner } from '../shadow/index.ts';
 import { STATE_FILE } from '../control/state-db.ts';
 
 // nginx keeps idle upstream connections for 60 s; staying open longer means nginx always closes first,
@@ -120,13 +120,15 @@ try {
 }
 // Each event is counted in this worker's metrics too (summed over the workers at a scrape).
 const recorder = metrics.countEvidence(evidence.recorder());
-const shadows = createShadowRunner({
-  recorder,
-  logger,
-  askLegacyAgain: createLegacyAgain(proxy.agent),
-  timeoutMs: table.settings.proxyTimeoutMs,
-  start: config.shadowStart,
-});
+// Shadow copies run in a low-priority child process per serving process (or inline: STRANGLER_SHADOW_RUNNER);
+// the primary of several workers serves nothing, so it starts none.
+const serving = !(workers > 1 && cluster.isPrimary);
+const timeoutMs = table.settings.proxyTimeoutMs;
+const shadows: ShadowRunner | undefined = !serving
+  ? undefined
+  : config.shadowRunner === 'inline'
+    ? createShadowRunner({ recorder, logger, askLegacyAgain: createLegacyAgain(proxy.agent), timeoutMs, start: config.shadowStart })
+    : createProcessShadowRunner({ recorder, counter: metrics.countEvidence(NO_RECORDING), logger, timeoutMs });
 let tsServer: TsServer;
 try {
   tsServer = createTsServer({
@@ -144,7 +146,7 @@ try {
         recorder.request(record.route, record.backend, record.status, record.duration_s * 1000, record.failure !== null && record.failure !== 'client-gone');
       }
     },
-    shadows,
+    ...(shadows ? { shadows } : {}),
     // The configured session cookie, else the one the app's services use: a canary user sticks by it.
     canaryCookie: config.identity.cookieName ?? serviceSet.sessionCookie ?? null,
     onFallback: (route, reason) => recorder.fallback(route, 'ts', reason),
@@ -297,7 +299,7 @@ function serveAndDrain(): void {
           logger.error({ event: 'services_close_failed', err }, 'closing the services failed');
         }
         // Copies still running are given a moment to record what they found; a hung handler is not waited for.
-        await Promise.race([shadows.idle(), new Promise((done) => setTimeout(done, SHADOW_DRAIN_MS).unref())]);
+        await shadows?.close(SHADOW_DRAIN_MS);
         try {
           evidence.close();
           metrics.close();

@@ -7,14 +7,14 @@
  * process, a body-size cap; every copy not made is counted, never silently lost.
  */
 import type { ClientRequest, IncomingMessage } from 'node:http';
-import { comparisonOutcome, compareAnswers, noiseBetween, redactRequest, redactResponse, stablePaths, type Captured } from '../compare/index.ts';
-import type { EvidenceRecorder, Sample } from '../evidence/index.ts';
+import type { Captured } from '../compare/index.ts';
+import type { EvidenceRecorder } from '../evidence/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { ForwardOutcome } from '../proxy/index.ts';
-import type { Route } from '../routes/types.ts';
-import { isMethodMoved, type Plan } from '../server/plan.ts';
+import type { Plan } from '../server/plan.ts';
+import { admit, createSlots } from './admit.ts';
 import { captureResponse, copyBody, type CopiedBody } from './capture.ts';
-import { SHADOW_HEADER } from './header.ts';
+import { createJudge } from './judge.ts';
 import type { AskLegacyAgain } from './legacy-again.ts';
 import { callHandler, type RunningCall, type ShadowHandler } from './call.ts';
 
@@ -23,10 +23,6 @@ export type { ShadowHandler } from './call.ts';
 /** When the handler's copy starts: once legacy's answer is out (default), or beside it. */
 export const SHADOW_STARTS = ['after-answer', 'parallel'] as const;
 export type ShadowStart = (typeof SHADOW_STARTS)[number];
-
-const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
-// Noisy classes remembered per route per process: enough for any real page, bounded for a pathological one.
-const MAX_NOISY_CLASSES = 1000;
 
 export interface ShadowRunnerOptions {
   readonly recorder: Pick<EvidenceRecorder, 'shadow' | 'comparison' | 'noiseCheck'>;
@@ -68,6 +64,8 @@ export interface ShadowRunner {
   inFlight(route: string): number;
   /** Resolves once no copy is in flight (tests, shutdown). */
   idle(): Promise<void>;
+  /** Shutdown: copies still running get up to `graceMs` to record what they found; then resolves. */
+  close(graceMs: number): Promise<void>;
 }
 
 /**
@@ -79,57 +77,16 @@ export interface ShadowRunner {
  */
 export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
   const { recorder, logger, askLegacyAgain, timeoutMs, start = 'after-answer', random = Math.random } = options;
-  const inFlight = new Map<string, number>();
-  const noisy = new Map<string, Set<string>>();
-  let total = 0;
-  let idleWaiters: (() => void)[] = [];
-
-  const take = (route: string): void => {
-    inFlight.set(route, (inFlight.get(route) ?? 0) + 1);
-    total++;
-  };
-  const release = (route: string): void => {
-    const left = (inFlight.get(route) ?? 1) - 1;
-    if (left <= 0) inFlight.delete(route);
-    else inFlight.set(route, left);
-    total--;
-    if (total === 0) {
-      const waiters = idleWaiters;
-      idleWaiters = [];
-      for (const wake of waiters) wake();
-    }
-  };
-
-  const learnNoise = (route: string, classKeys: readonly string[]): void => {
-    let known = noisy.get(route);
-    if (known === undefined) noisy.set(route, (known = new Set()));
-    for (const key of classKeys) if (known.size < MAX_NOISY_CLASSES) known.add(key);
-  };
+  const slots = createSlots();
+  const { judge } = createJudge({ recorder, logger, askLegacyAgain, random });
 
   function begin(request: ShadowRequest): ShadowCopy | null {
     const { plan, method, incoming, handler } = request;
     const { route } = plan;
-    if (plan.shadow === null) {
-      // The handler takes this method but it is not safe and the route did not opt in: said, not hidden.
-      if ((route.mode === 'shadow' || route.mode === 'canary') && route.handler !== null && isMethodMoved(route, method)) recorder.shadow(route.path, 'skipped-method');
-      return null;
-    }
-    if (handler === undefined) return null;
-    const { samplePercent, maxConcurrent, maxBodyBytes } = route.shadow;
-    if (samplePercent < 100 && random() * 100 >= samplePercent) {
-      recorder.shadow(route.path, 'skipped-sample');
-      return null;
-    }
-    if ((inFlight.get(route.path) ?? 0) >= maxConcurrent) {
-      recorder.shadow(route.path, 'dropped-concurrency');
-      return null;
-    }
-    const hasBody = incoming.headers['transfer-encoding'] !== undefined || Number(incoming.headers['content-length'] ?? 0) > 0;
-    if (hasBody && Number(incoming.headers['content-length'] ?? 0) > maxBodyBytes) {
-      recorder.shadow(route.path, 'too-large');
-      return null;
-    }
-    take(route.path);
+    const admitted = admit(plan, method, incoming, handler !== undefined, { recorder, slots, random });
+    if (admitted === null || handler === undefined) return null;
+    const { hasBody } = admitted;
+    const { maxBodyBytes } = route.shadow;
     // The request body as the proxy reads it (a listener beside its pipe), for the handler's copy.
     const requestBody: Promise<CopiedBody | null> = hasBody ? copyBody(incoming, maxBodyBytes) : Promise.resolve(null);
     const headers = { ...incoming.headers };
@@ -162,7 +119,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
         setImmediate(() => {
           void finish(request, outcome, legacyAnswer, requestBody, early, callTs)
             .catch((err: unknown) => logger.error({ event: 'shadow_error', request_id: request.requestId, route: route.path, err }, 'the shadow copy failed unexpectedly'))
-            .finally(() => release(route.path));
+            .finally(() => slots.release(route.path));
         });
       },
     };
@@ -176,7 +133,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     early: RunningCall | null,
     callTs: (body: Buffer | null) => RunningCall,
   ): Promise<void> {
-    const { plan, method } = request;
+    const { plan } = request;
     const { route } = plan;
     const legacy = await legacyAnswer;
     // Legacy failed or the client left: there is no answer to compare with (the access log counts it).
@@ -191,56 +148,24 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       return;
     }
     if (body !== null && !body.complete) return;
-    const call = early ?? callTs(body?.body ?? null);
-    const result = await call.result;
-    if (result.kind === 'failed') {
-      recorder.shadow(route.path, 'failed', result.ms);
-      logger.info({ event: 'shadow_failed', request_id: request.requestId, route: route.path, reason: result.reason }, 'the shadow handler failed');
-      // A handler still running past its time keeps its place: hanging handlers cannot pile up unbounded.
-      return call.settled;
-    }
-    recorder.shadow(route.path, 'sent', result.ms, result.answer.status);
-    if (result.answer.truncated) return recorder.shadow(route.path, 'too-large');
-    if (SAFE.has(method.toUpperCase()) && route.shadow.noisePercent > 0 && random() * 100 < route.shadow.noisePercent) await checkNoise(request, route, legacy);
-    compareAndRecord(request, route, legacy, result.answer);
-  }
-
-  async function checkNoise(request: ShadowRequest, route: Route, first: Captured): Promise<void> {
-    const second = await askLegacyAgain({
-      legacyUrl: request.legacyUrl,
+    const copy = {
+      route,
+      revision: plan.revision,
       method: request.method,
       target: request.target,
       headers: request.incoming.headers,
       requestId: request.requestId,
-      maxBodyBytes: route.shadow.maxBodyBytes,
+      legacyUrl: request.legacyUrl,
+      legacy,
       timeoutMs,
-    });
-    if (second === null || second.truncated) return;
-    const differences = noiseBetween(first, second, route.compare);
-    learnNoise(
-      route.path,
-      differences.map((d) => d.classKey),
-    );
-    recorder.noiseCheck(route.path, differences, stablePaths(first, second, route.compare));
-  }
-
-  function compareAndRecord(request: ShadowRequest, route: Route, legacy: Captured, ts: Captured): void {
-    const comparison = compareAnswers(legacy, ts, route.compare);
-    const outcome = comparisonOutcome(comparison, noisy.get(route.path) ?? []);
-    const sample: Sample | undefined =
-      outcome === 'mismatch'
-        ? {
-            request: redactRequest({ method: request.method, target: request.target, headers: { ...request.incoming.headers, [SHADOW_HEADER]: '1' } }),
-            legacy: redactResponse(legacy),
-            ts: redactResponse(ts),
-          }
-        : undefined;
-    recorder.comparison(route.path, request.plan.revision, outcome, comparison.differences, sample);
+    };
+    await judge(copy, early ?? callTs(body?.body ?? null));
   }
 
   return {
     begin,
-    inFlight: (route) => inFlight.get(route) ?? 0,
-    idle: () => (total === 0 ? Promise.resolve() : new Promise((wake) => idleWaiters.push(wake))),
+    inFlight: slots.inFlight,
+    idle: slots.idle,
+    close: (graceMs) => Promise.race([slots.idle(), new Promise<void>((done) => setTimeout(done, graceMs).unref())]),
   };
 }

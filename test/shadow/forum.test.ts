@@ -61,6 +61,9 @@ describe('the forum in shadow mode', () => {
       expect(res.status).toBe(200);
       // The user's page is legacy's, with the view just counted.
       expect(await res.text()).toContain(`${before + i + 1} views`);
+      // The copy runs in the shadow process after the answer: the next user's view, counted before the
+      // copy is judged, would change the count the copy and legacy's second answer show (noise, rightly).
+      await waitFor('/t', (e) => e.comparisons.total === i + 1, `comparison ${i + 1}`);
     }
     // Every copy compared, and legacy asked a second time for each (noise_percent: 100).
     const evidence = await waitFor('/t', (e) => e.comparisons.total === users && e.noise.checks === users, 'three comparisons and noise checks');

@@ -9,6 +9,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { openEvidence, type EvidenceStore, type RouteEvidence } from '../../gateway/evidence/index.ts';
+import { afterAll, beforeAll } from 'vitest';
 import { PYTHON, spawnServer, startTs, tempDir, waitUntil, type RunningProcess } from '../helpers/processes.ts';
 
 export const TRIAL_ROUTES = `version: 1
@@ -26,6 +27,7 @@ routes:
   - { path: /sampled, mode: shadow, handler: trial, methods: [GET], shadow: { sample_percent: 0 } }
   - { path: /unsafe, mode: shadow, handler: trial, methods: [GET, POST], shadow: { noise_percent: 0 } }
   - { path: /echo, mode: shadow, handler: trial, methods: [POST], shadow: { unsafe: true, max_body_kb: 1 } }
+  - { path: /spin, mode: shadow, handler: trial, methods: [GET], shadow: { noise_percent: 0 } }
   - { path: /seen, mode: next, handler: trial, methods: [GET] }
   - { path: /canary, mode: canary, percent: 0.01, handler: trial, methods: [GET], shadow: { noise_percent: 0 } }
 `;
@@ -64,6 +66,8 @@ export interface TrialStack {
   /** The route's evidence so far, as the TS server flushed it (once a second). */
   evidence(route: string): RouteEvidence;
   readonly store: EvidenceStore;
+  /** The pids of the shadow processes the TS server started so far, oldest first (its log lines). */
+  shadowPids(): number[];
   /** Poll the route's evidence until `check` holds. */
   waitFor(route: string, check: (e: RouteEvidence) => boolean, what: string): Promise<RouteEvidence>;
   stop(): Promise<void>;
@@ -90,6 +94,11 @@ export async function startTrialStack(extraTsEnv: Record<string, string> = {}): 
     env: { ...env, TS_PORT: String(ts.port) },
     store,
     evidence,
+    shadowPids: () =>
+      ts.output.flatMap((line) => {
+        const match = /"event":"shadow_child_started","pid":(\d+)/.exec(line);
+        return match ? [Number(match[1])] : [];
+      }),
     async waitFor(route, check, what) {
       await waitUntil(() => check(evidence(route)), `${what} on ${route} (now ${JSON.stringify(evidence(route).shadow)} ${JSON.stringify(evidence(route).comparisons)})`, 20_000);
       return evidence(route);
@@ -101,4 +110,16 @@ export async function startTrialStack(extraTsEnv: Record<string, string> = {}): 
       cleanup();
     },
   };
+}
+
+/** A trial stack for the enclosing suite: started before its tests, stopped after them (even when one fails). */
+export function useTrialStack(extraTsEnv: Record<string, string> = {}): () => TrialStack {
+  let stack: TrialStack | undefined;
+  beforeAll(async () => {
+    stack = await startTrialStack(extraTsEnv);
+  }, 60_000);
+  afterAll(async () => {
+    await stack?.stop();
+  });
+  return () => stack!;
 }

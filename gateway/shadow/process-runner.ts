@@ -1,0 +1,310 @@
+/**
+ * Shadow copies in a separate, low-priority process: the serving process applies the same bounds as the
+ * inline runner (method, sample, per-route concurrency cap, body caps), tees legacy's answer, and once the
+ * user's answer is complete sends the copy over IPC to its shadow child (./child-main.ts), which calls the
+ * handler, asks legacy again for noise, compares and records. The serving process never waits for the
+ * child: the child starts with the first copy and copies wait (bounded) until it says it is ready; a copy
+ * it cannot hand over (the channel backed up, 256 outstanding) is dropped and counted. The child runs at the lowest CPU priority, so copies take only the CPU users leave; a child
+ * that dies or stops answering (a handler looping forever) is killed, its copies counted `failed`, and a
+ * new one started after a backoff, while the users' answers keep flowing.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { Captured } from '../compare/index.ts';
+import type { EvidenceRecorder } from '../evidence/index.ts';
+import type { Logger } from '../log/index.ts';
+import { admit, createSlots } from './admit.ts';
+import { captureResponse, copyBody, type CopiedBody } from './capture.ts';
+import type { JudgedCopy } from './judge.ts';
+import { isFromChild, type CopyMessage, type CountedEvent, type ToChild } from './protocol.ts';
+import type { ShadowCopy, ShadowRequest, ShadowRunner } from './runner.ts';
+
+/** The lowest priority (nice 19): the child runs when no user request wants the CPU. */
+export const SHADOW_CHILD_PRIORITY = 19;
+// Copies handed to the child and not yet done, over every route; past this the channel is backed up.
+const MAX_OUTSTANDING = 256;
+// Messages written to the channel whose write has not completed yet; past this the child is not reading.
+const MAX_UNWRITTEN = 32;
+const CHRT = ['/usr/bin/chrt', '/bin/chrt'];
+const RESTART_MIN_MS = 100;
+const RESTART_MAX_MS = 10_000;
+// A child that lived this long before dying was healthy: the next restart starts from the shortest backoff.
+const HEALTHY_AFTER_MS = 30_000;
+
+export interface ProcessRunnerOptions {
+  /** Counts made here: skipped, dropped, too large, and `failed` for a copy lost with its child. */
+  readonly recorder: Pick<EvidenceRecorder, 'shadow'>;
+  /** The child's own events, counted in this process's metrics only (the child writes them to the state file). */
+  readonly counter: Pick<EvidenceRecorder, 'shadow' | 'comparison' | 'noiseCheck'>;
+  readonly logger: Logger;
+  /** The handler's time limit (the route table's proxy timeout); the child enforces it itself. */
+  readonly timeoutMs: number;
+  /** Starts a shadow child (default {@link forkShadowChild}). */
+  readonly spawn?: () => ChildProcess;
+  /** In [0, 1): the sample draw. */
+  readonly random?: () => number;
+}
+
+/** A recorder that keeps nothing: wrapped by the metrics, it counts the child's events without writing them twice. */
+export const NO_RECORDING: EvidenceRecorder = Object.freeze({
+  request: () => undefined,
+  shadow: () => undefined,
+  comparison: () => undefined,
+  noiseCheck: () => undefined,
+  fallback: () => undefined,
+  flush: () => undefined,
+  close: () => undefined,
+});
+
+interface Outstanding {
+  readonly route: string;
+  /** Set once the copy is sent: silence past it kills the child. */
+  timer: NodeJS.Timeout | null;
+  /** Whether the copy holds its place in the route's cap (not while it waits for a shadow process). */
+  holdsSlot: boolean;
+  answered: boolean;
+}
+
+/**
+ * Fork the shadow child with this process's environment and arguments (a cluster worker's identity
+ * left out: the child is not a worker).
+ *
+ * @example
+ * const child = forkShadowChild();
+ */
+export function forkShadowChild(): ChildProcess {
+  const env = { ...process.env };
+  delete env.NODE_UNIQUE_ID;
+  const main = fileURLToPath(new URL('./child-main.ts', import.meta.url));
+  // Under SCHED_IDLE where chrt is at hand: every thread of the child (V8's and libuv's too, which a nice
+  // value set after the start would miss) runs only on CPU time nothing else wants.
+  const idle = CHRT.find((path) => existsSync(path));
+  if (idle === undefined) return fork(main, [], { env, serialization: 'advanced', execArgv: process.execArgv });
+  return fork(main, [], { env, serialization: 'advanced', execPath: idle, execArgv: ['--idle', '0', process.execPath, ...process.execArgv] });
+}
+
+/**
+ * @example
+ * const shadows = createProcessShadowRunner({ recorder, counter: metrics.countEvidence(NO_RECORDING), logger, timeoutMs });
+ * const copy = shadows.begin({ plan, method, target, incoming, requestId, handler, legacyUrl });
+ * await shadows.close(2_000); // at shutdown
+ */
+export function createProcessShadowRunner(options: ProcessRunnerOptions): ShadowRunner {
+  const { recorder, counter, logger, timeoutMs, spawn = forkShadowChild, random = Math.random } = options;
+  const slots = createSlots();
+  // The child enforces the time limit; silence well past it means it is not running its event loop.
+  const silenceMs = Math.max(2 * timeoutMs, timeoutMs + 1000);
+  const outstanding = new Map<number, Outstanding>();
+  let child: ChildProcess | null = null;
+  // The child says when it can take copies; until then (and while one is restarting) they wait here.
+  let ready = false;
+  let restarting = false;
+  let waiting: CopyMessage[] = [];
+  let nextId = 1;
+  let unwritten = 0;
+  let closing = false;
+  let restartMs = RESTART_MIN_MS;
+  let exited: Promise<void> = Promise.resolve();
+
+  const count = (events: readonly CountedEvent[]): void => {
+    for (const e of events) {
+      if (e.kind === 'shadow') counter.shadow(e.route, e.event, e.ms, e.status);
+      else if (e.kind === 'comparison') counter.comparison(e.route, e.revision, e.outcome, []);
+      else counter.noiseCheck(e.route, e.differences);
+    }
+  };
+
+  const settle = (id: number): void => {
+    const entry = outstanding.get(id);
+    if (entry === undefined) return;
+    if (entry.timer !== null) clearTimeout(entry.timer);
+    outstanding.delete(id);
+    if (entry.holdsSlot) slots.release(entry.route);
+  };
+
+  function start(): void {
+    const startedAt = Date.now();
+    restarting = false;
+    const proc = spawn();
+    child = proc;
+    ready = false;
+    unwritten = 0;
+    try {
+      if (proc.pid !== undefined) setPriority(proc.pid, SHADOW_CHILD_PRIORITY);
+    } catch (err) {
+      logger.warn({ event: 'shadow_priority_failed', pid: proc.pid, err }, `could not lower the shadow process's priority (it runs at normal priority): ${(err as Error).message}`);
+    }
+    logger.info({ event: 'shadow_child_started', pid: proc.pid }, `shadow process ${proc.pid} started`);
+    proc.on('message', (message: unknown) => {
+      if (!isFromChild(message)) return;
+      if (message.kind === 'ready') {
+        ready = true;
+        const queued = waiting;
+        waiting = [];
+        for (const copy of queued) dispatch(proc, copy);
+        return;
+      }
+      count(message.counts);
+      if (message.kind === 'answered') {
+        const entry = outstanding.get(message.id);
+        if (entry !== undefined) entry.answered = true;
+      } else settle(message.id);
+    });
+    // A channel error (the child gone mid-write) is followed by its exit: handled there.
+    proc.on('error', (err) => logger.warn({ event: 'shadow_child_error', pid: proc.pid, err }, `the shadow process failed: ${err.message}`));
+    exited = new Promise((done) =>
+      proc.once('exit', (code, signal) => {
+        if (child === proc) child = null;
+        // Copies the child had and had not answered are lost with it: counted failed, their places freed.
+        // Copies still waiting for a child wait for the next one.
+        for (const [id, entry] of outstanding) {
+          if (entry.timer === null) continue;
+          if (!entry.answered) recorder.shadow(entry.route, 'failed');
+          settle(id);
+        }
+        done();
+        if (closing) return;
+        restarting = true;
+        if (Date.now() - startedAt >= HEALTHY_AFTER_MS) restartMs = RESTART_MIN_MS;
+        logger.warn(
+          { event: 'shadow_child_exited', pid: proc.pid, code, signal, restart_in_ms: restartMs },
+          `shadow process ${proc.pid} exited (${signal ?? code}); restarting in ${restartMs} ms`,
+        );
+        setTimeout(() => closing || start(), restartMs).unref();
+        restartMs = Math.min(RESTART_MAX_MS, restartMs * 2);
+      }),
+    );
+  }
+
+  const send = (message: ToChild): boolean => {
+    const proc = child;
+    if (proc === null || !proc.connected) return false;
+    unwritten++;
+    try {
+      proc.send(message, (err) => {
+        if (proc === child) unwritten--;
+        if (err) logger.debug({ event: 'shadow_send_failed', err }, 'a copy could not be handed to the shadow process');
+      });
+      return true;
+    } catch {
+      unwritten--;
+      return false;
+    }
+  };
+
+  function handOver(route: string, handler: string, copy: JudgedCopy, body: Buffer | null): void {
+    if (closing || outstanding.size >= MAX_OUTSTANDING || unwritten >= MAX_UNWRITTEN) {
+      // Shutting down, or the shadow process is behind (the channel backed up): dropped, like a copy over the cap.
+      recorder.shadow(route, 'dropped-concurrency');
+      slots.release(route);
+      return;
+    }
+    const id = nextId++;
+    const entry: Outstanding = { route, timer: null, answered: false, holdsSlot: true };
+    outstanding.set(id, entry);
+    const message: CopyMessage = { kind: 'copy', id, handler, copy, body };
+    // Started with the first copy: a server that shadows nothing holds no shadow process.
+    if (child === null && !restarting) start();
+    if (child !== null && ready) return dispatch(child, message);
+    // Copies made while the shadow process starts wait for it, bounded by MAX_OUTSTANDING but outside the
+    // route's cap: the first second of traffic after a start is compared, not dropped.
+    entry.holdsSlot = false;
+    slots.release(route);
+    waiting.push(message);
+  }
+
+  function dispatch(proc: ChildProcess, message: CopyMessage): void {
+    const entry = outstanding.get(message.id);
+    if (entry === undefined) return;
+    const { route } = entry;
+    if (!entry.holdsSlot) {
+      entry.holdsSlot = true;
+      slots.take(route);
+    }
+    entry.timer = setTimeout(() => {
+      if (entry.answered || !outstanding.has(message.id)) return;
+      // Silent well past the handler's limit: the child is stuck (a handler looping on its event loop).
+      entry.answered = true;
+      recorder.shadow(route, 'failed');
+      logger.warn(
+        { event: 'shadow_child_unresponsive', pid: proc.pid, route, silent_ms: silenceMs },
+        `shadow process ${proc.pid} said nothing for ${silenceMs} ms about a copy of ${route}; killing it`,
+      );
+      proc.kill('SIGKILL');
+    }, silenceMs);
+    entry.timer.unref();
+    if (!send(message)) {
+      // The child is going (its exit counts the copies it had); this one was never sent.
+      entry.answered = true;
+      recorder.shadow(route, 'dropped-concurrency');
+      settle(message.id);
+    }
+  }
+
+  function begin(request: ShadowRequest): ShadowCopy | null {
+    const { plan, method, incoming } = request;
+    const { route } = plan;
+    const handler = plan.shadow?.handler ?? null;
+    const admitted = admit(plan, method, incoming, request.handler !== undefined && handler !== null, { recorder, slots, random });
+    if (admitted === null || handler === null) return null;
+    const { maxBodyBytes } = route.shadow;
+    const requestBody: Promise<CopiedBody | null> = admitted.hasBody ? copyBody(incoming, maxBodyBytes) : Promise.resolve(null);
+    let legacyAnswer: Promise<Captured | null> = Promise.resolve(null);
+    return {
+      onUpstreamRequest() {
+        // The copy starts once the user's answer is complete: legacy's captured answer goes with it.
+      },
+      onResponse(proxyRes) {
+        legacyAnswer = captureResponse(proxyRes, maxBodyBytes, method);
+      },
+      done(outcome) {
+        void (async () => {
+          const legacy = await legacyAnswer;
+          const body = await requestBody;
+          // Legacy failed or the client left: nothing to compare with (the access log counts it).
+          if (outcome.failure !== null || legacy === null || (body !== null && !body.complete)) return slots.release(route.path);
+          if (legacy.truncated || body?.truncated === true) {
+            recorder.shadow(route.path, 'too-large');
+            return slots.release(route.path);
+          }
+          const copy: JudgedCopy = {
+            route,
+            revision: plan.revision,
+            method,
+            target: request.target,
+            headers: { ...incoming.headers },
+            requestId: request.requestId,
+            legacyUrl: request.legacyUrl,
+            legacy,
+            timeoutMs,
+          };
+          // After this turn of the event loop: the access line and the next request on the socket come first.
+          setImmediate(() => handOver(route.path, handler, copy, body?.body ?? null));
+        })().catch((err: unknown) => {
+          logger.error({ event: 'shadow_error', request_id: request.requestId, route: route.path, err }, 'the shadow copy failed unexpectedly');
+          slots.release(route.path);
+        });
+      },
+    };
+  }
+
+  async function close(graceMs: number): Promise<void> {
+    closing = true;
+    // Copies still waiting for a shadow process will not get one: dropped, and counted so.
+    for (const message of waiting.splice(0)) {
+      recorder.shadow(message.copy.route.path, 'dropped-concurrency');
+      settle(message.id);
+    }
+    const proc = child;
+    if (proc === null) return;
+    if (!send({ kind: 'finish', graceMs })) proc.kill('SIGKILL');
+    const kill = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+    kill.unref();
+    await exited;
+    clearTimeout(kill);
+  }
+
+  return { begin, inFlight: slots.inFlight, idle: slots.idle, close };
+}
