@@ -46,7 +46,7 @@ import type { ServiceSet } from './index.ts';
 import { loadComposeServices } from './services-module.ts';
 import { join } from 'node:path';
 import { openEvidence, type EvidenceStore } from '../evidence/index.ts';
-import { createLegacyAgain, createProcessShadowRunner, createShadowRunner, dropClientShadowHeader, NO_RECORDING, type ShadowRunner } from '../shadow/index.ts';
+import { createLegacyAgain, createProcessShadowRunner, createShadowRunner, dropClientShadowHeader, type ShadowRunner } from '../shadow/index.ts';
 import { STATE_FILE } from '../control/state-db.ts';
 
 // nginx keeps idle upstream connections for 60 s; staying open longer means nginx always closes first,
@@ -128,7 +128,7 @@ const shadows: ShadowRunner | undefined = !serving
   ? undefined
   : config.shadowRunner === 'inline'
     ? createShadowRunner({ recorder, logger, askLegacyAgain: createLegacyAgain(proxy.agent), timeoutMs, start: config.shadowStart })
-    : createProcessShadowRunner({ recorder, counter: metrics.countEvidence(NO_RECORDING), logger, timeoutMs });
+    : createProcessShadowRunner({ recorder, logger, timeoutMs });
 let tsServer: TsServer;
 try {
   tsServer = createTsServer({

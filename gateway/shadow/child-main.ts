@@ -1,18 +1,16 @@
 /**
  * The shadow child: forked by each serving TS process (./process-runner.ts) with the same environment, it
  * composes the app's services as a worker does (STRANGLER_SERVICES, the same ServiceContext) but opens
- * no listener. It takes copies over IPC, runs them (./child.ts), records to its own evidence recorder on
- * the gateway's state file (flushed once a second and at exit), and exits when told to finish or when its
- * parent is gone. It runs at the lowest CPU priority (set by the parent).
+ * no listener. It takes copies over IPC, runs them (./child.ts), sends what it found back for the parent
+ * to record (it never takes the state file's write lock: at the lowest CPU priority it could hold it
+ * starved while the parent waits), and exits when told to finish or when its parent is gone. It runs at
+ * the lowest CPU priority (set by the parent).
  *
  * @example
  * fork('gateway/shadow/child-main.ts', [], { serialization: 'advanced' }); // what forkShadowChild does
  */
 import { Agent } from 'node:http';
-import { join } from 'node:path';
 import { readConfigOrFail, CONFIG_DEFAULTS } from '../config/index.ts';
-import { STATE_FILE } from '../control/state-db.ts';
-import { openEvidence } from '../evidence/index.ts';
 import { createLogger, failWith, type Fail } from '../log/index.ts';
 import { loadTableOrFail, noSiblings } from '../process/index.ts';
 import type { ServiceSet } from '../server/index.ts';
@@ -48,24 +46,17 @@ try {
 const handlers = new Map<string, ShadowHandler>();
 for (const service of serviceSet.services) if (service.app) handlers.set(service.name, mountService(service.app, serviceSet.notFound));
 
-const evidence = openEvidence(join(config.stateDir, STATE_FILE), { retentionDays: config.evidenceDays });
-const recorder = evidence.recorder();
 const agent = new Agent({ keepAlive: true });
 const send = (message: FromChild): void => {
   if (process.connected) process.send!(message, undefined, undefined, () => undefined);
 };
-const shadowChild = createShadowChild({ recorder, logger, askLegacyAgain: createLegacyAgain(agent), handlers, send });
+const shadowChild = createShadowChild({ logger, askLegacyAgain: createLegacyAgain(agent), handlers, send });
 
 let finishing = false;
 async function finish(graceMs: number): Promise<void> {
   if (finishing) return;
   finishing = true;
   await Promise.race([shadowChild.idle(), new Promise((done) => setTimeout(done, graceMs).unref())]);
-  try {
-    evidence.close();
-  } catch (err) {
-    logger.error({ event: 'evidence_close_failed', err }, 'writing the last evidence failed');
-  }
   agent.destroy();
   try {
     await serviceSet.close();

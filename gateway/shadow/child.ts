@@ -2,7 +2,7 @@
  * The shadow child's work: each copy the serving process hands over is given to the named handler
  * (./call.ts, with `X-Strangler-Shadow: 1`) and judged (./judge.ts: noise, comparison, recording). The
  * child says when the handler has answered (it is alive) and when the copy is over (its place is free),
- * with what it recorded for the serving process's metrics.
+ * with what it found, which the serving process records (the child never writes the state file).
  */
 import type { EvidenceRecorder } from '../evidence/index.ts';
 import type { Logger } from '../log/index.ts';
@@ -12,8 +12,6 @@ import type { AskLegacyAgain } from './legacy-again.ts';
 import type { CopyMessage, CountedEvent, FromChild } from './protocol.ts';
 
 export interface ShadowChildOptions {
-  /** The child's own recorder on the state file. */
-  readonly recorder: Pick<EvidenceRecorder, 'shadow' | 'comparison' | 'noiseCheck'>;
   readonly logger: Logger;
   readonly askLegacyAgain: AskLegacyAgain;
   /** The mounted services by name. */
@@ -31,30 +29,27 @@ export interface ShadowChild {
 
 /**
  * @example
- * const shadowChild = createShadowChild({ recorder, logger, askLegacyAgain, handlers, send: (m) => process.send!(m) });
+ * const shadowChild = createShadowChild({ logger, askLegacyAgain, handlers, send: (m) => process.send!(m) });
  * process.on('message', (m) => isCopy(m) && void shadowChild.run(m));
  */
 export function createShadowChild(options: ShadowChildOptions): ShadowChild {
-  const { recorder, logger, askLegacyAgain, handlers, send, random = Math.random } = options;
+  const { logger, askLegacyAgain, handlers, send, random = Math.random } = options;
   let counts: CountedEvent[] = [];
   const drain = (): CountedEvent[] => {
     const out = counts;
     counts = [];
     return out;
   };
-  // Everything recorded is also told to the serving process, whose metrics a scrape reads.
-  const counting: ShadowChildOptions['recorder'] = {
+  // Everything found goes to the serving process, which records it and counts it in its metrics.
+  const counting: Pick<EvidenceRecorder, 'shadow' | 'comparison' | 'noiseCheck'> = {
     shadow(route, event, ms, status) {
       counts.push({ kind: 'shadow', route, event, ...(ms === undefined ? {} : { ms }), ...(status === undefined ? {} : { status }) });
-      recorder.shadow(route, event, ms, status);
     },
     comparison(route, revision, outcome, differences, sample) {
-      counts.push({ kind: 'comparison', route, revision, outcome });
-      recorder.comparison(route, revision, outcome, differences, sample);
+      counts.push({ kind: 'comparison', route, revision, outcome, differences, ...(sample === undefined ? {} : { sample }) });
     },
     noiseCheck(route, differences, stable) {
-      counts.push({ kind: 'noise', route, differences });
-      recorder.noiseCheck(route, differences, stable);
+      counts.push({ kind: 'noise', route, differences, ...(stable === undefined ? {} : { stable }) });
     },
   };
   const { judge } = createJudge({ recorder: counting, logger, askLegacyAgain, random });
@@ -80,7 +75,9 @@ export function createShadowChild(options: ShadowChildOptions): ShadowChild {
         timeoutMs: copy.timeoutMs,
         maxBodyBytes: copy.route.shadow.maxBodyBytes,
       });
-      void call.result.then(() => send({ kind: 'answered', id, counts: drain() }));
+      // After the judge's own turn on the result: a handler past its time is then counted `failed`, and
+      // that count goes now, not with `done`, which waits for the handler really to end.
+      void call.result.then(() => setImmediate(() => send({ kind: 'answered', id, counts: drain() })));
       await judge(copy, call);
     } catch (err) {
       logger.error({ event: 'shadow_error', request_id: copy.requestId, route: copy.route.path, err }, 'the shadow copy failed unexpectedly');

@@ -8,7 +8,7 @@
  * // a service that writes on GET: not for a copy
  * app.get('/t/:id', (c) => { if (!isShadowRequest(c)) views.record(id); return c.html(page); });
  * // the TS server
- * const shadows = createProcessShadowRunner({ recorder, counter: metrics.countEvidence(NO_RECORDING), logger, timeoutMs });
+ * const shadows = createProcessShadowRunner({ recorder, logger, timeoutMs });
  */
 export { isShadowRequest, dropClientShadowHeader, SHADOW_HEADER } from './header.ts';
 export {
@@ -21,7 +21,7 @@ export {
   type ShadowRunnerOptions,
   type ShadowStart,
 } from './runner.ts';
-export { createProcessShadowRunner, forkShadowChild, NO_RECORDING, SHADOW_CHILD_PRIORITY, type ProcessRunnerOptions } from './process-runner.ts';
+export { createProcessShadowRunner, forkShadowChild, SHADOW_CHILD_PRIORITY, type ProcessRunnerOptions } from './process-runner.ts';
 export { createLegacyAgain, type AskLegacyAgain, type LegacyAgainRequest } from './legacy-again.ts';
 export { captureResponse, copyBody, readAnswer, headerRecord, type CopiedBody } from './capture.ts';
 export { callHandler, type CallResult, type HandlerCall, type RunningCall } from './call.ts';

@@ -34,10 +34,11 @@ const RESTART_MAX_MS = 10_000;
 const HEALTHY_AFTER_MS = 30_000;
 
 export interface ProcessRunnerOptions {
-  /** Counts made here: skipped, dropped, too large, and `failed` for a copy lost with its child. */
-  readonly recorder: Pick<EvidenceRecorder, 'shadow'>;
-  /** The child's own events, counted in this process's metrics only (the child writes them to the state file). */
-  readonly counter: Pick<EvidenceRecorder, 'shadow' | 'comparison' | 'noiseCheck'>;
+  /**
+   * Where every copy's events go: those made here (skipped, dropped, too large, `failed` for a copy lost
+   * with its child) and what the child found, which it sends here rather than write itself.
+   */
+  readonly recorder: Pick<EvidenceRecorder, 'shadow' | 'comparison' | 'noiseCheck'>;
   readonly logger: Logger;
   /** The handler's time limit (the route table's proxy timeout); the child enforces it itself. */
   readonly timeoutMs: number;
@@ -46,17 +47,6 @@ export interface ProcessRunnerOptions {
   /** In [0, 1): the sample draw. */
   readonly random?: () => number;
 }
-
-/** A recorder that keeps nothing: wrapped by the metrics, it counts the child's events without writing them twice. */
-export const NO_RECORDING: EvidenceRecorder = Object.freeze({
-  request: () => undefined,
-  shadow: () => undefined,
-  comparison: () => undefined,
-  noiseCheck: () => undefined,
-  fallback: () => undefined,
-  flush: () => undefined,
-  close: () => undefined,
-});
 
 interface Outstanding {
   readonly route: string;
@@ -92,7 +82,7 @@ export function forkShadowChild(): ChildProcess {
  * await shadows.close(2_000); // at shutdown
  */
 export function createProcessShadowRunner(options: ProcessRunnerOptions): ShadowRunner {
-  const { recorder, counter, logger, timeoutMs, spawn = forkShadowChild, random = Math.random } = options;
+  const { recorder, logger, timeoutMs, spawn = forkShadowChild, random = Math.random } = options;
   const slots = createSlots();
   // The child enforces the time limit; silence well past it means it is not running its event loop.
   const silenceMs = Math.max(2 * timeoutMs, timeoutMs + 1000);
@@ -110,9 +100,9 @@ export function createProcessShadowRunner(options: ProcessRunnerOptions): Shadow
 
   const count = (events: readonly CountedEvent[]): void => {
     for (const e of events) {
-      if (e.kind === 'shadow') counter.shadow(e.route, e.event, e.ms, e.status);
-      else if (e.kind === 'comparison') counter.comparison(e.route, e.revision, e.outcome, []);
-      else counter.noiseCheck(e.route, e.differences);
+      if (e.kind === 'shadow') recorder.shadow(e.route, e.event, e.ms, e.status);
+      else if (e.kind === 'comparison') recorder.comparison(e.route, e.revision, e.outcome, e.differences, e.sample);
+      else recorder.noiseCheck(e.route, e.differences, e.stable);
     }
   };
 

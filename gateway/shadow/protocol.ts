@@ -3,7 +3,7 @@
  * serialization: Buffers travel as Buffers).
  */
 import type { Difference } from '../compare/index.ts';
-import type { ShadowEvent } from '../evidence/index.ts';
+import type { Sample, ShadowEvent } from '../evidence/index.ts';
 import type { JudgedCopy } from './judge.ts';
 
 /** A copy for the child: legacy's captured answer, the request, the route's settings, the handler to call. */
@@ -22,13 +22,21 @@ export interface FinishMessage {
 export type ToChild = CopyMessage | FinishMessage;
 
 /**
- * What the child recorded, for the serving process's metrics (the child writes the evidence itself; the
- * metrics live in the serving process, which a scrape asks).
+ * What the child found, for the serving process to record. The child never writes the state file: it
+ * runs at the lowest priority, and a starved child holding SQLite's write lock would stall the serving
+ * process's own writes (a priority inversion that showed as a p99 twice plain legacy's under load).
  */
 export type CountedEvent =
   | { readonly kind: 'shadow'; readonly route: string; readonly event: ShadowEvent; readonly ms?: number; readonly status?: number }
-  | { readonly kind: 'comparison'; readonly route: string; readonly revision: string; readonly outcome: 'match' | 'mismatch' | 'noise' }
-  | { readonly kind: 'noise'; readonly route: string; readonly differences: readonly Difference[] };
+  | {
+      readonly kind: 'comparison';
+      readonly route: string;
+      readonly revision: string;
+      readonly outcome: 'match' | 'mismatch' | 'noise';
+      readonly differences: readonly Difference[];
+      readonly sample?: Sample;
+    }
+  | { readonly kind: 'noise'; readonly route: string; readonly differences: readonly Difference[]; readonly stable?: readonly string[] };
 
 export type FromChild =
   | { readonly kind: 'ready' }
