@@ -52,8 +52,21 @@ export function createShadowChild(options: ShadowChildOptions): ShadowChild {
       counts.push({ kind: 'noise', route, differences, ...(stable === undefined ? {} : { stable }) });
     },
   };
-  const { judge } = createJudge({ recorder: counting, logger, askLegacyAgain, random });
   let running = 0;
+  let askingAgain = 0;
+  // Legacy is asked again only by a child with nothing else to do: one ask at a time, none while copies queue.
+  const { judge } = createJudge({ recorder: counting, logger, askLegacyAgain: countedAsks(askLegacyAgain), random, mayAskAgain: () => running <= 1 && askingAgain === 0 });
+
+  function countedAsks(ask: AskLegacyAgain): AskLegacyAgain {
+    return async (request) => {
+      askingAgain++;
+      try {
+        return await ask(request);
+      } finally {
+        askingAgain--;
+      }
+    };
+  }
   let idleWaiters: (() => void)[] = [];
 
   async function run(message: CopyMessage): Promise<void> {

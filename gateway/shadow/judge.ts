@@ -40,6 +40,12 @@ export interface JudgeOptions {
   readonly askLegacyAgain: AskLegacyAgain;
   /** In [0, 1): the noise draw (tests fix it). */
   readonly random: () => number;
+  /**
+   * Whether legacy may be asked a second time now (default: always). The shadow process asks only when it
+   * has no backlog: a second ask is a request to legacy at full priority, and a backlog means there was no
+   * spare CPU; asked in a burst, they made the users' p99 twice plain legacy's under load.
+   */
+  readonly mayAskAgain?: () => boolean;
 }
 
 /**
@@ -48,7 +54,7 @@ export interface JudgeOptions {
  * await judge({ route, revision, method, target, headers, requestId, legacyUrl, legacy, timeoutMs }, callHandler(handler, call));
  */
 export function createJudge(options: JudgeOptions): Judge {
-  const { recorder, logger, askLegacyAgain, random } = options;
+  const { recorder, logger, askLegacyAgain, random, mayAskAgain = () => true } = options;
   const noisy = new Map<string, Set<string>>();
 
   const learnNoise = (route: string, classKeys: readonly string[]): void => {
@@ -68,7 +74,7 @@ export function createJudge(options: JudgeOptions): Judge {
     }
     recorder.shadow(route.path, 'sent', result.ms, result.answer.status);
     if (result.answer.truncated) return recorder.shadow(route.path, 'too-large');
-    if (SAFE.has(method.toUpperCase()) && route.shadow.noisePercent > 0 && random() * 100 < route.shadow.noisePercent) await checkNoise(copy);
+    if (SAFE.has(method.toUpperCase()) && route.shadow.noisePercent > 0 && random() * 100 < route.shadow.noisePercent && mayAskAgain()) await checkNoise(copy);
     compareAndRecord(copy, result.answer);
   }
 
