@@ -27,7 +27,7 @@ export const SHADOW_CHILD_PRIORITY = 19;
 const MAX_OUTSTANDING = 256;
 // Messages written to the channel whose write has not completed yet; past this the child is not reading.
 const MAX_UNWRITTEN = 32;
-const CHRT = ['/usr/bin/chrt', '/bin/chrt'];
+const NICE = ['/usr/bin/nice', '/bin/nice'];
 const RESTART_MIN_MS = 100;
 const RESTART_MAX_MS = 10_000;
 // A child that lived this long before dying was healthy: the next restart starts from the shortest backoff.
@@ -68,11 +68,12 @@ export function forkShadowChild(): ChildProcess {
   const env = { ...process.env };
   delete env.NODE_UNIQUE_ID;
   const main = fileURLToPath(new URL('./child-main.ts', import.meta.url));
-  // Under SCHED_IDLE where chrt is at hand: every thread of the child (V8's and libuv's too, which a nice
-  // value set after the start would miss) runs only on CPU time nothing else wants.
-  const idle = CHRT.find((path) => existsSync(path));
-  if (idle === undefined) return fork(main, [], { env, serialization: 'advanced', execArgv: process.execArgv });
-  return fork(main, [], { env, serialization: 'advanced', execPath: idle, execArgv: ['--idle', '0', process.execPath, ...process.execArgv] });
+  // Started under `nice -n 19` where nice is at hand, so every thread of the child (V8's and libuv's too,
+  // which a priority set after the start would miss) has the lowest share of a busy CPU. Not SCHED_IDLE:
+  // on a host that stays saturated it starved the child outright, and the evidence never came.
+  const nice = NICE.find((path) => existsSync(path));
+  if (nice === undefined) return fork(main, [], { env, serialization: 'advanced', execArgv: process.execArgv });
+  return fork(main, [], { env, serialization: 'advanced', execPath: nice, execArgv: ['-n', String(SHADOW_CHILD_PRIORITY), process.execPath, ...process.execArgv] });
 }
 
 /**
