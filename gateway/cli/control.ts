@@ -15,14 +15,13 @@
  * npx strangler log --route /api/v1/me
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { openAuditLog, type AuditEntry, type AuditEvidence, type AuditRecord } from '../control/audit.ts';
 import { applyRouteChange, revisionOfText } from '../control/change.ts';
 import { editRoute, RouteEditError, type EditMode, type EditResult, type RouteEdit } from '../control/edit.ts';
 import { auditEvidence, judgeRoute, type JudgedRoute } from '../control/evidence-window.ts';
 import { connectStack, StackCallError, type StackClient } from '../control/socket.ts';
 import type { StackStatus } from '../control/stack.ts';
-import { STATE_FILE } from '../control/state-db.ts';
+import { STATE_FILE, stateFileIn } from '../control/state-db.ts';
 import { openEvidence, type GateStep } from '../evidence/index.ts';
 import { parseRouteTable, RouteTableError } from '../routes/index.ts';
 import { ROUTE_MODES, type Route, type RouteTable } from '../routes/types.ts';
@@ -105,7 +104,7 @@ export async function changeRoute(command: 'set' | 'promote' | 'rollback', argv:
   const stack = await connectStack(ctx.config.stateDir);
   const routesFile = stack?.routesFile ?? ctx.config.routesFile;
   const before = readFileSync(routesFile, 'utf8');
-  const stateFile = join(ctx.config.stateDir, STATE_FILE);
+  const stateFile = stateFileIn(ctx.config.stateDir);
   const audit = openAuditLog(stateFile);
   const store = openEvidence(stateFile);
   try {
@@ -229,7 +228,7 @@ export async function reload(argv: readonly string[], ctx: CommandContext): Prom
   const status = await stack.status();
   const live = status.processes.find((p) => p.name.startsWith('ts'))?.revision ?? null;
   const fileRevision = 'revision' in status.file ? status.file.revision : null;
-  const audit = openAuditLog(join(ctx.config.stateDir, STATE_FILE));
+  const audit = openAuditLog(stateFileIn(ctx.config.stateDir));
   const log = (entry: Pick<AuditEntry, 'outcome' | 'detail' | 'revisionAfter'>): void =>
     void audit.record({ who: ctx.who, why, command: code ? 'reload --code' : 'reload', route: null, diff: '', revisionBefore: live, ...entry });
   try {
@@ -316,14 +315,14 @@ export function log(argv: readonly string[], ctx: CommandContext): number {
   const route = args.option('--route');
   const limit = Number(args.option('--limit') ?? 50);
   args.done();
-  const audit = openAuditLog(join(ctx.config.stateDir, STATE_FILE));
+  const audit = openAuditLog(stateFileIn(ctx.config.stateDir));
   try {
     const records = audit.list({ ...(route ? { route } : {}), limit });
     if (json) {
       ctx.print(JSON.stringify(records, null, 2));
       return 0;
     }
-    if (records.length === 0) ctx.print(`no changes recorded in ${join(ctx.config.stateDir, STATE_FILE)}${route ? ` for ${route}` : ''}`);
+    if (records.length === 0) ctx.print(`no changes recorded in ${stateFileIn(ctx.config.stateDir)}${route ? ` for ${route}` : ''}`);
     for (const r of records) {
       ctx.print(`#${r.id} ${r.at} ${r.who}: strangler ${r.command} -> ${r.outcome}`);
       ctx.print(`    why: ${r.why}`);

@@ -7,11 +7,10 @@
  * npx strangler diff /api/v1/threads # mismatch classes, samples, ignore rules, noise and suggested rules
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { checkSuggestion, suggestIgnoreRules, type NoiseStats } from '../compare/index.ts';
 import { openAuditLog } from '../control/audit.ts';
 import { judgeRoute } from '../control/evidence-window.ts';
-import { STATE_FILE } from '../control/state-db.ts';
+import { stateFileIn } from '../control/state-db.ts';
 import { count, ms as millis, percent as pct } from '../evidence/format.ts';
 import { openEvidence, type GateStep, type GateVerdict, type RouteEvidence, type SideStats } from '../evidence/index.ts';
 import { parseRouteTable } from '../routes/index.ts';
@@ -30,7 +29,7 @@ export interface RouteReport {
 }
 
 export function routeReports(table: RouteTable, ctx: CommandContext): RouteReport[] {
-  const stateFile = join(ctx.config.stateDir, STATE_FILE);
+  const stateFile = stateFileIn(ctx.config.stateDir);
   const audit = openAuditLog(stateFile);
   const store = openEvidence(stateFile);
   try {
@@ -112,7 +111,7 @@ export function diff(argv: readonly string[], ctx: CommandContext): number {
   const table = parseRouteTable(readFileSync(routesFile, 'utf8'), routesFile, ctx.env);
   const route = findRoute(table, path);
   if (route === undefined) throw new CommandError(`there is no route '${path}' in ${routesFile}; \`npx strangler status\` lists them`);
-  const stateFile = join(ctx.config.stateDir, STATE_FILE);
+  const stateFile = stateFileIn(ctx.config.stateDir);
   const audit = openAuditLog(stateFile);
   const store = openEvidence(stateFile);
   try {

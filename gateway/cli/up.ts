@@ -22,9 +22,9 @@ import type { RouteTable } from '../routes/types.ts';
 import { createStackControl, type FrontDoorProcess } from '../control/stack.ts';
 import { serveControl } from '../control/socket.ts';
 import { startDemoter, type Demoter } from '../control/demoter.ts';
-import { STATE_FILE } from '../control/state-db.ts';
 import { startFrontDoor } from './front-door.ts';
 import { loadStackFile, resolveLegacy, StackFileError, type LegacySpec, type StackFile } from './stack-file.ts';
+import { stateFileIn } from '../control/state-db.ts';
 import { lazyEvidence } from '../evidence/lazy.ts';
 import { createLogger } from '../log/index.ts';
 import { tailNginxFallbacks, type NginxFallbackTailer } from '../nginx/fallback-tailer.ts';
@@ -175,7 +175,7 @@ export async function up({ root, cwd = root, env: processEnv, print = (line) => 
   const finished = new Promise<number>((done) => (finish = done));
   // nginx counts nothing itself: its fallbacks are read from its access log into the evidence store.
   let tailer: NginxFallbackTailer | undefined;
-  const evidence = lazyEvidence(join(config.stateDir, 'state.db'), createLogger('up', config.logLevel));
+  const evidence = lazyEvidence(stateFileIn(config.stateDir), createLogger('up', config.logLevel), { retentionDays: config.evidenceDays });
   const stopAll = async (code: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
@@ -239,7 +239,7 @@ export async function up({ root, cwd = root, env: processEnv, print = (line) => 
         record: (route, reason) => evidence.recorder()?.fallback(route, 'nginx', reason),
         onBadLine: (line) => print(`up     | skipped an nginx access line that is not JSON: ${line.slice(0, 200)}`),
       });
-    demoter = startDemoter({ routesFile, env, control: stackControl, stateFile: join(config.stateDir, STATE_FILE), print });
+    demoter = startDemoter({ routesFile, env, control: stackControl, stateFile: stateFileIn(config.stateDir), print });
     print('');
     print('Strangler is up:');
     print(`  front door  ${front.current.url}  (${front.current.name}, pid ${front.current.child.pid})   <- open this one`);

@@ -9,11 +9,19 @@
  * db.exec('CREATE TABLE IF NOT EXISTS my_table (...)');
  */
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 
 /** The state file's name in the gateway's state directory (STRANGLER_STATE_DIR). */
 export const STATE_FILE = 'state.db';
+
+/**
+ * The state file in a state directory: where every process finds the audit log and the evidence.
+ *
+ * @example
+ * stateFileIn(config.stateDir); // '/srv/app/.strangler/state.db'
+ */
+export const stateFileIn = (stateDir: string): string => join(stateDir, STATE_FILE);
 export const STATE_DB_BUSY_TIMEOUT_MS = 5000;
 
 export function openStateDb(file: string): Database.Database {

@@ -18,7 +18,7 @@ import { failOnListenError, loadTableOrFail, reloadOnSighup, stopWhenParentGone 
 import { startAdminListener, type AdminListener, type FrontDoorAdminStatus } from '../admin/index.ts';
 import { frontDoorRouting } from '../nginx/routing.ts';
 import { startEdge, type Edge } from './index.ts';
-import { join } from 'node:path';
+import { stateFileIn } from '../control/state-db.ts';
 import { lazyEvidence } from '../evidence/lazy.ts';
 
 const env = process.env;
@@ -29,7 +29,7 @@ const { routesFile } = config;
 const { host, port } = config.front;
 
 const table = loadTableOrFail(routesFile, env, fail);
-const evidence = lazyEvidence(join(config.stateDir, 'state.db'), logger);
+const evidence = lazyEvidence(stateFileIn(config.stateDir), logger, { retentionDays: config.evidenceDays });
 
 let edge: Edge;
 try {

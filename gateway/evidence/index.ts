@@ -5,7 +5,7 @@
  * recorder (in memory, flushed once a second) and reads windows back summed over all of them.
  *
  * @example
- * const store = openEvidence(join(config.stateDir, 'state.db'), { retentionDays: 7 });
+ * const store = openEvidence(stateFileIn(config.stateDir), { retentionDays: config.evidenceDays });
  * const recorder = store.recorder();
  * recorder.request('/api/v1/threads', 'legacy', 200, 8.5, false);
  * recorder.comparison('/api/v1/threads', '4-1a2b3c4d', 'match', []);

@@ -5,15 +5,13 @@
  * shutdown writes the rest.
  *
  * @example
- * const evidence = lazyEvidence(join(config.stateDir, 'state.db'), logger);
+ * const evidence = lazyEvidence(stateFileIn(config.stateDir), logger, { retentionDays: config.evidenceDays });
  * evidence.recorder()?.fallback('/b', 'edge', 'ts-unreachable');
  * evidence.close(); // at shutdown
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Logger } from '../log/index.ts';
 import { openEvidence } from './index.ts';
-import type { EvidenceRecorder, EvidenceStore } from './types.ts';
+import type { EvidenceOptions, EvidenceRecorder, EvidenceStore } from './types.ts';
 
 export interface LazyEvidence {
   /** This process's recorder, the store opened if need be; null when it cannot be opened (logged once). */
@@ -21,7 +19,8 @@ export interface LazyEvidence {
   close(): void;
 }
 
-export function lazyEvidence(file: string, logger: Logger): LazyEvidence {
+/** `options` as for openEvidence: the retention must be the configured one, since every writer prunes. */
+export function lazyEvidence(file: string, logger: Logger, options: EvidenceOptions = {}): LazyEvidence {
   let store: EvidenceStore | null = null;
   let recorder: EvidenceRecorder | null = null;
   let broken = false;
@@ -29,8 +28,8 @@ export function lazyEvidence(file: string, logger: Logger): LazyEvidence {
     recorder() {
       if (recorder !== null || broken) return recorder;
       try {
-        mkdirSync(dirname(file), { recursive: true });
-        store = openEvidence(file);
+        // openEvidence creates the state directory itself, private (it holds request samples).
+        store = openEvidence(file, options);
         recorder = store.recorder();
       } catch (err) {
         // The user's answer never depends on the evidence: the count is lost, the request is not.

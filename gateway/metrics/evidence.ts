@@ -10,7 +10,7 @@
  *   counter drops when old minutes are pruned, which Prometheus reads as a counter reset.
  *
  * @example
- * const metrics = createMetrics({ stateFile: join(config.stateDir, 'state.db') });
+ * const metrics = createMetrics({ stateFile: stateFileIn(config.stateDir) });
  * const recorder = metrics.countEvidence(store.recorder()); // counts, then records
  */
 import type Database from 'better-sqlite3';

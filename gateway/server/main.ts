@@ -44,10 +44,9 @@ import { createTsServer, type ErrorRenderer, type TsServer } from './app.ts';
 import { ConventionalHeaderCase } from './header-case.ts';
 import type { ServiceSet } from './index.ts';
 import { loadComposeServices } from './services-module.ts';
-import { join } from 'node:path';
 import { openEvidence, type EvidenceStore } from '../evidence/index.ts';
 import { createLegacyAgain, createProcessShadowRunner, createShadowRunner, dropClientShadowHeader, type ShadowRunner } from '../shadow/index.ts';
-import { STATE_FILE } from '../control/state-db.ts';
+import { stateFileIn } from '../control/state-db.ts';
 
 // nginx keeps idle upstream connections for 60 s; staying open longer means nginx always closes first,
 // so it never sends a request on a connection Node is closing at the same moment.
@@ -109,12 +108,12 @@ const appError: ErrorRenderer =
   serviceSet.errorResponse ?? ((status, message) => new Response(`${status} ${message}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } }));
 const errorResponse: ErrorRenderer = (status, message, path) => (status === 500 ? appError(status, message, path) : errorPageResponse(status, pages, { close: status === 400 }));
 // Each process counts what it serves; a worker's scrape answers for the whole cluster (gateway/metrics).
-const metrics = createMetrics({ stateFile: join(config.stateDir, STATE_FILE) });
+const metrics = createMetrics({ stateFile: stateFileIn(config.stateDir) });
 // Shadow comparisons and per-side traffic go to the gateway's state file (beside the audit log), through
 // one recorder per process that writes once a second and at shutdown.
 let evidence: EvidenceStore;
 try {
-  evidence = openEvidence(join(config.stateDir, STATE_FILE), { retentionDays: config.evidenceDays });
+  evidence = openEvidence(stateFileIn(config.stateDir), { retentionDays: config.evidenceDays });
 } catch (err) {
   fail('refused', `not starting: the evidence store in ${config.stateDir} could not be opened: ${(err as Error).message}`);
 }
