@@ -118,6 +118,28 @@ describe('promote, gated by the evidence in the state file (no running stack)', 
     expect(lines.at(-1)).toContain("route '/items' is in mode next already");
   });
 
+  it('waits with --wait while the verdict is inconclusive and takes the step once the evidence comes; refuses when the wait runs out', async () => {
+    const { ctx, lines, routes, stateDir } = context();
+    expect(await changeRoute('set', ['/items', 'shadow', '--handler', 'items', '--why', 'compare'], ctx)).toBe(0);
+    lines.length = 0;
+    expect(await changeRoute('promote', ['/items', '--wait', '1', '--why', 'not yet'], ctx)).toBe(1);
+    expect(lines.join('\n')).toMatch(
+      /waiting up to 1 s for the gate to decide \(inconclusive: 0 comparisons of the 20 needed.*\)\ngate for \/items, shadow -> canary 10%: inconclusive/,
+    );
+
+    lines.length = 0;
+    const promoted = changeRoute('promote', ['/items', '--wait', '120', '--why', 'once parity holds'], ctx);
+    await expect.poll(() => lines.some((line) => line.startsWith('waiting up to 120 s')), { timeout: 30_000 }).toBe(true);
+    // The evidence arrives while promote waits, as a TS worker would write it.
+    record(stateDir, { matches: 30 });
+    expect(await promoted).toBe(0);
+    expect(lines.join('\n')).toMatch(/shadow -> canary 10%: pass/);
+    expect(readFileSync(routes, 'utf8')).toContain('    mode: canary\n');
+
+    await expect(changeRoute('set', ['/items', 'next', '--wait', '5', '--why', 'x'], ctx)).rejects.toThrow(/--wait applies to promote only/);
+    await expect(changeRoute('promote', ['/items', '--wait', 'soon', '--why', 'x'], ctx)).rejects.toThrow(/--wait soon is not a number of seconds/);
+  });
+
   it('fails a handler whose answers differ, and diff shows the differing path with its sample', async () => {
     const { ctx, lines, stateDir } = context();
     expect(await changeRoute('set', ['/items', 'shadow', '--handler', 'items', '--why', 'compare'], ctx)).toBe(0);

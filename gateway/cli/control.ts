@@ -15,6 +15,7 @@
  * npx strangler log --route /api/v1/me
  */
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { openAuditLog, type AuditEntry, type AuditEvidence, type AuditRecord } from '../control/audit.ts';
 import { applyRouteChange, revisionOfText } from '../control/change.ts';
 import { editRoute, RouteEditError, type EditMode, type EditResult, type RouteEdit } from '../control/edit.ts';
@@ -40,6 +41,20 @@ function percentOption(args: Args): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
   if (!(value > 0 && value <= 100)) throw new CommandError(`--percent ${text} is not a share of users; give a number above 0 and at most 100, e.g. --percent 10`);
+  return value;
+}
+
+/** How often `promote --wait` judges the evidence again (the workers write theirs once a second). */
+const WAIT_POLL_MS = 1000;
+/** The longest `promote --wait` takes. */
+const MAX_WAIT_S = 24 * 3600;
+
+function waitOption(args: Args): number {
+  const text = args.option('--wait');
+  if (text === undefined) return 0;
+  const value = Number(text);
+  if (!(Number.isFinite(value) && value > 0 && value <= MAX_WAIT_S))
+    throw new CommandError(`--wait ${text} is not a number of seconds; give how long to wait for a decided verdict, above 0 and at most ${MAX_WAIT_S}, e.g. --wait 300`);
   return value;
 }
 
@@ -86,10 +101,12 @@ export async function changeRoute(command: 'set' | 'promote' | 'rollback', argv:
   const handler = args.option('--handler');
   const percent = percentOption(args);
   const force = args.flag('--force');
+  const waitS = waitOption(args);
   const why = args.option('--why') ?? (command === 'rollback' ? 'rollback' : undefined);
   args.done();
   if (why === undefined || why.trim() === '') throw new CommandError(`say why: --why "..." (it goes to the audit log with the change)`);
   if (force && command !== 'promote') throw new CommandError(`--force applies to promote only (${command} is not gated)`);
+  if (waitS > 0 && command !== 'promote') throw new CommandError(`--wait applies to promote only (${command} is not gated)`);
   const methods = methodsText?.split(',').map((method) => method.trim());
   const words = [
     command,
@@ -139,7 +156,17 @@ export async function changeRoute(command: 'set' | 'promote' | 'rollback', argv:
       return refuse(err.message);
     }
     if (route !== undefined) {
-      judged = judgeRoute({ route, audit, store, nowMs: Date.now(), ...(intent.step ? { step: intent.step } : {}) });
+      const judge = (): JudgedRoute => judgeRoute({ route, audit, store, nowMs: Date.now(), ...(intent.step ? { step: intent.step } : {}) });
+      judged = judge();
+      // --wait: while the evidence is too little to decide, keep judging it as traffic brings more.
+      const until = Date.now() + waitS * 1000;
+      if (command === 'promote' && judged.verdict?.verdict === 'inconclusive' && Date.now() < until) {
+        ctx.print(`waiting up to ${waitS} s for the gate to decide (${judged.verdict.reasons.find((r) => r.startsWith('inconclusive')) ?? 'too little evidence'})`);
+        while (judged.verdict?.verdict === 'inconclusive' && Date.now() < until) {
+          await sleep(Math.min(WAIT_POLL_MS, Math.max(0, until - Date.now())));
+          judged = judge();
+        }
+      }
       evidence = auditEvidence(judged, force && judged.verdict !== null && judged.verdict.verdict !== 'pass');
     }
     if (command === 'promote' && judged?.verdict) {

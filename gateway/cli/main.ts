@@ -38,10 +38,11 @@ commands:
                           set a route's mode (legacy, shadow, canary with --percent, next), add the
                           route if there is none; a running stack applies it and waits until every
                           process serves it. Not gated: promote is
-  promote <route> [--percent N] [--handler NAME] [--force] --why "..."
+  promote <route> [--percent N] [--handler NAME] [--wait SECONDS] [--force] --why "..."
                           one step, legacy -> shadow -> canary (--percent, default 10) -> next, when the
                           route's gate passes on its evidence; a canary with --percent N is raised to N.
-                          Refused when the verdict is inconclusive or fail, unless --force (audited)
+                          Refused when the verdict is inconclusive or fail, unless --force (audited);
+                          --wait: while it is inconclusive, judge again as evidence comes, up to SECONDS
   rollback <route> [--why "..."]
                           back to legacy, dropping handler and methods: always accepted
   diff <route> [--json]   the route's recorded mismatch classes with redacted samples, its ignore rules

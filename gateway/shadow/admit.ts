@@ -63,9 +63,15 @@ export function admit(
   method: string,
   incoming: IncomingMessage,
   hasHandler: boolean,
-  bounds: { readonly recorder: Pick<EvidenceRecorder, 'shadow'>; readonly slots: Slots; readonly random: () => number },
+  bounds: {
+    readonly recorder: Pick<EvidenceRecorder, 'shadow'>;
+    readonly slots: Slots;
+    readonly random: () => number;
+    /** Whether no more copies may be in flight on the route (default: the route's cap is reached). */
+    readonly full?: (route: string, maxConcurrent: number) => boolean;
+  },
 ): Admitted | null {
-  const { recorder, slots, random } = bounds;
+  const { recorder, slots, random, full = (path, max) => slots.inFlight(path) >= max } = bounds;
   const { route } = plan;
   if (plan.shadow === null) {
     // The handler takes this method but it is not safe and the route did not opt in: said, not hidden.
@@ -78,7 +84,7 @@ export function admit(
     recorder.shadow(route.path, 'skipped-sample');
     return null;
   }
-  if (slots.inFlight(route.path) >= maxConcurrent) {
+  if (full(route.path, maxConcurrent)) {
     recorder.shadow(route.path, 'dropped-concurrency');
     return null;
   }

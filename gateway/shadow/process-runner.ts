@@ -1,12 +1,14 @@
 /**
  * Shadow copies in a separate, low-priority process: the serving process applies the same bounds as the
- * inline runner (method, sample, per-route concurrency cap, body caps), tees legacy's answer, and once the
- * user's answer is complete sends the copy over IPC to its shadow child (./child-main.ts), which calls the
- * handler, asks legacy again for noise, compares and records. The serving process never waits for the
- * child: the child starts with the first copy and copies wait (bounded) until it says it is ready; a copy
- * it cannot hand over (the channel backed up, 256 outstanding) is dropped and counted. The child runs at the lowest CPU priority, so copies take only the CPU users leave; a child
- * that dies or stops answering (a handler looping forever) is killed, its copies counted `failed`, and a
- * new one started after a backoff, while the users' answers keep flowing.
+ * inline runner (method, sample, body caps), tees legacy's answer, and once the user's answer is complete
+ * queues the copy for its shadow child (./child-main.ts), which calls the handler, asks legacy again for
+ * noise, compares and sends back what it found. The serving process never waits for the child. A route's
+ * cap (`max_concurrent`) bounds the copies the child runs at once; the rest wait here in order, so a burst
+ * the child cannot take at once is compared a moment later rather than dropped. The wait is bounded (256
+ * copies, 32 MiB, 30 s each): past it a copy is dropped and counted. The child runs at the lowest CPU
+ * priority, so copies take only the CPU users leave; a child that dies or stops answering (a handler
+ * looping forever) is killed, its copies counted `failed`, and a new one started after a backoff, while
+ * the users' answers keep flowing.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -23,8 +25,12 @@ import type { ShadowCopy, ShadowRequest, ShadowRunner } from './runner.ts';
 
 /** The lowest priority (nice 19): the child runs when no user request wants the CPU. */
 export const SHADOW_CHILD_PRIORITY = 19;
-// Copies handed to the child and not yet done, over every route; past this the channel is backed up.
-const MAX_OUTSTANDING = 256;
+// Copies admitted and not yet done (waiting here, or with the child), over every route.
+export const MAX_OUTSTANDING = 256;
+// Bytes of captured answers and request bodies waiting here for the child.
+export const MAX_WAITING_BYTES = 32 * 1024 * 1024;
+// A copy that waited this long for the child is dropped: its legacy answer is too old to compare with now.
+export const MAX_WAIT_MS = 30_000;
 // Messages written to the channel whose write has not completed yet; past this the child is not reading.
 const MAX_UNWRITTEN = 32;
 const NICE = ['/usr/bin/nice', '/bin/nice'];
@@ -50,11 +56,16 @@ export interface ProcessRunnerOptions {
 
 interface Outstanding {
   readonly route: string;
-  /** Set once the copy is sent: silence past it kills the child. */
+  /** Set once the copy is sent to the child (it then counts in the route's cap): silence past it kills the child. */
   timer: NodeJS.Timeout | null;
-  /** Whether the copy holds its place in the route's cap (not while it waits for a shadow process). */
-  holdsSlot: boolean;
   answered: boolean;
+}
+
+/** A copy waiting for the child: for a free place in its route's cap, or for the child to start. */
+interface Waiting {
+  readonly message: CopyMessage;
+  readonly since: number;
+  readonly bytes: number;
 }
 
 /**
@@ -84,7 +95,10 @@ export function forkShadowChild(): ChildProcess {
  */
 export function createProcessShadowRunner(options: ProcessRunnerOptions): ShadowRunner {
   const { recorder, logger, timeoutMs, spawn = forkShadowChild, random = Math.random } = options;
+  // Copies admitted and not yet done, per route (waiting here or with the child).
   const slots = createSlots();
+  // Copies the child is running, per route: what the route's cap bounds.
+  const running = createSlots();
   // The child enforces the time limit; silence well past it means it is not running its event loop.
   const silenceMs = Math.max(2 * timeoutMs, timeoutMs + 1000);
   const outstanding = new Map<number, Outstanding>();
@@ -92,7 +106,10 @@ export function createProcessShadowRunner(options: ProcessRunnerOptions): Shadow
   // The child says when it can take copies; until then (and while one is restarting) they wait here.
   let ready = false;
   let restarting = false;
-  let waiting: CopyMessage[] = [];
+  let waiting: Waiting[] = [];
+  let waitingBytes = 0;
+  let pumping = false;
+  let pumpAgain = false;
   let nextId = 1;
   let unwritten = 0;
   let closing = false;
@@ -110,9 +127,19 @@ export function createProcessShadowRunner(options: ProcessRunnerOptions): Shadow
   const settle = (id: number): void => {
     const entry = outstanding.get(id);
     if (entry === undefined) return;
-    if (entry.timer !== null) clearTimeout(entry.timer);
+    if (entry.timer !== null) {
+      clearTimeout(entry.timer);
+      running.release(entry.route);
+    }
     outstanding.delete(id);
-    if (entry.holdsSlot) slots.release(entry.route);
+    slots.release(entry.route);
+    pump();
+  };
+
+  /** A waiting copy that will not be sent: counted, its place freed. */
+  const drop = (item: Waiting): void => {
+    recorder.shadow(item.message.copy.route.path, 'dropped-concurrency');
+    settle(item.message.id);
   };
 
   function start(): void {
@@ -132,10 +159,7 @@ export function createProcessShadowRunner(options: ProcessRunnerOptions): Shadow
       if (!isFromChild(message)) return;
       if (message.kind === 'ready') {
         ready = true;
-        const queued = waiting;
-        waiting = [];
-        for (const copy of queued) dispatch(proc, copy);
-        return;
+        return pump();
       }
       count(message.counts);
       if (message.kind === 'answered') {
@@ -148,6 +172,7 @@ export function createProcessShadowRunner(options: ProcessRunnerOptions): Shadow
     exited = new Promise((done) =>
       proc.once('exit', (code, signal) => {
         if (child === proc) child = null;
+        if (!closing) restarting = true;
         // Copies the child had and had not answered are lost with it: counted failed, their places freed.
         // Copies still waiting for a child wait for the next one.
         for (const [id, entry] of outstanding) {
@@ -157,7 +182,6 @@ export function createProcessShadowRunner(options: ProcessRunnerOptions): Shadow
         }
         done();
         if (closing) return;
-        restarting = true;
         if (Date.now() - startedAt >= HEALTHY_AFTER_MS) restartMs = RESTART_MIN_MS;
         logger.warn(
           { event: 'shadow_child_exited', pid: proc.pid, code, signal, restart_in_ms: restartMs },
@@ -175,7 +199,10 @@ export function createProcessShadowRunner(options: ProcessRunnerOptions): Shadow
     unwritten++;
     try {
       proc.send(message, (err) => {
-        if (proc === child) unwritten--;
+        if (proc === child) {
+          unwritten--;
+          pump();
+        }
         if (err) logger.debug({ event: 'shadow_send_failed', err }, 'a copy could not be handed to the shadow process');
       });
       return true;
@@ -186,34 +213,66 @@ export function createProcessShadowRunner(options: ProcessRunnerOptions): Shadow
   };
 
   function handOver(route: string, handler: string, copy: JudgedCopy, body: Buffer | null): void {
-    if (closing || outstanding.size >= MAX_OUTSTANDING || unwritten >= MAX_UNWRITTEN) {
-      // Shutting down, or the shadow process is behind (the channel backed up): dropped, like a copy over the cap.
+    const bytes = copy.legacy.body.length + (body?.length ?? 0);
+    if (closing || waitingBytes + bytes > MAX_WAITING_BYTES) {
+      // Shutting down, or as much as may wait is waiting already: dropped, and counted so.
       recorder.shadow(route, 'dropped-concurrency');
       slots.release(route);
       return;
     }
     const id = nextId++;
-    const entry: Outstanding = { route, timer: null, answered: false, holdsSlot: true };
-    outstanding.set(id, entry);
-    const message: CopyMessage = { kind: 'copy', id, handler, copy, body };
+    outstanding.set(id, { route, timer: null, answered: false });
+    waiting.push({ message: { kind: 'copy', id, handler, copy, body }, since: Date.now(), bytes });
+    waitingBytes += bytes;
+    pump();
+  }
+
+  /**
+   * Send the child what it may take now, oldest first: a copy goes when its route has a free place in its
+   * cap and the channel is not backed up. Copies that waited too long are dropped; the first copy (or one
+   * after a death whose backoff is over) starts the child.
+   */
+  function pump(): void {
+    if (pumping) {
+      pumpAgain = true;
+      return;
+    }
+    pumping = true;
+    try {
+      do {
+        pumpAgain = false;
+        pumpOnce();
+      } while (pumpAgain);
+    } finally {
+      pumping = false;
+    }
+  }
+
+  function pumpOnce(): void {
+    if (closing || waiting.length === 0) return;
+    const staleBefore = Date.now() - MAX_WAIT_MS;
+    const items = waiting;
+    waiting = [];
+    const proc = child !== null && ready ? child : null;
+    for (const item of items) {
+      const { route } = item.message.copy;
+      if (item.since < staleBefore) {
+        waitingBytes -= item.bytes;
+        drop(item);
+      } else if (proc !== null && unwritten < MAX_UNWRITTEN && running.inFlight(route.path) < route.shadow.maxConcurrent) {
+        waitingBytes -= item.bytes;
+        dispatch(proc, item.message);
+      } else waiting.push(item);
+    }
     // Started with the first copy: a server that shadows nothing holds no shadow process.
-    if (child === null && !restarting) start();
-    if (child !== null && ready) return dispatch(child, message);
-    // Copies made while the shadow process starts wait for it, bounded by MAX_OUTSTANDING but outside the
-    // route's cap: the first second of traffic after a start is compared, not dropped.
-    entry.holdsSlot = false;
-    slots.release(route);
-    waiting.push(message);
+    if (child === null && !restarting && waiting.length > 0) start();
   }
 
   function dispatch(proc: ChildProcess, message: CopyMessage): void {
     const entry = outstanding.get(message.id);
     if (entry === undefined) return;
     const { route } = entry;
-    if (!entry.holdsSlot) {
-      entry.holdsSlot = true;
-      slots.take(route);
-    }
+    running.take(route);
     entry.timer = setTimeout(() => {
       if (entry.answered || !outstanding.has(message.id)) return;
       // Silent well past the handler's limit: the child is stuck (a handler looping on its event loop).
@@ -238,7 +297,8 @@ export function createProcessShadowRunner(options: ProcessRunnerOptions): Shadow
     const { plan, method, incoming } = request;
     const { route } = plan;
     const handler = plan.shadow?.handler ?? null;
-    const admitted = admit(plan, method, incoming, request.handler !== undefined && handler !== null, { recorder, slots, random });
+    // The route's cap bounds what the child runs at once (above); here only the total waiting is bounded.
+    const admitted = admit(plan, method, incoming, request.handler !== undefined && handler !== null, { recorder, slots, random, full: () => slots.total() >= MAX_OUTSTANDING });
     if (admitted === null || handler === null) return null;
     const { maxBodyBytes } = route.shadow;
     const requestBody: Promise<CopiedBody | null> = admitted.hasBody ? copyBody(incoming, maxBodyBytes) : Promise.resolve(null);
@@ -284,10 +344,8 @@ export function createProcessShadowRunner(options: ProcessRunnerOptions): Shadow
   async function close(graceMs: number): Promise<void> {
     closing = true;
     // Copies still waiting for a shadow process will not get one: dropped, and counted so.
-    for (const message of waiting.splice(0)) {
-      recorder.shadow(message.copy.route.path, 'dropped-concurrency');
-      settle(message.id);
-    }
+    for (const item of waiting.splice(0)) drop(item);
+    waitingBytes = 0;
     const proc = child;
     if (proc === null) return;
     if (!send({ kind: 'finish', graceMs })) proc.kill('SIGKILL');

@@ -91,4 +91,15 @@ describe('the inline runner', () => {
     expect(evidence.shadow.sent).toBe(1);
     expect(stack().shadowPids()).toEqual([]);
   });
+
+  it('drops a copy over the route’s cap, counted, and answers its user all the same', async () => {
+    expect((await fetch(`${stack().ts.url}/slow/1`)).status).toBe(200);
+    await waitUntil(() => stack().gate.waiting() === 1, 'the handler blocked on the gate');
+    // One copy in flight is the route's cap: inline, the next is dropped rather than held.
+    expect((await fetch(`${stack().ts.url}/slow/2`)).status).toBe(200);
+    await stack().waitFor('/slow', (e) => e.shadow.droppedConcurrency === 1, 'one copy dropped');
+    // The dropped copy never reached the handler.
+    expect(stack().gate.waiting()).toBe(1);
+    stack().gate.release();
+  }, 60_000);
 });
