@@ -21,7 +21,7 @@ export {
   type ShadowRunnerOptions,
   type ShadowStart,
 } from './runner.ts';
-export { createProcessShadowRunner, forkShadowChild, SHADOW_CHILD_PRIORITY, type ProcessRunnerOptions } from './process-runner.ts';
+export { createProcessShadowRunner, forkShadowChild, SHADOW_CHILD_PRIORITY, WAIT_LIMITS, type ProcessRunnerOptions, type WaitLimits } from './process-runner.ts';
 export { createLegacyAgain, type AskLegacyAgain, type LegacyAgainRequest } from './legacy-again.ts';
 export { captureResponse, copyBody, readAnswer, headerRecord, type CopiedBody } from './capture.ts';
 export { callHandler, type CallResult, type HandlerCall, type RunningCall } from './call.ts';

@@ -25,12 +25,16 @@ import type { ShadowCopy, ShadowRequest, ShadowRunner } from './runner.ts';
 
 /** The lowest priority (nice 19): the child runs when no user request wants the CPU. */
 export const SHADOW_CHILD_PRIORITY = 19;
-// Copies admitted and not yet done (waiting here, or with the child), over every route.
-export const MAX_OUTSTANDING = 256;
-// Bytes of captured answers and request bodies waiting here for the child.
-export const MAX_WAITING_BYTES = 32 * 1024 * 1024;
-// A copy that waited this long for the child is dropped: its legacy answer is too old to compare with now.
-export const MAX_WAIT_MS = 30_000;
+/** How much may wait for the shadow process before a copy is dropped. */
+export interface WaitLimits {
+  /** Copies admitted and not yet done (waiting here, or with the child), over every route. */
+  readonly copies: number;
+  /** Bytes of captured answers and request bodies waiting here for the child. */
+  readonly bytes: number;
+  /** A copy that waited this long for the child is dropped: its legacy answer is too old to compare with now. */
+  readonly ms: number;
+}
+export const WAIT_LIMITS: WaitLimits = Object.freeze({ copies: 256, bytes: 32 * 1024 * 1024, ms: 30_000 });
 // Messages written to the channel whose write has not completed yet; past this the child is not reading.
 const MAX_UNWRITTEN = 32;
 const NICE = ['/usr/bin/nice', '/bin/nice'];
@@ -52,6 +56,9 @@ export interface ProcessRunnerOptions {
   readonly spawn?: () => ChildProcess;
   /** In [0, 1): the sample draw. */
   readonly random?: () => number;
+  readonly limits?: WaitLimits;
+  /** The clock the waiting copies' age is read on. */
+  readonly now?: () => number;
 }
 
 interface Outstanding {
@@ -94,7 +101,7 @@ export function forkShadowChild(): ChildProcess {
  * await shadows.close(2_000); // at shutdown
  */
 export function createProcessShadowRunner(options: ProcessRunnerOptions): ShadowRunner {
-  const { recorder, logger, timeoutMs, spawn = forkShadowChild, random = Math.random } = options;
+  const { recorder, logger, timeoutMs, spawn = forkShadowChild, random = Math.random, limits = WAIT_LIMITS, now = Date.now } = options;
   // Copies admitted and not yet done, per route (waiting here or with the child).
   const slots = createSlots();
   // Copies the child is running, per route: what the route's cap bounds.
@@ -214,7 +221,7 @@ export function createProcessShadowRunner(options: ProcessRunnerOptions): Shadow
 
   function handOver(route: string, handler: string, copy: JudgedCopy, body: Buffer | null): void {
     const bytes = copy.legacy.body.length + (body?.length ?? 0);
-    if (closing || waitingBytes + bytes > MAX_WAITING_BYTES) {
+    if (closing || waitingBytes + bytes > limits.bytes) {
       // Shutting down, or as much as may wait is waiting already: dropped, and counted so.
       recorder.shadow(route, 'dropped-concurrency');
       slots.release(route);
@@ -222,7 +229,7 @@ export function createProcessShadowRunner(options: ProcessRunnerOptions): Shadow
     }
     const id = nextId++;
     outstanding.set(id, { route, timer: null, answered: false });
-    waiting.push({ message: { kind: 'copy', id, handler, copy, body }, since: Date.now(), bytes });
+    waiting.push({ message: { kind: 'copy', id, handler, copy, body }, since: now(), bytes });
     waitingBytes += bytes;
     pump();
   }
@@ -250,7 +257,7 @@ export function createProcessShadowRunner(options: ProcessRunnerOptions): Shadow
 
   function pumpOnce(): void {
     if (closing || waiting.length === 0) return;
-    const staleBefore = Date.now() - MAX_WAIT_MS;
+    const staleBefore = now() - limits.ms;
     const items = waiting;
     waiting = [];
     const proc = child !== null && ready ? child : null;
@@ -298,7 +305,7 @@ export function createProcessShadowRunner(options: ProcessRunnerOptions): Shadow
     const { route } = plan;
     const handler = plan.shadow?.handler ?? null;
     // The route's cap bounds what the child runs at once (above); here only the total waiting is bounded.
-    const admitted = admit(plan, method, incoming, request.handler !== undefined && handler !== null, { recorder, slots, random, full: () => slots.total() >= MAX_OUTSTANDING });
+    const admitted = admit(plan, method, incoming, request.handler !== undefined && handler !== null, { recorder, slots, random, full: () => slots.total() >= limits.copies });
     if (admitted === null || handler === null) return null;
     const { maxBodyBytes } = route.shadow;
     const requestBody: Promise<CopiedBody | null> = admitted.hasBody ? copyBody(incoming, maxBodyBytes) : Promise.resolve(null);

@@ -48,11 +48,11 @@ function storedViews(): number {
 }
 
 const waitFor = async (route: string, check: (e: RouteEvidence) => boolean, what: string): Promise<RouteEvidence> => {
-  await waitUntil(() => check(store.window(route, 0)), `${what} on ${route}`, 20_000);
+  await waitUntil(() => check(store.window(route, 0)), `${what} on ${route}`, 60_000);
   return store.window(route, 0);
 };
 
-describe('the forum in shadow mode', () => {
+describe('the forum in shadow mode', { timeout: 120_000 }, () => {
   it('counts exactly one view per user request of a shadowed thread page, and the TS copies match legacy', async () => {
     const before = storedViews();
     const users = 3;

@@ -18,7 +18,7 @@ const alive = (pid: number): boolean => {
   }
 };
 
-describe('the shadow process', () => {
+describe('the shadow process', { timeout: 120_000 }, () => {
   const stack = useTrialStack();
 
   it('starts with the first copy, at the lowest priority, beside the server', async () => {
@@ -51,7 +51,7 @@ describe('the shadow process', () => {
     expect((await fetch(`${stack().ts.url}/same/9`)).status).toBe(200);
     await stack().waitFor('/same', (e) => e.comparisons.total === before + 1, 'a copy compared by the new shadow process');
     expect(stack().ts.child.exitCode).toBeNull();
-  }, 60_000);
+  });
 
   it('counts a copy lost with a shadow process that dies as failed, and starts another', async () => {
     const pids = stack().shadowPids();
@@ -64,10 +64,10 @@ describe('the shadow process', () => {
     await waitUntil(() => stack().shadowPids().length === pids.length + 1, 'a new shadow process');
     expect((await fetch(`${stack().ts.url}/slow/2`)).status).toBe(200);
     expect(stack().ts.child.exitCode).toBeNull();
-  }, 60_000);
+  });
 });
 
-describe('a TS server stopping', () => {
+describe('a TS server stopping', { timeout: 120_000 }, () => {
   const stack = useTrialStack();
 
   it('lets its shadow process finish the copy in hand and write it before both exit', async () => {
@@ -82,7 +82,7 @@ describe('a TS server stopping', () => {
   });
 });
 
-describe('the inline runner', () => {
+describe('the inline runner', { timeout: 120_000 }, () => {
   const stack = useTrialStack({ STRANGLER_SHADOW_RUNNER: 'inline' });
 
   it('compares in the serving process and starts no shadow process', async () => {
@@ -101,5 +101,5 @@ describe('the inline runner', () => {
     // The dropped copy never reached the handler.
     expect(stack().gate.waiting()).toBe(1);
     stack().gate.release();
-  }, 60_000);
+  });
 });

@@ -100,7 +100,7 @@ export async function startTrialStack(extraTsEnv: Record<string, string> = {}): 
         return match ? [Number(match[1])] : [];
       }),
     async waitFor(route, check, what) {
-      await waitUntil(() => check(evidence(route)), `${what} on ${route} (now ${JSON.stringify(evidence(route).shadow)} ${JSON.stringify(evidence(route).comparisons)})`, 20_000);
+      await waitUntil(() => check(evidence(route)), `${what} on ${route} (now ${JSON.stringify(evidence(route).shadow)} ${JSON.stringify(evidence(route).comparisons)})`, 60_000);
       return evidence(route);
     },
     async stop() {
