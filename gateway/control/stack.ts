@@ -206,7 +206,9 @@ export function createStackControl(stack: StackHandles): StackControl {
         };
       return { name, pid, revision, routing, agrees: false };
     } catch (err) {
-      return { name, pid: front.child.pid ?? null, revision: null, agrees: false, note: `did not answer: ${(err as Error).message}` };
+      const { exitCode, signalCode } = front.child;
+      const gone = exitCode !== null || signalCode !== null ? `; it has exited (${signalCode ?? `code ${exitCode}`}) and is being restarted` : '';
+      return { name, pid: front.child.pid ?? null, revision: null, agrees: false, note: `did not answer: ${(err as Error).message}${gone}` };
     }
   };
 

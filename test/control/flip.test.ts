@@ -42,7 +42,7 @@ describe.each(doors)('flipping a route 20 times through the %s front door', { ti
         const toLegacy = flip % 2 === 0;
         const args = toLegacy ? ['set', ROUTE, 'legacy', '--why', `flip ${flip}`] : ['set', ROUTE, 'next', '--handler', 'threads', '--methods', 'GET', '--why', `flip ${flip}`];
         const result = await strangler(args, env);
-        expect(result.status, result.stdout + result.stderr).toBe(0);
+        expect(result.status, `${result.stdout}${result.stderr}\nstrangler up said, last:\n${up.output.slice(-40).join('\n')}`).toBe(0);
         expect(result.stdout).toContain('All processes agree');
         agreedMs.push(Number(/agreed after (\d+) ms/.exec(result.stdout)?.[1]));
         // Answers sent after every process agreed come from the new side.
