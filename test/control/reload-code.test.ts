@@ -37,7 +37,7 @@ describe('strangler reload --code', { timeout: 300_000 }, () => {
     expect(load.counts.bySide.ts).toBeGreaterThan(0);
     const after = await strangler(['status', '--json'], env);
     const now = (JSON.parse(after.stdout) as { stack: { processes: { name: string; pid: number }[] } }).stack.processes.filter((p) => p.name.startsWith('ts')).map((p) => p.pid);
-    expect(now).toHaveLength(2);
+    expect(now, `strangler up said, last:\n${up.output.slice(-60).join('\n')}`).toHaveLength(2);
     expect(now.filter((pid) => pids.includes(pid))).toEqual([]);
     console.log(`reload --code twice under load: ${load.counts.ok} answered, ${load.counts.failed} failed`);
   });
