@@ -377,6 +377,7 @@ export function createStackControl(stack: StackHandles): StackControl {
             pids = answer.workers.map((w) => w.pid);
             const old = answer.workers.filter((w) => before.has(w.pid));
             if (old.length > 0 || answer.workers.length < workers) return `${old.length} of ${workers} workers still run the old code`;
+            if (answer.workers.length > workers) return `${answer.workers.length} workers serve where ${workers} should`;
             const behind = answer.workers.filter((w) => w.revision !== revision);
             return behind.length === 0 ? null : `worker ${behind[0]!.worker} serves ${behind[0]!.revision}, not ${revision}`;
           },

@@ -110,7 +110,8 @@ export function runPrimary({ workers, logger, fail, onListening, pinPorts, onMet
   const rollingRestart = async (): Promise<void> => {
     if (rolling || stopping || !started) return;
     rolling = true;
-    const old = [...listening];
+    // The serving ones: workers an earlier restart retired may still be waiting for their clients to close.
+    const old = [...listening].filter((w) => !retiring.has(w));
     logger.info({ event: 'rolling_restart', workers: old.length }, `restarting ${old.length} workers one at a time`);
     for (const worker of old) {
       if (stopping) break;

@@ -4,7 +4,7 @@
  * worker replaced, and start-up refusals that exit 1 instead of looping.
  */
 import { get } from 'node:http';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -121,6 +121,40 @@ describe('the TS server with TS_WORKERS=2', () => {
     expect(statuses).toEqual(Array(10).fill(200));
     expect(pidsOf(lines)).toEqual(new Set([survivor, replacement]));
     expect(events(ts, 'listening')).toHaveLength(1);
+  });
+
+  it('restarts only the serving workers on a second SIGUSR2, while the workers it retired still wait for their clients', async () => {
+    pair = await startWorkers();
+    const { ts } = pair;
+    const first = workerPids(ts);
+    // Idle kept-alive connections, as a front door holds them: a retired worker leaves them to the client,
+    // so the first restart's workers are still there, retired, when the second restart begins.
+    const held: Socket[] = [];
+    try {
+      for (let i = 0; i < 6; i++) {
+        const socket = connect(Number(new URL(ts.url).port), '127.0.0.1');
+        held.push(socket);
+        socket.on('error', () => undefined);
+        await new Promise<void>((answered) => {
+          socket.once('data', () => answered());
+          socket.write('GET /api/v1/threads/1 HTTP/1.1\r\nHost: ts\r\n\r\n');
+        });
+      }
+      const done = () => events(ts, 'rolling_restart_done');
+      ts.child.kill('SIGUSR2');
+      await waitUntil(() => done().length === 1, 'the first rolling restart', 30_000);
+      expect(first.filter(isAlive).length).toBeGreaterThan(0);
+      const second = done()[0]!.pids as number[];
+      ts.child.kill('SIGUSR2');
+      await waitUntil(() => done().length === 2, 'the second rolling restart', 30_000);
+      const serving = done()[1]!.pids as number[];
+      // Two workers serve, both new: neither a retired one nor one of the first restart's was restarted twice over.
+      expect(serving).toHaveLength(2);
+      expect(serving.filter((pid) => first.includes(pid) || second.includes(pid))).toEqual([]);
+      expect(workerPids(ts)).toHaveLength(6);
+    } finally {
+      held.forEach((socket) => socket.destroy());
+    }
   });
 
   it('stops with exit 1, saying why, when workers keep dying', async () => {
