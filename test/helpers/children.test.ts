@@ -41,7 +41,10 @@ describe('processes a test file started', () => {
   it('are all stopped when the test times out', async () => {
     const run = runFixture('timeout', 15_000);
     const pids = await run.pids();
-    expect(Object.values(pids).every(isAlive), 'the fixture had its processes running').toBe(true);
+    expect(
+      Object.values(pids).every((pid) => isAlive(pid)),
+      'the fixture had its processes running',
+    ).toBe(true);
     await run.exited;
     expect(run.output()).toMatch(/Test timed out/);
     await waitUntilGone(Object.values(pids), GONE_WITHIN_MS);
@@ -50,7 +53,10 @@ describe('processes a test file started', () => {
   it('are all stopped when the process running the test file is killed', async () => {
     const run = runFixture('killed', 300_000);
     const pids = await run.pids();
-    expect(Object.values(pids).every(isAlive), 'the fixture had its processes running').toBe(true);
+    expect(
+      Object.values(pids).every((pid) => isAlive(pid)),
+      'the fixture had its processes running',
+    ).toBe(true);
     process.kill(pids.worker, 'SIGKILL');
     try {
       await waitUntilGone(Object.values(pids), GONE_WITHIN_MS);

@@ -16,7 +16,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { isAlive, signalGroup } from './pids.mjs';
+import { isAlive, signalGroup, startTimeOf } from './pids.mjs';
 
 export { isAlive };
 
@@ -27,6 +27,8 @@ const REAPER = fileURLToPath(new URL('./reaper.mjs', import.meta.url));
 interface Tracked {
   readonly child: ChildProcess;
   readonly name: string;
+  /** Its start time (pids.mjs): the pid may name another process once this one is gone. */
+  readonly startTime: string | null;
 }
 
 const live = new Map<number, Tracked>();
@@ -52,8 +54,9 @@ function tellReaper(line: string, spawnUntracked: typeof spawn): void {
 export function trackChild(child: ChildProcess, spawnUntracked: typeof spawn = spawn): ChildProcess {
   const pid = child.pid;
   if (pid === undefined) return child; // it could not start: its 'error' event says why
-  live.set(pid, { child, name: [child.spawnfile, ...child.spawnargs.slice(1)].join(' ').slice(0, 200) });
-  tellReaper(`+${pid}`, spawnUntracked);
+  const startTime = startTimeOf(pid);
+  live.set(pid, { child, name: [child.spawnfile, ...child.spawnargs.slice(1)].join(' ').slice(0, 200), startTime });
+  tellReaper(`+${pid}${startTime === null ? '' : `:${startTime}`}`, spawnUntracked);
   child.once('exit', () => {
     live.delete(pid);
     reaper?.stdin?.write(`-${pid}\n`);
@@ -63,7 +66,7 @@ export function trackChild(child: ChildProcess, spawnUntracked: typeof spawn = s
 
 /** SIGTERM to every tracked group at once, without waiting: for an exit or a signal of the test process. */
 export function signalTrackedChildren(signal: NodeJS.Signals = 'SIGTERM'): void {
-  for (const pid of live.keys()) signalGroup(pid, signal);
+  for (const [pid, { startTime }] of live) signalGroup(pid, signal, startTime);
 }
 
 /**
@@ -74,17 +77,19 @@ export async function stopTrackedChildren(graceMs = STOP_GRACE_MS): Promise<stri
   const leftovers = [...live.entries()];
   if (leftovers.length === 0) return [];
   const pids = leftovers.map(([pid]) => pid);
-  for (const pid of pids) signalGroup(pid, 'SIGTERM');
-  await waitUntilGone(pids, graceMs).catch(() => pids.forEach((pid) => signalGroup(pid, 'SIGKILL')));
-  await waitUntilGone(pids, graceMs);
+  const startTimes = new Map(leftovers.map(([pid, { startTime }]) => [pid, startTime]));
+  for (const [pid, startTime] of startTimes) signalGroup(pid, 'SIGTERM', startTime);
+  await waitUntilGone(pids, graceMs, startTimes).catch(() => startTimes.forEach((startTime, pid) => signalGroup(pid, 'SIGKILL', startTime)));
+  await waitUntilGone(pids, graceMs, startTimes);
   return leftovers.map(([pid, { name }]) => `${name} (pid ${pid})`);
 }
 
 /** Poll until none of `pids` runs; rejects naming those still running after `timeoutMs`. */
-export async function waitUntilGone(pids: readonly number[], timeoutMs: number): Promise<void> {
+export async function waitUntilGone(pids: readonly number[], timeoutMs: number, startTimes?: ReadonlyMap<number, string | null>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (pids.some(isAlive)) {
-    if (Date.now() > deadline) throw new Error(`still running after ${timeoutMs} ms: pid ${pids.filter(isAlive).join(', ')}`);
+  const alive = (pid: number): boolean => isAlive(pid, startTimes?.get(pid));
+  while (pids.some(alive)) {
+    if (Date.now() > deadline) throw new Error(`still running after ${timeoutMs} ms: pid ${pids.filter(alive).join(', ')}`);
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 }
