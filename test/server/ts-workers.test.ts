@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { seedDatabase, tempDir, TEST_INTERNAL_TOKEN, waitUntil, type RunningProcess } from '../helpers/processes.ts';
+import { isAlive } from '../helpers/children.ts';
 import { runTs, startPair, type Pair } from './pair.ts';
 
 type Line = Record<string, unknown>;
@@ -44,15 +45,6 @@ async function spread(ts: RunningProcess, path: string, tag: string, count = 10)
 }
 
 const pidsOf = (lines: Line[]): Set<unknown> => new Set(lines.map((line) => line.pid));
-
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const workerPids = (ts: RunningProcess): number[] => events(ts, 'worker_listening').map((line) => line.pid as number);
 
@@ -143,7 +135,7 @@ describe('the TS server with TS_WORKERS=2', () => {
       const done = () => events(ts, 'rolling_restart_done');
       ts.child.kill('SIGUSR2');
       await waitUntil(() => done().length === 1, 'the first rolling restart', 30_000);
-      expect(first.filter(isAlive).length).toBeGreaterThan(0);
+      expect(first.filter((pid) => isAlive(pid)).length).toBeGreaterThan(0);
       const second = done()[0]!.pids as number[];
       ts.child.kill('SIGUSR2');
       await waitUntil(() => done().length === 2, 'the second rolling restart', 30_000);
@@ -164,7 +156,7 @@ describe('the TS server with TS_WORKERS=2', () => {
     const killer = setInterval(
       () =>
         workerPids(ts)
-          .filter(isAlive)
+          .filter((pid) => isAlive(pid))
           .forEach((pid) => process.kill(pid, 'SIGKILL')),
       50,
     );
@@ -176,7 +168,7 @@ describe('the TS server with TS_WORKERS=2', () => {
     expect(events(ts, 'crash_loop')).toHaveLength(1);
     expect(events(ts, 'crash_loop')[0]!.msg).toMatch(/^workers died 6 times in a row, each within 10 s of listening \(the last: .+\); stopping instead of replacing them again$/);
     expect(events(ts, 'worker_exited')).toHaveLength(5);
-    await waitUntil(() => workerPids(ts).filter(isAlive).length === 0, 'every worker to be gone');
+    await waitUntil(() => workerPids(ts).filter((pid) => isAlive(pid)).length === 0, 'every worker to be gone');
   });
 
   it('drains every worker on SIGTERM to the primary and exits 0 with no worker left', async () => {
@@ -187,7 +179,7 @@ describe('the TS server with TS_WORKERS=2', () => {
     ts.child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(pidsOf(events(ts, 'draining')).size).toBe(3);
-    expect(pids.filter(isAlive)).toEqual([]);
+    expect(pids.filter((pid) => isAlive(pid))).toEqual([]);
   });
 });
 

@@ -6,17 +6,9 @@
  */
 import { getPriority } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { isAlive } from '../helpers/children.ts';
 import { waitUntil } from '../helpers/processes.ts';
 import { useTrialStack } from './trial-stack.ts';
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('the shadow process', { timeout: 120_000 }, () => {
   const stack = useTrialStack();
@@ -45,7 +37,7 @@ describe('the shadow process', { timeout: 120_000 }, () => {
     expect(stack().shadowPids()).toEqual([first]);
     const evidence = await stack().waitFor('/spin', (e) => e.shadow.failed === 1, 'the looping copy counted failed');
     expect(evidence.shadow.sent).toBe(0);
-    await waitUntil(() => !alive(first!) && stack().shadowPids().length === 2, 'the stuck shadow process replaced');
+    await waitUntil(() => !isAlive(first!) && stack().shadowPids().length === 2, 'the stuck shadow process replaced');
     // The new child takes copies again.
     const before = stack().evidence('/same').comparisons.total;
     expect((await fetch(`${stack().ts.url}/same/9`)).status).toBe(200);
@@ -78,7 +70,7 @@ describe('a TS server stopping', { timeout: 120_000 }, () => {
     expect((await fetch(`${stack().ts.url}/same/2`)).status).toBe(200);
     await stack().ts.stop();
     expect(stack().evidence('/same').comparisons.total).toBe(2);
-    await waitUntil(() => !alive(pid!), 'the shadow process gone with its server');
+    await waitUntil(() => !isAlive(pid!), 'the shadow process gone with its server');
   });
 });
 
